@@ -1,0 +1,32 @@
+# Two commands on a fresh clone: `make demo` (or `make run`) and `make test`.
+# Each creates .venv and installs the project on first use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run demo test lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)  ## the daemon on config/accounts.toml and data/bot.db
+	$(BIN)/bot run
+
+demo: $(STAMP)  ## offline tour: simulator + real poll path + growth + annual report
+	$(BIN)/bot demo
+
+test: $(STAMP)  ## lint, type-check and run every test (SQLite and PostgreSQL)
+	./scripts/ensure-postgres
+	$(BIN)/ruff check bot tests bench
+	$(BIN)/mypy
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+bench: $(STAMP)
+	$(BIN)/python bench/poll_throughput.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,270 @@
+"""Settings: the TOML accounts file plus ``.env`` secrets, validated once at the edge.
+
+Everything below the CLI receives one frozen ``Settings``; nothing else reads the environment.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import time, timedelta
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dotenv import dotenv_values
+
+from bot.errors import ConfigError
+from bot.platforms import REGISTRY
+
+DEFAULT_CONFIG = Path("config/accounts.toml")
+DEFAULT_DATABASE_URL = "sqlite:///data/bot.db"
+_DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_BOT_KEYS = {"timezone", "poll_interval", "digest_at", "user_agent"}
+_PLATFORM_KEYS = {"base_url", "token_env"}
+_ACCOUNT_KEYS = {"platform", "handle", "label", "groups", "interval"}
+
+
+class Secret:
+    """A secret string that never shows itself in a repr, a log line or an f-string."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        """The secret itself: only for building a request."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('**********')"
+
+    __str__ = __repr__
+
+
+@dataclass(frozen=True)
+class PlatformSettings:
+    """One ``[platforms.<name>]`` table, with its token read from the environment."""
+
+    name: str
+    base_url: str | None = None
+    token_env: str | None = None
+    token: Secret | None = None
+
+
+@dataclass(frozen=True)
+class AccountSettings:
+    """One ``[[accounts]]`` entry."""
+
+    platform: str
+    handle: str
+    label: str | None = None
+    groups: tuple[str, ...] = ()
+    interval: timedelta | None = None
+
+    @property
+    def key(self) -> str:
+        """``platform:handle``, the identity users type."""
+        return f"{self.platform}:{self.handle}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the bot was told, validated."""
+
+    config_path: Path | None = None
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
+    poll_interval: timedelta = timedelta(hours=6)
+    digest_at: time = time(8, 0)
+    user_agent: str | None = None
+    platforms: Mapping[str, PlatformSettings] = field(default_factory=dict)
+    accounts: tuple[AccountSettings, ...] = ()
+    database_url: str = DEFAULT_DATABASE_URL
+    notify: tuple[str, ...] = ()
+
+    def platform(self, name: str) -> PlatformSettings:
+        """The settings of one platform (defaults when it has no table)."""
+        return self.platforms.get(name) or PlatformSettings(name=name)
+
+    def interval_for(self, account: AccountSettings) -> timedelta:
+        """The account's own interval, else the default."""
+        return account.interval or self.poll_interval
+
+
+def parse_duration(text: str) -> timedelta:
+    """``"90s"``, ``"30m"``, ``"6h"``, ``"1d"`` -> timedelta; ``ValueError`` otherwise."""
+    match = _DURATION.match(text) if isinstance(text, str) else None
+    if not match or int(match.group(1)) == 0:
+        raise ValueError(f"expected a duration like '30m', '6h' or '1d', got {text!r}")
+    return timedelta(seconds=int(match.group(1)) * _UNITS[match.group(2)])
+
+
+def read_environment(env_file: Path | None, environ: Mapping[str, str]) -> dict[str, str]:
+    """The process environment over the ``.env`` file: real variables are never overridden."""
+    path = env_file if env_file is not None else Path(".env")
+    if env_file is not None and not env_file.is_file():
+        raise ConfigError(str(env_file), "env file not found")
+    values: dict[str, str] = {}
+    if path.is_file():
+        values = {k: v for k, v in dotenv_values(path).items() if v is not None}
+    values.update(environ)
+    return values
+
+
+def load_settings(
+    config_path: Path | None,
+    *,
+    env_file: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Read and validate the config file and the environment; raise ``ConfigError``."""
+    env = read_environment(env_file, os.environ if environ is None else environ)
+    if config_path is None and env.get("BOT_CONFIG"):
+        config_path = Path(env["BOT_CONFIG"])
+    explicit = config_path is not None
+    path = config_path or DEFAULT_CONFIG
+    data: dict[str, Any] = {}
+    if path.is_file():
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(str(path), f"not valid TOML: {exc}") from None
+    elif explicit:
+        raise ConfigError(str(path), "config file not found")
+    return _settings_from(data, path if path.is_file() else None, env)
+
+
+def _settings_from(data: dict[str, Any], path: Path | None, env: Mapping[str, str]) -> Settings:
+    """Build Settings from parsed TOML, naming the file and key of the first problem."""
+    where = str(path) if path else "config"
+    _no_unknown(data, {"bot", "platforms", "accounts"}, where, "")
+    bot = _table(data.get("bot", {}), where, "bot")
+    _no_unknown(bot, _BOT_KEYS, where, "bot.")
+    tz_name = _string(bot.get("timezone", "UTC"), where, "bot.timezone")
+    try:
+        timezone = ZoneInfo(tz_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"{where}: bot.timezone", f"unknown time zone {tz_name!r}") from None
+    poll_interval = _duration(bot.get("poll_interval", "6h"), where, "bot.poll_interval")
+    digest_at = _clock_time(bot.get("digest_at", "08:00"), where, "bot.digest_at")
+    user_agent = bot.get("user_agent")
+    if user_agent is not None:
+        user_agent = _string(user_agent, where, "bot.user_agent")
+    platforms = _platforms(_table(data.get("platforms", {}), where, "platforms"), where, env)
+    accounts = _accounts(data.get("accounts", []), where)
+    database_url = env.get("DATABASE_URL") or DEFAULT_DATABASE_URL
+    notify = tuple(env.get("BOT_NOTIFY", "").split())
+    return Settings(
+        config_path=path, timezone=timezone, poll_interval=poll_interval, digest_at=digest_at,
+        user_agent=user_agent, platforms=platforms, accounts=accounts,
+        database_url=database_url, notify=notify,
+    )
+
+
+def _platforms(
+    table: dict[str, Any], where: str, env: Mapping[str, str]
+) -> dict[str, PlatformSettings]:
+    """``[platforms.<name>]`` tables: known names only, tokens looked up by ``token_env``."""
+    result: dict[str, PlatformSettings] = {}
+    for name, raw in table.items():
+        key = f"platforms.{name}"
+        if name not in REGISTRY:
+            known = ", ".join(sorted(REGISTRY))
+            raise ConfigError(f"{where}: {key}", f"unknown platform {name!r} (known: {known})")
+        entry = _table(raw, where, key)
+        _no_unknown(entry, _PLATFORM_KEYS, where, f"{key}.")
+        base_url = entry.get("base_url")
+        if base_url is not None:
+            base_url = _string(base_url, where, f"{key}.base_url")
+            if not re.match(r"^https?://[^/\s]+/?$", base_url):
+                raise ConfigError(
+                    f"{where}: {key}.base_url",
+                    f"expected an origin like https://host[:port], got {base_url!r}",
+                )
+        token_env = entry.get("token_env", REGISTRY[name].token_env)
+        if token_env is not None:
+            token_env = _string(token_env, where, f"{key}.token_env")
+        token = Secret(env[token_env]) if token_env and env.get(token_env) else None
+        result[name] = PlatformSettings(name=name, base_url=base_url, token_env=token_env, token=token)
+    return result
+
+
+def _accounts(raw: Any, where: str) -> tuple[AccountSettings, ...]:
+    """``[[accounts]]``: known platform, valid handle, no duplicates."""
+    if not isinstance(raw, list):
+        raise ConfigError(f"{where}: accounts", "expected an array of tables ([[accounts]])")
+    accounts: list[AccountSettings] = []
+    seen: set[str] = set()
+    for index, item in enumerate(raw):
+        key = f"accounts[{index}]"
+        entry = _table(item, where, key)
+        _no_unknown(entry, _ACCOUNT_KEYS, where, f"{key}.")
+        platform = _string(entry.get("platform"), where, f"{key}.platform")
+        if platform not in REGISTRY:
+            known = ", ".join(sorted(REGISTRY))
+            raise ConfigError(f"{where}: {key}.platform", f"unknown platform {platform!r} (known: {known})")
+        try:
+            handle = REGISTRY[platform].normalize_handle(_string(entry.get("handle"), where, f"{key}.handle"))
+        except ValueError as exc:
+            raise ConfigError(f"{where}: {key}.handle", str(exc)) from None
+        label = entry.get("label")
+        if label is not None:
+            label = _string(label, where, f"{key}.label")
+        groups = entry.get("groups", [])
+        if not isinstance(groups, list) or not all(isinstance(g, str) and g for g in groups):
+            raise ConfigError(f"{where}: {key}.groups", "expected a list of non-empty strings")
+        interval = entry.get("interval")
+        account = AccountSettings(
+            platform=platform, handle=handle, label=label, groups=tuple(groups),
+            interval=_duration(interval, where, f"{key}.interval") if interval is not None else None,
+        )
+        if account.key.lower() in seen:
+            raise ConfigError(f"{where}: {key}", f"duplicate account {account.key}")
+        seen.add(account.key.lower())
+        accounts.append(account)
+    return tuple(accounts)
+
+
+def _no_unknown(table: Mapping[str, Any], allowed: set[str], where: str, prefix: str) -> None:
+    """Refuse keys we do not know: a typo must not be silently ignored."""
+    for key in table:
+        if key not in allowed:
+            expected = ", ".join(sorted(allowed))
+            raise ConfigError(f"{where}: {prefix}{key}", f"unknown key (expected one of: {expected})")
+
+
+def _table(value: Any, where: str, key: str) -> dict[str, Any]:
+    """A TOML table or a ConfigError."""
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: {key}", f"expected a table, got {type(value).__name__}")
+    return value
+
+
+def _string(value: Any, where: str, key: str) -> str:
+    """A non-empty string or a ConfigError."""
+    if not isinstance(value, str) or not value.strip():
+        got = "nothing" if value is None else f"{type(value).__name__} {value!r}"
+        raise ConfigError(f"{where}: {key}", f"expected a non-empty string, got {got}")
+    return value.strip()
+
+
+def _duration(value: Any, where: str, key: str) -> timedelta:
+    """A duration string or a ConfigError."""
+    try:
+        return parse_duration(value)
+    except ValueError as exc:
+        raise ConfigError(f"{where}: {key}", str(exc)) from None
+
+
+def _clock_time(value: Any, where: str, key: str) -> time:
+    """``"HH:MM"`` or a ConfigError."""
+    if isinstance(value, str) and re.match(r"^\d{2}:\d{2}$", value):
+        hours, minutes = (int(p) for p in value.split(":"))
+        if hours < 24 and minutes < 60:
+            return time(hours, minutes)
+    raise ConfigError(f"{where}: {key}", f"expected a local time like '08:00', got {value!r}")

@@ -1,0 +1,86 @@
+"""``bot demo``: the simulator, the real poll path and an injected clock, over simulated days."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime, timedelta
+from typing import TextIO
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from bot import views
+from bot.clock import ManualClock
+from bot.config import AccountSettings, PlatformSettings, Settings
+from bot.growth import year_bounds
+from bot.http import make_client
+from bot.output import render
+from bot.poller import poll_due
+from bot.simulator import Simulator
+from bot.store.accounts import sync_accounts
+
+DEMO_ACCOUNTS = (
+    AccountSettings("mastodon", "Gargron@mastodon.social", "Mastodon founder", ("reference",)),
+    AccountSettings("mastodon", "newsroom@mastodon.social", "Newsroom", ("press",)),
+    AccountSettings("bluesky", "bsky.app", "Bluesky", ("reference",)),
+    AccountSettings("bluesky", "press-office.bsky.social", "Press office", ("press",)),
+    AccountSettings("bluesky", "missing-account.bsky.social", "Gone", ("press",)),
+)
+STEP = timedelta(hours=12)
+
+
+def demo_settings(base_url: str) -> Settings:
+    """Settings pointing both platforms at the local simulator."""
+    return Settings(
+        timezone=ZoneInfo("Africa/Casablanca"),
+        poll_interval=STEP,
+        platforms={
+            name: PlatformSettings(name=name, base_url=base_url) for name in ("mastodon", "bluesky")
+        },
+        accounts=DEMO_ACCOUNTS,
+        database_url="(demo)",
+    )
+
+
+async def run_demo(engine: Engine, *, days: int, out: TextIO | None = None) -> Settings:
+    """Poll the simulator every 12 simulated hours for ``days`` days, then print the results."""
+    stream = out or sys.stdout
+    end = datetime(2026, 1, 2, tzinfo=UTC)
+    clock = ManualClock(end - timedelta(days=days))
+    simulator = Simulator(clock)
+    base_url = await simulator.start("127.0.0.1", 0)
+    settings = demo_settings(base_url)
+    try:
+        with Session(engine) as session:
+            # A re-run replays the same simulated days: make every account due again.
+            for account in sync_accounts(session, settings, clock()):
+                account.next_poll_at = clock()
+                session.add(account)
+            session.commit()
+        stream.write(f"simulator on {base_url}; polling {len(DEMO_ACCOUNTS)} accounts "
+                     f"every 12 h from {clock():%Y-%m-%d} to {end:%Y-%m-%d}…\n")
+        polls = 0
+        async with make_client() as client:
+            while clock() <= end:
+                polls += len(await poll_due(engine=engine, settings=settings, client=client, clock=clock))
+                clock.advance(STEP)
+        requests = sum(simulator.requests.values())
+        stream.write(f"{polls} account polls in {requests} HTTP requests\n\n")
+    finally:
+        await simulator.stop()
+    _print_results(engine, settings, end, stream)
+    return settings
+
+
+def _print_results(engine: Engine, settings: Settings, end: datetime, stream: TextIO) -> None:
+    """Accounts, growth over 30 and 365 days, and the annual report of the last full year."""
+    render(views.account_rows(engine), views.ACCOUNT_COLUMNS, "table", out=stream, title="Accounts")
+    for period in ("30d", "365d"):
+        rows = views.growth_rows(engine, settings, period=period, at=end, group=None)
+        render(rows, views.GROWTH_COLUMNS, "table", out=stream, title=f"Growth over {period}")
+    year = end.year - 1
+    first, last = year_bounds(year, settings.timezone)
+    lines = views.report(engine, settings, first=first, last=last)
+    render(views.report_table_rows(lines), views.REPORT_COLUMNS, "table", out=stream,
+           title=f"Annual report {year} ({settings.timezone.key})")

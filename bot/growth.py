@@ -1,0 +1,222 @@
+"""Pure growth maths: baselines, percentages and report figures (no I/O, no clock reads)."""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from fractions import Fraction
+from zoneinfo import ZoneInfo
+
+YTD = "ytd"
+
+PERIODS: dict[str, timedelta] = {
+    "1d": timedelta(days=1),
+    "7d": timedelta(days=7),
+    "30d": timedelta(days=30),
+    "90d": timedelta(days=90),
+    "365d": timedelta(days=365),
+}
+PERIOD_NAMES: tuple[str, ...] = (*PERIODS, YTD)
+
+_MIN_TOLERANCE = timedelta(hours=1)
+_MAX_TOLERANCE = timedelta(days=7)
+# The start of the year is a fixed instant, so a baseline far from it would mislabel the figure.
+_YTD_TOLERANCE = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Point:
+    """One stored snapshot as growth sees it."""
+
+    at: datetime  # aware; compared as instants, so any zone works
+    followers: int | None  # None = not reported (never treat as 0)
+    following: int | None = None
+    posts: int | None = None
+    # 1 = exact; else the platform's rounding step for the follower count (YouTube: 1000 for
+    # 123,000). Post counts are exact on every platform, so it does not apply to them.
+    precision: int = 1
+
+    def __post_init__(self) -> None:
+        _require_aware(self.at)
+        if self.precision < 1:
+            raise ValueError(f"precision must be >= 1, got {self.precision}")
+
+
+@dataclass(frozen=True)
+class Growth:
+    """Growth of one account over one period; every number None when history is too short."""
+
+    followers: int | None  # now
+    previous: int | None  # at the baseline
+    change: int | None
+    growth_pct: float | None
+    posts_change: int | None
+    from_at: datetime | None  # the baseline snapshot's time
+    to_at: datetime | None  # the current snapshot's time
+    enough_history: bool
+
+
+@dataclass(frozen=True)
+class ReportLine:
+    """One account's annual (or any range) report figures."""
+
+    start: Point | None
+    end: Point | None
+    followers_change: int | None
+    followers_growth_pct: float | None
+    posts_in_period: int | None  # end.posts - start.posts (a lower bound: deletions)
+
+
+def _require_aware(when: datetime) -> None:
+    # A naive time would silently be read as local time by astimezone().
+    if when.tzinfo is None or when.utcoffset() is None:
+        raise ValueError(f"expected an aware datetime, got naive {when.isoformat()}")
+
+
+def parse_period(text: str) -> str:
+    """Return the canonical period name for user text such as ' 7D '."""
+    name = text.strip().lower()
+    if name not in PERIOD_NAMES:
+        expected = ", ".join(PERIOD_NAMES)
+        raise ValueError(f"unknown period {text!r}: expected one of {expected}")
+    return name
+
+
+def period_target(period: str, at: datetime, tz: ZoneInfo) -> datetime:
+    """Return the UTC instant to compare ``at`` with for ``period``."""
+    name = parse_period(period)
+    _require_aware(at)
+    if name == YTD:
+        return _year_start(at.astimezone(tz).year, tz)
+    return (at - PERIODS[name]).astimezone(UTC)
+
+
+def tolerance(period: str, at: datetime | None = None, tz: ZoneInfo | None = None) -> timedelta:
+    """Return how far a baseline snapshot may sit from the period's target instant."""
+    # at/tz are accepted so callers can pass the same arguments for every period; ytd's
+    # tolerance is fixed, so they do not change the result.
+    name = parse_period(period)
+    if name == YTD:
+        return _YTD_TOLERANCE
+    return min(max(PERIODS[name] / 8, _MIN_TOLERANCE), _MAX_TOLERANCE)
+
+
+def nearest(
+    target: datetime, before: Point | None, after: Point | None, tol: timedelta
+) -> Point | None:
+    """Return the candidate nearest to ``target`` within ``tol`` (ties go to ``before``)."""
+    candidates = [p for p in (before, after) if p is not None and abs(p.at - target) <= tol]
+    # min() keeps the first of equal keys, and ``before`` comes first: ties go to the older one.
+    return min(candidates, key=lambda point: abs(point.at - target), default=None)
+
+
+def _round_half_away(value: Fraction) -> int:
+    # Exact rational rounding: floats would turn 47.275 into 47.27499999... and round wrongly.
+    whole, rest = divmod(abs(value.numerator), value.denominator)
+    if 2 * rest >= value.denominator:
+        whole += 1
+    return -whole if value < 0 else whole
+
+
+def growth_pct(previous: int | None, current: int | None) -> float | None:
+    """Return the change from ``previous`` to ``current`` in percent, rounded to 2 decimals."""
+    # A percentage of a zero (or invalid negative) base has no meaning.
+    if previous is None or current is None or previous <= 0:
+        return None
+    hundredths = _round_half_away(Fraction(current - previous, previous) * 100 * 100)
+    # int / int is correctly rounded, so 4728 / 100 is exactly the float 47.28.
+    return hundredths / 100
+
+
+def counter_change(previous: int | None, current: int | None, *, step: int = 1) -> int | None:
+    """Return ``current - previous``, treating changes smaller than the rounding ``step`` as 0."""
+    if step < 1:
+        raise ValueError(f"step must be >= 1, got {step}")
+    if previous is None or current is None:
+        return None
+    change = current - previous
+    # A rounded count never moves by less than its step, so a smaller change is rounding noise.
+    return 0 if abs(change) < step else change
+
+
+def _followers_figures(start: Point, end: Point) -> tuple[int | None, float | None]:
+    # Percent is taken from the rounded change so "+0 (+0.4%)" can never be reported.
+    step = max(start.precision, end.precision)
+    change = counter_change(start.followers, end.followers, step=step)
+    if change is None or start.followers is None:
+        return None, None
+    return change, growth_pct(start.followers, start.followers + change)
+
+
+def growth(
+    current: Point | None,
+    before: Point | None,
+    after: Point | None,
+    *,
+    target: datetime,
+    tol: timedelta,
+) -> Growth:
+    """Return the growth from the baseline nearest ``target`` to ``current``."""
+    baseline = nearest(target, before, after, tol)
+    # A baseline at or after the current snapshot measures nothing.
+    if current is None or baseline is None or baseline.at >= current.at:
+        return _short_history(current)
+    change, pct = _followers_figures(baseline, current)
+    return Growth(
+        followers=current.followers,
+        previous=baseline.followers,
+        change=change,
+        growth_pct=pct,
+        posts_change=counter_change(baseline.posts, current.posts),
+        from_at=baseline.at,
+        to_at=current.at,
+        enough_history=True,
+    )
+
+
+def _short_history(current: Point | None) -> Growth:
+    return Growth(
+        followers=None if current is None else current.followers,
+        previous=None,
+        change=None,
+        growth_pct=None,
+        posts_change=None,
+        from_at=None,
+        to_at=None if current is None else current.at,
+        enough_history=False,
+    )
+
+
+def _year_start(year: int, tz: ZoneInfo) -> datetime:
+    # fold=0 resolves a wall-clock midnight lost to a transition to the transition instant.
+    return datetime(year, 1, 1, tzinfo=tz).astimezone(UTC)
+
+
+def year_bounds(year: int, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """Return the first and last instant (microsecond) of ``year`` in ``tz``, in UTC."""
+    return _year_start(year, tz), _year_start(year + 1, tz) - timedelta(microseconds=1)
+
+
+def report_line(start: Point | None, end: Point | None) -> ReportLine:
+    """Return the report figures between two snapshots found by the caller."""
+    if start is None or end is None:
+        return ReportLine(start, end, None, None, None)
+    change, pct = _followers_figures(start, end)
+    posts = counter_change(start.posts, end.posts)
+    return ReportLine(start, end, change, pct, posts)
+
+
+def pick_report_points(
+    points: Sequence[Point], first: datetime, last: datetime
+) -> tuple[Point | None, Point | None]:
+    """Return the last points on or before ``first`` and on or before ``last`` (sorted input)."""
+    if last < first:
+        raise ValueError(f"range ends ({last.isoformat()}) before it starts ({first.isoformat()})")
+    return _last_at_or_before(points, first), _last_at_or_before(points, last)
+
+
+def _last_at_or_before(points: Sequence[Point], when: datetime) -> Point | None:
+    index = bisect_right(points, when, key=lambda point: point.at)
+    return points[index - 1] if index else None

@@ -1,0 +1,19 @@
+"""The explicit registry of platform adapters: a broken module fails loudly at import."""
+
+from __future__ import annotations
+
+from bot.platforms.base import Adapter
+from bot.platforms.bluesky import Bluesky
+from bot.platforms.mastodon import Mastodon
+
+ADAPTERS: tuple[type[Adapter], ...] = (
+    Mastodon,
+    Bluesky,
+)
+
+REGISTRY: dict[str, type[Adapter]] = {adapter.name: adapter for adapter in ADAPTERS}
+
+
+def adapter_class(name: str) -> type[Adapter]:
+    """The adapter registered under ``name``; ``KeyError`` if there is none."""
+    return REGISTRY[name]

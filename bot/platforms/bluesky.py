@@ -1,0 +1,111 @@
+"""Bluesky: ``app.bsky.actor.getProfiles`` on the public AppView, 25 actors per request."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+import httpx
+
+from bot.errors import ParseError
+from bot.platforms.base import (
+    Adapter,
+    FetchResult,
+    Missing,
+    Observation,
+    RateBudget,
+    Target,
+    count,
+)
+
+_PROFILES = "/xrpc/app.bsky.actor.getProfiles"
+_PROFILE = "/xrpc/app.bsky.actor.getProfile"
+# XRPC error names on getProfile and the account status each one means.
+_MISSING_ERRORS = {
+    "AccountTakedown": "suspended",
+    "AccountDeactivated": "not_found",
+    "InvalidRequest": "not_found",
+}
+
+
+class Bluesky(Adapter):
+    """Bluesky profiles by handle, then by DID once known, so a renamed handle keeps its history."""
+
+    name: ClassVar[str] = "bluesky"
+    default_base_url: ClassVar[str] = "https://public.api.bsky.app"
+    batch_size: ClassVar[int] = 25
+    # The AppView publishes no number; the PDS limit is the documented one.
+    rate_budget: ClassVar[RateBudget] = RateBudget(requests=3000, per_seconds=300)
+    example_handle: ClassVar[str] = "bsky.app"
+
+    @classmethod
+    def normalize_handle(cls, handle: str) -> str:
+        """Handles are DNS names: lower-case, no @, at least one dot (or a DID)."""
+        cleaned = handle.strip().lstrip("@").lower()
+        if cleaned.startswith("did:"):
+            return cleaned
+        if "." not in cleaned or " " in cleaned or cleaned.endswith("."):
+            raise ValueError(f"expected a domain-like handle (e.g. {cls.example_handle}), got {handle!r}")
+        return cleaned
+
+    async def fetch(self, client: httpx.AsyncClient, targets: Sequence[Target]) -> list[FetchResult]:
+        """One getProfiles call; actors it leaves out are asked about one by one."""
+        actors = {(t.platform_id or t.handle).lower(): t for t in targets}
+        response = await self.get(
+            client, f"{self.origin()}{_PROFILES}", params=[("actors", a) for a in actors]
+        )
+        if response.status_code != 200:
+            raise ParseError(
+                self.name, f"getProfiles answered HTTP {response.status_code}: {self.error_text(response)}",
+                http_status=response.status_code,
+            )
+        body = self.json_body(response)
+        profiles = body.get("profiles") if isinstance(body, dict) else None
+        if not isinstance(profiles, list):
+            raise ParseError(self.name, "getProfiles answer has no 'profiles' list")
+        by_key: dict[str, FetchResult] = {}
+        for profile in profiles:
+            if not isinstance(profile, dict):
+                raise ParseError(self.name, "a profile is not a JSON object")
+            for key in (str(profile.get("did", "")).lower(), str(profile.get("handle", "")).lower()):
+                target = actors.get(key)
+                if target is not None and target.handle not in by_key:
+                    by_key[target.handle] = self._observation(target.handle, profile)
+        results: list[FetchResult] = []
+        for target in targets:
+            result = by_key.get(target.handle)
+            if result is None:
+                result = await self._why_missing(client, target)
+            results.append(result)
+        return results
+
+    async def _why_missing(self, client: httpx.AsyncClient, target: Target) -> FetchResult:
+        """getProfile on an omitted actor: its XRPC error says not found or taken down."""
+        actor = target.platform_id or target.handle
+        response = await self.get(client, f"{self.origin()}{_PROFILE}", params={"actor": actor})
+        body = self.json_body(response)
+        if response.status_code == 200 and isinstance(body, dict):
+            return self._observation(target.handle, body)
+        error = body.get("error") if isinstance(body, dict) else None
+        if response.status_code == 400 and error in _MISSING_ERRORS:
+            status = "suspended" if _MISSING_ERRORS[error] == "suspended" else "not_found"
+            return Missing(target.handle, status, self.error_text(response))
+        raise ParseError(
+            self.name, f"getProfile answered HTTP {response.status_code}: {self.error_text(response)}",
+            http_status=response.status_code,
+        )
+
+    def _observation(self, handle: str, profile: dict[str, Any]) -> Observation:
+        """Parse a profileViewDetailed; only the DID is required besides the counters."""
+        did = profile.get("did")
+        if not isinstance(did, str) or not did.startswith("did:"):
+            raise ParseError(self.name, "profile has no DID")
+        return Observation(
+            handle=handle,
+            platform_id=did,
+            followers=count(profile.get("followersCount"), platform=self.name, field_name="followersCount"),
+            following=count(profile.get("followsCount"), platform=self.name, field_name="followsCount"),
+            posts=count(profile.get("postsCount"), platform=self.name, field_name="postsCount"),
+            display_name=profile.get("displayName") or None,
+            current_handle=profile.get("handle"),
+        )

@@ -1,0 +1,120 @@
+"""Mastodon: lookup by ``acct`` once, then the 4.3 batch ``/api/v1/accounts?id[]=`` (40 ids)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+import httpx
+
+from bot.errors import ParseError
+from bot.platforms.base import (
+    Adapter,
+    FetchResult,
+    Missing,
+    Observation,
+    RateBudget,
+    Target,
+    count,
+)
+
+
+def split_handle(handle: str) -> tuple[str, str]:
+    """``user@instance`` -> (user, instance)."""
+    user, _, instance = handle.partition("@")
+    return user, instance
+
+
+class Mastodon(Adapter):
+    """Mastodon accounts on any instance; a handle is ``user@instance``, the id ``id@instance``."""
+
+    name: ClassVar[str] = "mastodon"
+    default_base_url: ClassVar[str] = "https://{instance}"
+    batch_size: ClassVar[int] = 40
+    rate_budget: ClassVar[RateBudget] = RateBudget(requests=300, per_seconds=300)
+    example_handle: ClassVar[str] = "Gargron@mastodon.social"
+    token_env: ClassVar[str | None] = "MASTODON_TOKEN"
+
+    @classmethod
+    def normalize_handle(cls, handle: str) -> str:
+        """Strip a leading @, lower-case the instance; refuse a handle without one."""
+        user, instance = split_handle(handle.strip().lstrip("@"))
+        if not user or not instance or "@" in instance or "." not in instance:
+            raise ValueError(f"expected user@instance (e.g. {cls.example_handle}), got {handle!r}")
+        return f"{user}@{instance.lower()}"
+
+    def batch_key(self, target: Target) -> str:
+        """One request serves accounts of one instance only."""
+        return split_handle(target.handle)[1]
+
+    def instance_origin(self, instance: str) -> str:
+        """``base_url`` replaces ``https://<instance>`` for every handle."""
+        return self.base_url or self.default_base_url.format(instance=instance)
+
+    async def fetch(self, client: httpx.AsyncClient, targets: Sequence[Target]) -> list[FetchResult]:
+        """Batch-read the known ids, then look up the rest (and any id the batch dropped)."""
+        instance = split_handle(targets[0].handle)[1]
+        origin = self.instance_origin(instance)
+        known = {t.platform_id.partition("@")[0]: t for t in targets if t.platform_id}
+        results: list[FetchResult] = []
+        found: set[str] = set()
+        if known:
+            response = await self.get(
+                client, f"{origin}/api/v1/accounts", params=[("id[]", i) for i in known]
+            )
+            if response.status_code == 200:
+                body = self.json_body(response)
+                if not isinstance(body, list):
+                    raise ParseError(self.name, "batch answer is not a JSON array")
+                for item in body:
+                    target = known.get(str(item.get("id"))) if isinstance(item, dict) else None
+                    if target is not None:
+                        results.append(self._result(target.handle, instance, item))
+                        found.add(target.handle)
+            # Before 4.3 the batch route does not exist: fall back to one lookup per account.
+        for target in targets:
+            if target.handle not in found:
+                results.append(await self._lookup(client, origin, target))
+        return results
+
+    async def _lookup(
+        self, client: httpx.AsyncClient, origin: str, target: Target
+    ) -> FetchResult:
+        """``/api/v1/accounts/lookup?acct=user`` on the account's home instance."""
+        user, instance = split_handle(target.handle)
+        response = await self.get(client, f"{origin}/api/v1/accounts/lookup", params={"acct": user})
+        if response.status_code in (404, 410):
+            return Missing(target.handle, "not_found" if response.status_code == 404 else "suspended",
+                           self.error_text(response))
+        if response.status_code != 200:
+            raise ParseError(
+                self.name, f"lookup answered HTTP {response.status_code}: {self.error_text(response)}",
+                http_status=response.status_code,
+            )
+        body = self.json_body(response)
+        if not isinstance(body, dict):
+            raise ParseError(self.name, "lookup answer is not a JSON object")
+        return self._result(target.handle, instance, body)
+
+    def _result(self, handle: str, instance: str, item: dict[str, Any]) -> FetchResult:
+        """Parse one Account entity; a suspended account is a status, not zero counts."""
+        if item.get("suspended"):
+            return Missing(handle, "suspended", "account is suspended")
+        raw_id = item.get("id")
+        if not isinstance(raw_id, str | int) or not str(raw_id):
+            raise ParseError(self.name, "account has no id")
+        extra: dict[str, Any] = {}
+        for key in ("last_status_at", "moved", "limited", "memorial"):
+            if item.get(key) is not None:
+                extra[key] = item[key] if key != "moved" else bool(item[key])
+        acct = item.get("acct")
+        return Observation(
+            handle=handle,
+            platform_id=f"{raw_id}@{instance}",
+            followers=count(item.get("followers_count"), platform=self.name, field_name="followers_count"),
+            following=count(item.get("following_count"), platform=self.name, field_name="following_count"),
+            posts=count(item.get("statuses_count"), platform=self.name, field_name="statuses_count"),
+            display_name=item.get("display_name") or None,
+            current_handle=f"{acct}@{instance}" if isinstance(acct, str) and "@" not in acct else acct,
+            extra=extra,
+        )

@@ -1,0 +1,55 @@
+"""Reading the platforms' rate-limit headers into a wait in seconds."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+
+from bot.clock import system_clock
+
+# Values above this are epoch seconds (x-rate-limit-reset); below, a delay in seconds.
+_EPOCH_THRESHOLD = 1_000_000_000
+
+
+def retry_after_seconds(
+    headers: Mapping[str, str], now: Callable[[], datetime] = system_clock
+) -> float | None:
+    """Seconds to wait according to Retry-After or a reset header; ``None`` if none is usable."""
+    lowered = {k.lower(): v for k, v in headers.items()}
+    current = now()
+    retry_after = lowered.get("retry-after")
+    if retry_after:
+        value = _seconds_from(retry_after.strip(), current)
+        if value is not None:
+            return value
+    for name in ("x-rate-limit-reset", "x-ratelimit-reset", "ratelimit-reset"):
+        raw = lowered.get(name)
+        if raw:
+            value = _seconds_from(raw.strip(), current)
+            if value is not None:
+                return value
+    return None
+
+
+def _seconds_from(raw: str, now: datetime) -> float | None:
+    """Interpret a header value as a delay, an epoch, an ISO time or an HTTP-date."""
+    try:
+        number = float(raw)
+    except ValueError:
+        number = None
+    if number is not None:
+        if number >= _EPOCH_THRESHOLD:
+            return max(0.0, number - now.timestamp())
+        return max(0.0, number)
+    when: datetime | None
+    try:
+        when = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(raw)
+        except (TypeError, ValueError):
+            return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - now).total_seconds())

@@ -1,0 +1,144 @@
+"""Read queries over snapshots: per-account index seeks, a few statements for any number of accounts.
+
+Each seek is a correlated scalar subquery on ``(account_id, captured_at)`` returning one snapshot
+id; the rows are then fetched by id. This stays fast on SQLite and PostgreSQL alike (DESIGN.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, ScalarSelect, and_, select
+
+from bot.growth import Point
+from bot.store.models import Account, Snapshot
+
+_SNAPSHOT = Snapshot.__table__  # type: ignore[attr-defined]
+_ACCOUNT = Account.__table__  # type: ignore[attr-defined]
+_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class SnapshotRow:
+    """A stored snapshot as the query commands show it."""
+
+    captured_at: datetime
+    followers: int | None
+    following: int | None
+    posts: int | None
+    precision: int
+    source: str
+    quality: str
+
+    def point(self) -> Point:
+        """The growth maths' view of this row."""
+        return Point(self.captured_at, self.followers, self.following, self.posts, self.precision)
+
+
+def _seek(*conditions: Any, newest: bool, good_only: bool = True) -> ScalarSelect[Any]:
+    """The id of the newest (or oldest) snapshot of the outer account matching ``conditions``."""
+    where = [_SNAPSHOT.c.account_id == _ACCOUNT.c.id, *conditions]
+    if good_only:
+        where.append(_SNAPSHOT.c.quality != "suspect")
+    order = _SNAPSHOT.c.captured_at.desc() if newest else _SNAPSHOT.c.captured_at.asc()
+    return select(_SNAPSHOT.c.id).where(and_(*where)).order_by(order).limit(1).scalar_subquery()
+
+
+def _chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
+    """Bound IN lists (SQLite caps bound parameters)."""
+    for start in range(0, len(ids), _CHUNK):
+        yield ids[start : start + _CHUNK]
+
+
+def _rows_by_id(connection: Connection, ids: set[int]) -> dict[int, SnapshotRow]:
+    """Fetch snapshots by id."""
+    found: dict[int, SnapshotRow] = {}
+    wanted = sorted(i for i in ids if i is not None)
+    for chunk in _chunks(wanted):
+        for row in connection.execute(select(_SNAPSHOT).where(_SNAPSHOT.c.id.in_(chunk))):
+            found[row.id] = _to_row(row)
+    return found
+
+
+def _to_row(row: Any) -> SnapshotRow:
+    """A result row -> SnapshotRow."""
+    return SnapshotRow(
+        row.captured_at, row.followers, row.following, row.posts, row.precision, row.source,
+        row.quality,
+    )
+
+
+def _seek_many(
+    connection: Connection, account_ids: Sequence[int], seeks: Sequence[ScalarSelect[Any]]
+) -> dict[int, list[SnapshotRow | None]]:
+    """Run several seeks for every account in one statement per chunk, then fetch the rows."""
+    picked: dict[int, list[int | None]] = {}
+    for chunk in _chunks(account_ids):
+        statement = select(_ACCOUNT.c.id, *seeks).where(_ACCOUNT.c.id.in_(chunk))
+        for row in connection.execute(statement):
+            picked[row[0]] = list(row[1:])
+    rows = _rows_by_id(connection, {i for ids in picked.values() for i in ids if i is not None})
+    return {
+        account_id: [rows.get(i) if i is not None else None for i in ids]
+        for account_id, ids in picked.items()
+    }
+
+
+def latest(connection: Connection, account_ids: Sequence[int]) -> dict[int, SnapshotRow | None]:
+    """Each account's newest snapshot, whatever its quality."""
+    seeks = [_seek(newest=True, good_only=False)]
+    return {k: v[0] for k, v in _seek_many(connection, account_ids, seeks).items()}
+
+
+def growth_candidates(
+    connection: Connection, account_ids: Sequence[int], *, at: datetime, target: datetime,
+    tol: timedelta,
+) -> dict[int, tuple[SnapshotRow | None, SnapshotRow | None, SnapshotRow | None]]:
+    """Per account: the newest good snapshot at ``at``, and the good ones either side of ``target``."""
+    captured = _SNAPSHOT.c.captured_at
+    seeks = [
+        _seek(captured <= at, newest=True),
+        _seek(captured < target, captured >= target - tol, newest=True),
+        _seek(captured >= target, captured <= min(target + tol, at), newest=False),
+    ]
+    return {k: (v[0], v[1], v[2]) for k, v in _seek_many(connection, account_ids, seeks).items()}
+
+
+def range_endpoints(
+    connection: Connection, account_ids: Sequence[int], *, first: datetime, last: datetime
+) -> dict[int, tuple[SnapshotRow | None, SnapshotRow | None]]:
+    """Per account: the last good snapshot on or before ``first`` and on or before ``last``."""
+    captured = _SNAPSHOT.c.captured_at
+    seeks = [_seek(captured <= first, newest=True), _seek(captured <= last, newest=True)]
+    return {k: (v[0], v[1]) for k, v in _seek_many(connection, account_ids, seeks).items()}
+
+
+def series(
+    connection: Connection, account_id: int, *, since: datetime | None = None,
+    until: datetime | None = None,
+) -> list[SnapshotRow]:
+    """One account's snapshots in time order, optionally within [since, until]."""
+    statement = select(_SNAPSHOT).where(_SNAPSHOT.c.account_id == account_id)
+    if since is not None:
+        statement = statement.where(_SNAPSHOT.c.captured_at >= since)
+    if until is not None:
+        statement = statement.where(_SNAPSHOT.c.captured_at <= until)
+    statement = statement.order_by(_SNAPSHOT.c.captured_at)
+    return [_to_row(row) for row in connection.execute(statement)]
+
+
+def export_rows(connection: Connection) -> Iterator[Any]:
+    """Every snapshot with its account's platform and handle, streamed in order."""
+    statement = (
+        select(
+            _ACCOUNT.c.platform, _ACCOUNT.c.handle, _SNAPSHOT.c.captured_at,
+            _SNAPSHOT.c.followers, _SNAPSHOT.c.following, _SNAPSHOT.c.posts,
+            _SNAPSHOT.c.source, _SNAPSHOT.c.quality,
+        )
+        .join(_ACCOUNT, _ACCOUNT.c.id == _SNAPSHOT.c.account_id)
+        .order_by(_ACCOUNT.c.platform, _ACCOUNT.c.handle, _SNAPSHOT.c.captured_at)
+    )
+    yield from connection.execution_options(yield_per=2000).execute(statement)

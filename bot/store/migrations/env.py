@@ -1,0 +1,16 @@
+"""Alembic environment: runs on the connection the bot hands over (no ini file, no URL here)."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from bot.store.models import SQLModel
+
+connection = context.config.attributes["connection"]
+context.configure(
+    connection=connection,
+    target_metadata=SQLModel.metadata,
+    render_as_batch=connection.dialect.name == "sqlite",
+)
+with context.begin_transaction():
+    context.run_migrations()

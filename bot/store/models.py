@@ -1,0 +1,93 @@
+"""The tables of DESIGN.md. Times are stored in UTC; counters are NULL when not reported."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Integer, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+# BIGINT ids on PostgreSQL; on SQLite only INTEGER PRIMARY KEY is an auto-incrementing rowid.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+ACCOUNT_STATUSES = ("active", "not_found", "suspended", "auth_error", "paused")
+OUTCOMES = (
+    "ok", "rate_limited", "http_error", "timeout", "not_found", "suspended",
+    "auth_error", "parse_error", "suspect",
+)
+
+
+class Account(SQLModel, table=True):
+    """A watched account; identity is ``platform:handle``, history follows ``platform_id``."""
+
+    __table_args__ = (
+        UniqueConstraint("platform", "handle", name="uq_account_platform_handle"),
+        Index("ix_account_platform_id", "platform", "platform_id"),
+        Index("ix_account_next_poll_at", "next_poll_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=32)
+    handle: str = Field(max_length=255)
+    platform_id: str | None = Field(default=None, max_length=255)
+    display_name: str | None = Field(default=None, max_length=255)
+    label: str | None = Field(default=None, max_length=255)
+    groups: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    status: str = Field(default="active", max_length=32)
+    next_poll_at: datetime | None = None
+    last_polled_at: datetime | None = None
+    last_error: str | None = Field(default=None, max_length=500)
+    created_at: datetime
+
+
+class Snapshot(SQLModel, table=True):
+    """One observation of an account's counters at one instant."""
+
+    __table_args__ = (
+        UniqueConstraint("account_id", "captured_at", name="uq_snapshot_account_captured"),
+    )
+
+    id: int | None = Field(default=None, sa_column=Column(BigId, primary_key=True, autoincrement=True))
+    account_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("account.id", ondelete="CASCADE"), nullable=False)
+    )
+    captured_at: datetime
+    followers: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    following: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    posts: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    extra: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON(none_as_null=True), nullable=True))
+    precision: int = Field(default=1)
+    source: str = Field(default="poll", max_length=16)
+    quality: str = Field(default="ok", max_length=16)
+
+
+class PollAttempt(SQLModel, table=True):
+    """Every poll attempt, successful or not; the message has secrets redacted."""
+
+    __tablename__ = "poll_attempt"
+    __table_args__ = (Index("ix_poll_attempt_account_started", "account_id", "started_at"),)
+
+    id: int | None = Field(default=None, sa_column=Column(BigId, primary_key=True, autoincrement=True))
+    account_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("account.id", ondelete="CASCADE"), nullable=False)
+    )
+    started_at: datetime
+    duration_ms: int
+    outcome: str = Field(max_length=16)
+    http_status: int | None = None
+    message: str | None = Field(default=None, max_length=500)
+
+
+class DigestRun(SQLModel, table=True):
+    """One digest delivery per (date, channel), across restarts and workers."""
+
+    __tablename__ = "digest_run"
+    __table_args__ = (UniqueConstraint("digest_date", "channel", name="uq_digest_run_date_channel"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    digest_date: date
+    channel: str = Field(max_length=255)
+    status: str = Field(max_length=16)
+    attempts: int = Field(default=0)
+    sent_at: datetime | None = None

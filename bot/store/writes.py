@@ -1,0 +1,142 @@
+"""Bulk writes: snapshots and poll attempts in one transaction per poll cycle or batch."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from bot.platforms.base import Observation
+from bot.store.models import Account, PollAttempt, Snapshot
+
+_SNAPSHOT = Snapshot.__table__  # type: ignore[attr-defined]
+_ACCOUNT = Account.__table__  # type: ignore[attr-defined]
+_ATTEMPT = PollAttempt.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class PollRecord:
+    """What one poll of one account produced, ready to be written."""
+
+    account_id: int
+    started_at: datetime
+    duration_ms: int
+    outcome: str
+    status: str
+    next_poll_at: datetime
+    observation: Observation | None = None
+    http_status: int | None = None
+    message: str | None = None
+    quality: str = "ok"
+
+
+def insert_snapshots(connection: Connection, rows: Sequence[dict[str, Any]]) -> int:
+    """Insert many snapshots in one statement; an existing (account, instant) is left alone."""
+    if not rows:
+        return 0
+    dialect = connection.dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    before = connection.execute(select(func.count()).select_from(_SNAPSHOT)).scalar_one()
+    statement = insert(_SNAPSHOT).on_conflict_do_nothing(
+        index_elements=["account_id", "captured_at"]
+    )
+    connection.execute(statement, list(rows))
+    after = connection.execute(select(func.count()).select_from(_SNAPSHOT)).scalar_one()
+    return int(after - before)
+
+
+def save_poll_records(connection: Connection, records: Sequence[PollRecord]) -> None:
+    """Write one cycle: snapshots, attempts and account updates, in the caller's transaction."""
+    if not records:
+        return
+    snapshots = [_snapshot_row(r) for r in records if r.observation is not None]
+    if snapshots:
+        insert_snapshots(connection, snapshots)
+    connection.execute(_ATTEMPT.insert(), [_attempt_row(r) for r in records])
+    connection.execute(
+        update(_ACCOUNT)
+        .where(_ACCOUNT.c.id == bindparam("b_id"))
+        .values(
+            status=bindparam("b_status"),
+            next_poll_at=bindparam("b_next"),
+            last_polled_at=bindparam("b_polled"),
+            last_error=bindparam("b_error"),
+        ),
+        [
+            {
+                "b_id": r.account_id, "b_status": r.status, "b_next": r.next_poll_at,
+                "b_polled": r.started_at, "b_error": None if r.outcome == "ok" else r.message,
+            }
+            for r in records
+        ],
+    )
+    for record in records:
+        if record.observation is not None:
+            _record_identity(connection, record.account_id, record.observation)
+
+
+def _snapshot_row(record: PollRecord) -> dict[str, Any]:
+    """The snapshot row of a successful poll."""
+    obs = record.observation
+    assert obs is not None
+    return {
+        "account_id": record.account_id, "captured_at": record.started_at,
+        "followers": obs.followers, "following": obs.following, "posts": obs.posts,
+        "extra": dict(obs.extra) or None, "precision": obs.precision,
+        "source": "poll", "quality": record.quality,
+    }
+
+
+def _attempt_row(record: PollRecord) -> dict[str, Any]:
+    """The poll_attempt row of any poll."""
+    return {
+        "account_id": record.account_id, "started_at": record.started_at,
+        "duration_ms": record.duration_ms, "outcome": record.outcome,
+        "http_status": record.http_status,
+        "message": record.message[:500] if record.message else None,
+    }
+
+
+def _record_identity(connection: Connection, account_id: int, obs: Observation) -> None:
+    """Store the stable id; a renamed handle takes over the history of its old row."""
+    row = connection.execute(
+        select(_ACCOUNT.c.platform, _ACCOUNT.c.platform_id, _ACCOUNT.c.display_name).where(
+            _ACCOUNT.c.id == account_id
+        )
+    ).one()
+    if row.platform_id == obs.platform_id and row.display_name == obs.display_name:
+        return
+    if row.platform_id is None:
+        _adopt_history(connection, account_id, row.platform, obs.platform_id)
+    connection.execute(
+        update(_ACCOUNT)
+        .where(_ACCOUNT.c.id == account_id)
+        .values(platform_id=obs.platform_id, display_name=obs.display_name)
+    )
+
+
+def _adopt_history(connection: Connection, account_id: int, platform: str, platform_id: str) -> None:
+    """Move an unscheduled row's snapshots with the same stable id onto this account."""
+    old_ids = connection.execute(
+        select(_ACCOUNT.c.id).where(
+            _ACCOUNT.c.platform == platform,
+            _ACCOUNT.c.platform_id == platform_id,
+            _ACCOUNT.c.id != account_id,
+            _ACCOUNT.c.next_poll_at.is_(None),
+        )
+    ).scalars().all()
+    for old_id in old_ids:
+        taken = select(_SNAPSHOT.c.captured_at).where(_SNAPSHOT.c.account_id == account_id)
+        connection.execute(
+            update(_SNAPSHOT)
+            .where(_SNAPSHOT.c.account_id == old_id, _SNAPSHOT.c.captured_at.not_in(taken))
+            .values(account_id=account_id)
+        )
+        connection.execute(
+            update(_ATTEMPT).where(_ATTEMPT.c.account_id == old_id).values(account_id=account_id)
+        )
+        connection.execute(delete(_ACCOUNT).where(_ACCOUNT.c.id == old_id))

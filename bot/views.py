@@ -1,0 +1,193 @@
+"""What the query commands show: rows built from the store and the growth maths."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from bot import growth
+from bot.config import Settings
+from bot.errors import InputError
+from bot.output import Column
+from bot.store import history
+from bot.store.accounts import all_accounts, find_account
+from bot.store.models import Account
+
+ACCOUNT_COLUMNS = (
+    Column("platform", "Platform"), Column("handle", "Handle"), Column("label", "Label"),
+    Column("status", "Status"), Column("followers", "Followers", numeric=True),
+    Column("posts", "Posts", numeric=True), Column("last_polled_at", "Last poll (UTC)"),
+    Column("last_error", "Last error"),
+)
+SNAPSHOT_COLUMNS = (
+    Column("captured_at", "Captured (UTC)"), Column("followers", "Followers", numeric=True),
+    Column("following", "Following", numeric=True), Column("posts", "Posts", numeric=True),
+)
+GROWTH_COLUMNS = (
+    Column("platform", "Platform"), Column("handle", "Handle"),
+    Column("followers", "Followers", numeric=True), Column("previous", "Previous", numeric=True),
+    Column("change", "Change", numeric=True, signed=True),
+    Column("growth_pct", "Growth", numeric=True, percent=True),
+    Column("posts_change", "Posts", numeric=True, signed=True),
+    Column("from", "From (UTC)"), Column("to", "To (UTC)"),
+)
+REPORT_COLUMNS = (
+    Column("platform", "Platform"), Column("handle", "Handle"),
+    Column("start_date", "Start"), Column("start_followers", "Followers then", numeric=True),
+    Column("end_date", "End"), Column("end_followers", "Followers now", numeric=True),
+    Column("followers_change", "Change", numeric=True, signed=True),
+    Column("followers_growth_pct", "Growth", numeric=True, percent=True),
+    Column("posts_in_period", "Posts published", numeric=True),
+)
+EVERY = ("raw", "day", "week", "month")
+
+
+def parse_when(text: str, settings: Settings, *, option: str, end_of_day: bool) -> datetime:
+    """A date (local day start or end) or an ISO datetime (local if naive), as UTC."""
+    try:
+        if len(text.strip()) == 10:
+            day = date.fromisoformat(text.strip())
+            local = datetime.combine(day, time.min, settings.timezone)
+            if end_of_day:
+                local = datetime.combine(day + timedelta(days=1), time.min, settings.timezone)
+                return (local - timedelta(microseconds=1)).astimezone(UTC)
+            return local.astimezone(UTC)
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise InputError(f"{option}: expected a date like 2021-12-31 or an ISO time, got {text!r}") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=settings.timezone)
+    return moment.astimezone(UTC)
+
+
+def account_rows(engine: Engine, group: str | None = None) -> list[dict[str, Any]]:
+    """Accounts with status, last poll and latest counts."""
+    with Session(engine) as session:
+        accounts = all_accounts(session, group)
+        latest = history.latest(session.connection(), [a.id for a in accounts if a.id])
+    return [
+        {
+            "platform": a.platform, "handle": a.handle, "label": a.label, "status": a.status,
+            "followers": _get(latest.get(a.id or 0), "followers"),
+            "posts": _get(latest.get(a.id or 0), "posts"),
+            "last_polled_at": a.last_polled_at, "last_error": a.last_error,
+        }
+        for a in accounts
+    ]
+
+
+def _get(row: history.SnapshotRow | None, name: str) -> Any:
+    """An attribute of an optional row."""
+    return getattr(row, name) if row is not None else None
+
+
+def snapshot_rows(
+    engine: Engine, settings: Settings, key: str, *, since: datetime | None,
+    until: datetime | None, every: str,
+) -> list[dict[str, Any]]:
+    """One account's history, raw or the last snapshot of each local day/week/month."""
+    if every not in EVERY:
+        raise InputError(f"--every: expected one of {', '.join(EVERY)}, got {every!r}")
+    with Session(engine) as session:
+        account = find_account(session, key)
+        rows = history.series(session.connection(), account.id or 0, since=since, until=until)
+    if every != "raw":
+        buckets: dict[Any, history.SnapshotRow] = {}
+        for row in rows:
+            buckets[_bucket(row.captured_at, every, settings)] = row
+        rows = list(buckets.values())
+    return [
+        {"captured_at": r.captured_at, "followers": r.followers, "following": r.following,
+         "posts": r.posts}
+        for r in rows
+    ]
+
+
+def _bucket(moment: datetime, every: str, settings: Settings) -> Any:
+    """The local day, ISO week or month a moment falls in."""
+    local = moment.astimezone(settings.timezone)
+    if every == "day":
+        return local.date()
+    if every == "week":
+        return local.isocalendar()[:2]
+    return (local.year, local.month)
+
+
+def growth_rows(
+    engine: Engine, settings: Settings, *, period: str, at: datetime, group: str | None
+) -> list[dict[str, Any]]:
+    """Growth of every account over ``period`` ending at ``at``."""
+    name = growth.parse_period(period)
+    target = growth.period_target(name, at, settings.timezone)
+    tol = growth.tolerance(name, at, settings.timezone)
+    with Session(engine) as session:
+        accounts = all_accounts(session, group)
+        found = history.growth_candidates(
+            session.connection(), [a.id for a in accounts if a.id], at=at, target=target, tol=tol
+        )
+    rows = []
+    for account in accounts:
+        current, before, after = found.get(account.id or 0, (None, None, None))
+        result = growth.growth(
+            current.point() if current else None, before.point() if before else None,
+            after.point() if after else None, target=target, tol=tol,
+        )
+        rows.append({
+            "platform": account.platform, "handle": account.handle,
+            "followers": result.followers, "previous": result.previous, "change": result.change,
+            "growth_pct": result.growth_pct, "posts_change": result.posts_change,
+            "from": result.from_at, "to": result.to_at,
+        })
+    return rows
+
+
+def report(
+    engine: Engine, settings: Settings, *, first: datetime, last: datetime,
+    accounts: Sequence[Account] | None = None,
+) -> list[dict[str, Any]]:
+    """Per account: start and end counts, change, growth % and posts published in the range."""
+    with Session(engine) as session:
+        chosen = list(accounts) if accounts is not None else list(all_accounts(session))
+        found = history.range_endpoints(
+            session.connection(), [a.id for a in chosen if a.id], first=first, last=last
+        )
+    lines = []
+    for account in chosen:
+        start, end = found.get(account.id or 0, (None, None))
+        line = growth.report_line(start.point() if start else None, end.point() if end else None)
+        lines.append({
+            "platform": account.platform, "handle": account.handle,
+            "start": _end_point(line.start, settings), "end": _end_point(line.end, settings),
+            "followers_change": line.followers_change,
+            "followers_growth_pct": line.followers_growth_pct,
+            "posts_in_period": line.posts_in_period,
+        })
+    return lines
+
+
+def _end_point(point: growth.Point | None, settings: Settings) -> dict[str, Any] | None:
+    """``{"date", "followers", "posts"}`` with the date in the configured time zone."""
+    if point is None:
+        return None
+    return {
+        "date": point.at.astimezone(settings.timezone).date(),
+        "followers": point.followers, "posts": point.posts,
+    }
+
+
+def report_table_rows(lines: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Flatten report lines for the table and CSV formats."""
+    flat = []
+    for line in lines:
+        start, end = line["start"] or {}, line["end"] or {}
+        flat.append({
+            **{k: line[k] for k in ("platform", "handle", "followers_change",
+                                    "followers_growth_pct", "posts_in_period")},
+            "start_date": start.get("date"), "start_followers": start.get("followers"),
+            "end_date": end.get("date"), "end_followers": end.get("followers"),
+        })
+    return flat

@@ -1,0 +1,127 @@
+"""Config loading: a table of bad configs, each one line naming the file and the key."""
+
+from __future__ import annotations
+
+from datetime import time, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.config import Secret, load_settings, parse_duration
+from bot.errors import ConfigError
+
+GOOD = """
+[bot]
+timezone = "Africa/Casablanca"
+poll_interval = "6h"
+digest_at = "08:30"
+
+[platforms.bluesky]
+base_url = "http://127.0.0.1:8765"
+
+[platforms.mastodon]
+token_env = "MASTODON_TOKEN"
+
+[[accounts]]
+platform = "bluesky"
+handle = "@BSKY.app"
+label = "Bluesky"
+groups = ["reference"]
+interval = "90s"
+
+[[accounts]]
+platform = "mastodon"
+handle = "Gargron@Mastodon.Social"
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "accounts.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_good_config(tmp_path: Path) -> None:
+    settings = load_settings(write(tmp_path, GOOD), environ={"MASTODON_TOKEN": "s3cret"})
+    assert settings.timezone.key == "Africa/Casablanca"
+    assert settings.poll_interval == timedelta(hours=6)
+    assert settings.digest_at == time(8, 30)
+    bsky, masto = settings.accounts
+    assert (bsky.handle, bsky.interval, bsky.groups) == ("bsky.app", timedelta(seconds=90), ("reference",))
+    assert masto.handle == "Gargron@mastodon.social"
+    assert settings.interval_for(masto) == timedelta(hours=6)
+    assert settings.platform("bluesky").base_url == "http://127.0.0.1:8765"
+    token = settings.platform("mastodon").token
+    assert token is not None and token.reveal() == "s3cret"
+    assert "s3cret" not in repr(settings) and "s3cret" not in str(token)
+    assert settings.database_url == "sqlite:///data/bot.db"
+
+
+def test_env_file_and_real_environment_precedence(tmp_path: Path) -> None:
+    env = tmp_path / ".env"
+    env.write_text("DATABASE_URL=sqlite:///from-file.db\nMASTODON_TOKEN=file-token\n")
+    settings = load_settings(write(tmp_path, GOOD), env_file=env, environ={"MASTODON_TOKEN": "real"})
+    assert settings.database_url == "sqlite:///from-file.db"
+    token = settings.platform("mastodon").token
+    assert token is not None and token.reveal() == "real"
+
+
+def test_bot_config_variable_names_the_file(tmp_path: Path) -> None:
+    path = write(tmp_path, GOOD)
+    assert len(load_settings(None, environ={"BOT_CONFIG": str(path)}).accounts) == 2
+
+
+BAD = [
+    ('[bot]\ncolour = "blue"\n', "bot.colour", "unknown key"),
+    ('[bot]\npoll_interval = "banana"\n', "bot.poll_interval", "expected a duration"),
+    ("[bot]\npoll_interval = 6\n", "bot.poll_interval", "expected a duration"),
+    ('[bot]\npoll_interval = "0m"\n', "bot.poll_interval", "expected a duration"),
+    ('[bot]\ntimezone = "Mars/Olympus"\n', "bot.timezone", "unknown time zone"),
+    ('[bot]\ndigest_at = "25:00"\n', "bot.digest_at", "local time"),
+    ("[platforms.myspace]\n", "platforms.myspace", "unknown platform"),
+    ('[platforms.bluesky]\nbase_url = "ftp://x"\n', "platforms.bluesky.base_url", "origin"),
+    ('[platforms.bluesky]\nbase_url = "https://x/path"\n', "platforms.bluesky.base_url", "origin"),
+    ('[platforms.bluesky]\ntoken = "abc"\n', "platforms.bluesky.token", "unknown key"),
+    ('[[accounts]]\nplatform = "myspace"\nhandle = "tom"\n', "accounts[0].platform", "unknown platform"),
+    ('[[accounts]]\nplatform = "bluesky"\n', "accounts[0].handle", "expected a non-empty string"),
+    ('[[accounts]]\nplatform = "mastodon"\nhandle = "nodomain"\n', "accounts[0].handle", "user@instance"),
+    ('[[accounts]]\nplatform = "bluesky"\nhandle = "a.b"\ngroups = "x"\n', "accounts[0].groups", "list"),
+    ('[[accounts]]\nplatform = "bluesky"\nhandle = "a.b"\ninterval = "1w"\n', "accounts[0].interval", "duration"),
+    ('[[accounts]]\nplatform = "bluesky"\nhandle = "a.b"\nfoo = 1\n', "accounts[0].foo", "unknown key"),
+    ('[[accounts]]\nplatform = "bluesky"\nhandle = "a.b"\n[[accounts]]\nplatform = "bluesky"\nhandle = "A.B"\n',
+     "accounts[1]", "duplicate"),
+    ("accounts = 3\n", "accounts", "array of tables"),
+    ("[bot\n", "", "not valid TOML"),
+]
+
+
+@pytest.mark.parametrize(("text", "key", "problem"), BAD)
+def test_bad_config_names_file_and_key(tmp_path: Path, text: str, key: str, problem: str) -> None:
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path, environ={})
+    message = str(caught.value)
+    assert str(path) in message
+    assert key in message
+    assert problem in message
+    assert "\n" not in message
+
+
+def test_missing_explicit_config_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="config file not found"):
+        load_settings(tmp_path / "nope.toml", environ={})
+
+
+def test_missing_env_file_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="env file not found"):
+        load_settings(write(tmp_path, GOOD), env_file=tmp_path / "missing.env", environ={})
+
+
+@pytest.mark.parametrize(("text", "seconds"), [("30s", 30), ("5m", 300), ("6h", 21600), ("2d", 172800), (" 1h ", 3600)])
+def test_durations(text: str, seconds: int) -> None:
+    assert parse_duration(text).total_seconds() == seconds
+
+
+def test_secret_hides_itself() -> None:
+    secret = Secret("tok")
+    assert "tok" not in f"{secret} {secret!r}"

@@ -1,0 +1,179 @@
+"""The store on SQLite and PostgreSQL: schema, bulk writes, idempotence, seeks, renames."""
+
+from __future__ import annotations
+
+import os
+import stat
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import Engine, func, select, text
+from sqlmodel import Session, SQLModel
+
+from bot.config import AccountSettings, Settings
+from bot.platforms.base import Observation
+from bot.store import history
+from bot.store.accounts import find_account, get_or_create, sync_accounts
+from bot.store.db import make_engine, migrate, normalize_url
+from bot.store.models import Account, PollAttempt, Snapshot
+from bot.store.writes import PollRecord, insert_snapshots, save_poll_records
+
+T0 = datetime(2021, 1, 1, tzinfo=UTC)
+
+
+def settings_with(*accounts: AccountSettings) -> Settings:
+    return Settings(accounts=accounts)
+
+
+def make_account(engine: Engine, platform: str = "bluesky", handle: str = "a.bsky.social") -> int:
+    with Session(engine) as session:
+        account_id = get_or_create(session, platform, handle, T0).id or 0
+        session.commit()
+        return account_id
+
+
+def snap(account_id: int, at: datetime, followers: int | None, posts: int | None = None, quality: str = "ok") -> dict[str, object]:
+    return {"account_id": account_id, "captured_at": at, "followers": followers, "following": None,
+            "posts": posts, "extra": None, "precision": 1, "source": "import", "quality": quality}
+
+
+def test_migrations_match_the_models(engine: Engine) -> None:
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, SQLModel.metadata) == []
+
+
+def test_migrate_twice_is_harmless(engine: Engine) -> None:
+    migrate(engine)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0001"
+
+
+def test_sqlite_file_is_private_and_in_wal_mode(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'sub' / 'bot.db'}")
+    migrate(engine)
+    mode = stat.S_IMODE(os.stat(tmp_path / "sub" / "bot.db").st_mode)
+    assert mode == 0o600
+    with engine.connect() as connection:
+        assert connection.execute(text("PRAGMA journal_mode")).scalar_one() == "wal"
+        assert connection.execute(text("PRAGMA busy_timeout")).scalar_one() == 5000
+
+
+def test_postgres_urls_use_psycopg() -> None:
+    assert normalize_url("postgres://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert normalize_url("postgresql://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert normalize_url("sqlite:///x.db") == "sqlite:///x.db"
+
+
+def test_bulk_insert_is_idempotent(engine: Engine) -> None:
+    account_id = make_account(engine)
+    rows = [snap(account_id, T0 + timedelta(days=i), 1000 + i) for i in range(1000)]
+    with engine.begin() as connection:
+        assert insert_snapshots(connection, rows) == 1000
+    with engine.begin() as connection:
+        assert insert_snapshots(connection, rows) == 0
+    with engine.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(Snapshot)).scalar_one() == 1000
+
+
+def test_null_counters_stay_null_and_times_come_back_utc(engine: Engine) -> None:
+    account_id = make_account(engine)
+    with engine.begin() as connection:
+        insert_snapshots(connection, [snap(account_id, T0, None, None)])
+    with engine.connect() as connection:
+        [row] = history.series(connection, account_id)
+    assert row.followers is None and row.posts is None
+    assert row.captured_at == T0 and row.captured_at.tzinfo is not None
+
+
+def test_seeks_skip_suspect_points(engine: Engine) -> None:
+    account_id = make_account(engine)
+    with engine.begin() as connection:
+        insert_snapshots(connection, [
+            snap(account_id, T0, 100), snap(account_id, T0 + timedelta(days=1), 0, quality="suspect"),
+        ])
+    with engine.connect() as connection:
+        (start, end) = history.range_endpoints(
+            connection, [account_id], first=T0, last=T0 + timedelta(days=2)
+        )[account_id]
+        latest = history.latest(connection, [account_id])[account_id]
+    assert start is not None and end is not None
+    assert (start.followers, end.followers) == (100, 100)
+    assert latest is not None and latest.quality == "suspect"
+
+
+def test_growth_candidates_for_many_accounts(engine: Engine) -> None:
+    ids = [make_account(engine, handle=f"u{i}.bsky.social") for i in range(3)]
+    with engine.begin() as connection:
+        insert_snapshots(connection, [
+            snap(i, T0 + timedelta(hours=6 * k), 1000 * (n + 1) + k) for n, i in enumerate(ids) for k in range(40)
+        ])
+    at = T0 + timedelta(days=9)
+    with engine.connect() as connection:
+        found = history.growth_candidates(
+            connection, ids, at=at, target=at - timedelta(days=7), tol=timedelta(hours=3)
+        )
+    current, before, after = found[ids[1]]
+    assert current is not None and current.captured_at == T0 + timedelta(hours=6 * 36)
+    assert after is not None and after.captured_at == T0 + timedelta(days=2)
+    assert before is None  # the previous point is 6 h earlier: outside the 3 h tolerance
+
+
+def test_sync_accounts_adds_and_unschedules(engine: Engine) -> None:
+    first = settings_with(AccountSettings("bluesky", "a.bsky.social", "A", ("g",)),
+                          AccountSettings("bluesky", "b.bsky.social"))
+    with Session(engine) as session:
+        sync_accounts(session, first, T0)
+        sync_accounts(session, settings_with(AccountSettings("bluesky", "a.bsky.social")), T0)
+        a = find_account(session, "bluesky:A.bsky.social")
+        b = find_account(session, "bluesky:b.bsky.social")
+    assert a.next_poll_at == T0 and b.next_poll_at is None
+
+
+def _record(account_id: int, at: datetime, obs: Observation | None, outcome: str = "ok") -> PollRecord:
+    return PollRecord(account_id=account_id, started_at=at, duration_ms=5, outcome=outcome,
+                      status="active" if obs else "not_found", next_poll_at=at + timedelta(hours=6),
+                      observation=obs, message=None if obs else "Profile not found")
+
+
+def test_save_poll_records_writes_snapshot_attempt_and_schedule(engine: Engine) -> None:
+    account_id = make_account(engine)
+    obs = Observation("a.bsky.social", "did:plc:abc", 10, 2, 3, display_name="A")
+    with engine.begin() as connection:
+        save_poll_records(connection, [_record(account_id, T0, obs)])
+    with Session(engine) as session:
+        account = session.get(Account, account_id)
+        attempts = session.exec(select(PollAttempt)).all()  # type: ignore[call-overload]
+    assert account is not None and account.platform_id == "did:plc:abc"
+    assert account.next_poll_at == T0 + timedelta(hours=6)
+    assert len(attempts) == 1
+
+
+def test_failed_poll_writes_no_snapshot(engine: Engine) -> None:
+    account_id = make_account(engine)
+    with engine.begin() as connection:
+        save_poll_records(connection, [_record(account_id, T0, None, outcome="not_found")])
+    with engine.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(Snapshot)).scalar_one() == 0
+    with Session(engine) as session:
+        account = session.get(Account, account_id)
+        assert account is not None and account.status == "not_found"
+
+
+def test_renamed_handle_adopts_the_old_history(engine: Engine) -> None:
+    old = make_account(engine, handle="old.bsky.social")
+    with engine.begin() as connection:
+        save_poll_records(connection, [_record(old, T0, Observation("old.bsky.social", "did:plc:same", 5, None, None))])
+    new = make_account(engine, handle="new.bsky.social")
+    with Session(engine) as session:  # the config now names the new handle only
+        sync_accounts(session, settings_with(AccountSettings("bluesky", "new.bsky.social")), T0)
+    later = T0 + timedelta(days=1)
+    with engine.begin() as connection:
+        save_poll_records(connection, [_record(new, later, Observation("new.bsky.social", "did:plc:same", 6, None, None))])
+    with engine.connect() as connection:
+        series = history.series(connection, new)
+        remaining = connection.execute(select(func.count()).select_from(Account)).scalar_one()
+    assert [p.followers for p in series] == [5, 6]
+    assert remaining == 1
