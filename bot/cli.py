@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sys
 from dataclasses import dataclass
@@ -25,12 +26,16 @@ from bot.store.db import make_engine, migrate
 
 app = typer.Typer(
     help="Poll public social accounts' counters, store snapshots, report growth.",
-    no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
 )
 
 ConfigOpt = Annotated[
     Path | None,
-    typer.Option("--config", "-c", help="Accounts file (default: $BOT_CONFIG or config/accounts.toml)."),
+    typer.Option(
+        "--config", "-c", help="Accounts file (default: $BOT_CONFIG or config/accounts.toml)."
+    ),
 ]
 EnvOpt = Annotated[
     Path | None, typer.Option("--env-file", help="The .env file to read (default: ./.env).")
@@ -60,16 +65,22 @@ def _context(config: Path | None, env_file: Path | None, *, sync: bool = True) -
 def _check_format(fmt: str, allowed: tuple[str, ...] = FORMATS) -> str:
     """Refuse an unknown --format with a usage error."""
     if fmt not in allowed:
-        raise typer.BadParameter(f"expected one of {', '.join(allowed)}, got {fmt!r}", param_hint="--format")
+        raise typer.BadParameter(
+            f"expected one of {', '.join(allowed)}, got {fmt!r}", param_hint="--format"
+        )
     return fmt
 
 
 @app.command()
 def poll(
-    accounts: Annotated[list[str] | None, typer.Argument(help="Accounts as PLATFORM:HANDLE.")] = None,
+    accounts: Annotated[
+        list[str] | None, typer.Argument(help="Accounts as PLATFORM:HANDLE.")
+    ] = None,
     all_: Annotated[bool, typer.Option("--all", help="Poll every configured account now.")] = False,
     platform: Annotated[str | None, typer.Option(help="Only this platform.")] = None,
-    fmt: FormatOpt = "table", config: ConfigOpt = None, env_file: EnvOpt = None,
+    fmt: FormatOpt = "table",
+    config: ConfigOpt = None,
+    env_file: EnvOpt = None,
 ) -> None:
     """Run one poll cycle now; a line per account; exit 1 only if every attempt failed."""
     from bot.poller import poll_accounts, select_accounts
@@ -85,7 +96,10 @@ def poll(
             )
         async with make_client(user_agent=ctx.settings.user_agent) as client:
             results = await poll_accounts(
-                selected, engine=ctx.engine, settings=ctx.settings, client=client,
+                selected,
+                engine=ctx.engine,
+                settings=ctx.settings,
+                client=client,
                 clock=system_clock,
             )
         return [r.__dict__ for r in results]
@@ -97,16 +111,22 @@ def poll(
 
 
 POLL_COLUMNS = (
-    Column("platform", "Platform"), Column("handle", "Handle"), Column("outcome", "Outcome"),
-    Column("followers", "Followers", numeric=True), Column("following", "Following", numeric=True),
-    Column("posts", "Posts", numeric=True), Column("message", "Message"),
+    Column("platform", "Platform"),
+    Column("handle", "Handle"),
+    Column("outcome", "Outcome"),
+    Column("followers", "Followers", numeric=True),
+    Column("following", "Following", numeric=True),
+    Column("posts", "Posts", numeric=True),
+    Column("message", "Message"),
 )
 
 
 @app.command("accounts")
 def accounts_cmd(
     group: Annotated[str | None, typer.Option(help="Only accounts in this group.")] = None,
-    fmt: FormatOpt = "table", config: ConfigOpt = None, env_file: EnvOpt = None,
+    fmt: FormatOpt = "table",
+    config: ConfigOpt = None,
+    env_file: EnvOpt = None,
 ) -> None:
     """List accounts with status, last poll and latest counts."""
     _check_format(fmt)
@@ -120,23 +140,35 @@ def snapshots(
     since: Annotated[str | None, typer.Option(help="From this date or time (local).")] = None,
     until: Annotated[str | None, typer.Option(help="Up to this date or time (local).")] = None,
     every: Annotated[str, typer.Option(help="raw, day, week or month.")] = "raw",
-    fmt: FormatOpt = "table", config: ConfigOpt = None, env_file: EnvOpt = None,
+    fmt: FormatOpt = "table",
+    config: ConfigOpt = None,
+    env_file: EnvOpt = None,
 ) -> None:
     """Show the stored history of one account."""
     _check_format(fmt)
     ctx = _context(config, env_file)
-    start = views.parse_when(since, ctx.settings, option="--since", end_of_day=False) if since else None
-    end = views.parse_when(until, ctx.settings, option="--until", end_of_day=True) if until else None
-    rows = views.snapshot_rows(ctx.engine, ctx.settings, account, since=start, until=end, every=every)
+    start = (
+        views.parse_when(since, ctx.settings, option="--since", end_of_day=False) if since else None
+    )
+    end = (
+        views.parse_when(until, ctx.settings, option="--until", end_of_day=True) if until else None
+    )
+    rows = views.snapshot_rows(
+        ctx.engine, ctx.settings, account, since=start, until=end, every=every
+    )
     render(rows, views.SNAPSHOT_COLUMNS, fmt)
 
 
 @app.command()
 def growth(
     period: Annotated[str, typer.Option(help="1d, 7d, 30d, 90d, 365d or ytd.")] = "7d",
-    at: Annotated[str | None, typer.Option(help="End of the period (date = end of that day).")] = None,
+    at: Annotated[
+        str | None, typer.Option(help="End of the period (date = end of that day).")
+    ] = None,
     group: Annotated[str | None, typer.Option(help="Only accounts in this group.")] = None,
-    fmt: FormatOpt = "table", config: ConfigOpt = None, env_file: EnvOpt = None,
+    fmt: FormatOpt = "table",
+    config: ConfigOpt = None,
+    env_file: EnvOpt = None,
 ) -> None:
     """Growth of every account over a period."""
     from bot.growth import parse_period
@@ -147,7 +179,9 @@ def growth(
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--period") from None
     ctx = _context(config, env_file)
-    moment = views.parse_when(at, ctx.settings, option="--at", end_of_day=True) if at else system_clock()
+    moment = (
+        views.parse_when(at, ctx.settings, option="--at", end_of_day=True) if at else system_clock()
+    )
     rows = views.growth_rows(ctx.engine, ctx.settings, period=period, at=moment, group=group)
     render(rows, views.GROWTH_COLUMNS, fmt, title=f"Growth over {period}")
 
@@ -155,7 +189,9 @@ def growth(
 @app.command()
 def report(
     year: Annotated[int, typer.Option(help="The calendar year, in the configured time zone.")],
-    fmt: FormatOpt = "table", config: ConfigOpt = None, env_file: EnvOpt = None,
+    fmt: FormatOpt = "table",
+    config: ConfigOpt = None,
+    env_file: EnvOpt = None,
 ) -> None:
     """The annual report: counts at the year's start and end, change, growth %, posts published."""
     _check_format(fmt)
@@ -164,20 +200,26 @@ def report(
     ctx = _context(config, env_file)
     first, last = year_bounds(year, ctx.settings.timezone)
     lines = views.report(ctx.engine, ctx.settings, first=first, last=last)
-    render(views.report_table_rows(lines), views.REPORT_COLUMNS, fmt,
-           title=f"Annual report {year}", document={"year": year, "accounts": lines})
+    render(
+        views.report_table_rows(lines),
+        views.REPORT_COLUMNS,
+        fmt,
+        title=f"Annual report {year}",
+        document={"year": year, "accounts": lines},
+    )
 
 
 @app.command("import")
 def import_cmd(
     file: Annotated[Path, typer.Argument(help="CSV or JSON lines history file.")],
-    config: ConfigOpt = None, env_file: EnvOpt = None,
+    config: ConfigOpt = None,
+    env_file: EnvOpt = None,
 ) -> None:
-    """Backfill history from CSV (platform,handle,captured_at,followers,following,posts) or JSON lines."""
-    from bot.ingest import import_history
-
+    """Backfill history from CSV or JSON lines (see README: Import format)."""
     if not file.is_file():
         raise typer.BadParameter(f"no such file: {file}", param_hint="FILE")
+    from bot.ingest import import_history
+
     ctx = _context(config, env_file)
     read, added = import_history(ctx.engine, ctx.settings, file, system_clock())
     typer.echo(f"{file}: {read} rows read, {added} snapshots added, {read - added} already stored")
@@ -185,9 +227,14 @@ def import_cmd(
 
 @app.command()
 def export(
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")] = None,
-    fmt: Annotated[str | None, typer.Option("--format", "-f", help="csv or jsonl (default: by extension).")] = None,
-    config: ConfigOpt = None, env_file: EnvOpt = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")
+    ] = None,
+    fmt: Annotated[
+        str | None, typer.Option("--format", "-f", help="csv or jsonl (default: by extension).")
+    ] = None,
+    config: ConfigOpt = None,
+    env_file: EnvOpt = None,
 ) -> None:
     """Write all snapshots as CSV or JSON lines."""
     from bot.exporter import ExportRow, format_for_path, write_export
@@ -212,7 +259,9 @@ def run(config: ConfigOpt = None, env_file: EnvOpt = None) -> None:
     """The daemon: poll due accounts on schedule until SIGTERM/SIGINT."""
     from bot.scheduler import run_daemon
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     ctx = _context(config, env_file)
     asyncio.run(run_daemon(ctx.settings, ctx.engine))
 
@@ -226,18 +275,18 @@ def simulate(
     from bot.simulator import serve_forever
 
     typer.echo(f"simulator on http://{host}:{port} (Ctrl-C to stop)")
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve_forever(host, port))
-    except KeyboardInterrupt:
-        pass
 
 
 @app.command()
 def demo(
     days: Annotated[int, typer.Option(help="Simulated days to poll.")] = 400,
-    database_url: Annotated[str, typer.Option(help="Where the demo stores its data.")] = "sqlite:///data/demo.db",
+    database_url: Annotated[
+        str, typer.Option(help="Where the demo stores its data.")
+    ] = "sqlite:///data/demo.db",
 ) -> None:
-    """Offline tour: simulator + the real poll path over simulated days, then growth and a report."""
+    """Offline tour: the simulator and the real poll path over simulated days, then a report."""
     from bot.demo import run_demo
 
     if days < 2:

@@ -160,9 +160,15 @@ def _settings_from(data: dict[str, Any], path: Path | None, env: Mapping[str, st
     database_url = env.get("DATABASE_URL") or DEFAULT_DATABASE_URL
     notify = tuple(env.get("BOT_NOTIFY", "").split())
     return Settings(
-        config_path=path, timezone=timezone, poll_interval=poll_interval, digest_at=digest_at,
-        user_agent=user_agent, platforms=platforms, accounts=accounts,
-        database_url=database_url, notify=notify,
+        config_path=path,
+        timezone=timezone,
+        poll_interval=poll_interval,
+        digest_at=digest_at,
+        user_agent=user_agent,
+        platforms=platforms,
+        accounts=accounts,
+        database_url=database_url,
+        notify=notify,
     )
 
 
@@ -190,7 +196,9 @@ def _platforms(
         if token_env is not None:
             token_env = _string(token_env, where, f"{key}.token_env")
         token = Secret(env[token_env]) if token_env and env.get(token_env) else None
-        result[name] = PlatformSettings(name=name, base_url=base_url, token_env=token_env, token=token)
+        result[name] = PlatformSettings(
+            name=name, base_url=base_url, token_env=token_env, token=token
+        )
     return result
 
 
@@ -207,9 +215,13 @@ def _accounts(raw: Any, where: str) -> tuple[AccountSettings, ...]:
         platform = _string(entry.get("platform"), where, f"{key}.platform")
         if platform not in REGISTRY:
             known = ", ".join(sorted(REGISTRY))
-            raise ConfigError(f"{where}: {key}.platform", f"unknown platform {platform!r} (known: {known})")
+            raise ConfigError(
+                f"{where}: {key}.platform", f"unknown platform {platform!r} (known: {known})"
+            )
         try:
-            handle = REGISTRY[platform].normalize_handle(_string(entry.get("handle"), where, f"{key}.handle"))
+            handle = REGISTRY[platform].normalize_handle(
+                _string(entry.get("handle"), where, f"{key}.handle")
+            )
         except ValueError as exc:
             raise ConfigError(f"{where}: {key}.handle", str(exc)) from None
         label = entry.get("label")
@@ -220,8 +232,13 @@ def _accounts(raw: Any, where: str) -> tuple[AccountSettings, ...]:
             raise ConfigError(f"{where}: {key}.groups", "expected a list of non-empty strings")
         interval = entry.get("interval")
         account = AccountSettings(
-            platform=platform, handle=handle, label=label, groups=tuple(groups),
-            interval=_duration(interval, where, f"{key}.interval") if interval is not None else None,
+            platform=platform,
+            handle=handle,
+            label=label,
+            groups=tuple(groups),
+            interval=_duration(interval, where, f"{key}.interval")
+            if interval is not None
+            else None,
         )
         if account.key.lower() in seen:
             raise ConfigError(f"{where}: {key}", f"duplicate account {account.key}")
@@ -235,7 +252,9 @@ def _no_unknown(table: Mapping[str, Any], allowed: set[str], where: str, prefix:
     for key in table:
         if key not in allowed:
             expected = ", ".join(sorted(allowed))
-            raise ConfigError(f"{where}: {prefix}{key}", f"unknown key (expected one of: {expected})")
+            raise ConfigError(
+                f"{where}: {prefix}{key}", f"unknown key (expected one of: {expected})"
+            )
 
 
 def _table(value: Any, where: str, key: str) -> dict[str, Any]:

@@ -58,12 +58,16 @@ async def run_demo(engine: Engine, *, days: int, out: TextIO | None = None) -> S
                 account.next_poll_at = clock()
                 session.add(account)
             session.commit()
-        stream.write(f"simulator on {base_url}; polling {len(DEMO_ACCOUNTS)} accounts "
-                     f"every 12 h from {clock():%Y-%m-%d} to {end:%Y-%m-%d}…\n")
+        stream.write(
+            f"simulator on {base_url}; polling {len(DEMO_ACCOUNTS)} accounts "
+            f"every 12 h from {clock():%Y-%m-%d} to {end:%Y-%m-%d}…\n"
+        )
         polls = 0
         async with make_client() as client:
             while clock() <= end:
-                polls += len(await poll_due(engine=engine, settings=settings, client=client, clock=clock))
+                polls += len(
+                    await poll_due(engine=engine, settings=settings, client=client, clock=clock)
+                )
                 clock.advance(STEP)
         requests = sum(simulator.requests.values())
         stream.write(f"{polls} account polls in {requests} HTTP requests\n\n")
@@ -82,5 +86,10 @@ def _print_results(engine: Engine, settings: Settings, end: datetime, stream: Te
     year = end.year - 1
     first, last = year_bounds(year, settings.timezone)
     lines = views.report(engine, settings, first=first, last=last)
-    render(views.report_table_rows(lines), views.REPORT_COLUMNS, "table", out=stream,
-           title=f"Annual report {year} ({settings.timezone.key})")
+    render(
+        views.report_table_rows(lines),
+        views.REPORT_COLUMNS,
+        "table",
+        out=stream,
+        title=f"Annual report {year} ({settings.timezone.key})",
+    )

@@ -52,9 +52,7 @@ class PlatformError(BotError):
 
     outcome = "http_error"
 
-    def __init__(
-        self, platform: str, message: str, *, http_status: int | None = None
-    ) -> None:
+    def __init__(self, platform: str, message: str, *, http_status: int | None = None) -> None:
         self.platform = platform
         self.message = message
         self.http_status = http_status

@@ -22,7 +22,9 @@ def _normalize(platform: str, handle: str) -> str:
     return REGISTRY[platform].normalize_handle(handle)
 
 
-def import_history(engine: Engine, settings: Settings, path: Path, now: datetime) -> tuple[int, int]:
+def import_history(
+    engine: Engine, settings: Settings, path: Path, now: datetime
+) -> tuple[int, int]:
     """Import ``path``; return (rows read, snapshots added). Re-importing adds nothing."""
     rows = read_import_file(path, tz=settings.timezone, platforms=REGISTRY, normalize=_normalize)
     added = 0
@@ -33,13 +35,22 @@ def import_history(engine: Engine, settings: Settings, path: Path, now: datetime
             ids[key] = account.id or 0
         connection = session.connection()
         for start in range(0, len(rows), BATCH):
-            added += insert_snapshots(connection, [
-                {
-                    "account_id": ids[(r.platform, r.handle)], "captured_at": r.captured_at,
-                    "followers": r.followers, "following": r.following, "posts": r.posts,
-                    "extra": None, "precision": 1, "source": "import", "quality": "ok",
-                }
-                for r in rows[start : start + BATCH]
-            ])
+            added += insert_snapshots(
+                connection,
+                [
+                    {
+                        "account_id": ids[(r.platform, r.handle)],
+                        "captured_at": r.captured_at,
+                        "followers": r.followers,
+                        "following": r.following,
+                        "posts": r.posts,
+                        "extra": None,
+                        "precision": 1,
+                        "source": "import",
+                        "quality": "ok",
+                    }
+                    for r in rows[start : start + BATCH]
+                ],
+            )
         session.commit()
     return len(rows), added

@@ -61,8 +61,13 @@ def cell(value: Any, column: Column) -> str:
 
 
 def render(
-    rows: Sequence[Mapping[str, Any]], columns: Sequence[Column], fmt: str,
-    *, out: TextIO | None = None, title: str | None = None, document: Any = None,
+    rows: Sequence[Mapping[str, Any]],
+    columns: Sequence[Column],
+    fmt: str,
+    *,
+    out: TextIO | None = None,
+    title: str | None = None,
+    document: Any = None,
 ) -> None:
     """Write rows in the chosen format; ``document`` replaces the rows for JSON when given."""
     stream = out or sys.stdout
@@ -73,7 +78,9 @@ def render(
         writer = csv.writer(stream, lineterminator="\n")
         writer.writerow([c.key for c in columns])
         for row in rows:
-            writer.writerow(["" if row.get(c.key) is None else plain(row.get(c.key)) for c in columns])
+            writer.writerow(
+                ["" if row.get(c.key) is None else plain(row.get(c.key)) for c in columns]
+            )
     else:
         table = Table(title=title, show_lines=False, header_style="bold")
         for column in columns:

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 import httpx
@@ -42,8 +42,12 @@ class PollResult:
 
 
 def select_accounts(
-    session: Session, now: datetime, *, keys: Sequence[Account] | None = None,
-    platform: str | None = None, everything: bool = False,
+    session: Session,
+    now: datetime,
+    *,
+    keys: Sequence[Account] | None = None,
+    platform: str | None = None,
+    everything: bool = False,
 ) -> list[Account]:
     """The accounts this cycle polls: those named, all scheduled ones, or the due ones."""
     if keys:
@@ -65,8 +69,12 @@ def build_adapter(settings: Settings, platform: str) -> Adapter:
 
 
 async def poll_accounts(
-    accounts: Sequence[Account], *, engine: Engine, settings: Settings,
-    client: httpx.AsyncClient, clock: Clock,
+    accounts: Sequence[Account],
+    *,
+    engine: Engine,
+    settings: Settings,
+    client: httpx.AsyncClient,
+    clock: Clock,
 ) -> list[PollResult]:
     """Poll ``accounts`` and store everything in one transaction."""
     if not accounts:
@@ -85,7 +93,7 @@ async def poll_accounts(
     with engine.begin() as connection:
         previous = history.latest(connection, [a.id for a, _, _ in outcomes if a.id is not None])
         records = [
-            _record(account, result, started, clock, intervals, previous.get(account.id or 0))
+            _record(account, result, started, intervals, previous.get(account.id or 0))
             for account, result, started in outcomes
         ]
         save_poll_records(connection, [r for r, _ in records])
@@ -93,8 +101,12 @@ async def poll_accounts(
 
 
 async def _poll_batch(
-    adapter: Adapter, client: httpx.AsyncClient, batch: list[Target],
-    by_handle: dict[str, Account], clock: Clock, gate: asyncio.Semaphore,
+    adapter: Adapter,
+    client: httpx.AsyncClient,
+    batch: list[Target],
+    by_handle: dict[str, Account],
+    clock: Clock,
+    gate: asyncio.Semaphore,
 ) -> list[tuple[Account, FetchResult | PlatformError, tuple[datetime, int]]]:
     """Fetch one batch; a failure of the whole request is that failure for every account."""
     async with gate:
@@ -106,9 +118,7 @@ async def _poll_batch(
             log.warning("%s batch of %d failed: %s", adapter.name, len(batch), exc)
             results = [exc] * len(batch)
         elapsed = int((time.monotonic() - tick) * 1000)
-    answered = {
-        r.handle: r for r in results if isinstance(r, Observation | Missing)
-    }
+    answered = {r.handle: r for r in results if isinstance(r, Observation | Missing)}
     pairs = []
     for index, target in enumerate(batch):
         result = answered.get(target.handle) if answered else results[index]
@@ -119,38 +129,47 @@ async def _poll_batch(
 
 
 def _record(
-    account: Account, result: FetchResult | PlatformError, started: tuple[datetime, int],
-    clock: Clock, intervals: dict[tuple[str, str], timedelta],
+    account: Account,
+    result: FetchResult | PlatformError,
+    started: tuple[datetime, int],
+    intervals: dict[tuple[str, str], timedelta],
     previous: history.SnapshotRow | None,
 ) -> tuple[PollRecord, PollResult]:
     """Turn one account's result into the rows to store and the line to print."""
     at, elapsed = started
     interval = intervals.get((account.platform, account.handle))
-    common = {
-        "account_id": account.id or 0, "started_at": at, "duration_ms": elapsed,
-        "next_poll_at": at + interval if interval else None,
-    }
+    base = PollRecord(
+        account_id=account.id or 0,
+        started_at=at,
+        duration_ms=elapsed,
+        outcome="ok",
+        status=account.status,
+        # Accounts no longer in the config are polled on request only.
+        next_poll_at=at + interval if interval else None,
+    )
+    key = (account.platform, account.handle)
     if isinstance(result, Observation):
         quality = assess(previous.point() if previous else None, result)
         outcome = "ok" if quality == "ok" else "suspect"
-        record = PollRecord(**common, outcome=outcome, status="active", observation=result,
-                            quality=quality)
-        line = PollResult(account.platform, account.handle, outcome, result.followers,
-                          result.following, result.posts, None)
-    elif isinstance(result, Missing):
-        record = PollRecord(**common, outcome=result.status, status=result.status,
-                            message=result.message)
-        line = PollResult(account.platform, account.handle, result.status, None, None, None,
-                          result.message)
-    else:
-        status = "auth_error" if isinstance(result, AuthError) else account.status
-        if status == "auth_error" and not isinstance(result, AuthError):
-            status = "active"
-        record = PollRecord(**common, outcome=result.outcome, status=status,
-                            http_status=result.http_status, message=str(result))
-        line = PollResult(account.platform, account.handle, result.outcome, None, None, None,
-                          str(result))
-    return record, line
+        record = replace(
+            base, outcome=outcome, status="active", observation=result, quality=quality
+        )
+        counts = (result.followers, result.following, result.posts)
+        return record, PollResult(*key, outcome, *counts, None)
+    if isinstance(result, Missing):
+        record = replace(base, outcome=result.status, status=result.status, message=result.message)
+        return record, PollResult(*key, result.status, None, None, None, result.message)
+    status = "auth_error" if isinstance(result, AuthError) else account.status
+    if status == "auth_error" and not isinstance(result, AuthError):
+        status = "active"  # credentials work again, whatever failed this time
+    record = replace(
+        base,
+        outcome=result.outcome,
+        status=status,
+        http_status=result.http_status,
+        message=str(result),
+    )
+    return record, PollResult(*key, result.outcome, None, None, None, str(result))
 
 
 async def poll_due(
@@ -159,4 +178,6 @@ async def poll_due(
     """The scheduler's job: poll every account whose time has come."""
     with Session(engine) as session:
         accounts = select_accounts(session, clock())
-    return await poll_accounts(accounts, engine=engine, settings=settings, client=client, clock=clock)
+    return await poll_accounts(
+        accounts, engine=engine, settings=settings, client=client, clock=clock
+    )

@@ -29,8 +29,12 @@ def tick_seconds(settings: Settings) -> float:
 
 
 async def run_daemon(
-    settings: Settings, engine: Engine, *, clock: Clock = system_clock,
-    transport: httpx.AsyncBaseTransport | None = None, stop: asyncio.Event | None = None,
+    settings: Settings,
+    engine: Engine,
+    *,
+    clock: Clock = system_clock,
+    transport: httpx.AsyncBaseTransport | None = None,
+    stop: asyncio.Event | None = None,
 ) -> None:
     """Poll due accounts until SIGTERM/SIGINT (or ``stop``), then finish the cycle and return."""
     stop = stop or asyncio.Event()
@@ -44,19 +48,29 @@ async def run_daemon(
             async with busy:
                 if stop.is_set():
                     return
-                results = await poll_due(engine=engine, settings=settings, client=client, clock=clock)
+                results = await poll_due(
+                    engine=engine, settings=settings, client=client, clock=clock
+                )
                 if results:
                     failed = sum(1 for r in results if r.outcome != "ok")
                     log.info("polled %d accounts, %d not ok", len(results), failed)
 
         scheduler = AsyncIOScheduler(timezone=UTC)
         scheduler.add_job(
-            job, "interval", seconds=tick_seconds(settings), max_instances=1, coalesce=True,
-            next_run_time=clock(), id="poll_due",
+            job,
+            "interval",
+            seconds=tick_seconds(settings),
+            max_instances=1,
+            coalesce=True,
+            next_run_time=clock(),
+            id="poll_due",
         )
         scheduler.start()
-        log.info("daemon started: %d accounts, tick %.0fs", len(settings.accounts),
-                 tick_seconds(settings))
+        log.info(
+            "daemon started: %d accounts, tick %.0fs",
+            len(settings.accounts),
+            tick_seconds(settings),
+        )
         try:
             await stop.wait()
         finally:

@@ -18,27 +18,39 @@ from bot.store.accounts import all_accounts, find_account
 from bot.store.models import Account
 
 ACCOUNT_COLUMNS = (
-    Column("platform", "Platform"), Column("handle", "Handle"), Column("label", "Label"),
-    Column("status", "Status"), Column("followers", "Followers", numeric=True),
-    Column("posts", "Posts", numeric=True), Column("last_polled_at", "Last poll (UTC)"),
+    Column("platform", "Platform"),
+    Column("handle", "Handle"),
+    Column("label", "Label"),
+    Column("status", "Status"),
+    Column("followers", "Followers", numeric=True),
+    Column("posts", "Posts", numeric=True),
+    Column("last_polled_at", "Last poll (UTC)"),
     Column("last_error", "Last error"),
 )
 SNAPSHOT_COLUMNS = (
-    Column("captured_at", "Captured (UTC)"), Column("followers", "Followers", numeric=True),
-    Column("following", "Following", numeric=True), Column("posts", "Posts", numeric=True),
+    Column("captured_at", "Captured (UTC)"),
+    Column("followers", "Followers", numeric=True),
+    Column("following", "Following", numeric=True),
+    Column("posts", "Posts", numeric=True),
 )
 GROWTH_COLUMNS = (
-    Column("platform", "Platform"), Column("handle", "Handle"),
-    Column("followers", "Followers", numeric=True), Column("previous", "Previous", numeric=True),
+    Column("platform", "Platform"),
+    Column("handle", "Handle"),
+    Column("followers", "Followers", numeric=True),
+    Column("previous", "Previous", numeric=True),
     Column("change", "Change", numeric=True, signed=True),
     Column("growth_pct", "Growth", numeric=True, percent=True),
     Column("posts_change", "Posts", numeric=True, signed=True),
-    Column("from", "From (UTC)"), Column("to", "To (UTC)"),
+    Column("from", "From (UTC)"),
+    Column("to", "To (UTC)"),
 )
 REPORT_COLUMNS = (
-    Column("platform", "Platform"), Column("handle", "Handle"),
-    Column("start_date", "Start"), Column("start_followers", "Followers then", numeric=True),
-    Column("end_date", "End"), Column("end_followers", "Followers now", numeric=True),
+    Column("platform", "Platform"),
+    Column("handle", "Handle"),
+    Column("start_date", "Start"),
+    Column("start_followers", "Followers then", numeric=True),
+    Column("end_date", "End"),
+    Column("end_followers", "Followers now", numeric=True),
     Column("followers_change", "Change", numeric=True, signed=True),
     Column("followers_growth_pct", "Growth", numeric=True, percent=True),
     Column("posts_in_period", "Posts published", numeric=True),
@@ -58,7 +70,9 @@ def parse_when(text: str, settings: Settings, *, option: str, end_of_day: bool) 
             return local.astimezone(UTC)
         moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:
-        raise InputError(f"{option}: expected a date like 2021-12-31 or an ISO time, got {text!r}") from None
+        raise InputError(
+            f"{option}: expected a date like 2021-12-31 or an ISO time, got {text!r}"
+        ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=settings.timezone)
     return moment.astimezone(UTC)
@@ -71,10 +85,14 @@ def account_rows(engine: Engine, group: str | None = None) -> list[dict[str, Any
         latest = history.latest(session.connection(), [a.id for a in accounts if a.id])
     return [
         {
-            "platform": a.platform, "handle": a.handle, "label": a.label, "status": a.status,
+            "platform": a.platform,
+            "handle": a.handle,
+            "label": a.label,
+            "status": a.status,
             "followers": _get(latest.get(a.id or 0), "followers"),
             "posts": _get(latest.get(a.id or 0), "posts"),
-            "last_polled_at": a.last_polled_at, "last_error": a.last_error,
+            "last_polled_at": a.last_polled_at,
+            "last_error": a.last_error,
         }
         for a in accounts
     ]
@@ -86,8 +104,13 @@ def _get(row: history.SnapshotRow | None, name: str) -> Any:
 
 
 def snapshot_rows(
-    engine: Engine, settings: Settings, key: str, *, since: datetime | None,
-    until: datetime | None, every: str,
+    engine: Engine,
+    settings: Settings,
+    key: str,
+    *,
+    since: datetime | None,
+    until: datetime | None,
+    every: str,
 ) -> list[dict[str, Any]]:
     """One account's history, raw or the last snapshot of each local day/week/month."""
     if every not in EVERY:
@@ -101,8 +124,12 @@ def snapshot_rows(
             buckets[_bucket(row.captured_at, every, settings)] = row
         rows = list(buckets.values())
     return [
-        {"captured_at": r.captured_at, "followers": r.followers, "following": r.following,
-         "posts": r.posts}
+        {
+            "captured_at": r.captured_at,
+            "followers": r.followers,
+            "following": r.following,
+            "posts": r.posts,
+        }
         for r in rows
     ]
 
@@ -133,20 +160,34 @@ def growth_rows(
     for account in accounts:
         current, before, after = found.get(account.id or 0, (None, None, None))
         result = growth.growth(
-            current.point() if current else None, before.point() if before else None,
-            after.point() if after else None, target=target, tol=tol,
+            current.point() if current else None,
+            before.point() if before else None,
+            after.point() if after else None,
+            target=target,
+            tol=tol,
         )
-        rows.append({
-            "platform": account.platform, "handle": account.handle,
-            "followers": result.followers, "previous": result.previous, "change": result.change,
-            "growth_pct": result.growth_pct, "posts_change": result.posts_change,
-            "from": result.from_at, "to": result.to_at,
-        })
+        rows.append(
+            {
+                "platform": account.platform,
+                "handle": account.handle,
+                "followers": result.followers,
+                "previous": result.previous,
+                "change": result.change,
+                "growth_pct": result.growth_pct,
+                "posts_change": result.posts_change,
+                "from": result.from_at,
+                "to": result.to_at,
+            }
+        )
     return rows
 
 
 def report(
-    engine: Engine, settings: Settings, *, first: datetime, last: datetime,
+    engine: Engine,
+    settings: Settings,
+    *,
+    first: datetime,
+    last: datetime,
     accounts: Sequence[Account] | None = None,
 ) -> list[dict[str, Any]]:
     """Per account: start and end counts, change, growth % and posts published in the range."""
@@ -159,13 +200,17 @@ def report(
     for account in chosen:
         start, end = found.get(account.id or 0, (None, None))
         line = growth.report_line(start.point() if start else None, end.point() if end else None)
-        lines.append({
-            "platform": account.platform, "handle": account.handle,
-            "start": _end_point(line.start, settings), "end": _end_point(line.end, settings),
-            "followers_change": line.followers_change,
-            "followers_growth_pct": line.followers_growth_pct,
-            "posts_in_period": line.posts_in_period,
-        })
+        lines.append(
+            {
+                "platform": account.platform,
+                "handle": account.handle,
+                "start": _end_point(line.start, settings),
+                "end": _end_point(line.end, settings),
+                "followers_change": line.followers_change,
+                "followers_growth_pct": line.followers_growth_pct,
+                "posts_in_period": line.posts_in_period,
+            }
+        )
     return lines
 
 
@@ -175,7 +220,8 @@ def _end_point(point: growth.Point | None, settings: Settings) -> dict[str, Any]
         return None
     return {
         "date": point.at.astimezone(settings.timezone).date(),
-        "followers": point.followers, "posts": point.posts,
+        "followers": point.followers,
+        "posts": point.posts,
     }
 
 
@@ -184,10 +230,22 @@ def report_table_rows(lines: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     flat = []
     for line in lines:
         start, end = line["start"] or {}, line["end"] or {}
-        flat.append({
-            **{k: line[k] for k in ("platform", "handle", "followers_change",
-                                    "followers_growth_pct", "posts_in_period")},
-            "start_date": start.get("date"), "start_followers": start.get("followers"),
-            "end_date": end.get("date"), "end_followers": end.get("followers"),
-        })
+        flat.append(
+            {
+                **{
+                    k: line[k]
+                    for k in (
+                        "platform",
+                        "handle",
+                        "followers_change",
+                        "followers_growth_pct",
+                        "posts_in_period",
+                    )
+                },
+                "start_date": start.get("date"),
+                "start_followers": start.get("followers"),
+                "end_date": end.get("date"),
+                "end_followers": end.get("followers"),
+            }
+        )
     return flat

@@ -48,7 +48,9 @@ def routes(table: dict[str, str | Handler]) -> tuple[httpx.MockTransport, list[h
     return httpx.MockTransport(handle), seen
 
 
-def fetch(adapter: Adapter, transport: httpx.MockTransport, targets: Sequence[Target]) -> list[FetchResult]:
+def fetch(
+    adapter: Adapter, transport: httpx.MockTransport, targets: Sequence[Target]
+) -> list[FetchResult]:
     """Run one adapter fetch through the real client factory."""
 
     async def go() -> list[FetchResult]:

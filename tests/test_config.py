@@ -47,7 +47,11 @@ def test_good_config(tmp_path: Path) -> None:
     assert settings.poll_interval == timedelta(hours=6)
     assert settings.digest_at == time(8, 30)
     bsky, masto = settings.accounts
-    assert (bsky.handle, bsky.interval, bsky.groups) == ("bsky.app", timedelta(seconds=90), ("reference",))
+    assert (bsky.handle, bsky.interval, bsky.groups) == (
+        "bsky.app",
+        timedelta(seconds=90),
+        ("reference",),
+    )
     assert masto.handle == "Gargron@mastodon.social"
     assert settings.interval_for(masto) == timedelta(hours=6)
     assert settings.platform("bluesky").base_url == "http://127.0.0.1:8765"
@@ -60,7 +64,9 @@ def test_good_config(tmp_path: Path) -> None:
 def test_env_file_and_real_environment_precedence(tmp_path: Path) -> None:
     env = tmp_path / ".env"
     env.write_text("DATABASE_URL=sqlite:///from-file.db\nMASTODON_TOKEN=file-token\n")
-    settings = load_settings(write(tmp_path, GOOD), env_file=env, environ={"MASTODON_TOKEN": "real"})
+    settings = load_settings(
+        write(tmp_path, GOOD), env_file=env, environ={"MASTODON_TOKEN": "real"}
+    )
     assert settings.database_url == "sqlite:///from-file.db"
     token = settings.platform("mastodon").token
     assert token is not None and token.reveal() == "real"
@@ -82,14 +88,38 @@ BAD = [
     ('[platforms.bluesky]\nbase_url = "ftp://x"\n', "platforms.bluesky.base_url", "origin"),
     ('[platforms.bluesky]\nbase_url = "https://x/path"\n', "platforms.bluesky.base_url", "origin"),
     ('[platforms.bluesky]\ntoken = "abc"\n', "platforms.bluesky.token", "unknown key"),
-    ('[[accounts]]\nplatform = "myspace"\nhandle = "tom"\n', "accounts[0].platform", "unknown platform"),
+    (
+        '[[accounts]]\nplatform = "myspace"\nhandle = "tom"\n',
+        "accounts[0].platform",
+        "unknown platform",
+    ),
     ('[[accounts]]\nplatform = "bluesky"\n', "accounts[0].handle", "expected a non-empty string"),
-    ('[[accounts]]\nplatform = "mastodon"\nhandle = "nodomain"\n', "accounts[0].handle", "user@instance"),
-    ('[[accounts]]\nplatform = "bluesky"\nhandle = "a.b"\ngroups = "x"\n', "accounts[0].groups", "list"),
-    ('[[accounts]]\nplatform = "bluesky"\nhandle = "a.b"\ninterval = "1w"\n', "accounts[0].interval", "duration"),
-    ('[[accounts]]\nplatform = "bluesky"\nhandle = "a.b"\nfoo = 1\n', "accounts[0].foo", "unknown key"),
-    ('[[accounts]]\nplatform = "bluesky"\nhandle = "a.b"\n[[accounts]]\nplatform = "bluesky"\nhandle = "A.B"\n',
-     "accounts[1]", "duplicate"),
+    (
+        '[[accounts]]\nplatform = "mastodon"\nhandle = "nodomain"\n',
+        "accounts[0].handle",
+        "user@instance",
+    ),
+    (
+        '[[accounts]]\nplatform = "bluesky"\nhandle = "a.b"\ngroups = "x"\n',
+        "accounts[0].groups",
+        "list",
+    ),
+    (
+        '[[accounts]]\nplatform = "bluesky"\nhandle = "a.b"\ninterval = "1w"\n',
+        "accounts[0].interval",
+        "duration",
+    ),
+    (
+        '[[accounts]]\nplatform = "bluesky"\nhandle = "a.b"\nfoo = 1\n',
+        "accounts[0].foo",
+        "unknown key",
+    ),
+    (
+        '[[accounts]]\nplatform = "bluesky"\nhandle = "a.b"\n'
+        '[[accounts]]\nplatform = "bluesky"\nhandle = "A.B"\n',
+        "accounts[1]",
+        "duplicate",
+    ),
     ("accounts = 3\n", "accounts", "array of tables"),
     ("[bot\n", "", "not valid TOML"),
 ]
@@ -117,7 +147,9 @@ def test_missing_env_file_is_an_error(tmp_path: Path) -> None:
         load_settings(write(tmp_path, GOOD), env_file=tmp_path / "missing.env", environ={})
 
 
-@pytest.mark.parametrize(("text", "seconds"), [("30s", 30), ("5m", 300), ("6h", 21600), ("2d", 172800), (" 1h ", 3600)])
+@pytest.mark.parametrize(
+    ("text", "seconds"), [("30s", 30), ("5m", 300), ("6h", 21600), ("2d", 172800), (" 1h ", 3600)]
+)
 def test_durations(text: str, seconds: int) -> None:
     assert parse_duration(text).total_seconds() == seconds
 

@@ -22,6 +22,7 @@ PROFILE = "/xrpc/app.bsky.actor.getProfile"
 
 # Registry-wide properties ---------------------------------------------------------------
 
+
 @pytest.mark.parametrize("adapter", ADAPTERS, ids=lambda a: a.name)
 def test_every_adapter_declares_what_the_base_needs(adapter: type) -> None:
     assert adapter.__doc__ and adapter.__doc__.strip()
@@ -37,9 +38,12 @@ def test_registry_names_are_unique() -> None:
 
 # Mastodon -------------------------------------------------------------------------------
 
+
 def test_mastodon_lookup_recorded_200() -> None:
     transport, seen = routes({LOOKUP: "mastodon/accounts-lookup-200.json"})
-    [result] = fetch(Mastodon(base_url="http://sim"), transport, [Target("mastodonpy_test@localhost.test")])
+    [result] = fetch(
+        Mastodon(base_url="http://sim"), transport, [Target("mastodonpy_test@localhost.test")]
+    )
     assert isinstance(result, Observation)
     assert result.platform_id == "117020565966271181@localhost.test"
     assert (result.followers, result.following, result.posts) == (0, 0, 0)
@@ -67,10 +71,12 @@ def test_mastodon_batch_by_known_ids_is_one_request() -> None:
 
 
 def test_mastodon_id_dropped_from_batch_falls_back_to_lookup() -> None:
-    transport, seen = routes({
-        BATCH: "mastodon/accounts-batch-by-ids.json",
-        LOOKUP: "mastodon/accounts-lookup-404-not-found.json",
-    })
+    transport, seen = routes(
+        {
+            BATCH: "mastodon/accounts-batch-by-ids.json",
+            LOOKUP: "mastodon/accounts-lookup-404-not-found.json",
+        }
+    )
     targets = [
         Target("mastodonpy_test@localhost.test", "117020457910412882@localhost.test"),
         Target("deleted@localhost.test", "999@localhost.test"),
@@ -92,8 +98,14 @@ def test_mastodon_remote_account_counts_and_extra() -> None:
 @pytest.mark.parametrize(
     ("fixture_name", "expected"),
     [
-        ("mastodon/accounts-lookup-404-not-found.json", Missing("x@a.social", "not_found", "Record not found")),
-        ("mastodon/accounts-lookup-suspended.json", Missing("x@a.social", "suspended", "account is suspended")),
+        (
+            "mastodon/accounts-lookup-404-not-found.json",
+            Missing("x@a.social", "not_found", "Record not found"),
+        ),
+        (
+            "mastodon/accounts-lookup-suspended.json",
+            Missing("x@a.social", "suspended", "account is suspended"),
+        ),
     ],
 )
 def test_mastodon_gone_accounts_become_statuses(fixture_name: str, expected: Missing) -> None:
@@ -116,8 +128,13 @@ def test_mastodon_whole_request_failures_raise(fixture_name: str, error: type) -
 
 @pytest.mark.parametrize(
     ("handle", "ok"),
-    [("Gargron@Mastodon.Social", "Gargron@mastodon.social"), ("@a@b.social", "a@b.social"),
-     ("nodomain", None), ("a@", None), ("a@localhost", None)],
+    [
+        ("Gargron@Mastodon.Social", "Gargron@mastodon.social"),
+        ("@a@b.social", "a@b.social"),
+        ("nodomain", None),
+        ("a@", None),
+        ("a@localhost", None),
+    ],
 )
 def test_mastodon_handles(handle: str, ok: str | None) -> None:
     if ok is None:
@@ -134,6 +151,7 @@ def test_mastodon_batches_group_by_instance_and_cap_at_40() -> None:
 
 
 # Bluesky --------------------------------------------------------------------------------
+
 
 def _profiles_of(handles: list[str]) -> httpx.Response:
     template = fixture("bluesky/getprofiles-one-actor.json")["body"]["profiles"][0]
@@ -172,7 +190,9 @@ def test_bluesky_uses_did_once_known_so_a_rename_keeps_history() -> None:
         ("bluesky/getprofile-400-deactivated.json", "not_found", "Account is deactivated"),
     ],
 )
-def test_bluesky_omitted_actor_is_explained_by_getprofile(fixture_name: str, status: str, message: str) -> None:
+def test_bluesky_omitted_actor_is_explained_by_getprofile(
+    fixture_name: str, status: str, message: str
+) -> None:
     transport, seen = routes({PROFILES: "bluesky/getprofiles-empty.json", PROFILE: fixture_name})
     assert fetch(Bluesky(), transport, [Target("gone.bsky.social")]) == [
         Missing("gone.bsky.social", status, message)  # type: ignore[arg-type]
@@ -182,7 +202,9 @@ def test_bluesky_omitted_actor_is_explained_by_getprofile(fixture_name: str, sta
 
 def test_bluesky_batch_of_25_is_one_request_in_target_order() -> None:
     handles = [f"user{i}.bsky.social" for i in range(25)]
-    transport, seen = routes({PROFILES: lambda req: _profiles_of(list(reversed(req.url.params.get_list("actors"))))})
+    transport, seen = routes(
+        {PROFILES: lambda req: _profiles_of(list(reversed(req.url.params.get_list("actors"))))}
+    )
     results = fetch(Bluesky(), transport, [Target(h) for h in handles])
     assert len(seen) == 1
     assert [r.handle for r in results] == handles
@@ -190,7 +212,9 @@ def test_bluesky_batch_of_25_is_one_request_in_target_order() -> None:
 
 
 def test_bluesky_60_accounts_make_three_batches() -> None:
-    assert [len(b) for b in Bluesky().batches([Target(f"u{i}.bsky.social") for i in range(60)])] == [25, 25, 10]
+    assert [
+        len(b) for b in Bluesky().batches([Target(f"u{i}.bsky.social") for i in range(60)])
+    ] == [25, 25, 10]
 
 
 def test_bluesky_rate_limited_reads_reset_header() -> None:
@@ -206,7 +230,11 @@ def test_bluesky_rate_limited_reads_reset_header() -> None:
         ('{"profiles": [', ParseError),
         ('{"nothing": 1}', ParseError),
         ('{"profiles": [{"handle": "a.bsky.social", "followersCount": 1}]}', ParseError),
-        ('{"profiles": [{"did": "did:plc:x", "handle": "a.bsky.social", "followersCount": "many"}]}', ParseError),
+        (
+            '{"profiles": [{"did": "did:plc:x", "handle": "a.bsky.social", '
+            '"followersCount": "many"}]}',
+            ParseError,
+        ),
     ],
 )
 def test_bluesky_malformed_bodies_are_parse_errors(body: str, error: type) -> None:
@@ -249,4 +277,9 @@ def test_fixture_bodies_are_json() -> None:
     for path in FIXTURES.glob("*/*.json"):
         data = json.loads(path.read_text())
         assert {"source", "status", "body"} <= set(data), path
-        assert response_for(str(path.relative_to(FIXTURES)), httpx.Request("GET", "http://x")).status_code == data["status"]
+        assert (
+            response_for(
+                str(path.relative_to(FIXTURES)), httpx.Request("GET", "http://x")
+            ).status_code
+            == data["status"]
+        )

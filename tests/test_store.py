@@ -34,9 +34,24 @@ def make_account(engine: Engine, platform: str = "bluesky", handle: str = "a.bsk
         return account_id
 
 
-def snap(account_id: int, at: datetime, followers: int | None, posts: int | None = None, quality: str = "ok") -> dict[str, object]:
-    return {"account_id": account_id, "captured_at": at, "followers": followers, "following": None,
-            "posts": posts, "extra": None, "precision": 1, "source": "import", "quality": quality}
+def snap(
+    account_id: int,
+    at: datetime,
+    followers: int | None,
+    posts: int | None = None,
+    quality: str = "ok",
+) -> dict[str, object]:
+    return {
+        "account_id": account_id,
+        "captured_at": at,
+        "followers": followers,
+        "following": None,
+        "posts": posts,
+        "extra": None,
+        "precision": 1,
+        "source": "import",
+        "quality": quality,
+    }
 
 
 def test_migrations_match_the_models(engine: Engine) -> None:
@@ -48,7 +63,10 @@ def test_migrations_match_the_models(engine: Engine) -> None:
 def test_migrate_twice_is_harmless(engine: Engine) -> None:
     migrate(engine)
     with engine.connect() as connection:
-        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one() == "0001"
+        assert (
+            connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
+            == "0001"
+        )
 
 
 def test_sqlite_file_is_private_and_in_wal_mode(tmp_path: Path) -> None:
@@ -91,9 +109,13 @@ def test_null_counters_stay_null_and_times_come_back_utc(engine: Engine) -> None
 def test_seeks_skip_suspect_points(engine: Engine) -> None:
     account_id = make_account(engine)
     with engine.begin() as connection:
-        insert_snapshots(connection, [
-            snap(account_id, T0, 100), snap(account_id, T0 + timedelta(days=1), 0, quality="suspect"),
-        ])
+        insert_snapshots(
+            connection,
+            [
+                snap(account_id, T0, 100),
+                snap(account_id, T0 + timedelta(days=1), 0, quality="suspect"),
+            ],
+        )
     with engine.connect() as connection:
         (start, end) = history.range_endpoints(
             connection, [account_id], first=T0, last=T0 + timedelta(days=2)
@@ -107,9 +129,14 @@ def test_seeks_skip_suspect_points(engine: Engine) -> None:
 def test_growth_candidates_for_many_accounts(engine: Engine) -> None:
     ids = [make_account(engine, handle=f"u{i}.bsky.social") for i in range(3)]
     with engine.begin() as connection:
-        insert_snapshots(connection, [
-            snap(i, T0 + timedelta(hours=6 * k), 1000 * (n + 1) + k) for n, i in enumerate(ids) for k in range(40)
-        ])
+        insert_snapshots(
+            connection,
+            [
+                snap(i, T0 + timedelta(hours=6 * k), 1000 * (n + 1) + k)
+                for n, i in enumerate(ids)
+                for k in range(40)
+            ],
+        )
     at = T0 + timedelta(days=9)
     with engine.connect() as connection:
         found = history.growth_candidates(
@@ -122,8 +149,10 @@ def test_growth_candidates_for_many_accounts(engine: Engine) -> None:
 
 
 def test_sync_accounts_adds_and_unschedules(engine: Engine) -> None:
-    first = settings_with(AccountSettings("bluesky", "a.bsky.social", "A", ("g",)),
-                          AccountSettings("bluesky", "b.bsky.social"))
+    first = settings_with(
+        AccountSettings("bluesky", "a.bsky.social", "A", ("g",)),
+        AccountSettings("bluesky", "b.bsky.social"),
+    )
     with Session(engine) as session:
         sync_accounts(session, first, T0)
         sync_accounts(session, settings_with(AccountSettings("bluesky", "a.bsky.social")), T0)
@@ -132,10 +161,19 @@ def test_sync_accounts_adds_and_unschedules(engine: Engine) -> None:
     assert a.next_poll_at == T0 and b.next_poll_at is None
 
 
-def _record(account_id: int, at: datetime, obs: Observation | None, outcome: str = "ok") -> PollRecord:
-    return PollRecord(account_id=account_id, started_at=at, duration_ms=5, outcome=outcome,
-                      status="active" if obs else "not_found", next_poll_at=at + timedelta(hours=6),
-                      observation=obs, message=None if obs else "Profile not found")
+def _record(
+    account_id: int, at: datetime, obs: Observation | None, outcome: str = "ok"
+) -> PollRecord:
+    return PollRecord(
+        account_id=account_id,
+        started_at=at,
+        duration_ms=5,
+        outcome=outcome,
+        status="active" if obs else "not_found",
+        next_poll_at=at + timedelta(hours=6),
+        observation=obs,
+        message=None if obs else "Profile not found",
+    )
 
 
 def test_save_poll_records_writes_snapshot_attempt_and_schedule(engine: Engine) -> None:
@@ -165,13 +203,19 @@ def test_failed_poll_writes_no_snapshot(engine: Engine) -> None:
 def test_renamed_handle_adopts_the_old_history(engine: Engine) -> None:
     old = make_account(engine, handle="old.bsky.social")
     with engine.begin() as connection:
-        save_poll_records(connection, [_record(old, T0, Observation("old.bsky.social", "did:plc:same", 5, None, None))])
+        save_poll_records(
+            connection,
+            [_record(old, T0, Observation("old.bsky.social", "did:plc:same", 5, None, None))],
+        )
     new = make_account(engine, handle="new.bsky.social")
     with Session(engine) as session:  # the config now names the new handle only
         sync_accounts(session, settings_with(AccountSettings("bluesky", "new.bsky.social")), T0)
     later = T0 + timedelta(days=1)
     with engine.begin() as connection:
-        save_poll_records(connection, [_record(new, later, Observation("new.bsky.social", "did:plc:same", 6, None, None))])
+        save_poll_records(
+            connection,
+            [_record(new, later, Observation("new.bsky.social", "did:plc:same", 6, None, None))],
+        )
     with engine.connect() as connection:
         series = history.series(connection, new)
         remaining = connection.execute(select(func.count()).select_from(Account)).scalar_one()

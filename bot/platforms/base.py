@@ -15,7 +15,14 @@ from typing import Any, ClassVar, Literal
 
 import httpx
 
-from bot.errors import AuthError, ParseError, PlatformError, RateLimitedError, TimeoutError_, TransientError
+from bot.errors import (
+    AuthError,
+    ParseError,
+    PlatformError,
+    RateLimitedError,
+    TimeoutError_,
+    TransientError,
+)
 from bot.ratelimit import retry_after_seconds
 
 
@@ -102,7 +109,9 @@ class Adapter(ABC):
                 yield group[start : start + self.batch_size]
 
     @abstractmethod
-    async def fetch(self, client: httpx.AsyncClient, targets: Sequence[Target]) -> list[FetchResult]:
+    async def fetch(
+        self, client: httpx.AsyncClient, targets: Sequence[Target]
+    ) -> list[FetchResult]:
         """Fetch one batch; raise ``PlatformError`` when the whole request failed."""
 
     # Shared request machinery -------------------------------------------------------------
@@ -132,12 +141,16 @@ class Adapter(ABC):
                 retry_after=retry_after_seconds(response.headers),
             )
         if status in (401, 403):
-            raise AuthError(self.name, f"HTTP {status}: {self.error_text(response)}", http_status=status)
+            raise AuthError(
+                self.name, f"HTTP {status}: {self.error_text(response)}", http_status=status
+            )
         if status >= 500:
             raise TransientError(self.name, f"HTTP {status}", http_status=status)
         if 300 <= status < 400:
             # We never follow redirects: an API that redirects is sending us to a login page.
-            raise PlatformError(self.name, f"unexpected redirect (HTTP {status})", http_status=status)
+            raise PlatformError(
+                self.name, f"unexpected redirect (HTTP {status})", http_status=status
+            )
         return response
 
     def auth_headers(self) -> dict[str, str]:
@@ -150,7 +163,8 @@ class Adapter(ABC):
             return response.json()
         except (json.JSONDecodeError, UnicodeDecodeError):
             raise ParseError(
-                self.name, f"response is not valid JSON (HTTP {response.status_code})",
+                self.name,
+                f"response is not valid JSON (HTTP {response.status_code})",
                 http_status=response.status_code,
             ) from None
 

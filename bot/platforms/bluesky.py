@@ -12,6 +12,7 @@ from bot.platforms.base import (
     Adapter,
     FetchResult,
     Missing,
+    MissingStatus,
     Observation,
     RateBudget,
     Target,
@@ -21,7 +22,7 @@ from bot.platforms.base import (
 _PROFILES = "/xrpc/app.bsky.actor.getProfiles"
 _PROFILE = "/xrpc/app.bsky.actor.getProfile"
 # XRPC error names on getProfile and the account status each one means.
-_MISSING_ERRORS = {
+_MISSING_ERRORS: dict[str, MissingStatus] = {
     "AccountTakedown": "suspended",
     "AccountDeactivated": "not_found",
     "InvalidRequest": "not_found",
@@ -45,10 +46,14 @@ class Bluesky(Adapter):
         if cleaned.startswith("did:"):
             return cleaned
         if "." not in cleaned or " " in cleaned or cleaned.endswith("."):
-            raise ValueError(f"expected a domain-like handle (e.g. {cls.example_handle}), got {handle!r}")
+            raise ValueError(
+                f"expected a domain-like handle (e.g. {cls.example_handle}), got {handle!r}"
+            )
         return cleaned
 
-    async def fetch(self, client: httpx.AsyncClient, targets: Sequence[Target]) -> list[FetchResult]:
+    async def fetch(
+        self, client: httpx.AsyncClient, targets: Sequence[Target]
+    ) -> list[FetchResult]:
         """One getProfiles call; actors it leaves out are asked about one by one."""
         actors = {(t.platform_id or t.handle).lower(): t for t in targets}
         response = await self.get(
@@ -56,7 +61,8 @@ class Bluesky(Adapter):
         )
         if response.status_code != 200:
             raise ParseError(
-                self.name, f"getProfiles answered HTTP {response.status_code}: {self.error_text(response)}",
+                self.name,
+                f"getProfiles answered HTTP {response.status_code}: {self.error_text(response)}",
                 http_status=response.status_code,
             )
         body = self.json_body(response)
@@ -67,7 +73,10 @@ class Bluesky(Adapter):
         for profile in profiles:
             if not isinstance(profile, dict):
                 raise ParseError(self.name, "a profile is not a JSON object")
-            for key in (str(profile.get("did", "")).lower(), str(profile.get("handle", "")).lower()):
+            for key in (
+                str(profile.get("did", "")).lower(),
+                str(profile.get("handle", "")).lower(),
+            ):
                 target = actors.get(key)
                 if target is not None and target.handle not in by_key:
                     by_key[target.handle] = self._observation(target.handle, profile)
@@ -88,10 +97,10 @@ class Bluesky(Adapter):
             return self._observation(target.handle, body)
         error = body.get("error") if isinstance(body, dict) else None
         if response.status_code == 400 and error in _MISSING_ERRORS:
-            status = "suspended" if _MISSING_ERRORS[error] == "suspended" else "not_found"
-            return Missing(target.handle, status, self.error_text(response))
+            return Missing(target.handle, _MISSING_ERRORS[error], self.error_text(response))
         raise ParseError(
-            self.name, f"getProfile answered HTTP {response.status_code}: {self.error_text(response)}",
+            self.name,
+            f"getProfile answered HTTP {response.status_code}: {self.error_text(response)}",
             http_status=response.status_code,
         )
 
@@ -103,8 +112,12 @@ class Bluesky(Adapter):
         return Observation(
             handle=handle,
             platform_id=did,
-            followers=count(profile.get("followersCount"), platform=self.name, field_name="followersCount"),
-            following=count(profile.get("followsCount"), platform=self.name, field_name="followsCount"),
+            followers=count(
+                profile.get("followersCount"), platform=self.name, field_name="followersCount"
+            ),
+            following=count(
+                profile.get("followsCount"), platform=self.name, field_name="followsCount"
+            ),
             posts=count(profile.get("postsCount"), platform=self.name, field_name="postsCount"),
             display_name=profile.get("displayName") or None,
             current_handle=profile.get("handle"),

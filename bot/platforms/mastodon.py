@@ -51,7 +51,9 @@ class Mastodon(Adapter):
         """``base_url`` replaces ``https://<instance>`` for every handle."""
         return self.base_url or self.default_base_url.format(instance=instance)
 
-    async def fetch(self, client: httpx.AsyncClient, targets: Sequence[Target]) -> list[FetchResult]:
+    async def fetch(
+        self, client: httpx.AsyncClient, targets: Sequence[Target]
+    ) -> list[FetchResult]:
         """Batch-read the known ids, then look up the rest (and any id the batch dropped)."""
         instance = split_handle(targets[0].handle)[1]
         origin = self.instance_origin(instance)
@@ -77,18 +79,20 @@ class Mastodon(Adapter):
                 results.append(await self._lookup(client, origin, target))
         return results
 
-    async def _lookup(
-        self, client: httpx.AsyncClient, origin: str, target: Target
-    ) -> FetchResult:
+    async def _lookup(self, client: httpx.AsyncClient, origin: str, target: Target) -> FetchResult:
         """``/api/v1/accounts/lookup?acct=user`` on the account's home instance."""
         user, instance = split_handle(target.handle)
         response = await self.get(client, f"{origin}/api/v1/accounts/lookup", params={"acct": user})
         if response.status_code in (404, 410):
-            return Missing(target.handle, "not_found" if response.status_code == 404 else "suspended",
-                           self.error_text(response))
+            return Missing(
+                target.handle,
+                "not_found" if response.status_code == 404 else "suspended",
+                self.error_text(response),
+            )
         if response.status_code != 200:
             raise ParseError(
-                self.name, f"lookup answered HTTP {response.status_code}: {self.error_text(response)}",
+                self.name,
+                f"lookup answered HTTP {response.status_code}: {self.error_text(response)}",
                 http_status=response.status_code,
             )
         body = self.json_body(response)
@@ -111,10 +115,18 @@ class Mastodon(Adapter):
         return Observation(
             handle=handle,
             platform_id=f"{raw_id}@{instance}",
-            followers=count(item.get("followers_count"), platform=self.name, field_name="followers_count"),
-            following=count(item.get("following_count"), platform=self.name, field_name="following_count"),
-            posts=count(item.get("statuses_count"), platform=self.name, field_name="statuses_count"),
+            followers=count(
+                item.get("followers_count"), platform=self.name, field_name="followers_count"
+            ),
+            following=count(
+                item.get("following_count"), platform=self.name, field_name="following_count"
+            ),
+            posts=count(
+                item.get("statuses_count"), platform=self.name, field_name="statuses_count"
+            ),
             display_name=item.get("display_name") or None,
-            current_handle=f"{acct}@{instance}" if isinstance(acct, str) and "@" not in acct else acct,
+            current_handle=f"{acct}@{instance}"
+            if isinstance(acct, str) and "@" not in acct
+            else acct,
             extra=extra,
         )

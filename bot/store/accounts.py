@@ -46,14 +46,18 @@ def _apply_config(account: Account, entry: AccountSettings, now: datetime) -> No
 
 
 def split_key(key: str) -> tuple[str, str]:
-    """``platform:handle`` -> (platform, normalised handle); ``UnknownAccountError`` if malformed."""
+    """``platform:handle`` -> (platform, normalised handle), or ``UnknownAccountError``."""
     platform, sep, handle = key.partition(":")
     if not sep or not handle:
-        raise UnknownAccountError(f"account {key!r}: expected PLATFORM:HANDLE, e.g. bluesky:bsky.app")
+        raise UnknownAccountError(
+            f"account {key!r}: expected PLATFORM:HANDLE, e.g. bluesky:bsky.app"
+        )
     platform = platform.strip().lower()
     if platform not in REGISTRY:
         known = ", ".join(sorted(REGISTRY))
-        raise UnknownAccountError(f"account {key!r}: unknown platform {platform!r} (known: {known})")
+        raise UnknownAccountError(
+            f"account {key!r}: unknown platform {platform!r} (known: {known})"
+        )
     try:
         return platform, REGISTRY[platform].normalize_handle(handle)
     except ValueError as exc:
@@ -68,9 +72,7 @@ def find_account(session: Session, key: str) -> Account:
     ).first()
     if account is None:
         account = session.exec(
-            select(Account).where(
-                Account.platform == platform, col(Account.handle).ilike(handle)
-            )
+            select(Account).where(Account.platform == platform, col(Account.handle).ilike(handle))
         ).first()
     if account is None:
         raise UnknownAccountError(f"unknown account {platform}:{handle} (see `bot accounts`)")
@@ -82,9 +84,7 @@ def find_accounts(session: Session, keys: Iterable[str]) -> list[Account]:
     return [find_account(session, key) for key in keys]
 
 
-def get_or_create(
-    session: Session, platform: str, handle: str, now: datetime
-) -> Account:
+def get_or_create(session: Session, platform: str, handle: str, now: datetime) -> Account:
     """The account row for an imported history, created unscheduled if it is new."""
     account = session.exec(
         select(Account).where(Account.platform == platform, Account.handle == handle)

@@ -37,7 +37,10 @@ def make_engine(url: str) -> Engine:
         return _sqlite_engine(url, parsed.database)
     if parsed.get_backend_name() == "postgresql":
         return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
-    raise ConfigError("DATABASE_URL", f"unsupported database {parsed.get_backend_name()!r}: use sqlite or postgresql")
+    raise ConfigError(
+        "DATABASE_URL",
+        f"unsupported database {parsed.get_backend_name()!r}: use sqlite or postgresql",
+    )
 
 
 def _sqlite_engine(url: str, database: str | None) -> Engine:

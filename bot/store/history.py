@@ -1,4 +1,4 @@
-"""Read queries over snapshots: per-account index seeks, a few statements for any number of accounts.
+"""Read queries over snapshots: per-account index seeks, a few statements for many accounts.
 
 Each seek is a correlated scalar subquery on ``(account_id, captured_at)`` returning one snapshot
 id; the rows are then fetched by id. This stays fast on SQLite and PostgreSQL alike (DESIGN.md).
@@ -66,7 +66,12 @@ def _rows_by_id(connection: Connection, ids: set[int]) -> dict[int, SnapshotRow]
 def _to_row(row: Any) -> SnapshotRow:
     """A result row -> SnapshotRow."""
     return SnapshotRow(
-        row.captured_at, row.followers, row.following, row.posts, row.precision, row.source,
+        row.captured_at,
+        row.followers,
+        row.following,
+        row.posts,
+        row.precision,
+        row.source,
         row.quality,
     )
 
@@ -94,10 +99,14 @@ def latest(connection: Connection, account_ids: Sequence[int]) -> dict[int, Snap
 
 
 def growth_candidates(
-    connection: Connection, account_ids: Sequence[int], *, at: datetime, target: datetime,
+    connection: Connection,
+    account_ids: Sequence[int],
+    *,
+    at: datetime,
+    target: datetime,
     tol: timedelta,
 ) -> dict[int, tuple[SnapshotRow | None, SnapshotRow | None, SnapshotRow | None]]:
-    """Per account: the newest good snapshot at ``at``, and the good ones either side of ``target``."""
+    """Per account: the newest good snapshot at ``at`` and the good ones around ``target``."""
     captured = _SNAPSHOT.c.captured_at
     seeks = [
         _seek(captured <= at, newest=True),
@@ -117,7 +126,10 @@ def range_endpoints(
 
 
 def series(
-    connection: Connection, account_id: int, *, since: datetime | None = None,
+    connection: Connection,
+    account_id: int,
+    *,
+    since: datetime | None = None,
     until: datetime | None = None,
 ) -> list[SnapshotRow]:
     """One account's snapshots in time order, optionally within [since, until]."""
@@ -134,9 +146,14 @@ def export_rows(connection: Connection) -> Iterator[Any]:
     """Every snapshot with its account's platform and handle, streamed in order."""
     statement = (
         select(
-            _ACCOUNT.c.platform, _ACCOUNT.c.handle, _SNAPSHOT.c.captured_at,
-            _SNAPSHOT.c.followers, _SNAPSHOT.c.following, _SNAPSHOT.c.posts,
-            _SNAPSHOT.c.source, _SNAPSHOT.c.quality,
+            _ACCOUNT.c.platform,
+            _ACCOUNT.c.handle,
+            _SNAPSHOT.c.captured_at,
+            _SNAPSHOT.c.followers,
+            _SNAPSHOT.c.following,
+            _SNAPSHOT.c.posts,
+            _SNAPSHOT.c.source,
+            _SNAPSHOT.c.quality,
         )
         .join(_ACCOUNT, _ACCOUNT.c.id == _SNAPSHOT.c.account_id)
         .order_by(_ACCOUNT.c.platform, _ACCOUNT.c.handle, _SNAPSHOT.c.captured_at)

@@ -13,8 +13,15 @@ BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 ACCOUNT_STATUSES = ("active", "not_found", "suspended", "auth_error", "paused")
 OUTCOMES = (
-    "ok", "rate_limited", "http_error", "timeout", "not_found", "suspended",
-    "auth_error", "parse_error", "suspect",
+    "ok",
+    "rate_limited",
+    "http_error",
+    "timeout",
+    "not_found",
+    "suspended",
+    "auth_error",
+    "parse_error",
+    "suspect",
 )
 
 
@@ -48,7 +55,9 @@ class Snapshot(SQLModel, table=True):
         UniqueConstraint("account_id", "captured_at", name="uq_snapshot_account_captured"),
     )
 
-    id: int | None = Field(default=None, sa_column=Column(BigId, primary_key=True, autoincrement=True))
+    id: int | None = Field(
+        default=None, sa_column=Column(BigId, primary_key=True, autoincrement=True)
+    )
     account_id: int = Field(
         sa_column=Column(Integer, ForeignKey("account.id", ondelete="CASCADE"), nullable=False)
     )
@@ -56,7 +65,9 @@ class Snapshot(SQLModel, table=True):
     followers: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     following: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     posts: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
-    extra: dict[str, Any] | None = Field(default=None, sa_column=Column(JSON(none_as_null=True), nullable=True))
+    extra: dict[str, Any] | None = Field(
+        default=None, sa_column=Column(JSON(none_as_null=True), nullable=True)
+    )
     precision: int = Field(default=1)
     source: str = Field(default="poll", max_length=16)
     quality: str = Field(default="ok", max_length=16)
@@ -68,7 +79,9 @@ class PollAttempt(SQLModel, table=True):
     __tablename__ = "poll_attempt"
     __table_args__ = (Index("ix_poll_attempt_account_started", "account_id", "started_at"),)
 
-    id: int | None = Field(default=None, sa_column=Column(BigId, primary_key=True, autoincrement=True))
+    id: int | None = Field(
+        default=None, sa_column=Column(BigId, primary_key=True, autoincrement=True)
+    )
     account_id: int = Field(
         sa_column=Column(Integer, ForeignKey("account.id", ondelete="CASCADE"), nullable=False)
     )
@@ -83,7 +96,9 @@ class DigestRun(SQLModel, table=True):
     """One digest delivery per (date, channel), across restarts and workers."""
 
     __tablename__ = "digest_run"
-    __table_args__ = (UniqueConstraint("digest_date", "channel", name="uq_digest_run_date_channel"),)
+    __table_args__ = (
+        UniqueConstraint("digest_date", "channel", name="uq_digest_run_date_channel"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     digest_date: date

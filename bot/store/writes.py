@@ -27,7 +27,7 @@ class PollRecord:
     duration_ms: int
     outcome: str
     status: str
-    next_poll_at: datetime
+    next_poll_at: datetime | None
     observation: Observation | None = None
     http_status: int | None = None
     message: str | None = None
@@ -68,8 +68,11 @@ def save_poll_records(connection: Connection, records: Sequence[PollRecord]) -> 
         ),
         [
             {
-                "b_id": r.account_id, "b_status": r.status, "b_next": r.next_poll_at,
-                "b_polled": r.started_at, "b_error": None if r.outcome == "ok" else r.message,
+                "b_id": r.account_id,
+                "b_status": r.status,
+                "b_next": r.next_poll_at,
+                "b_polled": r.started_at,
+                "b_error": None if r.outcome == "ok" else r.message,
             }
             for r in records
         ],
@@ -84,18 +87,25 @@ def _snapshot_row(record: PollRecord) -> dict[str, Any]:
     obs = record.observation
     assert obs is not None
     return {
-        "account_id": record.account_id, "captured_at": record.started_at,
-        "followers": obs.followers, "following": obs.following, "posts": obs.posts,
-        "extra": dict(obs.extra) or None, "precision": obs.precision,
-        "source": "poll", "quality": record.quality,
+        "account_id": record.account_id,
+        "captured_at": record.started_at,
+        "followers": obs.followers,
+        "following": obs.following,
+        "posts": obs.posts,
+        "extra": dict(obs.extra) or None,
+        "precision": obs.precision,
+        "source": "poll",
+        "quality": record.quality,
     }
 
 
 def _attempt_row(record: PollRecord) -> dict[str, Any]:
     """The poll_attempt row of any poll."""
     return {
-        "account_id": record.account_id, "started_at": record.started_at,
-        "duration_ms": record.duration_ms, "outcome": record.outcome,
+        "account_id": record.account_id,
+        "started_at": record.started_at,
+        "duration_ms": record.duration_ms,
+        "outcome": record.outcome,
         "http_status": record.http_status,
         "message": record.message[:500] if record.message else None,
     }
@@ -119,16 +129,22 @@ def _record_identity(connection: Connection, account_id: int, obs: Observation) 
     )
 
 
-def _adopt_history(connection: Connection, account_id: int, platform: str, platform_id: str) -> None:
+def _adopt_history(
+    connection: Connection, account_id: int, platform: str, platform_id: str
+) -> None:
     """Move an unscheduled row's snapshots with the same stable id onto this account."""
-    old_ids = connection.execute(
-        select(_ACCOUNT.c.id).where(
-            _ACCOUNT.c.platform == platform,
-            _ACCOUNT.c.platform_id == platform_id,
-            _ACCOUNT.c.id != account_id,
-            _ACCOUNT.c.next_poll_at.is_(None),
+    old_ids = (
+        connection.execute(
+            select(_ACCOUNT.c.id).where(
+                _ACCOUNT.c.platform == platform,
+                _ACCOUNT.c.platform_id == platform_id,
+                _ACCOUNT.c.id != account_id,
+                _ACCOUNT.c.next_poll_at.is_(None),
+            )
         )
-    ).scalars().all()
+        .scalars()
+        .all()
+    )
     for old_id in old_ids:
         taken = select(_SNAPSHOT.c.captured_at).where(_SNAPSHOT.c.account_id == account_id)
         connection.execute(

@@ -40,7 +40,9 @@ def upgrade() -> None:
         "snapshot",
         sa.Column("id", BigId, primary_key=True, autoincrement=True),
         sa.Column(
-            "account_id", sa.Integer(), sa.ForeignKey("account.id", ondelete="CASCADE"),
+            "account_id",
+            sa.Integer(),
+            sa.ForeignKey("account.id", ondelete="CASCADE"),
             nullable=False,
         ),
         sa.Column("captured_at", sqlmodel.UTCDateTime(), nullable=False),
@@ -57,7 +59,9 @@ def upgrade() -> None:
         "poll_attempt",
         sa.Column("id", BigId, primary_key=True, autoincrement=True),
         sa.Column(
-            "account_id", sa.Integer(), sa.ForeignKey("account.id", ondelete="CASCADE"),
+            "account_id",
+            sa.Integer(),
+            sa.ForeignKey("account.id", ondelete="CASCADE"),
             nullable=False,
         ),
         sa.Column("started_at", sqlmodel.UTCDateTime(), nullable=False),
@@ -66,9 +70,7 @@ def upgrade() -> None:
         sa.Column("http_status", sa.Integer(), nullable=True),
         sa.Column("message", sa.String(500), nullable=True),
     )
-    op.create_index(
-        "ix_poll_attempt_account_started", "poll_attempt", ["account_id", "started_at"]
-    )
+    op.create_index("ix_poll_attempt_account_started", "poll_attempt", ["account_id", "started_at"])
     op.create_table(
         "digest_run",
         sa.Column("id", sa.Integer(), primary_key=True),
