@@ -51,6 +51,7 @@ def import_history(
                     }
                     for r in rows[start : start + BATCH]
                 ],
+                count=True,
             )
         session.commit()
     return len(rows), added

@@ -177,8 +177,10 @@ def test_bad_import_writes_nothing(env: Path, capsys: pytest.CaptureFixture[str]
     (env / "bad.csv").write_text(SEED + "bluesky,dgsn.example.com,not-a-date,1,,\n")
     result = run_cli(capsys, "import", "bad.csv")
     assert result.code == 2 and "bad.csv:7" in result.err
-    shots = run_cli(capsys, "snapshots", "bluesky:dgsn.example.com", "-f", "json")
+    shots = run_cli(capsys, "snapshots", "mastodon:dgsn@social.example", "-f", "json")
     assert shots.code == 1  # the account was never created: nothing half-written
+    configured = run_cli(capsys, "snapshots", "bluesky:dgsn.example.com", "-f", "json")
+    assert json.loads(configured.out) == []
 
 
 def test_bad_config_exits_2_naming_file_and_key(tmp_path: Path) -> None:

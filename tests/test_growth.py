@@ -37,12 +37,14 @@ LONDON = ZoneInfo("Europe/London")
 T0 = datetime(2024, 6, 1, 12, 0, tzinfo=UTC)
 
 
-def utc(*args: int) -> datetime:
-    return datetime(*args, tzinfo=UTC)  # type: ignore[misc]
+def utc(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
+) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
 
 
-def pt(at: datetime, followers: int | None = 100, **kwargs: int | None) -> Point:
-    return Point(at=at, followers=followers, **kwargs)  # type: ignore[arg-type]
+def pt(at: datetime, followers: int | None = 100, posts: int | None = None) -> Point:
+    return Point(at=at, followers=followers, posts=posts)
 
 
 # --- periods -----------------------------------------------------------------
@@ -50,7 +52,7 @@ def pt(at: datetime, followers: int | None = 100, **kwargs: int | None) -> Point
 
 def test_period_names_and_deltas() -> None:
     assert PERIOD_NAMES == ("1d", "7d", "30d", "90d", "365d", "ytd")
-    assert PERIODS == {
+    assert dict(PERIODS) == {
         "1d": timedelta(days=1),
         "7d": timedelta(days=7),
         "30d": timedelta(days=30),
@@ -130,7 +132,7 @@ def test_period_target_fixed_periods(period: str, expected: datetime) -> None:
         (utc(2023, 12, 31, 10), KIRITIMATI, utc(2023, 12, 31, 10)),
         (utc(2023, 12, 31, 9, 59, 59), KIRITIMATI, utc(2022, 12, 31, 10)),
         (utc(2024, 3, 1), KIRITIMATI, utc(2023, 12, 31, 10)),
-        (utc(2024, 3, 1), UTC_ZONE := ZoneInfo("UTC"), utc(2024, 1, 1)),
+        (utc(2024, 3, 1), ZoneInfo("UTC"), utc(2024, 1, 1)),
     ],
 )
 def test_period_target_ytd_across_zones(at: datetime, tz: ZoneInfo, expected: datetime) -> None:

@@ -89,9 +89,9 @@ def test_bulk_insert_is_idempotent(engine: Engine) -> None:
     account_id = make_account(engine)
     rows = [snap(account_id, T0 + timedelta(days=i), 1000 + i) for i in range(1000)]
     with engine.begin() as connection:
-        assert insert_snapshots(connection, rows) == 1000
+        assert insert_snapshots(connection, rows, count=True) == 1000
     with engine.begin() as connection:
-        assert insert_snapshots(connection, rows) == 0
+        assert insert_snapshots(connection, rows, count=True) == 0
     with engine.connect() as connection:
         assert connection.execute(select(func.count()).select_from(Snapshot)).scalar_one() == 1000
 

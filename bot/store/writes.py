@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, func, select, update
+from sqlalchemy import Connection, bindparam, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.platforms.base import Observation
@@ -34,19 +34,24 @@ class PollRecord:
     quality: str = "ok"
 
 
-def insert_snapshots(connection: Connection, rows: Sequence[dict[str, Any]]) -> int:
-    """Insert many snapshots in one statement; an existing (account, instant) is left alone."""
+def insert_snapshots(
+    connection: Connection, rows: Sequence[dict[str, Any]], *, count: bool = False
+) -> int:
+    """Insert snapshots in bulk; an existing (account, instant) is left alone.
+
+    With ``count`` the new rows' ids come back (RETURNING) and their number is returned; the
+    poll path skips that, since it is about three times slower on PostgreSQL.
+    """
     if not rows:
         return 0
-    dialect = connection.dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    before = connection.execute(select(func.count()).select_from(_SNAPSHOT)).scalar_one()
+    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
     statement = insert(_SNAPSHOT).on_conflict_do_nothing(
         index_elements=["account_id", "captured_at"]
     )
+    if count:
+        return len(connection.execute(statement.returning(_SNAPSHOT.c.id), list(rows)).all())
     connection.execute(statement, list(rows))
-    after = connection.execute(select(func.count()).select_from(_SNAPSHOT)).scalar_one()
-    return int(after - before)
+    return len(rows)
 
 
 def save_poll_records(connection: Connection, records: Sequence[PollRecord]) -> None:

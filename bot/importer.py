@@ -1,0 +1,399 @@
+"""Read and validate a history file for ``bot import``: CSV or JSON lines, no database access.
+
+The whole file is checked before anything is returned: on any problem one ``InputError``
+names the first bad line and how many more errors there were.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections import Counter
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from itertools import chain
+from pathlib import Path
+from typing import Any, BinaryIO
+from zoneinfo import ZoneInfo
+
+from bot.errors import InputError
+
+REQUIRED_COLUMNS = ("platform", "handle", "captured_at", "followers")
+OPTIONAL_COLUMNS = ("following", "posts")
+IGNORED_COLUMNS = ("source", "quality")  # written by ``bot export``; accepted and ignored
+COUNT_COLUMNS = ("followers", "following", "posts")
+_ALLOWED = frozenset(REQUIRED_COLUMNS + OPTIONAL_COLUMNS + IGNORED_COLUMNS)
+_JSON_REQUIRED = frozenset(("platform", "handle", "captured_at"))
+_MAX_COUNT = 2**63 - 1  # BIGINT
+
+_ISO = re.compile(
+    r"\d{4}-\d{2}-\d{2}"
+    r"(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?"
+)
+_DIGITS = re.compile(r"[0-9]+")
+_GROUPED = re.compile(r"[0-9]{1,3}(?:[,' _\u00a0\u202f][0-9]{3})+")
+_SIGNED = re.compile(r"[+-][0-9]+")
+
+Record = Mapping[str, object]
+Parsed = tuple[int, Record | str]  # (line, record or the problem with that line)
+CountParser = Callable[[str, object], int | None]
+
+
+@dataclass(frozen=True, slots=True)
+class ImportRow:
+    """One historical observation read from an import file."""
+
+    line: int  # 1-based line number in the file (CSV: counting the header as line 1)
+    platform: str
+    handle: str
+    captured_at: datetime  # aware, UTC
+    followers: int | None
+    following: int | None
+    posts: int | None
+
+
+class _RowError(Exception):
+    """A problem with one line; the rest of the file is still checked."""
+
+
+class _Fatal(Exception):
+    """A problem after which the file cannot be read further."""
+
+    def __init__(self, line: int, problem: str) -> None:
+        super().__init__(problem)
+        self.line = line
+        self.problem = problem
+
+
+@dataclass(frozen=True)
+class _Context:
+    path: Path
+    tz: ZoneInfo
+    platforms: frozenset[str]
+    normalize: Callable[[str, str], str] | None
+
+
+class _Errors:
+    """Remembers the first error and counts the others."""
+
+    def __init__(self) -> None:
+        self.first: tuple[int, str] | None = None
+        self.count = 0
+
+    def add(self, line: int, problem: str) -> None:
+        """Record one error."""
+        if self.first is None:
+            self.first = (line, problem)
+        self.count += 1
+
+    def raise_if_any(self, path: Path) -> None:
+        """Raise one ``InputError`` for everything recorded, if anything was."""
+        if self.first is None:
+            return
+        line, problem = self.first
+        more = self.count - 1
+        suffix = f" (and {more} more error{'s' if more > 1 else ''})" if more else ""
+        raise InputError(_one_line(f"{path}:{line}: {problem}{suffix}"))
+
+
+def read_import_file(
+    path: Path,
+    *,
+    tz: ZoneInfo,
+    platforms: Collection[str],
+    normalize: Callable[[str, str], str] | None = None,
+) -> list[ImportRow]:
+    """Parse and validate a whole CSV or JSON-lines history file; raise ``InputError`` if bad."""
+    ctx = _Context(path, tz, frozenset(platforms), normalize)
+    try:
+        with path.open("rb") as fh:
+            rows = _collect(fh, ctx)
+    except OSError as exc:
+        raise InputError(
+            _one_line(f"{path}: cannot read the file: {exc.strerror or exc}")
+        ) from None
+    if not rows:
+        raise InputError(_one_line(f"{path}: no rows to import"))
+    return rows
+
+
+def _collect(fh: BinaryIO, ctx: _Context) -> list[ImportRow]:
+    """Check every record, remembering errors; return the rows if there were none."""
+    errors = _Errors()
+    rows: list[ImportRow] = []
+    seen: dict[tuple[str, str, datetime], int] = {}
+    try:
+        records, count = _open_records(_decoded_lines(fh))
+        for line, record in records:
+            try:
+                if isinstance(record, str):
+                    raise _RowError(record)
+                row = _build(line, record, count, ctx)
+                _check_duplicate(row, seen)
+            except _RowError as exc:
+                errors.add(line, str(exc))
+                continue
+            rows.append(row)
+    except _Fatal as exc:
+        errors.add(exc.line, exc.problem)
+    errors.raise_if_any(ctx.path)
+    return rows
+
+
+def _decoded_lines(fh: BinaryIO) -> Iterator[str]:
+    """The file's lines as text (UTF-8, optional BOM), line endings kept."""
+    for number, raw in enumerate(fh, 1):
+        try:
+            yield raw.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError as exc:
+            raise _Fatal(number, f"not UTF-8 text (byte {exc.start + 1} of the line)") from None
+
+
+def _open_records(lines: Iterator[str]) -> tuple[Iterator[Parsed], CountParser]:
+    """Choose the format by content: JSON lines if the first non-blank character is ``{``."""
+    head: list[str] = []
+    first = ""
+    for text in lines:
+        head.append(text)
+        if text.strip():
+            first = text.lstrip()[0]
+            break
+    everything = chain(head, lines)
+    if first == "{":
+        return _json_records(everything), _json_count
+    return _csv_records(everything), _csv_count
+
+
+# --- CSV ---------------------------------------------------------------------------------
+
+
+def _csv_records(lines: Iterable[str]) -> Iterator[Parsed]:
+    """Rows of a CSV file as column -> cell mappings; blank rows skipped."""
+    rows = _csv_rows(lines)
+    columns: list[str] | None = None
+    for line, cells in rows:
+        if not any(cell.strip() for cell in cells):
+            continue
+        if columns is None:
+            columns = _check_header(line, cells)
+        elif len(cells) != len(columns):
+            yield line, f"expected {len(columns)} cells as in the header, found {len(cells)}"
+        else:
+            yield line, dict(zip(columns, cells, strict=True))
+
+
+def _csv_rows(lines: Iterable[str]) -> Iterator[tuple[int, list[str]]]:
+    """Each CSV row with the line it starts on; a syntax error stops the reading."""
+    reader = csv.reader(lines, strict=True)
+    start = 1
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise _Fatal(start, f"CSV syntax error in the row starting here: {exc}") from None
+        yield start, cells
+        start = reader.line_num + 1
+
+
+def _check_header(line: int, cells: list[str]) -> list[str]:
+    """The header's column names; a missing, unknown or repeated column is fatal."""
+    columns = [cell.strip().lower() for cell in cells]
+    problems: list[str] = []
+    repeated = sorted(name for name, n in Counter(columns).items() if n > 1)
+    missing = [c for c in REQUIRED_COLUMNS if c not in columns]
+    unknown = [c for c in dict.fromkeys(columns) if c not in _ALLOWED]
+    if missing:
+        problems.append(f"missing required column(s): {', '.join(missing)}")
+    if unknown:
+        problems.append(f"unknown column(s): {', '.join(map(_show, unknown))}")
+    if repeated:
+        problems.append(f"repeated column(s): {', '.join(map(_show, repeated))}")
+    if problems:
+        expected = ", ".join(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)
+        raise _Fatal(line, f"bad header: {'; '.join(problems)} (expected: {expected})")
+    return columns
+
+
+def _csv_count(name: str, value: object) -> int | None:
+    """A CSV count cell: empty (or no column) is None; else a non-negative integer."""
+    text = "" if value is None else str(value).strip()
+    if not text:
+        return None
+    if _DIGITS.fullmatch(text):
+        return _bounded(name, int(text))
+    if _GROUPED.fullmatch(text):
+        raise _RowError(
+            f"{name} {_show(text)} has a thousands separator; write the bare number"
+            f" ({re.sub(r'[^0-9]', '', text)})"
+        )
+    if _SIGNED.fullmatch(text) and text.startswith("-"):
+        raise _RowError(f"{name} {text} is negative")
+    raise _RowError(f"{name} {_show(text)} is not a non-negative whole number")
+
+
+# --- JSON lines --------------------------------------------------------------------------
+
+
+def _json_records(lines: Iterable[str]) -> Iterator[Parsed]:
+    """One JSON object per line; blank lines skipped."""
+    for line, text in enumerate(lines, 1):
+        if text.strip():
+            yield line, _json_object(text)
+
+
+def _json_object(text: str) -> Record | str:
+    """Parse one line into an object with only known keys, or say what is wrong."""
+    try:
+        value = json.loads(text, object_pairs_hook=_unique_keys)
+    except json.JSONDecodeError as exc:
+        return f"invalid JSON: {exc.msg} (column {exc.colno})"
+    except RecursionError:
+        return "invalid JSON: nested too deeply"
+    except _RowError as exc:
+        return str(exc)
+    if not isinstance(value, dict):
+        return f"expected a JSON object, found {_json_type(value)}"
+    unknown = [key for key in value if key not in _ALLOWED]
+    if unknown:
+        return f"unknown key(s): {', '.join(map(_show, unknown))}"
+    missing = sorted(_JSON_REQUIRED - value.keys())
+    if missing:
+        return f"missing key(s): {', '.join(missing)}"
+    return value
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object that names no key twice."""
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        counts = Counter(key for key, _ in pairs)
+        repeated = sorted(key for key, n in counts.items() if n > 1)
+        raise _RowError(f"repeated key(s): {', '.join(map(_show, repeated))}")
+    return result
+
+
+def _json_count(name: str, value: object) -> int | None:
+    """A JSON count: null or absent is None; else a non-negative integer."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _RowError(f"{name} must be a whole number or null, not {_json_type(value)}")
+    if value < 0:
+        raise _RowError(f"{name} {value} is negative")
+    return _bounded(name, value)
+
+
+def _json_type(value: object) -> str:
+    """How JSON would name the type of ``value``, with the value when short."""
+    names = {bool: "boolean", int: "number", float: "number", str: "string", list: "array"}
+    return f"{names.get(type(value), 'object')} {_show(value)}"
+
+
+# --- Shared checks -----------------------------------------------------------------------
+
+
+def _build(line: int, record: Record, count: CountParser, ctx: _Context) -> ImportRow:
+    """Validate one record into an ``ImportRow``."""
+    platform = _platform(_text(record, "platform"), ctx.platforms)
+    handle = _handle(platform, _text(record, "handle"), ctx.normalize)
+    captured_at = _captured_at(_text(record, "captured_at"), ctx.tz)
+    followers, following, posts = (count(name, record.get(name)) for name in COUNT_COLUMNS)
+    return ImportRow(line, platform, handle, captured_at, followers, following, posts)
+
+
+def _text(record: Record, key: str) -> str:
+    """A string field; absent is empty."""
+    value = record.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise _RowError(f"{key} must be a string, not {_json_type(value)}")
+    return value
+
+
+def _platform(raw: str, platforms: frozenset[str]) -> str:
+    """A known platform name (compared case-insensitively)."""
+    name = raw.strip()
+    for candidate in (name, name.lower()):
+        if candidate in platforms:
+            return candidate
+    known = ", ".join(sorted(platforms)) or "none"
+    if not name:
+        raise _RowError(f"platform is empty (known: {known})")
+    raise _RowError(f"unknown platform {_show(name)} (known: {known})")
+
+
+def _handle(platform: str, raw: str, normalize: Callable[[str, str], str] | None) -> str:
+    """A non-empty handle, in canonical form when a normalizer is given."""
+    handle = raw.strip()
+    if not handle:
+        raise _RowError("handle is empty")
+    if normalize is None:
+        return handle
+    try:
+        return normalize(platform, handle)
+    except ValueError as exc:
+        raise _RowError(f"invalid {platform} handle {_show(handle)}: {exc}") from None
+
+
+def _captured_at(raw: str, tz: ZoneInfo) -> datetime:
+    """An ISO 8601 date or date-time as aware UTC; dates and naive times are local to ``tz``."""
+    text = raw.strip().upper()
+    if not text:
+        raise _RowError("captured_at is empty")
+    try:
+        if not _ISO.fullmatch(text):
+            raise ValueError(text)
+        value = datetime.fromisoformat(text)
+        if value.tzinfo is not None:
+            return value.astimezone(UTC)
+        if len(text) == len("2021-12-31"):  # the day starts at its first instant
+            return value.replace(tzinfo=tz).astimezone(UTC)
+        return _local(value, tz)
+    except (ValueError, OverflowError):
+        raise _RowError(
+            f"captured_at {_show(raw.strip())} is not an ISO 8601 date or date-time"
+            " (e.g. 2021-12-31, 2021-12-31T23:00:00 or 2021-12-31T23:00:00Z)"
+        ) from None
+
+
+def _local(naive: datetime, tz: ZoneInfo) -> datetime:
+    """A wall-clock time in ``tz`` as UTC; the earlier one when ambiguous, error when skipped."""
+    utc = naive.replace(tzinfo=tz).astimezone(UTC)
+    if utc.astimezone(tz).replace(tzinfo=None) != naive:
+        raise _RowError(
+            f"captured_at {naive.isoformat(' ')} does not exist in {tz}"
+            " (the clocks skipped it); give an offset"
+        )
+    return utc
+
+
+def _check_duplicate(row: ImportRow, seen: dict[tuple[str, str, datetime], int]) -> None:
+    """Refuse a second observation of one account at one instant."""
+    key = (row.platform, row.handle, row.captured_at)
+    first = seen.setdefault(key, row.line)
+    if first != row.line:
+        when = row.captured_at.isoformat().replace("+00:00", "Z")
+        raise _RowError(f"duplicate of line {first}: {row.platform}:{row.handle} at {when}")
+
+
+def _bounded(name: str, value: int) -> int:
+    """A count that fits the database's BIGINT."""
+    if value > _MAX_COUNT:
+        raise _RowError(f"{name} {value} is too large")
+    return value
+
+
+def _show(value: object) -> str:
+    """A short, one-line rendering of a user's value for an error message."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _one_line(message: str) -> str:
+    """The message with any line breaks (say, from a path) turned into spaces."""
+    return " ".join(message.splitlines())
