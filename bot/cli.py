@@ -274,9 +274,18 @@ def simulate(
     """Serve simulated Mastodon and Bluesky APIs on loopback (tests, benchmarks, offline trial)."""
     from bot.simulator import serve_forever
 
-    typer.echo(f"simulator on http://{host}:{port} (Ctrl-C to stop)")
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve_forever(host, port))
+    def ready(url: str) -> None:
+        typer.echo(f"simulator on {url} (Ctrl-C to stop)")
+
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(serve_forever(host, port, on_ready=ready))
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--host") from None
+    except OSError as exc:
+        raise typer.BadParameter(
+            f"cannot listen on {host}:{port}: {exc.strerror}", param_hint="--port"
+        ) from None
 
 
 @app.command()

@@ -35,6 +35,7 @@ _ISO = re.compile(
 _DIGITS = re.compile(r"[0-9]+")
 _GROUPED = re.compile(r"[0-9]{1,3}(?:[,' _\u00a0\u202f][0-9]{3})+")
 _SIGNED = re.compile(r"[+-][0-9]+")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 Record = Mapping[str, object]
 Parsed = tuple[int, Record | str]  # (line, record or the problem with that line)
@@ -332,6 +333,8 @@ def _handle(platform: str, raw: str, normalize: Callable[[str, str], str] | None
     handle = raw.strip()
     if not handle:
         raise _RowError("handle is empty")
+    if _CONTROL.search(handle):
+        raise _RowError(f"handle {_show(handle)} contains a control character")
     if normalize is None:
         return handle
     try:

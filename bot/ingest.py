@@ -12,7 +12,7 @@ from bot.config import Settings
 from bot.importer import read_import_file
 from bot.platforms import REGISTRY
 from bot.store.accounts import get_or_create
-from bot.store.writes import insert_snapshots
+from bot.store.writes import count_snapshots, insert_snapshots
 
 BATCH = 1000
 
@@ -27,15 +27,16 @@ def import_history(
 ) -> tuple[int, int]:
     """Import ``path``; return (rows read, snapshots added). Re-importing adds nothing."""
     rows = read_import_file(path, tz=settings.timezone, platforms=REGISTRY, normalize=_normalize)
-    added = 0
     with Session(engine) as session:
         ids: dict[tuple[str, str], int] = {}
         for key in sorted({(r.platform, r.handle) for r in rows}):
             account = get_or_create(session, key[0], key[1], now)
             ids[key] = account.id or 0
         connection = session.connection()
+        # Counting before and after is cheaper than RETURNING every new id on PostgreSQL.
+        before = count_snapshots(connection, list(ids.values()))
         for start in range(0, len(rows), BATCH):
-            added += insert_snapshots(
+            insert_snapshots(
                 connection,
                 [
                     {
@@ -51,7 +52,7 @@ def import_history(
                     }
                     for r in rows[start : start + BATCH]
                 ],
-                count=True,
             )
+        added = count_snapshots(connection, list(ids.values())) - before
         session.commit()
     return len(rows), added

@@ -151,8 +151,17 @@ def _record(
     if isinstance(result, Observation):
         quality = assess(previous.point() if previous else None, result)
         outcome = "ok" if quality == "ok" else "suspect"
+        changed = (result.platform_id, result.display_name) != (
+            account.platform_id,
+            account.display_name,
+        )
         record = replace(
-            base, outcome=outcome, status="active", observation=result, quality=quality
+            base,
+            outcome=outcome,
+            status="active",
+            observation=result,
+            quality=quality,
+            identity_changed=changed,
         )
         counts = (result.followers, result.following, result.posts)
         return record, PollResult(*key, outcome, *counts, None)

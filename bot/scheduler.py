@@ -62,6 +62,7 @@ async def run_daemon(
             seconds=tick_seconds(settings),
             max_instances=1,
             coalesce=True,
+            misfire_grace_time=None,
             next_run_time=clock(),
             id="poll_due",
         )
@@ -74,11 +75,14 @@ async def run_daemon(
         try:
             await stop.wait()
         finally:
-            scheduler.shutdown(wait=False)
+            # Stop claiming work, let the cycle in flight commit, then shut down: shutting down
+            # first would cancel it half-way.
+            scheduler.pause()
             try:
                 await asyncio.wait_for(busy.acquire(), timeout=STOP_GRACE_SECONDS)
             except TimeoutError:
                 log.warning("stopping with a poll cycle still in flight")
+            scheduler.shutdown(wait=False)
             for sig in (signal.SIGTERM, signal.SIGINT):
                 loop.remove_signal_handler(sig)
     log.info("daemon stopped")

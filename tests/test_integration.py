@@ -38,7 +38,9 @@ def simulated_settings(base_url: str, mastodon: int, bluesky: int) -> Settings:
     )
 
 
-async def _cycles(engine: Engine, clock: ManualClock, mastodon: int, bluesky: int, cycles: int) -> tuple[list[list[PollResult]], list[dict[str, int]]]:
+async def _cycles(
+    engine: Engine, clock: ManualClock, mastodon: int, bluesky: int, cycles: int
+) -> tuple[list[list[PollResult]], list[dict[str, int]]]:
     simulator = Simulator(clock)
     base_url = await simulator.start("127.0.0.1", 0)
     settings = simulated_settings(base_url, mastodon, bluesky)
@@ -49,7 +51,9 @@ async def _cycles(engine: Engine, clock: ManualClock, mastodon: int, bluesky: in
         async with make_client() as client:
             for _ in range(cycles):
                 simulator.reset_counts()
-                results.append(await poll_due(engine=engine, settings=settings, client=client, clock=clock))
+                results.append(
+                    await poll_due(engine=engine, settings=settings, client=client, clock=clock)
+                )
                 requests.append(dict(simulator.requests))
                 clock.advance(timedelta(hours=6))
     finally:
@@ -107,8 +111,10 @@ def test_missing_and_suspended_handles_become_statuses(engine: Engine) -> None:
 
     outcomes = {r.handle: r.outcome for r in asyncio.run(go())}
     assert outcomes == {
-        "missing-one@sim.social": "not_found", "suspended-one@sim.social": "suspended",
-        "missing-two.bsky.social": "not_found", "suspended-two.bsky.social": "suspended",
+        "missing-one@sim.social": "not_found",
+        "suspended-one@sim.social": "suspended",
+        "missing-two.bsky.social": "not_found",
+        "suspended-two.bsky.social": "suspended",
     }
     with engine.connect() as connection:
         assert connection.execute(select(func.count()).select_from(Snapshot)).scalar_one() == 0
@@ -120,9 +126,15 @@ def test_daemon_polls_then_stops_cleanly(engine: Engine) -> None:
     def handler(request: httpx.Request) -> httpx.Response:
         stop.set()  # one cycle is enough: ask the daemon to stop while it is busy
         actors = request.url.params.get_list("actors")
-        return httpx.Response(200, json={"profiles": [
-            {"did": f"did:plc:{i:024d}", "handle": a, "followersCount": 10} for i, a in enumerate(actors)
-        ]})
+        return httpx.Response(
+            200,
+            json={
+                "profiles": [
+                    {"did": f"did:plc:{i:024d}", "handle": a, "followersCount": 10}
+                    for i, a in enumerate(actors)
+                ]
+            },
+        )
 
     settings = Settings(accounts=(AccountSettings("bluesky", "a.bsky.social"),))
     with Session(engine) as session:
@@ -130,7 +142,13 @@ def test_daemon_polls_then_stops_cleanly(engine: Engine) -> None:
 
     async def go() -> None:
         await asyncio.wait_for(
-            run_daemon(settings, engine, clock=ManualClock(T0), transport=httpx.MockTransport(handler), stop=stop),
+            run_daemon(
+                settings,
+                engine,
+                clock=ManualClock(T0),
+                transport=httpx.MockTransport(handler),
+                stop=stop,
+            ),
             timeout=30,
         )
 

@@ -18,7 +18,7 @@ from bot.store import history
 from bot.store.accounts import find_account, get_or_create, sync_accounts
 from bot.store.db import make_engine, migrate, normalize_url
 from bot.store.models import Account, PollAttempt, Snapshot
-from bot.store.writes import PollRecord, insert_snapshots, save_poll_records
+from bot.store.writes import PollRecord, count_snapshots, insert_snapshots, save_poll_records
 
 T0 = datetime(2021, 1, 1, tzinfo=UTC)
 
@@ -89,11 +89,12 @@ def test_bulk_insert_is_idempotent(engine: Engine) -> None:
     account_id = make_account(engine)
     rows = [snap(account_id, T0 + timedelta(days=i), 1000 + i) for i in range(1000)]
     with engine.begin() as connection:
-        assert insert_snapshots(connection, rows, count=True) == 1000
+        insert_snapshots(connection, rows)
     with engine.begin() as connection:
-        assert insert_snapshots(connection, rows, count=True) == 0
+        insert_snapshots(connection, [*rows[:10], snap(account_id, T0 - timedelta(days=1), 1)])
     with engine.connect() as connection:
-        assert connection.execute(select(func.count()).select_from(Snapshot)).scalar_one() == 1000
+        assert count_snapshots(connection, [account_id]) == 1001
+        assert connection.execute(select(func.count()).select_from(Snapshot)).scalar_one() == 1001
 
 
 def test_null_counters_stay_null_and_times_come_back_utc(engine: Engine) -> None:

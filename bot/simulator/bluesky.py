@@ -26,13 +26,12 @@ def xrpc_error(error: str, message: str, status: int = 400) -> web.Response:
 class BlueskySim:
     """Simulated public AppView; every served handle is remembered by its DID."""
 
-    prefix = "/xrpc/"
-    rate_limited_body: dict[str, Any] = {
-        "error": "RateLimitExceeded",
-        "message": "Rate Limit Exceeded",
-    }
-
     def __init__(self, clock: Clock) -> None:
+        self.prefix = "/xrpc/"
+        self.rate_limited_body: dict[str, Any] = {
+            "error": "RateLimitExceeded",
+            "message": "Rate Limit Exceeded",
+        }
         self._clock = clock
         self.window = RateWindow(clock)
         self.handles: dict[str, str] = {}
@@ -97,7 +96,7 @@ class BlueskySim:
         return web.json_response(self.profile(handle, origin_of(request)))
 
     async def get_profiles(self, request: web.Request) -> web.Response:
-        """``GET /xrpc/app.bsky.actor.getProfiles?actors=a&actors=b``: absent actors are left out."""
+        """``GET /xrpc/app.bsky.actor.getProfiles?actors=a&actors=b``; absent actors left out."""
         actors = request.query.getall("actors", [])
         if not actors:
             return xrpc_error("InvalidRequest", 'Error: Params must have the property "actors"')

@@ -22,7 +22,7 @@ class WindowHit:
 
 
 class RateWindow:
-    """Counts requests per 5-minute window of the injected clock (windows start at epoch multiples)."""
+    """Counts requests per 5-minute window of the injected clock, aligned to epoch multiples."""
 
     def __init__(self, clock: Clock, seconds: int = WINDOW_SECONDS) -> None:
         self._clock = clock

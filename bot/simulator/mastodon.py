@@ -22,10 +22,9 @@ _CREATED_EARLIEST = datetime(2016, 3, 16, tzinfo=UTC)
 class MastodonSim:
     """Simulated Mastodon instance; every served username is remembered by its id."""
 
-    prefix = "/api/"
-    rate_limited_body: dict[str, Any] = {"error": "Too many requests"}
-
     def __init__(self, clock: Clock) -> None:
+        self.prefix = "/api/"
+        self.rate_limited_body: dict[str, Any] = {"error": "Too many requests"}
         self._clock = clock
         self.window = RateWindow(clock)
         self.usernames: dict[str, str] = {}

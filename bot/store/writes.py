@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, select, update
+from sqlalchemy import Connection, bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from bot.platforms.base import Observation
@@ -32,26 +32,30 @@ class PollRecord:
     http_status: int | None = None
     message: str | None = None
     quality: str = "ok"
+    # False when the account already has this stable id and display name: nothing to update.
+    identity_changed: bool = True
 
 
-def insert_snapshots(
-    connection: Connection, rows: Sequence[dict[str, Any]], *, count: bool = False
-) -> int:
-    """Insert snapshots in bulk; an existing (account, instant) is left alone.
-
-    With ``count`` the new rows' ids come back (RETURNING) and their number is returned; the
-    poll path skips that, since it is about three times slower on PostgreSQL.
-    """
+def insert_snapshots(connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert snapshots in bulk; an existing (account, instant) is left alone."""
     if not rows:
-        return 0
+        return
     insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
     statement = insert(_SNAPSHOT).on_conflict_do_nothing(
         index_elements=["account_id", "captured_at"]
     )
-    if count:
-        return len(connection.execute(statement.returning(_SNAPSHOT.c.id), list(rows)).all())
     connection.execute(statement, list(rows))
-    return len(rows)
+
+
+def count_snapshots(connection: Connection, account_ids: Sequence[int]) -> int:
+    """How many snapshots these accounts have (an index-only count)."""
+    total = 0
+    for start in range(0, len(account_ids), 500):
+        chunk = account_ids[start : start + 500]
+        total += connection.execute(
+            select(func.count()).select_from(_SNAPSHOT).where(_SNAPSHOT.c.account_id.in_(chunk))
+        ).scalar_one()
+    return total
 
 
 def save_poll_records(connection: Connection, records: Sequence[PollRecord]) -> None:
@@ -83,7 +87,7 @@ def save_poll_records(connection: Connection, records: Sequence[PollRecord]) -> 
         ],
     )
     for record in records:
-        if record.observation is not None:
+        if record.observation is not None and record.identity_changed:
             _record_identity(connection, record.account_id, record.observation)
 
 

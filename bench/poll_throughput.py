@@ -1,0 +1,65 @@
+"""Poll-cycle throughput through the simulator on 127.0.0.1: accounts/s and requests per cycle."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import UTC, datetime, timedelta
+
+from _common import databases
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from bot.clock import ManualClock
+from bot.config import AccountSettings, PlatformSettings, Settings
+from bot.http import make_client
+from bot.poller import poll_due
+from bot.simulator import Simulator
+from bot.store.accounts import sync_accounts
+
+PER_PLATFORM = 2500
+CYCLES = 3
+
+
+async def measure(name: str, engine: Engine) -> None:
+    """First cycle (Mastodon lookups) then steady cycles (batched), timed."""
+    clock = ManualClock(datetime(2025, 6, 1, tzinfo=UTC))
+    simulator = Simulator(clock)
+    base_url = await simulator.start()
+    accounts = [AccountSettings("mastodon", f"u{i}@sim.social") for i in range(PER_PLATFORM)]
+    accounts += [AccountSettings("bluesky", f"u{i}.bsky.social") for i in range(PER_PLATFORM)]
+    settings = Settings(
+        platforms={n: PlatformSettings(n, base_url=base_url) for n in ("mastodon", "bluesky")},
+        accounts=tuple(accounts),
+    )
+    with Session(engine) as session:
+        sync_accounts(session, settings, clock())
+    try:
+        async with make_client() as client:
+            for cycle in range(CYCLES):
+                simulator.reset_counts()
+                start = time.perf_counter()
+                results = await poll_due(
+                    engine=engine, settings=settings, client=client, clock=clock
+                )
+                seconds = time.perf_counter() - start
+                requests = sum(simulator.requests.values())
+                kind = "first (lookups)" if cycle == 0 else "steady (batched)"
+                print(
+                    f"{name:10} {kind:17} {len(results)} accounts, {requests} requests: "
+                    f"{seconds:.2f} s, {len(results) / seconds:,.0f} accounts/s"
+                )
+                clock.advance(timedelta(hours=6))
+    finally:
+        await simulator.stop()
+
+
+def main() -> None:
+    """Print the figures."""
+    with databases() as engines:
+        for name, engine in engines:
+            asyncio.run(measure(name, engine))
+
+
+if __name__ == "__main__":
+    main()
