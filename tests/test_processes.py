@@ -1,0 +1,153 @@
+"""Real processes: `bot simulate` on loopback, `bot poll` and `bot run` against it, SIGTERM."""
+
+from __future__ import annotations
+
+import json
+import os
+import selectors
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+TIMEOUT = 30.0
+
+
+def bot(*args: str) -> list[str]:
+    return [sys.executable, "-m", "bot", *args]
+
+
+def environment(tmp_path: Path, database_url: str) -> dict[str, str]:
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "PYTHONUNBUFFERED": "1",
+        "DATABASE_URL": database_url,
+        "BOT_CONFIG": str(tmp_path / "accounts.toml"),
+        "HOME": str(tmp_path),
+    }
+
+
+def read_line_with(process: subprocess.Popen[str], stream_name: str, needle: str) -> str:
+    """Read the process's lines until one contains ``needle`` (bounded by TIMEOUT)."""
+    stream = getattr(process, stream_name)
+    selector = selectors.DefaultSelector()
+    selector.register(stream, selectors.EVENT_READ)
+    deadline = time.monotonic() + TIMEOUT
+    seen = []
+    while time.monotonic() < deadline:
+        if not selector.select(timeout=deadline - time.monotonic()):
+            break
+        line = stream.readline()
+        if not line:
+            break
+        seen.append(line)
+        if needle in line:
+            return line
+    raise AssertionError(f"{needle!r} not seen; got: {''.join(seen)[-2000:]}")
+
+
+@pytest.fixture
+def simulator(tmp_path: Path) -> Iterator[str]:
+    """`bot simulate --port 0` in a subprocess; yields its base URL."""
+    process = subprocess.Popen(
+        bot("simulate", "--port", "0"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+        env={"PATH": os.environ.get("PATH", ""), "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        line = read_line_with(process, "stdout", "simulator on ")
+        yield line.split("simulator on ", 1)[1].split()[0]
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=TIMEOUT)
+
+
+def write_config(tmp_path: Path, base_url: str, interval: str = "6h") -> None:
+    (tmp_path / "accounts.toml").write_text(f"""
+[bot]
+poll_interval = "{interval}"
+
+[platforms.bluesky]
+base_url = "{base_url}"
+
+[platforms.mastodon]
+base_url = "{base_url}"
+
+[[accounts]]
+platform = "bluesky"
+handle = "bsky.app"
+
+[[accounts]]
+platform = "mastodon"
+handle = "Gargron@mastodon.social"
+
+[[accounts]]
+platform = "bluesky"
+handle = "missing-x.bsky.social"
+""")
+
+
+def test_poll_against_the_simulator_process(
+    tmp_path: Path, simulator: str, database_url: str
+) -> None:
+    write_config(tmp_path, simulator)
+    env = environment(tmp_path, database_url)
+    done = subprocess.run(
+        bot("poll", "--all", "-f", "json"),
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=TIMEOUT,
+    )
+    assert done.returncode == 0, done.stderr
+    outcomes = {r["handle"]: r["outcome"] for r in json.loads(done.stdout)}
+    assert outcomes == {
+        "bsky.app": "ok",
+        "Gargron@mastodon.social": "ok",
+        "missing-x.bsky.social": "not_found",
+    }
+    accounts = subprocess.run(
+        bot("accounts", "-f", "json"),
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=TIMEOUT,
+    )
+    rows = {r["handle"]: r for r in json.loads(accounts.stdout)}
+    assert (
+        rows["bsky.app"]["followers"] > 0 and rows["missing-x.bsky.social"]["status"] == "not_found"
+    )
+
+
+def test_daemon_polls_and_exits_0_on_sigterm(
+    tmp_path: Path, simulator: str, database_url: str
+) -> None:
+    write_config(tmp_path, simulator, interval="1h")
+    process = subprocess.Popen(
+        bot("run"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+        env=environment(tmp_path, database_url),
+    )
+    try:
+        read_line_with(process, "stderr", "polled 3 accounts")
+        started = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=TIMEOUT) == 0
+        assert time.monotonic() - started < 10
+    finally:
+        if process.poll() is None:
+            process.kill()
+    rest = process.stderr.read() if process.stderr else ""
+    assert "daemon stopped" in rest and "Traceback" not in rest
