@@ -20,7 +20,8 @@ from bot.config import Settings, load_settings
 from bot.errors import UserError
 from bot.growth import year_bounds
 from bot.http import make_client
-from bot.output import FORMATS, Column, render
+from bot.output import FORMATS, render
+from bot.platforms import REGISTRY
 from bot.store.accounts import find_accounts, sync_accounts
 from bot.store.db import make_engine, migrate
 
@@ -51,8 +52,12 @@ class Context:
     engine: Engine
 
 
-def _context(config: Path | None, env_file: Path | None, *, sync: bool = True) -> Context:
-    """Load settings, open and migrate the database, and sync configured accounts."""
+def _context(
+    config: Path | None, env_file: Path | None, *, sync: bool = True, fmt: str | None = None
+) -> Context:
+    """Check --format, load settings, open and migrate the database, sync configured accounts."""
+    if fmt is not None:
+        _check_format(fmt)
     settings = load_settings(config, env_file=env_file)
     engine = make_engine(settings.database_url)
     migrate(engine)
@@ -85,8 +90,12 @@ def poll(
     """Run one poll cycle now; a line per account; exit 1 only if every attempt failed."""
     from bot.poller import poll_accounts, select_accounts
 
-    _check_format(fmt)
-    ctx = _context(config, env_file)
+    if platform is not None and platform not in REGISTRY:
+        known = ", ".join(sorted(REGISTRY))
+        raise typer.BadParameter(
+            f"unknown platform {platform!r} (known: {known})", param_hint="--platform"
+        )
+    ctx = _context(config, env_file, fmt=fmt)
 
     async def cycle() -> list[dict[str, object]]:
         with Session(ctx.engine) as session:
@@ -105,20 +114,11 @@ def poll(
         return [r.__dict__ for r in results]
 
     rows = asyncio.run(cycle())
-    render(rows, POLL_COLUMNS, fmt)
+    render(rows, views.POLL_COLUMNS, fmt)
+    if not rows:
+        typer.echo("no account was due (use --all or name accounts)", err=True)
     if rows and all(r["outcome"] != "ok" for r in rows):
         raise typer.Exit(1)
-
-
-POLL_COLUMNS = (
-    Column("platform", "Platform"),
-    Column("handle", "Handle"),
-    Column("outcome", "Outcome"),
-    Column("followers", "Followers", numeric=True),
-    Column("following", "Following", numeric=True),
-    Column("posts", "Posts", numeric=True),
-    Column("message", "Message"),
-)
 
 
 @app.command("accounts")
@@ -129,8 +129,7 @@ def accounts_cmd(
     env_file: EnvOpt = None,
 ) -> None:
     """List accounts with status, last poll and latest counts."""
-    _check_format(fmt)
-    ctx = _context(config, env_file)
+    ctx = _context(config, env_file, fmt=fmt)
     render(views.account_rows(ctx.engine, group), views.ACCOUNT_COLUMNS, fmt)
 
 
@@ -145,8 +144,7 @@ def snapshots(
     env_file: EnvOpt = None,
 ) -> None:
     """Show the stored history of one account."""
-    _check_format(fmt)
-    ctx = _context(config, env_file)
+    ctx = _context(config, env_file, fmt=fmt)
     start = (
         views.parse_when(since, ctx.settings, option="--since", end_of_day=False) if since else None
     )
@@ -173,12 +171,11 @@ def growth(
     """Growth of every account over a period."""
     from bot.growth import parse_period
 
-    _check_format(fmt)
     try:
         parse_period(period)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--period") from None
-    ctx = _context(config, env_file)
+    ctx = _context(config, env_file, fmt=fmt)
     moment = (
         views.parse_when(at, ctx.settings, option="--at", end_of_day=True) if at else system_clock()
     )
@@ -194,10 +191,9 @@ def report(
     env_file: EnvOpt = None,
 ) -> None:
     """The annual report: counts at the year's start and end, change, growth %, posts published."""
-    _check_format(fmt)
     if not 1970 <= year <= 9998:
         raise typer.BadParameter(f"expected a year like 2021, got {year}", param_hint="--year")
-    ctx = _context(config, env_file)
+    ctx = _context(config, env_file, fmt=fmt)
     first, last = year_bounds(year, ctx.settings.timezone)
     lines = views.report(ctx.engine, ctx.settings, first=first, last=last)
     render(

@@ -55,6 +55,15 @@ REPORT_COLUMNS = (
     Column("followers_growth_pct", "Growth", numeric=True, percent=True),
     Column("posts_in_period", "Posts published", numeric=True),
 )
+POLL_COLUMNS = (
+    Column("platform", "Platform"),
+    Column("handle", "Handle"),
+    Column("outcome", "Outcome"),
+    Column("followers", "Followers", numeric=True),
+    Column("following", "Following", numeric=True),
+    Column("posts", "Posts", numeric=True),
+    Column("message", "Message"),
+)
 EVERY = ("raw", "day", "week", "month")
 
 

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import UTC, datetime, timedelta
 
 import httpx
-from sqlalchemy import Engine, func, select
+import pytest
+from sqlalchemy import Engine, func, select, text
 from sqlmodel import Session
 
 from bot.clock import ManualClock
-from bot.config import AccountSettings, PlatformSettings, Settings
+from bot.config import AccountSettings, PlatformSettings, Secret, Settings
 from bot.http import make_client
 from bot.poller import PollResult, poll_accounts, poll_due, select_accounts
 from bot.store.accounts import find_account, sync_accounts
@@ -163,3 +165,31 @@ def test_poll_accounts_with_nothing_is_nothing(engine: Engine) -> None:
             )
 
     assert asyncio.run(go()) == []
+
+
+def test_token_is_sent_but_never_stored(engine: Engine, caplog: pytest.LogCaptureFixture) -> None:
+    token = "sekrit-token-123"
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(401, json={"error": "The access token is invalid"})
+
+    settings = Settings(
+        accounts=(AccountSettings("mastodon", "someone@example.social"),),
+        platforms={"mastodon": PlatformSettings("mastodon", token=Secret(token))},
+    )
+    caplog.set_level(logging.DEBUG)
+    [result] = run_cycle(engine, settings, httpx.MockTransport(handler), ManualClock(T0))
+    assert seen[0].headers["authorization"] == f"Bearer {token}"
+    assert result.outcome == "auth_error" and token not in (result.message or "")
+    with engine.connect() as connection:
+        dumped = [
+            str(row)
+            for table in ("account", "poll_attempt", "snapshot")
+            for row in connection.execute(text(f"SELECT * FROM {table}"))
+        ]
+    assert dumped and not any(token in row for row in dumped)
+    assert token not in caplog.text
+    with Session(engine) as session:
+        assert find_account(session, "mastodon:someone@example.social").status == "auth_error"
