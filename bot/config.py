@@ -26,7 +26,7 @@ _DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _BOT_KEYS = {"timezone", "poll_interval", "digest_at", "user_agent"}
 _PLATFORM_KEYS = {"base_url", "token_env"}
-_ACCOUNT_KEYS = {"platform", "handle", "label", "groups", "interval"}
+_ACCOUNT_KEYS = {"platform", "handle", "label", "groups", "interval", "options"}
 
 
 class Secret:
@@ -55,6 +55,7 @@ class PlatformSettings:
     base_url: str | None = None
     token_env: str | None = None
     token: Secret | None = None
+    options: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,7 @@ class AccountSettings:
     label: str | None = None
     groups: tuple[str, ...] = ()
     interval: timedelta | None = None
+    options: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def key(self) -> str:
@@ -88,7 +90,7 @@ class Settings:
     notify: tuple[str, ...] = ()
 
     def platform(self, name: str) -> PlatformSettings:
-        """The settings of one platform (defaults when it has no table)."""
+        """The settings of one platform (bare defaults when built without a config file)."""
         return self.platforms.get(name) or PlatformSettings(name=name)
 
     def interval_for(self, account: AccountSettings) -> timedelta:
@@ -175,15 +177,20 @@ def _settings_from(data: dict[str, Any], path: Path | None, env: Mapping[str, st
 def _platforms(
     table: dict[str, Any], where: str, env: Mapping[str, str]
 ) -> dict[str, PlatformSettings]:
-    """``[platforms.<name>]`` tables: known names only, tokens looked up by ``token_env``."""
-    result: dict[str, PlatformSettings] = {}
-    for name, raw in table.items():
-        key = f"platforms.{name}"
+    """Every platform's settings: its table if any, its token from ``token_env`` in any case."""
+    for name in table:
         if name not in REGISTRY:
             known = ", ".join(sorted(REGISTRY))
-            raise ConfigError(f"{where}: {key}", f"unknown platform {name!r} (known: {known})")
-        entry = _table(raw, where, key)
-        _no_unknown(entry, _PLATFORM_KEYS, where, f"{key}.")
+            raise ConfigError(
+                f"{where}: platforms.{name}", f"unknown platform {name!r} (known: {known})"
+            )
+    result: dict[str, PlatformSettings] = {}
+    for name in REGISTRY:
+        key = f"platforms.{name}"
+        entry = _table(table.get(name, {}), where, key)
+        extra_keys = set(REGISTRY[name].platform_options)
+        _no_unknown(entry, _PLATFORM_KEYS | extra_keys, where, f"{key}.")
+        options = {k: _string(entry[k], where, f"{key}.{k}") for k in extra_keys if k in entry}
         base_url = entry.get("base_url")
         if base_url is not None:
             base_url = _string(base_url, where, f"{key}.base_url")
@@ -197,7 +204,7 @@ def _platforms(
             token_env = _string(token_env, where, f"{key}.token_env")
         token = Secret(env[token_env]) if token_env and env.get(token_env) else None
         result[name] = PlatformSettings(
-            name=name, base_url=base_url, token_env=token_env, token=token
+            name=name, base_url=base_url, token_env=token_env, token=token, options=options
         )
     return result
 
@@ -239,12 +246,22 @@ def _accounts(raw: Any, where: str) -> tuple[AccountSettings, ...]:
             interval=_duration(interval, where, f"{key}.interval")
             if interval is not None
             else None,
+            options=_account_options(platform, entry.get("options", {}), where, key),
         )
         if account.key.lower() in seen:
             raise ConfigError(f"{where}: {key}", f"duplicate account {account.key}")
         seen.add(account.key.lower())
         accounts.append(account)
     return tuple(accounts)
+
+
+def _account_options(platform: str, raw: Any, where: str, key: str) -> dict[str, str]:
+    """An account's ``options`` table, checked by its platform's adapter."""
+    table = _table(raw, where, f"{key}.options")
+    try:
+        return REGISTRY[platform].account_options(table)
+    except ValueError as exc:
+        raise ConfigError(f"{where}: {key}.options", str(exc)) from None
 
 
 def _no_unknown(table: Mapping[str, Any], allowed: set[str], where: str, prefix: str) -> None:

@@ -65,7 +65,7 @@ def build_adapter(settings: Settings, platform: str) -> Adapter:
     """An adapter configured from the settings of its platform."""
     entry = settings.platform(platform)
     token = entry.token.reveal() if entry.token else None
-    return REGISTRY[platform](base_url=entry.base_url, token=token)
+    return REGISTRY[platform](base_url=entry.base_url, token=token, options=entry.options)
 
 
 async def poll_accounts(
@@ -82,11 +82,15 @@ async def poll_accounts(
     intervals = {(a.platform, a.handle): settings.interval_for(a) for a in settings.accounts}
     gate = asyncio.Semaphore(MAX_IN_FLIGHT)
     tasks = []
+    options = {(a.platform, a.handle): a.options for a in settings.accounts}
     for platform in sorted({a.platform for a in accounts}):
         members = [a for a in accounts if a.platform == platform]
         adapter = build_adapter(settings, platform)
         by_handle = {a.handle: a for a in members}
-        targets = [Target(a.handle, a.platform_id) for a in members]
+        targets = [
+            Target(a.handle, a.platform_id, options.get((a.platform, a.handle), {}))
+            for a in members
+        ]
         for batch in adapter.batches(targets):
             tasks.append(_poll_batch(adapter, client, batch, by_handle, clock, gate))
     outcomes = [item for group in await asyncio.gather(*tasks) for item in group]
@@ -113,6 +117,9 @@ async def _poll_batch(
         started = clock()
         tick = time.monotonic()
         try:
+            missing = adapter.missing_credentials()
+            if missing:
+                raise AuthError(adapter.name, missing)
             results: Sequence[FetchResult | PlatformError] = await adapter.fetch(client, batch)
         except PlatformError as exc:
             log.warning("%s batch of %d failed: %s", adapter.name, len(batch), exc)

@@ -28,10 +28,11 @@ from bot.ratelimit import retry_after_seconds
 
 @dataclass(frozen=True)
 class Target:
-    """One account to fetch: the configured handle and, once learnt, its stable id."""
+    """One account to fetch: the configured handle, its stable id once learnt, its options."""
 
     handle: str
     platform_id: str | None = None
+    options: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -82,10 +83,32 @@ class Adapter(ABC):
     example_handle: ClassVar[str]
     token_env: ClassVar[str | None] = None
     token_required: ClassVar[bool] = False
+    # Extra keys this platform accepts in its ``[platforms.<name>]`` table (non-secret settings).
+    platform_options: ClassVar[frozenset[str]] = frozenset()
 
-    def __init__(self, *, base_url: str | None = None, token: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        base_url: str | None = None,
+        token: str | None = None,
+        options: Mapping[str, str] | None = None,
+    ) -> None:
         self.base_url = base_url.rstrip("/") if base_url else None
         self.token = token
+        self.options: Mapping[str, str] = options or {}
+
+    def missing_credentials(self) -> str | None:
+        """Why this adapter cannot make a request yet (a required token is not set), or None."""
+        if self.token_required and not self.token:
+            return f"{self.token_env or 'a token'} is not set (see config/.env.example)"
+        return None
+
+    @classmethod
+    def account_options(cls, options: Mapping[str, object]) -> dict[str, str]:
+        """Validate an account's ``options`` table; most platforms take none."""
+        if options:
+            raise ValueError(f"{cls.name} accounts take no options")
+        return {}
 
     @classmethod
     def normalize_handle(cls, handle: str) -> str:
@@ -134,6 +157,10 @@ class Adapter(ABC):
         except httpx.TransportError as exc:
             raise TransientError(self.name, f"connection failed ({type(exc).__name__})") from None
         status = response.status_code
+        if status >= 300:
+            specific = self.platform_error(response)
+            if specific is not None:
+                raise specific
         if status == 429:
             raise RateLimitedError(
                 self.name,
@@ -152,6 +179,14 @@ class Adapter(ABC):
                 self.name, f"unexpected redirect (HTTP {status})", http_status=status
             )
         return response
+
+    def platform_error(self, response: httpx.Response) -> PlatformError | None:
+        """A platform-specific reading of an error response, before the generic status mapping.
+
+        Override to map error bodies (Graph codes, GitHub's rate-limit 403, Telegram's
+        ``retry_after``); return None to fall back to the status code.
+        """
+        return None
 
     def auth_headers(self) -> dict[str, str]:
         """Credentials for each request: a bearer token when one is configured."""

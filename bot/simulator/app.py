@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
@@ -16,6 +16,11 @@ from bot.simulator.faults import FaultKind, FaultPlan, fault_response
 from bot.simulator.limits import PlatformSim
 from bot.simulator.mastodon import MastodonSim
 
+# One line per simulated platform; each serves its real paths under its own prefix.
+SIMULATED: tuple[Callable[[Clock], PlatformSim], ...] = (
+    MastodonSim,
+    BlueskySim,
+)
 STATS_PATH = "/_sim/stats"
 _INTERNAL_PREFIX = "/_sim/"
 
@@ -31,12 +36,15 @@ def is_loopback(host: str) -> bool:
 
 
 class Simulator:
-    """A local Mastodon + Bluesky API whose counters follow an injected clock."""
+    """Local platform APIs on one port, with counters that follow an injected clock."""
 
-    def __init__(self, clock: Clock = system_clock) -> None:
+    def __init__(
+        self,
+        clock: Clock = system_clock,
+        platforms: Sequence[Callable[[Clock], PlatformSim]] = SIMULATED,
+    ) -> None:
         self.clock = clock
-        self.mastodon = MastodonSim(clock)
-        self.bluesky = BlueskySim(clock)
+        self.platforms = [make(clock) for make in platforms]
         self.faults = FaultPlan()
         self.requests: Counter[str] = Counter()
         self._runner: web.AppRunner | None = None
@@ -44,7 +52,7 @@ class Simulator:
 
     def _platform_for(self, path: str) -> PlatformSim | None:
         """The simulated platform owning ``path``, if any."""
-        for platform in (self.mastodon, self.bluesky):
+        for platform in self.platforms:
             if path.startswith(platform.prefix):
                 return platform
         return None
@@ -80,8 +88,8 @@ class Simulator:
     def app(self) -> web.Application:
         """A fresh aiohttp application bound to this simulator's state."""
         application = web.Application(middlewares=[self._middleware])
-        application.add_routes(self.mastodon.routes())
-        application.add_routes(self.bluesky.routes())
+        for platform in self.platforms:
+            application.add_routes(platform.routes())
         application.add_routes([web.get(STATS_PATH, self._stats)])
         return application
 

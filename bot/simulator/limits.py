@@ -43,9 +43,13 @@ class RateWindow:
 class PlatformSim(Protocol):
     """What the app needs from a simulated platform besides its routes."""
 
-    prefix: str
     window: RateWindow
     rate_limited_body: dict[str, Any]
+
+    @property
+    def prefix(self) -> str | tuple[str, ...]:
+        """The paths it owns (``str.startswith`` takes a string or a tuple)."""
+        ...
 
     def routes(self) -> list[web.RouteDef]:
         """The platform's aiohttp routes."""
