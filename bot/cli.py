@@ -14,7 +14,7 @@ import typer
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bot import views
+from bot import redact, views
 from bot.clock import system_clock
 from bot.config import Settings, load_settings
 from bot.errors import UserError
@@ -259,6 +259,7 @@ def run(config: ConfigOpt = None, env_file: EnvOpt = None) -> None:
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     ctx = _context(config, env_file)
+    redact.install(redact.Redactor(ctx.settings.secret_values()))
     asyncio.run(run_daemon(ctx.settings, ctx.engine))
 
 

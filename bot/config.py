@@ -93,6 +93,10 @@ class Settings:
         """The settings of one platform (bare defaults when built without a config file)."""
         return self.platforms.get(name) or PlatformSettings(name=name)
 
+    def secret_values(self) -> list[str]:
+        """Every configured secret, for redaction only."""
+        return [p.token.reveal() for p in self.platforms.values() if p.token is not None]
+
     def interval_for(self, account: AccountSettings) -> timedelta:
         """The account's own interval, else the default."""
         return account.interval or self.poll_interval

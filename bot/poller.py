@@ -19,6 +19,7 @@ from bot.errors import AuthError, PlatformError
 from bot.platforms import REGISTRY
 from bot.platforms.base import Adapter, FetchResult, Missing, Observation, Target
 from bot.quality import assess
+from bot.redact import Redactor
 from bot.store import history
 from bot.store.models import Account
 from bot.store.writes import PollRecord, save_poll_records
@@ -96,8 +97,9 @@ async def poll_accounts(
     outcomes = [item for group in await asyncio.gather(*tasks) for item in group]
     with engine.begin() as connection:
         previous = history.latest(connection, [a.id for a, _, _ in outcomes if a.id is not None])
+        redactor = Redactor(settings.secret_values())
         records = [
-            _record(account, result, started, intervals, previous.get(account.id or 0))
+            _record(account, result, started, intervals, previous.get(account.id or 0), redactor)
             for account, result, started in outcomes
         ]
         save_poll_records(connection, [r for r, _ in records])
@@ -141,6 +143,7 @@ def _record(
     started: tuple[datetime, int],
     intervals: dict[tuple[str, str], timedelta],
     previous: history.SnapshotRow | None,
+    redactor: Redactor,
 ) -> tuple[PollRecord, PollResult]:
     """Turn one account's result into the rows to store and the line to print."""
     at, elapsed = started
@@ -183,9 +186,9 @@ def _record(
         outcome=result.outcome,
         status=status,
         http_status=result.http_status,
-        message=str(result),
+        message=redactor(str(result)),
     )
-    return record, PollResult(*key, result.outcome, None, None, None, str(result))
+    return record, PollResult(*key, result.outcome, None, None, None, record.message)
 
 
 async def poll_due(

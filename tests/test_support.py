@@ -179,3 +179,31 @@ def test_outcomes_and_exit_codes() -> None:
     assert ConfigError("f", "p").exit_code == 2
     assert UnknownAccountError("x").exit_code == 1
     assert str(ConfigError("f.toml: bot.timezone", "unknown")) == "f.toml: bot.timezone: unknown"
+
+
+def test_redactor_masks_known_secrets_and_secret_shaped_parts() -> None:
+    from bot.redact import MASK, Redactor
+
+    redact = Redactor(["tok-123456"])
+    text = redact(
+        "GET https://api.telegram.org/bot123456:AA-bb_CC/getChat?key=AIzaXYZ&x=1 "
+        "Authorization: Bearer abc.def tok-123456 access_token=EAAB"
+    )
+    for secret in ("123456:AA-bb_CC", "AIzaXYZ", "abc.def", "tok-123456", "EAAB"):
+        assert secret not in text
+    assert text.count(MASK) == 5 and "x=1" in text
+
+
+def test_redacting_filter_cleans_messages_and_tracebacks(caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    from bot.redact import RedactingFilter, Redactor
+
+    logger = logging.getLogger("test.redact")
+    caplog.handler.addFilter(RedactingFilter(Redactor(["sekrit-value"])))
+    try:
+        raise ValueError("failed with sekrit-value")
+    except ValueError:
+        logger.exception("request to %s failed", "https://x/?access_token=sekrit-value")
+    assert "sekrit-value" not in caplog.text
+    assert "ValueError" in caplog.text
