@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from bot.platforms.base import Adapter
 from bot.platforms.bluesky import Bluesky
+from bot.platforms.facebook import Facebook
+from bot.platforms.instagram import Instagram
 from bot.platforms.mastodon import Mastodon
+from bot.platforms.x import X
 
 ADAPTERS: tuple[type[Adapter], ...] = (
     Mastodon,
     Bluesky,
+    X,
+    Facebook,
+    Instagram,
 )
 
 REGISTRY: dict[str, type[Adapter]] = {adapter.name: adapter for adapter in ADAPTERS}

@@ -13,13 +13,17 @@ from aiohttp.typedefs import Handler
 from bot.clock import Clock, system_clock
 from bot.simulator.bluesky import BlueskySim
 from bot.simulator.faults import FaultKind, FaultPlan, fault_response
+from bot.simulator.graph import GraphSim
 from bot.simulator.limits import PlatformSim
 from bot.simulator.mastodon import MastodonSim
+from bot.simulator.x import XSim
 
 # One line per simulated platform; each serves its real paths under its own prefix.
 SIMULATED: tuple[Callable[[Clock], PlatformSim], ...] = (
     MastodonSim,
     BlueskySim,
+    XSim,
+    GraphSim,
 )
 STATS_PATH = "/_sim/stats"
 _INTERNAL_PREFIX = "/_sim/"
