@@ -161,9 +161,9 @@ def _record(
     if isinstance(result, Observation):
         quality = assess(previous.point() if previous else None, result)
         outcome = "ok" if quality == "ok" else "suspect"
-        changed = (result.platform_id, result.display_name) != (
-            account.platform_id,
-            account.display_name,
+        # A display name the platform did not report this time (None) is not a change.
+        changed = result.platform_id != account.platform_id or (
+            result.display_name is not None and result.display_name != account.display_name
         )
         record = replace(
             base,

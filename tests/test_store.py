@@ -222,3 +222,16 @@ def test_renamed_handle_adopts_the_old_history(engine: Engine) -> None:
         remaining = connection.execute(select(func.count()).select_from(Account)).scalar_one()
     assert [p.followers for p in series] == [5, 6]
     assert remaining == 1
+
+
+def test_a_display_name_not_reported_keeps_the_stored_one(engine: Engine) -> None:
+    account_id = make_account(engine, platform="telegram", handle="@channel")
+    first = Observation("@channel", "-1001", 10, None, None, display_name="The Channel")
+    later = Observation("@channel", "-1001", 11, None, None, display_name=None)
+    with engine.begin() as connection:
+        save_poll_records(connection, [_record(account_id, T0, first)])
+    with engine.begin() as connection:
+        save_poll_records(connection, [_record(account_id, T0 + timedelta(hours=1), later)])
+    with Session(engine) as session:
+        account = session.get(Account, account_id)
+    assert account is not None and account.display_name == "The Channel"

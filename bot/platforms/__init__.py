@@ -7,7 +7,9 @@ from bot.platforms.bluesky import Bluesky
 from bot.platforms.facebook import Facebook
 from bot.platforms.instagram import Instagram
 from bot.platforms.mastodon import Mastodon
+from bot.platforms.telegram import Telegram
 from bot.platforms.x import X
+from bot.platforms.youtube import YouTube
 
 ADAPTERS: tuple[type[Adapter], ...] = (
     Mastodon,
@@ -15,6 +17,8 @@ ADAPTERS: tuple[type[Adapter], ...] = (
     X,
     Facebook,
     Instagram,
+    YouTube,
+    Telegram,
 )
 
 REGISTRY: dict[str, type[Adapter]] = {adapter.name: adapter for adapter in ADAPTERS}

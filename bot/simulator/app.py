@@ -16,7 +16,9 @@ from bot.simulator.faults import FaultKind, FaultPlan, fault_response
 from bot.simulator.graph import GraphSim
 from bot.simulator.limits import PlatformSim
 from bot.simulator.mastodon import MastodonSim
+from bot.simulator.telegram import TelegramSim
 from bot.simulator.x import XSim
+from bot.simulator.youtube import YouTubeSim
 
 # One line per simulated platform; each serves its real paths under its own prefix.
 SIMULATED: tuple[Callable[[Clock], PlatformSim], ...] = (
@@ -24,6 +26,8 @@ SIMULATED: tuple[Callable[[Clock], PlatformSim], ...] = (
     BlueskySim,
     XSim,
     GraphSim,
+    YouTubeSim,
+    TelegramSim,
 )
 STATS_PATH = "/_sim/stats"
 _INTERNAL_PREFIX = "/_sim/"

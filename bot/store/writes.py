@@ -127,15 +127,14 @@ def _record_identity(connection: Connection, account_id: int, obs: Observation) 
             _ACCOUNT.c.id == account_id
         )
     ).one()
-    if row.platform_id == obs.platform_id and row.display_name == obs.display_name:
+    if row.platform_id == obs.platform_id and obs.display_name in (None, row.display_name):
         return
     if row.platform_id is None:
         _adopt_history(connection, account_id, row.platform, obs.platform_id)
-    connection.execute(
-        update(_ACCOUNT)
-        .where(_ACCOUNT.c.id == account_id)
-        .values(platform_id=obs.platform_id, display_name=obs.display_name)
-    )
+    values = {"platform_id": obs.platform_id}
+    if obs.display_name is not None:
+        values["display_name"] = obs.display_name
+    connection.execute(update(_ACCOUNT).where(_ACCOUNT.c.id == account_id).values(**values))
 
 
 def _adopt_history(

@@ -1,0 +1,222 @@
+"""Telegram Bot API: ``getChat`` once for the numeric id, then ``getChatMemberCount`` per poll.
+
+The bot token is part of the URL path, so every error leaving this module is built from the
+status, the platform's description and exception type names only, with the token scrubbed.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any, ClassVar
+from urllib.parse import quote
+
+import httpx
+
+from bot.errors import AuthError, ParseError, PlatformError, RateLimitedError, TransientError
+from bot.platforms.base import Adapter, FetchResult, Missing, Observation, RateBudget, Target, count
+from bot.ratelimit import retry_after_seconds
+
+_USERNAME = re.compile(r"^[A-Za-z0-9_]{5,32}$")
+_CHAT_ID = re.compile(r"^-?[0-9]{1,20}$")
+
+
+class _ChatNotFound(Exception):
+    """A 400 "chat not found": the target is gone, not the request."""
+
+
+class _Migrated(Exception):
+    """A 400 carrying ``parameters.migrate_to_chat_id``: the group became a supergroup."""
+
+    def __init__(self, chat_id: str) -> None:
+        super().__init__(chat_id)
+        self.chat_id = chat_id
+
+
+def _is_int(value: Any) -> bool:
+    """An integer that is not a boolean."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+class Telegram(Adapter):
+    """Telegram public channels and groups: member count only, one chat per request."""
+
+    name: ClassVar[str] = "telegram"
+    default_base_url: ClassVar[str] = "https://api.telegram.org"
+    batch_size: ClassVar[int] = 1
+    # No limit is published for read methods; the only published figure is the ~30 messages
+    # per second a bot may send overall, so we stay at that ceiling and honour 429 retry_after.
+    rate_budget: ClassVar[RateBudget] = RateBudget(requests=30, per_seconds=1)
+    example_handle: ClassVar[str] = "@telegram"
+    token_env: ClassVar[str | None] = "TELEGRAM_BOT_TOKEN"
+    token_required: ClassVar[bool] = True
+
+    @classmethod
+    def normalize_handle(cls, handle: str) -> str:
+        """``@name`` (5-32 letters, digits, _) or a numeric chat id like -1001234567890."""
+        cleaned = handle.strip()
+        if _CHAT_ID.match(cleaned):
+            return str(int(cleaned))
+        username = cleaned.removeprefix("@")
+        if _USERNAME.match(username):
+            return f"@{username}"
+        raise ValueError(
+            "expected a public channel or group username (e.g. "
+            f"{cls.example_handle}, 5-32 letters, digits or _) or a numeric chat id, "
+            f"got {handle!r}"
+        )
+
+    def auth_headers(self) -> dict[str, str]:
+        """The token lives in the URL path; Telegram reads no auth header."""
+        return {}
+
+    async def fetch(
+        self, client: httpx.AsyncClient, targets: Sequence[Target]
+    ) -> list[FetchResult]:
+        """One chat per request: no batch method exists."""
+        try:
+            return [await self._fetch_one(client, target) for target in targets]
+        except PlatformError as exc:
+            # Chained errors (httpx's, json's) may quote the URL or the body; the URL has the token.
+            exc.__cause__ = exc.__context__ = None
+            raise
+
+    async def _fetch_one(self, client: httpx.AsyncClient, target: Target) -> FetchResult:
+        """Read one chat, following a group-to-supergroup migration once."""
+        chat = target.platform_id or target.handle
+        for attempt in range(2):
+            try:
+                return await self._read(client, target.handle, chat, learn=not target.platform_id)
+            except _ChatNotFound as gone:
+                return Missing(target.handle, "not_found", str(gone))
+            except _Migrated as moved:
+                if attempt:
+                    break
+                chat = moved.chat_id
+        raise PlatformError(self.name, "chat migrated again after following migrate_to_chat_id")
+
+    async def _read(
+        self, client: httpx.AsyncClient, handle: str, chat: str, *, learn: bool
+    ) -> Observation:
+        """``getChat`` when the numeric id is not known yet, then ``getChatMemberCount``."""
+        platform_id, title, username = chat, None, None
+        if learn:
+            info = await self._call(client, "getChat", chat)
+            if not isinstance(info, dict) or not _is_int(info.get("id")):
+                raise ParseError(self.name, "getChat result has no numeric chat id")
+            platform_id = str(info["id"])
+            title = info.get("title") if isinstance(info.get("title"), str) else None
+            username = info.get("username") if isinstance(info.get("username"), str) else None
+        members = count(
+            await self._call(client, "getChatMemberCount", platform_id),
+            platform=self.name,
+            field_name="result",
+        )
+        if members is None:
+            raise ParseError(self.name, "getChatMemberCount returned no count")
+        return Observation(
+            handle=handle,
+            platform_id=platform_id,
+            followers=members,
+            following=None,
+            posts=None,
+            display_name=title or None,
+            current_handle=f"@{username}" if username else None,
+        )
+
+    async def _call(self, client: httpx.AsyncClient, method: str, chat_id: str) -> Any:
+        """One Bot API method; returns ``result`` or raises (400s become private signals)."""
+        token = quote(self.token or "", safe=":")
+        response = await self._get_quietly(
+            client, f"{self.origin()}/bot{token}/{method}", {"chat_id": chat_id}
+        )
+        body = self.json_body(response)
+        if not isinstance(body, dict) or not isinstance(body.get("ok"), bool):
+            raise ParseError(
+                self.name,
+                f"{method} answer is not a Bot API envelope (HTTP {response.status_code})",
+                http_status=response.status_code,
+            )
+        if body["ok"]:
+            if "result" not in body:
+                raise ParseError(self.name, f"{method} answer has no 'result'")
+            return body["result"]
+        description = self._description(body, response)
+        parameters = body.get("parameters")
+        migrate = parameters.get("migrate_to_chat_id") if isinstance(parameters, dict) else None
+        if _is_int(migrate):
+            raise _Migrated(str(migrate))
+        if "chat not found" in description.lower():
+            raise _ChatNotFound(description)
+        raise PlatformError(
+            self.name,
+            f"{method} failed (HTTP {response.status_code}): {description}",
+            http_status=response.status_code,
+        )
+
+    async def _get_quietly(
+        self, client: httpx.AsyncClient, url: str, params: dict[str, str]
+    ) -> httpx.Response:
+        """``self.get`` with exception chains cut: a library error may quote the URL."""
+        failure = ""
+        try:
+            return await self.get(client, url, params=params)
+        except PlatformError:
+            raise
+        except Exception as exc:
+            # Anything else (decoding errors, aiohttp errors the transport does not map) may
+            # carry the URL in its text; keep only its type.
+            failure = type(exc).__name__
+        raise TransientError(self.name, f"request failed ({failure})")
+
+    def platform_error(self, response: httpx.Response) -> PlatformError | None:
+        """Read the ``ok: false`` envelope first; 400s are left to ``_call``."""
+        body = self._safe_json(response)
+        if not isinstance(body, dict) or body.get("ok") is not False:
+            return None
+        status = response.status_code
+        description = self._description(body, response)
+        if status == 429 or body.get("error_code") == 429:
+            parameters = body.get("parameters")
+            wait = parameters.get("retry_after") if isinstance(parameters, dict) else None
+            return RateLimitedError(
+                self.name,
+                f"flood control: {description}",
+                http_status=status,
+                retry_after=float(wait)
+                if isinstance(wait, int | float) and not isinstance(wait, bool)
+                else retry_after_seconds(response.headers),
+            )
+        if status in (401, 404):
+            return AuthError(
+                self.name, f"bot token refused (HTTP {status}): {description}", http_status=status
+            )
+        if status == 403:
+            return AuthError(self.name, f"HTTP 403: {description}", http_status=status)
+        return None
+
+    def error_text(self, response: httpx.Response) -> str:
+        """The base's reading of an error, with the token scrubbed."""
+        return self._scrub(super().error_text(response))
+
+    def _description(self, body: dict[str, Any], response: httpx.Response) -> str:
+        """The envelope's ``description`` (the platform's words), scrubbed and cut short."""
+        text = body.get("description")
+        if not isinstance(text, str) or not text:
+            text = response.reason_phrase or "error"
+        return self._scrub(text)[:200]
+
+    def _safe_json(self, response: httpx.Response) -> Any:
+        """The body as JSON, or None."""
+        try:
+            return response.json()
+        except ValueError:
+            return None
+
+    def _scrub(self, text: str) -> str:
+        """Remove the token (raw or URL-quoted) from text about to become a message."""
+        if not self.token:
+            return text
+        for form in {self.token, quote(self.token, safe=":"), quote(self.token, safe="")}:
+            text = text.replace(form, "<token>")
+        return text
