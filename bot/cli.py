@@ -268,7 +268,7 @@ def simulate(
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0 = any free port).")] = 8765,
     host: Annotated[str, typer.Option(help="Loopback address to bind.")] = "127.0.0.1",
 ) -> None:
-    """Serve simulated Mastodon and Bluesky APIs on loopback (tests, benchmarks, offline trial)."""
+    """Serve simulated platform APIs on loopback (tests, benchmarks, offline trial)."""
     from bot.simulator import serve_forever
 
     def ready(url: str) -> None:

@@ -157,3 +157,23 @@ def test_durations(text: str, seconds: int) -> None:
 def test_secret_hides_itself() -> None:
     secret = Secret("tok")
     assert "tok" not in f"{secret} {secret!r}"
+
+
+def test_the_shipped_example_config_is_valid() -> None:
+    example = Path(__file__).parent.parent / "config" / "accounts.example.toml"
+    settings = load_settings(example, environ={})
+    assert settings.accounts and settings.timezone.key == "Africa/Casablanca"
+
+
+def test_platform_options_are_declared_by_the_adapter(tmp_path: Path) -> None:
+    good = write(tmp_path, '[platforms.instagram]\nig_user_id = "1784"\n')
+    assert load_settings(good, environ={}).platform("instagram").options == {"ig_user_id": "1784"}
+    bad = write(tmp_path, '[platforms.x]\nig_user_id = "1784"\n')
+    with pytest.raises(ConfigError, match="platforms.x.ig_user_id"):
+        load_settings(bad, environ={})
+
+
+def test_default_token_variable_is_read_without_a_platform_table(tmp_path: Path) -> None:
+    settings = load_settings(write(tmp_path, ""), environ={"X_BEARER_TOKEN": "abc"})
+    token = settings.platform("x").token
+    assert token is not None and token.reveal() == "abc"

@@ -69,3 +69,13 @@ def test_a_platform_lives_in_its_own_rooms(adapter: type) -> None:
         for path in paths:
             text = path.read_text(encoding="utf-8")
             assert f'"{adapter.name}"' not in text, f"{path} special-cases {adapter.name}"
+
+
+@pytest.mark.parametrize("adapter", ADAPTERS, ids=lambda a: a.name)
+def test_every_platform_is_documented(adapter: type) -> None:
+    root = TESTS.parent
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    assert f"(`{adapter.name}`)" in readme, "a row in the README's platforms table"
+    if adapter.token_env:
+        assert adapter.token_env in readme
+        assert adapter.token_env in (root / "config" / ".env.example").read_text(encoding="utf-8")
