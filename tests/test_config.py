@@ -169,7 +169,7 @@ def test_platform_options_are_declared_by_the_adapter(tmp_path: Path) -> None:
     good = write(tmp_path, '[platforms.instagram]\nig_user_id = "1784"\n')
     assert load_settings(good, environ={}).platform("instagram").options == {"ig_user_id": "1784"}
     bad = write(tmp_path, '[platforms.x]\nig_user_id = "1784"\n')
-    with pytest.raises(ConfigError, match="platforms.x.ig_user_id"):
+    with pytest.raises(ConfigError, match=r"platforms\.x\.ig_user_id"):
         load_settings(bad, environ={})
 
 
