@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from bot import views
 from bot.clock import ManualClock
-from bot.config import AccountSettings, PlatformSettings, Settings
+from bot.config import AccountSettings, PlatformSettings, Secret, Settings
 from bot.growth import year_bounds
 from bot.http import make_client
 from bot.output import render
@@ -26,17 +26,24 @@ DEMO_ACCOUNTS = (
     AccountSettings("bluesky", "bsky.app", "Bluesky", ("reference",)),
     AccountSettings("bluesky", "press-office.bsky.social", "Press office", ("press",)),
     AccountSettings("bluesky", "missing-account.bsky.social", "Gone", ("press",)),
+    AccountSettings("x", "DGSN_MAROC", "DGSN on X", ("institution",)),
+    AccountSettings("youtube", "@newsroom", "Newsroom video", ("press",)),
 )
+# The simulator accepts any token but "bad-token"; the demo's is not a secret.
+DEMO_TOKEN = "demo-token"
 STEP = timedelta(hours=12)
 
 
 def demo_settings(base_url: str) -> Settings:
-    """Settings pointing both platforms at the local simulator."""
+    """Settings pointing every demo platform at the local simulator."""
     return Settings(
         timezone=ZoneInfo("Africa/Casablanca"),
         poll_interval=STEP,
         platforms={
-            name: PlatformSettings(name=name, base_url=base_url) for name in ("mastodon", "bluesky")
+            account.platform: PlatformSettings(
+                name=account.platform, base_url=base_url, token=Secret(DEMO_TOKEN)
+            )
+            for account in DEMO_ACCOUNTS
         },
         accounts=DEMO_ACCOUNTS,
         database_url="(demo)",

@@ -176,7 +176,7 @@ def test_demo_runs_offline_and_prints_a_report(tmp_path: Path) -> None:
     assert "not_found" in text  # the demo's missing account is a status, not zeros
     with engine.connect() as connection:
         stored = connection.execute(select(func.count()).select_from(Snapshot)).scalar_one()
-    assert stored == 4 * 801  # four live accounts, every 12 h for 400 days, ends included
+    assert stored == 6 * 801  # six live accounts, every 12 h for 400 days, ends included
     again = io.StringIO()
     asyncio.run(run_demo(engine, days=400, out=again))  # a re-run replays, adding nothing
     with engine.connect() as connection:
