@@ -1,4 +1,4 @@
-"""Local Mastodon + Bluesky API simulator for tests, benchmarks and the offline demo."""
+"""Local platform API simulator for tests, benchmarks and the offline demo."""
 
 from bot.simulator.app import Simulator, serve_forever
 from bot.simulator.counters import Counters, counters_for

@@ -1,4 +1,4 @@
-"""The simulator server: both platforms on one loopback port, request counts and faults."""
+"""The simulator server: every simulated platform on one loopback port, counts and faults."""
 
 from __future__ import annotations
 
@@ -13,14 +13,18 @@ from aiohttp.typedefs import Handler
 from bot.clock import Clock, system_clock
 from bot.simulator.bluesky import BlueskySim
 from bot.simulator.faults import FaultKind, FaultPlan, fault_response
+from bot.simulator.github import GitHubSim
 from bot.simulator.graph import GraphSim
+from bot.simulator.json_source import JsonSourceSim
 from bot.simulator.limits import PlatformSim
 from bot.simulator.mastodon import MastodonSim
+from bot.simulator.reddit import RedditSim
 from bot.simulator.telegram import TelegramSim
+from bot.simulator.twitch import TwitchSim
 from bot.simulator.x import XSim
 from bot.simulator.youtube import YouTubeSim
 
-# One line per simulated platform; each serves its real paths under its own prefix.
+# One line per simulated platform; each serves its real paths, told apart by matched route.
 SIMULATED: tuple[Callable[[Clock], PlatformSim], ...] = (
     MastodonSim,
     BlueskySim,
@@ -28,8 +32,13 @@ SIMULATED: tuple[Callable[[Clock], PlatformSim], ...] = (
     GraphSim,
     YouTubeSim,
     TelegramSim,
+    GitHubSim,
+    RedditSim,
+    TwitchSim,
+    JsonSourceSim,
 )
 STATS_PATH = "/_sim/stats"
+_OWNERS = web.AppKey("owners", dict[int, PlatformSim])
 _INTERNAL_PREFIX = "/_sim/"
 
 
@@ -58,12 +67,13 @@ class Simulator:
         self._runner: web.AppRunner | None = None
         self.base_url: str | None = None
 
-    def _platform_for(self, path: str) -> PlatformSim | None:
-        """The simulated platform owning ``path``, if any."""
-        for platform in self.platforms:
-            if path.startswith(platform.prefix):
-                return platform
-        return None
+    def _platform_for(self, request: web.Request) -> PlatformSim | None:
+        """The simulated platform whose route matched ``request``, if any."""
+        # By matched route, not path prefix: Reddit's /api/info and Mastodon's /api/v1 share
+        # a prefix, as do GitHub's and Reddit's /user/ paths.
+        route = request.match_info.route
+        owners = request.app[_OWNERS]
+        return owners.get(id(route.resource)) if route.resource is not None else None
 
     @web.middleware
     async def _middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -72,7 +82,7 @@ class Simulator:
         if path.startswith(_INTERNAL_PREFIX):
             return await handler(request)
         self.requests[path] += 1
-        platform = self._platform_for(path)
+        platform = self._platform_for(request)
         hit = platform.window.hit() if platform is not None else None
         fault = self.faults.take(path)
         if fault is not None:
@@ -96,8 +106,12 @@ class Simulator:
     def app(self) -> web.Application:
         """A fresh aiohttp application bound to this simulator's state."""
         application = web.Application(middlewares=[self._middleware])
+        owners: dict[int, PlatformSim] = {}
         for platform in self.platforms:
-            application.add_routes(platform.routes())
+            for route in application.add_routes(platform.routes()):
+                if route.resource is not None:
+                    owners[id(route.resource)] = platform
+        application[_OWNERS] = owners
         application.add_routes([web.get(STATS_PATH, self._stats)])
         return application
 

@@ -27,7 +27,6 @@ class BlueskySim:
     """Simulated public AppView; every served handle is remembered by its DID."""
 
     def __init__(self, clock: Clock) -> None:
-        self.prefix = "/xrpc/"
         self.rate_limited_body: dict[str, Any] = {
             "error": "RateLimitExceeded",
             "message": "Rate Limit Exceeded",

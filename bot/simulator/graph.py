@@ -37,7 +37,6 @@ class GraphSim:
     """Simulated graph.facebook.com: Pages by ``?ids=`` and Instagram business_discovery."""
 
     def __init__(self, clock: Clock) -> None:
-        self.prefix = f"/{VERSION}/"
         self.rate_limited_body: dict[str, Any] = {
             "error": {
                 "message": "(#4) Application request limit reached",

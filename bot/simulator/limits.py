@@ -46,11 +46,6 @@ class PlatformSim(Protocol):
     window: RateWindow
     rate_limited_body: dict[str, Any]
 
-    @property
-    def prefix(self) -> str | tuple[str, ...]:
-        """The paths it owns (``str.startswith`` takes a string or a tuple)."""
-        ...
-
     def routes(self) -> list[web.RouteDef]:
         """The platform's aiohttp routes."""
         ...

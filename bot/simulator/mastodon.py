@@ -23,7 +23,6 @@ class MastodonSim:
     """Simulated Mastodon instance; every served username is remembered by its id."""
 
     def __init__(self, clock: Clock) -> None:
-        self.prefix = "/api/"
         self.rate_limited_body: dict[str, Any] = {"error": "Too many requests"}
         self._clock = clock
         self.window = RateWindow(clock)

@@ -49,7 +49,6 @@ class TelegramSim:
     """
 
     def __init__(self, clock: Clock) -> None:
-        self.prefix = "/bot"
         self.rate_limited_body: dict[str, Any] = {
             "ok": False,
             "error_code": 429,

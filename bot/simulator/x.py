@@ -53,7 +53,6 @@ class XSim:
     """Simulated api.x.com users lookup; every served handle is remembered by its id."""
 
     def __init__(self, clock: Clock) -> None:
-        self.prefix = "/2/users"
         self.rate_limited_body: dict[str, Any] = {
             "title": "Too Many Requests",
             "detail": "Too Many Requests",

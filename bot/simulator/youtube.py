@@ -87,7 +87,6 @@ class YouTubeSim:
     """Simulated ``www.googleapis.com``; channels resolved by handle are remembered by id."""
 
     def __init__(self, clock: Clock) -> None:
-        self.prefix = "/youtube/"
         self.rate_limited_body = error_body(
             429,
             "Resource has been exhausted (e.g. check quota).",

@@ -1,0 +1,61 @@
+"""A generic JSON statistics server: ``GET /json/{name}`` answers a nested counters document."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from bot.clock import Clock
+from bot.simulator.counters import counters_for, kind_of
+from bot.simulator.limits import RateWindow, WindowHit
+
+PLATFORM = "json"
+RATE_LIMIT = 60
+WINDOW_SECONDS = 60
+NOT_FOUND = {"error": "not found"}
+GONE = {"error": "gone"}
+
+
+class JsonSourceSim:
+    """Simulated stats server; ``missing*`` names answer 404, ``suspended*`` names 410 Gone."""
+
+    def __init__(self, clock: Clock) -> None:
+        self.rate_limited_body: dict[str, Any] = {"error": "too many requests"}
+        self._clock = clock
+        self.window = RateWindow(clock, WINDOW_SECONDS)
+
+    def routes(self) -> list[web.RouteDef]:
+        """One document per name."""
+        return [web.get("/json/{name}", self.document)]
+
+    def rate_headers(self, hit: WindowHit, *, exhausted: bool = False) -> dict[str, str]:
+        """IETF draft ``RateLimit-*`` headers, the reset as seconds until the window ends."""
+        seconds = self.window.seconds
+        reset = seconds - int(hit.now.timestamp()) % seconds
+        remaining = 0 if exhausted else max(0, RATE_LIMIT - hit.used)
+        return {
+            "RateLimit-Limit": str(RATE_LIMIT),
+            "RateLimit-Remaining": str(remaining),
+            "RateLimit-Reset": str(reset),
+        }
+
+    async def document(self, request: web.Request) -> web.Response:
+        """``GET /json/{name}``: the counters of ``name`` now, nested under ``data``."""
+        name = request.match_info["name"]
+        kind = kind_of(name)
+        if kind == "missing":
+            return web.json_response(NOT_FOUND, status=404)
+        if kind == "suspended":
+            return web.json_response(GONE, status=410)
+        counts = counters_for(PLATFORM, name, self._clock())
+        return web.json_response(
+            {
+                "data": {
+                    "follower_count": counts.followers,
+                    "following_count": counts.following,
+                    "video_count": counts.posts,
+                },
+                "id": name,
+            }
+        )
