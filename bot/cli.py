@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import sys
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -17,9 +17,9 @@ from sqlmodel import Session
 from bot import redact, views
 from bot.clock import system_clock
 from bot.config import Settings, load_settings
-from bot.errors import UserError
-from bot.growth import year_bounds
+from bot.errors import InputError, UserError
 from bot.http import make_client
+from bot.import_map import ColumnMap
 from bot.output import FORMATS, render
 from bot.platforms import REGISTRY
 from bot.store.accounts import find_accounts, sync_accounts
@@ -67,11 +67,13 @@ def _context(
     return Context(settings, engine)
 
 
-def _check_format(fmt: str, allowed: tuple[str, ...] = FORMATS) -> str:
+def _check_format(
+    fmt: str, allowed: tuple[str, ...] = FORMATS, *, param_hint: str = "--format"
+) -> str:
     """Refuse an unknown --format with a usage error."""
     if fmt not in allowed:
         raise typer.BadParameter(
-            f"expected one of {', '.join(allowed)}, got {fmt!r}", param_hint="--format"
+            f"expected one of {', '.join(allowed)}, got {fmt!r}", param_hint=param_hint
         )
     return fmt
 
@@ -185,40 +187,131 @@ def growth(
 
 @app.command()
 def report(
-    year: Annotated[int, typer.Option(help="The calendar year, in the configured time zone.")],
-    fmt: FormatOpt = "table",
+    year: Annotated[
+        int | None, typer.Option(help="The calendar year, in the configured time zone.")
+    ] = None,
+    from_: Annotated[
+        str | None, typer.Option("--from", help="Start of a range instead of --year (local).")
+    ] = None,
+    to: Annotated[
+        str | None, typer.Option("--to", help="End of the range (a date = its end).")
+    ] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="table, csv, json, text or markdown.")
+    ] = "table",
     config: ConfigOpt = None,
     env_file: EnvOpt = None,
 ) -> None:
-    """The annual report: counts at the year's start and end, change, growth %, posts published."""
-    if not 1970 <= year <= 9998:
-        raise typer.BadParameter(f"expected a year like 2021, got {year}", param_hint="--year")
-    ctx = _context(config, env_file, fmt=fmt)
-    first, last = year_bounds(year, ctx.settings.timezone)
-    lines = views.report(ctx.engine, ctx.settings, first=first, last=last)
-    render(
-        views.report_table_rows(lines),
-        views.REPORT_COLUMNS,
-        fmt,
-        title=f"Annual report {year}",
-        document={"year": year, "accounts": lines},
+    """The annual (or --from/--to) report: start and end counts, change, growth %, posts."""
+    from bot import report as reports
+    from bot.report_render import REPORT_FORMATS, write
+
+    _check_format(fmt, REPORT_FORMATS)
+    if (year is None) == (from_ is None and to is None):
+        raise InputError("report: give either --year YYYY or --from D --to D (exactly one of them)")
+    if year is None and (from_ is None or to is None):
+        raise InputError(
+            f"report: {'--to' if to is None else '--from'} is missing (--from D --to D)"
+        )
+    ctx = _context(config, env_file)
+    if year is not None:
+        period = reports.year_period(year, ctx.settings)
+    else:
+        period = reports.range_period(from_ or "", to or "", ctx.settings)
+    entries = views.report_entries(ctx.engine, first=period.first, last=period.last)
+    write(period, entries, ctx.settings, fmt)
+
+
+@app.command()
+def chart(
+    account: Annotated[str, typer.Argument(help="PLATFORM:HANDLE, e.g. bluesky:bsky.app.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="The PNG file to write.")],
+    since: Annotated[str | None, typer.Option(help="From this date or time (local).")] = None,
+    until: Annotated[str | None, typer.Option(help="Up to this date or time (local).")] = None,
+    config: ConfigOpt = None,
+    env_file: EnvOpt = None,
+) -> None:
+    """Draw one account's followers history as a PNG (suspect points left out)."""
+    from bot.charts import followers_chart_png
+
+    if output.suffix.lower() != ".png":
+        raise InputError(f"--output: expected a file name ending in .png, got {str(output)!r}")
+    ctx = _context(config, env_file)
+    first, last = (
+        views.parse_when(text, ctx.settings, option=option, end_of_day=option == "--until")
+        if text
+        else None
+        for text, option in ((since, "--since"), (until, "--until"))
     )
+    title, points = views.chart_series(ctx.engine, account, since=first, until=last)
+    png = followers_chart_png(points, title=title, tz=ctx.settings.timezone)
+    tmp = output.with_name(output.name + ".partial")
+    try:
+        tmp.write_bytes(png)
+        tmp.replace(output)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise InputError(f"--output: cannot write {output}: {exc.strerror or exc}") from None
+    typer.echo(f"{output}: {len(points)} snapshots drawn")
 
 
 @app.command("import")
 def import_cmd(
     file: Annotated[Path, typer.Argument(help="CSV or JSON lines history file.")],
+    platform: Annotated[
+        str | None, typer.Option(help="The platform of a one-account CSV (with --handle).")
+    ] = None,
+    handle: Annotated[str | None, typer.Option(help="The account a one-account CSV is of.")] = None,
+    map_: Annotated[
+        str | None,
+        typer.Option("--map", help="Columns, e.g. date=Date,followers=Followers,posts=Uploads."),
+    ] = None,
+    date_format: Annotated[
+        str | None, typer.Option(help="strptime format of the date column, e.g. %Y/%m/%d.")
+    ] = None,
+    abbreviated: Annotated[
+        bool,
+        typer.Option(
+            "--abbreviated", help="Accept rounded follower counts like 1.2M (stored as rounded)."
+        ),
+    ] = False,
     config: ConfigOpt = None,
     env_file: EnvOpt = None,
 ) -> None:
-    """Backfill history from CSV or JSON lines (see README: Import format)."""
+    """Backfill history from CSV or JSON lines, or one account's CSV with --platform/--handle."""
     if not file.is_file():
         raise typer.BadParameter(f"no such file: {file}", param_hint="FILE")
     from bot.ingest import import_history
 
+    mapping = _column_map(platform, handle, map_, date_format, abbreviated)
     ctx = _context(config, env_file)
-    read, added = import_history(ctx.engine, ctx.settings, file, system_clock())
+    read, added = import_history(ctx.engine, ctx.settings, file, system_clock(), mapping)
     typer.echo(f"{file}: {read} rows read, {added} snapshots added, {read - added} already stored")
+
+
+def _column_map(
+    platform: str | None,
+    handle: str | None,
+    map_: str | None,
+    date_format: str | None,
+    abbreviated: bool,
+) -> ColumnMap | None:
+    """The one-account mapping the import options describe, or None for the native format."""
+    from bot.import_map import parse_map
+
+    if platform is None and handle is None:
+        given = [n for n, v in (("--map", map_), ("--date-format", date_format)) if v]
+        given += ["--abbreviated"] if abbreviated else []
+        if given:
+            raise InputError(f"import: {', '.join(given)} only apply with --platform and --handle")
+        return None
+    if platform is None or handle is None:
+        raise InputError("import: --platform and --handle go together (one account per file)")
+    if platform.strip().lower() not in REGISTRY:
+        known = ", ".join(sorted(REGISTRY))
+        raise InputError(f"--platform: unknown platform {platform!r} (known: {known})")
+    columns = parse_map(map_) if map_ is not None else {}
+    return ColumnMap(platform.strip().lower(), handle, columns, date_format, abbreviated)
 
 
 @app.command()
@@ -251,32 +344,79 @@ def export(
 
 
 @app.command()
-def run(config: ConfigOpt = None, env_file: EnvOpt = None) -> None:
+def run(
+    metrics_port: Annotated[
+        int | None,
+        typer.Option(help="Serve Prometheus metrics on 127.0.0.1:PORT/metrics."),
+    ] = None,
+    log_format: Annotated[str, typer.Option(help="text or json (one object per line).")] = "text",
+    config: ConfigOpt = None,
+    env_file: EnvOpt = None,
+) -> None:
     """The daemon: poll due accounts on schedule until SIGTERM/SIGINT."""
+    from bot.logs import LOG_FORMATS, configure
     from bot.scheduler import run_daemon
 
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    _check_format(log_format, LOG_FORMATS, param_hint="--log-format")
+    if metrics_port is not None and not 0 < metrics_port < 65536:
+        raise typer.BadParameter(
+            f"expected a port from 1 to 65535, got {metrics_port}", param_hint="--metrics-port"
+        )
     ctx = _context(config, env_file)
-    redact.install(redact.Redactor(ctx.settings.secret_values()))
-    asyncio.run(run_daemon(ctx.settings, ctx.engine))
+    configure(log_format, redact.Redactor(ctx.settings.secret_values()))
+    try:
+        asyncio.run(run_daemon(ctx.settings, ctx.engine, metrics_port=metrics_port))
+    except OSError as exc:
+        raise typer.BadParameter(
+            f"cannot listen on 127.0.0.1:{metrics_port}: {exc.strerror}",
+            param_hint="--metrics-port",
+        ) from None
+
+
+@app.command()
+def status(
+    fmt: FormatOpt = "table",
+    config: ConfigOpt = None,
+    env_file: EnvOpt = None,
+) -> None:
+    """Daemon health: each platform's state, then failing and stale accounts."""
+    from bot import health
+
+    ctx = _context(config, env_file, fmt=fmt)
+    report = health.status(ctx.engine, ctx.settings, system_clock())
+    render(
+        report["platforms"],
+        health.PLATFORM_COLUMNS,
+        fmt,
+        title="Platforms",
+        document=report,
+    )
+    if fmt == "table":
+        render(report["accounts"], health.PROBLEM_COLUMNS, fmt, title="Failing and stale accounts")
 
 
 @app.command()
 def simulate(
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0 = any free port).")] = 8765,
     host: Annotated[str, typer.Option(help="Loopback address to bind.")] = "127.0.0.1",
+    enforce_limits: Annotated[
+        bool,
+        typer.Option(
+            "--enforce-limits",
+            help="Answer each platform's own 429 (or 403) past its published rate budget.",
+        ),
+    ] = False,
 ) -> None:
     """Serve simulated platform APIs on loopback (tests, benchmarks, offline trial)."""
     from bot.simulator import serve_forever
 
     def ready(url: str) -> None:
-        typer.echo(f"simulator on {url} (Ctrl-C to stop)")
+        limits = " with enforced rate limits" if enforce_limits else ""
+        typer.echo(f"simulator on {url}{limits} (Ctrl-C to stop)")
 
     try:
         with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(serve_forever(host, port, on_ready=ready))
+            asyncio.run(serve_forever(host, port, on_ready=ready, enforce_limits=enforce_limits))
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--host") from None
     except OSError as exc:
@@ -304,12 +444,95 @@ def demo(
 
 @app.command()
 def digest(
-    date: Annotated[str | None, typer.Option(help="The day to describe.")] = None,
-    send: Annotated[bool, typer.Option(help="Deliver it to BOT_NOTIFY.")] = False,
+    day: Annotated[
+        str | None,
+        typer.Option(
+            "--date", help="Local day: YYYY-MM-DD, today or yesterday (default: today, so far)."
+        ),
+    ] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", "-f", help="text, markdown, html or json.")
+    ] = "text",
+    send: Annotated[
+        bool, typer.Option("--send", help="Deliver it to BOT_NOTIFY and data/digests/.")
+    ] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="With --send: deliver again where already sent.")
+    ] = False,
+    period: Annotated[
+        str,
+        typer.Option(
+            "--period",
+            help="day, week (Monday to Sunday) or month; --date names any day in it "
+            "(default: the last complete one).",
+        ),
+    ] = "day",
+    config: ConfigOpt = None,
+    env_file: EnvOpt = None,
 ) -> None:
-    """Build (and optionally deliver) the daily digest (not yet available)."""
-    typer.echo("bot digest: not yet available in this release", err=True)
-    raise typer.Exit(1)
+    """Build the daily (or weekly, monthly) digest and print it, or deliver it with --send."""
+    from bot.digest import DIGEST_FORMATS, build_digest, render_digest
+    from bot.digest.build import parse_day
+    from bot.digest.periods import check_period
+
+    if fmt not in DIGEST_FORMATS:
+        raise InputError(f"--format: expected one of {', '.join(DIGEST_FORMATS)}, got {fmt!r}")
+    check_period(period)
+    if force and not send:
+        raise InputError("--force: only with --send")
+    ctx = _context(config, env_file)
+    now = system_clock()
+    if period == "day":
+        # Without --date: today in the configured zone, the figures so far.
+        chosen = parse_day(day or "today", ctx.settings.timezone, now)
+    else:
+        chosen = _period_end(ctx.settings, period, day, now)
+    if send:
+        _send_digest(ctx, chosen, force=force, period=period)
+        return
+    built = build_digest(ctx.engine, ctx.settings, chosen, now=now, period=period)
+    sys.stdout.write(render_digest(built, fmt))
+
+
+def _period_end(settings: Settings, period: str, day: str | None, now: datetime) -> date:
+    """The last day of the week or month containing --date (default: the last complete one)."""
+    from bot.digest import periods
+    from bot.digest.build import parse_day
+
+    tz = settings.timezone
+    today = now.astimezone(tz).date()
+    if day is None:
+        return periods.last_complete(period, today)
+    first, last = periods.span(period, parse_day(day, tz, now))
+    if last >= today:
+        latest = periods.last_complete(period, today)
+        raise InputError(
+            f"--date: the {period} {first.isoformat()} to {last.isoformat()} is not over yet "
+            f"in {tz.key} (the last complete one ended {latest.isoformat()})"
+        )
+    return last
+
+
+def _send_digest(ctx: Context, day: date, *, force: bool, period: str = "day") -> None:
+    """Deliver the digest of ``day`` (or of its week or month): a line per channel; 1 if failed."""
+    from bot.digest import build_digest, compose
+    from bot.digest.deliver import send_digest
+
+    built = build_digest(ctx.engine, ctx.settings, day, now=system_clock(), period=period)
+    results = send_digest(
+        ctx.engine,
+        ctx.settings,
+        day=day,
+        message=compose(built),
+        force=force,
+        clock=system_clock,
+        period=period,
+    )
+    for result in results:
+        error = f": {result.error}" if result.error else ""
+        typer.echo(f"{result.channel}: {result.status}{error}")
+    if any(r.status in ("failed", "disabled") for r in results):
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -13,20 +13,27 @@ from dataclasses import dataclass, field
 from datetime import time, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
 
 from bot.errors import ConfigError
 from bot.platforms import REGISTRY
+from bot.platforms.base import RateBudget
 
 DEFAULT_CONFIG = Path("config/accounts.toml")
 DEFAULT_DATABASE_URL = "sqlite:///data/bot.db"
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-_BOT_KEYS = {"timezone", "poll_interval", "digest_at", "user_agent"}
-_PLATFORM_KEYS = {"base_url", "token_env"}
+_BOT_KEYS = {"timezone", "poll_interval", "digest_at", "user_agent", "milestones", "digests"}
+# ``[bot] digests``: which digests the daemon sends (bot/digest/periods.py).
+DIGEST_KINDS = ("daily", "weekly", "monthly")
+_PLATFORM_KEYS = {"base_url", "token_env", "rate_limit"}
+_RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smhd])\s*$")
 _ACCOUNT_KEYS = {"platform", "handle", "label", "groups", "interval", "options"}
+_NOTIFY_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://\S+$")
+_URL_PIECES = re.compile(r"[/:@?&=#,;]+")
 
 
 class Secret:
@@ -56,6 +63,8 @@ class PlatformSettings:
     token_env: str | None = None
     token: Secret | None = None
     options: Mapping[str, str] = field(default_factory=dict)
+    # Overrides the adapter's documented budget (``rate_limit = "300/15m"``).
+    rate_limit: RateBudget | None = None
 
 
 @dataclass(frozen=True)
@@ -87,7 +96,12 @@ class Settings:
     platforms: Mapping[str, PlatformSettings] = field(default_factory=dict)
     accounts: tuple[AccountSettings, ...] = ()
     database_url: str = DEFAULT_DATABASE_URL
-    notify: tuple[str, ...] = ()
+    # BOT_NOTIFY: Apprise URLs, secrets as a whole (they carry passwords and webhook tokens).
+    notify: tuple[Secret, ...] = ()
+    # Follower counts the digest celebrates; empty = the digest's default round numbers.
+    milestones: tuple[int, ...] = ()
+    # The digests the daemon sends, among DIGEST_KINDS, in that order.
+    digests: tuple[str, ...] = ("daily",)
 
     def platform(self, name: str) -> PlatformSettings:
         """The settings of one platform (bare defaults when built without a config file)."""
@@ -95,7 +109,8 @@ class Settings:
 
     def secret_values(self) -> list[str]:
         """Every configured secret, for redaction only."""
-        return [p.token.reveal() for p in self.platforms.values() if p.token is not None]
+        tokens = [p.token.reveal() for p in self.platforms.values() if p.token is not None]
+        return tokens + [part for url in self.notify for part in notify_secret_parts(url.reveal())]
 
     def interval_for(self, account: AccountSettings) -> timedelta:
         """The account's own interval, else the default."""
@@ -164,7 +179,9 @@ def _settings_from(data: dict[str, Any], path: Path | None, env: Mapping[str, st
     platforms = _platforms(_table(data.get("platforms", {}), where, "platforms"), where, env)
     accounts = _accounts(data.get("accounts", []), where)
     database_url = env.get("DATABASE_URL") or DEFAULT_DATABASE_URL
-    notify = tuple(env.get("BOT_NOTIFY", "").split())
+    notify = _notify(env.get("BOT_NOTIFY", ""))
+    milestones = _milestones(bot["milestones"], where) if "milestones" in bot else ()
+    digests = _digests(bot["digests"], where) if "digests" in bot else ("daily",)
     return Settings(
         config_path=path,
         timezone=timezone,
@@ -175,6 +192,8 @@ def _settings_from(data: dict[str, Any], path: Path | None, env: Mapping[str, st
         accounts=accounts,
         database_url=database_url,
         notify=notify,
+        milestones=milestones,
+        digests=digests,
     )
 
 
@@ -207,10 +226,45 @@ def _platforms(
         if token_env is not None:
             token_env = _string(token_env, where, f"{key}.token_env")
         token = Secret(env[token_env]) if token_env and env.get(token_env) else None
+        rate = entry.get("rate_limit")
         result[name] = PlatformSettings(
-            name=name, base_url=base_url, token_env=token_env, token=token, options=options
+            name=name,
+            base_url=base_url,
+            token_env=token_env,
+            token=token,
+            options=options,
+            rate_limit=_rate(rate, where, f"{key}.rate_limit") if rate is not None else None,
         )
     return result
+
+
+def _notify(raw: str) -> tuple[Secret, ...]:
+    """``BOT_NOTIFY``: space-separated Apprise URLs; an entry is named by position, never shown."""
+    urls = raw.split()
+    for position, url in enumerate(urls, start=1):
+        if not _NOTIFY_URL.match(url):
+            raise ConfigError(
+                "BOT_NOTIFY",
+                f"entry {position} of {len(urls)} is not an Apprise URL like "
+                "'mailto://user:pass@host' or 'slack://…'",
+            )
+    return tuple(Secret(url) for url in urls)
+
+
+def notify_secret_parts(url: str) -> list[str]:
+    """The URL and its credential-like parts (password, long tokens), for the redactor."""
+    rest = url.split("://", 1)[-1]
+    parts = [url]
+    userinfo = re.split(r"[/?#]", rest, maxsplit=1)[0].rpartition("@")[0]
+    if ":" in userinfo:
+        parts.append(unquote(userinfo.split(":", 1)[1]))
+    for piece in map(unquote, _URL_PIECES.split(rest)):
+        # Webhook ids and bot tokens are long mixes of letters and digits; host names have dots.
+        mixed = any(c.isdigit() for c in piece) and any(c.isalpha() for c in piece)
+        tokenish = len(piece) >= 20 or (len(piece) >= 8 and mixed)
+        if tokenish and ("." not in piece or len(piece) >= 40):
+            parts.append(piece)
+    return parts
 
 
 def _accounts(raw: Any, where: str) -> tuple[AccountSettings, ...]:
@@ -299,6 +353,47 @@ def _duration(value: Any, where: str, key: str) -> timedelta:
         return parse_duration(value)
     except ValueError as exc:
         raise ConfigError(f"{where}: {key}", str(exc)) from None
+
+
+def parse_rate(text: Any) -> RateBudget:
+    """``"300/15m"`` (requests per duration; ``"30/s"`` means per second) as a budget."""
+    match = _RATE.match(text) if isinstance(text, str) else None
+    if not match or int(match.group(1)) < 1 or match.group(2) == "0":
+        raise ValueError(f"expected requests per duration like '300/15m' or '30/s', got {text!r}")
+    span = int(match.group(2) or 1) * _UNITS[match.group(3)]
+    return RateBudget(requests=int(match.group(1)), per_seconds=span)
+
+
+def _rate(value: Any, where: str, key: str) -> RateBudget:
+    """A rate budget string or a ConfigError."""
+    try:
+        return parse_rate(value)
+    except ValueError as exc:
+        raise ConfigError(f"{where}: {key}", str(exc)) from None
+
+
+def _milestones(value: Any, where: str) -> tuple[int, ...]:
+    """``[1000, 5000, …]``: a non-empty list of positive whole numbers, sorted, or a ConfigError."""
+    numbers = value if isinstance(value, list) else []
+    whole = all(isinstance(v, int) and not isinstance(v, bool) for v in numbers)
+    if not numbers or not whole or min(numbers) <= 0:
+        raise ConfigError(
+            f"{where}: bot.milestones",
+            f"expected a non-empty list of positive whole numbers like [1000, 5000], got {value!r}",
+        )
+    return tuple(sorted(set(value)))
+
+
+def _digests(value: Any, where: str) -> tuple[str, ...]:
+    """``["daily", "weekly", "monthly"]``: a non-empty subset, in that order, or a ConfigError."""
+    items = value if isinstance(value, list) else []
+    if not items or not all(isinstance(v, str) and v in DIGEST_KINDS for v in items):
+        raise ConfigError(
+            f"{where}: bot.digests",
+            "expected a non-empty list chosen from daily, weekly, monthly like "
+            f'["daily", "weekly"], got {value!r}',
+        )
+    return tuple(k for k in DIGEST_KINDS if k in items)
 
 
 def _clock_time(value: Any, where: str, key: str) -> time:

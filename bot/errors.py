@@ -7,7 +7,8 @@ platform's (recorded on the account's poll attempt, the daemon keeps going), or 
     ├── UserError                 the user's mistake; one clear line, exit status 2
     │   ├── ConfigError           config file or .env: names the file and the key
     │   ├── InputError            import file or query argument: names the line or the value
-    │   └── UnknownAccountError   an ACCOUNT argument that is not configured or stored
+    │   ├── UnknownAccountError   an ACCOUNT argument that is not configured or stored
+    │   └── AlreadyRunningError   a second daemon on one SQLite file (exit status 1)
     └── PlatformError             a platform answered badly; carries an outcome for poll_attempt
         ├── RateLimitedError      429 or a throttling body; ``retry_after`` seconds when known
         ├── AuthError             401/403 or an auth error in the body; not retried
@@ -47,6 +48,12 @@ class UnknownAccountError(UserError):
     exit_code = 1
 
 
+class AlreadyRunningError(UserError):
+    """Another daemon holds this SQLite database."""
+
+    exit_code = 1
+
+
 class PlatformError(BotError):
     """A platform request failed; ``outcome`` is the poll_attempt outcome to record."""
 
@@ -71,9 +78,12 @@ class RateLimitedError(PlatformError):
         *,
         http_status: int | None = 429,
         retry_after: float | None = None,
+        local: bool = False,
     ) -> None:
         super().__init__(platform, message, http_status=http_status)
         self.retry_after = retry_after
+        # True when our own budget said "later": no request was sent, nothing to record.
+        self.local = local
 
 
 class AuthError(PlatformError):

@@ -18,7 +18,8 @@ LIMITS = httpx.Limits(max_connections=32, max_keepalive_connections=16)
 
 def quiet_http_logs() -> None:
     """httpx and httpcore log every URL at INFO/DEBUG; URLs may carry tokens."""
-    for name in ("httpx", "httpcore"):
+    # Apprise sends through urllib3 (requests), whose debug lines show webhook paths.
+    for name in ("httpx", "httpcore", "urllib3"):
         logging.getLogger(name).setLevel(logging.WARNING)
 
 

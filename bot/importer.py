@@ -53,6 +53,7 @@ class ImportRow:
     followers: int | None
     following: int | None
     posts: int | None
+    precision: int = 1  # the follower count's rounding step (1 = exact)
 
 
 class _RowError(Exception):

@@ -9,6 +9,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.config import Settings
+from bot.import_map import ColumnMap, read_mapped_file
 from bot.importer import read_import_file
 from bot.platforms import REGISTRY
 from bot.store.accounts import get_or_create
@@ -23,10 +24,19 @@ def _normalize(platform: str, handle: str) -> str:
 
 
 def import_history(
-    engine: Engine, settings: Settings, path: Path, now: datetime
+    engine: Engine,
+    settings: Settings,
+    path: Path,
+    now: datetime,
+    mapping: ColumnMap | None = None,
 ) -> tuple[int, int]:
     """Import ``path``; return (rows read, snapshots added). Re-importing adds nothing."""
-    rows = read_import_file(path, tz=settings.timezone, platforms=REGISTRY, normalize=_normalize)
+    if mapping is not None:
+        rows = read_mapped_file(path, mapping, tz=settings.timezone, normalize=_normalize)
+    else:
+        rows = read_import_file(
+            path, tz=settings.timezone, platforms=REGISTRY, normalize=_normalize
+        )
     with Session(engine) as session:
         ids: dict[tuple[str, str], int] = {}
         for key in sorted({(r.platform, r.handle) for r in rows}):
@@ -46,7 +56,7 @@ def import_history(
                         "following": r.following,
                         "posts": r.posts,
                         "extra": None,
-                        "precision": 1,
+                        "precision": r.precision,
                         "source": "import",
                         "quality": "ok",
                     }

@@ -1,4 +1,4 @@
-"""One poll cycle: pick due accounts, fetch them in batches, assess, store, reschedule."""
+"""One poll cycle: claim due accounts, fetch them in batches within budget, assess, store."""
 
 from __future__ import annotations
 
@@ -15,18 +15,27 @@ from sqlmodel import Session, col, select
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.errors import AuthError, PlatformError
-from bot.platforms import REGISTRY
+from bot.errors import AuthError, PlatformError, RateLimitedError, TransientError
+from bot.limits import PlatformGate, Ticket
 from bot.platforms.base import Adapter, FetchResult, Missing, Observation, Target
 from bot.quality import assess
 from bot.redact import Redactor
+from bot.runtime import Runtime
 from bot.store import history
+from bot.store.claims import claim_due
 from bot.store.models import Account
-from bot.store.writes import PollRecord, save_poll_records
+from bot.store.writes import PollRecord, defer_accounts, save_poll_records
 
 log = logging.getLogger(__name__)
-# Requests in flight at once across all platforms; the per-platform budget is the daemon's job.
+# Requests in flight at once across all platforms; each platform's budget is its gate's job.
 MAX_IN_FLIGHT = 8
+# A failed poll is tried again this soon (or at its interval, if that is sooner).
+RETRY_FAILED_AFTER = timedelta(minutes=15)
+# Claimed accounts stay ours this long; a worker that dies gives them up when it runs out.
+LEASE = timedelta(minutes=10)
+CLAIM_LIMIT = 5000
+# A deferred account is not due again before this, so one tick never spins on it.
+MIN_DEFER = timedelta(seconds=1)
 
 
 @dataclass(frozen=True)
@@ -40,6 +49,18 @@ class PollResult:
     following: int | None
     posts: int | None
     message: str | None
+    duration_ms: int = 0
+
+
+@dataclass(frozen=True)
+class Deferred:
+    """Not polled this time: the platform's budget or breaker says not before ``until``."""
+
+    until: datetime
+    reason: str
+
+
+Result = FetchResult | PlatformError | Deferred
 
 
 def select_accounts(
@@ -50,7 +71,7 @@ def select_accounts(
     platform: str | None = None,
     everything: bool = False,
 ) -> list[Account]:
-    """The accounts this cycle polls: those named, all scheduled ones, or the due ones."""
+    """The accounts ``bot poll`` polls: those named, all scheduled ones, or the due ones."""
     if keys:
         return list(keys)
     statement = select(Account).where(col(Account.next_poll_at).is_not(None))
@@ -62,13 +83,6 @@ def select_accounts(
     return list(session.exec(statement).all())
 
 
-def build_adapter(settings: Settings, platform: str) -> Adapter:
-    """An adapter configured from the settings of its platform."""
-    entry = settings.platform(platform)
-    token = entry.token.reveal() if entry.token else None
-    return REGISTRY[platform](base_url=entry.base_url, token=token, options=entry.options)
-
-
 async def poll_accounts(
     accounts: Sequence[Account],
     *,
@@ -76,59 +90,71 @@ async def poll_accounts(
     settings: Settings,
     client: httpx.AsyncClient,
     clock: Clock,
+    runtime: Runtime | None = None,
 ) -> list[PollResult]:
     """Poll ``accounts`` and store everything in one transaction."""
     if not accounts:
         return []
-    intervals = {(a.platform, a.handle): settings.interval_for(a) for a in settings.accounts}
+    runtime = runtime or Runtime(settings, clock)
+    options = {(a.platform, a.handle): a.options for a in settings.accounts}
     gate = asyncio.Semaphore(MAX_IN_FLIGHT)
     tasks = []
-    options = {(a.platform, a.handle): a.options for a in settings.accounts}
     for platform in sorted({a.platform for a in accounts}):
         members = [a for a in accounts if a.platform == platform]
-        adapter = build_adapter(settings, platform)
+        adapter = runtime.adapter(platform)
         by_handle = {a.handle: a for a in members}
         targets = [
             Target(a.handle, a.platform_id, options.get((a.platform, a.handle), {}))
             for a in members
         ]
         for batch in adapter.batches(targets):
-            tasks.append(_poll_batch(adapter, client, batch, by_handle, clock, gate))
+            budget = runtime.gate(platform, adapter.budget_key(batch[0]))
+            tasks.append(_admitted(adapter, budget, client, batch, by_handle, gate))
     outcomes = [item for group in await asyncio.gather(*tasks) for item in group]
-    with engine.begin() as connection:
-        previous = history.latest(connection, [a.id for a, _, _ in outcomes if a.id is not None])
-        redactor = Redactor(settings.secret_values())
-        records = [
-            _record(account, result, started, intervals, previous.get(account.id or 0), redactor)
-            for account, result, started in outcomes
-        ]
-        save_poll_records(connection, [r for r, _ in records])
-    return [line for _, line in records]
+    return _store(engine, settings, runtime, outcomes)
+
+
+async def _admitted(
+    adapter: Adapter,
+    platform_gate: PlatformGate,
+    client: httpx.AsyncClient,
+    batch: list[Target],
+    by_handle: dict[str, Account],
+    in_flight: asyncio.Semaphore,
+) -> list[tuple[Account, Result, tuple[datetime, int]]]:
+    """Run the batch if the platform's gate admits it now, else defer its accounts."""
+    cost = adapter.batch_requests(batch)
+    ticket = platform_gate.admit(cost)
+    if ticket is None:
+        view = platform_gate.view()
+        reason = f"{view.state.replace('_', ' ')}" if view.state != "ok" else "request budget spent"
+        deferred = Deferred(platform_gate.ready_at(cost), reason)
+        now = platform_gate.clock()
+        return [(by_handle[t.handle], deferred, (now, 0)) for t in batch]
+    return await _poll_batch(adapter, platform_gate, ticket, client, batch, by_handle, in_flight)
 
 
 async def _poll_batch(
     adapter: Adapter,
+    platform_gate: PlatformGate,
+    ticket: Ticket,
     client: httpx.AsyncClient,
     batch: list[Target],
     by_handle: dict[str, Account],
-    clock: Clock,
-    gate: asyncio.Semaphore,
-) -> list[tuple[Account, FetchResult | PlatformError, tuple[datetime, int]]]:
+    in_flight: asyncio.Semaphore,
+) -> list[tuple[Account, Result, tuple[datetime, int]]]:
     """Fetch one batch; a failure of the whole request is that failure for every account."""
-    async with gate:
+    clock = platform_gate.clock
+    async with in_flight:
         started = clock()
         tick = time.monotonic()
-        try:
-            missing = adapter.missing_credentials()
-            if missing:
-                raise AuthError(adapter.name, missing)
-            results: Sequence[FetchResult | PlatformError] = await adapter.fetch(client, batch)
-        except PlatformError as exc:
-            log.warning("%s batch of %d failed: %s", adapter.name, len(batch), exc)
-            results = [exc] * len(batch)
+        with platform_gate.using(ticket):
+            results = await _fetch(adapter, platform_gate, client, batch)
         elapsed = int((time.monotonic() - tick) * 1000)
+    if isinstance(results, Deferred):
+        return [(by_handle[t.handle], results, (started, elapsed)) for t in batch]
     answered = {r.handle: r for r in results if isinstance(r, Observation | Missing)}
-    pairs = []
+    pairs: list[tuple[Account, Result, tuple[datetime, int]]] = []
     for index, target in enumerate(batch):
         result = answered.get(target.handle) if answered else results[index]
         if result is None:
@@ -137,30 +163,119 @@ async def _poll_batch(
     return pairs
 
 
+async def _fetch(
+    adapter: Adapter, platform_gate: PlatformGate, client: httpx.AsyncClient, batch: list[Target]
+) -> Sequence[FetchResult | PlatformError] | Deferred:
+    """The adapter's answer for a batch, with the verdict passed on to the breaker."""
+    try:
+        missing = adapter.missing_credentials()
+        if missing:
+            raise AuthError(adapter.name, missing)
+        results = await adapter.fetch(client, batch)
+    except RateLimitedError as exc:
+        platform_gate.finished_batch()
+        if exc.local:
+            return Deferred(platform_gate.ready_at(1), "request budget spent")
+        log.warning("%s batch of %d rate limited: %s", adapter.name, len(batch), exc)
+        return [exc] * len(batch)
+    except PlatformError as exc:
+        log.warning("%s batch of %d failed: %s", adapter.name, len(batch), exc)
+        # Only failures that say the platform is unwell count toward opening the breaker.
+        if isinstance(exc, TransientError) or type(exc) is PlatformError:
+            platform_gate.failed(exc.message)
+        else:
+            platform_gate.finished_batch()
+        return [exc] * len(batch)
+    platform_gate.succeeded()
+    return results
+
+
+def _store(
+    engine: Engine,
+    settings: Settings,
+    runtime: Runtime,
+    outcomes: Sequence[tuple[Account, Result, tuple[datetime, int]]],
+) -> list[PollResult]:
+    """Write the cycle in one transaction: snapshots, attempts, next due times, deferrals."""
+    intervals = {(a.platform, a.handle): settings.interval_for(a) for a in settings.accounts}
+    redactor = Redactor(settings.secret_values())
+    deferred = {a.id or 0: r for a, r, _ in outcomes if isinstance(r, Deferred)}
+    lines: list[PollResult] = []
+    with engine.begin() as connection:
+        ids = [a.id for a, r, _ in outcomes if a.id is not None and not isinstance(r, Deferred)]
+        recent = history.recent(connection, ids)
+        records = []
+        for account, result, started in outcomes:
+            if isinstance(result, Deferred):
+                continue
+            interval = intervals.get((account.platform, account.handle))
+            record, line = _record(account, result, started, recent.get(account.id or 0), redactor)
+            record = replace(
+                record, next_poll_at=_next_due(record, interval, runtime, account, started[0])
+            )
+            records.append(record)
+            lines.append(line)
+        save_poll_records(connection, records)
+        defer_accounts(
+            connection,
+            {i: max(d.until, runtime.clock() + MIN_DEFER) for i, d in deferred.items()},
+        )
+    for account, result, _ in outcomes:
+        if isinstance(result, Deferred):
+            message = f"deferred until {result.until:%Y-%m-%d %H:%M:%S}Z: {result.reason}"
+            lines.append(
+                PollResult(account.platform, account.handle, "deferred", None, None, None, message)
+            )
+    return lines
+
+
+def _next_due(
+    record: PollRecord,
+    interval: timedelta | None,
+    runtime: Runtime,
+    account: Account,
+    at: datetime,
+) -> datetime | None:
+    """Next poll: one interval on (a little earlier, jittered); sooner after a failure."""
+    if interval is None:
+        # Accounts no longer in the config are polled on request only.
+        return None
+    regular = at + interval - runtime.jitter(interval)
+    if record.outcome == "rate_limited":
+        # After a 429, the platform's reset says when, not our interval.
+        key = runtime.adapter(account.platform).budget_key(Target(account.handle))
+        return max(runtime.gate(account.platform, key).ready_at(1), at + MIN_DEFER)
+    if record.outcome in ("http_error", "timeout"):
+        return min(regular, at + RETRY_FAILED_AFTER)
+    return regular
+
+
 def _record(
     account: Account,
     result: FetchResult | PlatformError,
     started: tuple[datetime, int],
-    intervals: dict[tuple[str, str], timedelta],
-    previous: history.SnapshotRow | None,
+    recent: tuple[history.SnapshotRow | None, history.SnapshotRow | None] | None,
     redactor: Redactor,
 ) -> tuple[PollRecord, PollResult]:
     """Turn one account's result into the rows to store and the line to print."""
     at, elapsed = started
-    interval = intervals.get((account.platform, account.handle))
     base = PollRecord(
         account_id=account.id or 0,
         started_at=at,
         duration_ms=elapsed,
         outcome="ok",
         status=account.status,
-        # Accounts no longer in the config are polled on request only.
-        next_poll_at=at + interval if interval else None,
+        next_poll_at=None,
     )
     key = (account.platform, account.handle)
     if isinstance(result, Observation):
-        quality = assess(previous.point() if previous else None, result)
-        outcome = "ok" if quality == "ok" else "suspect"
+        last, last_good = recent or (None, None)
+        verdict = assess(
+            last_good.point() if last_good else None,
+            last is not None and last.quality == "suspect",
+            result,
+        )
+        outcome = "ok" if verdict.quality == "ok" else "suspect"
         # A display name the platform did not report this time (None) is not a change.
         changed = result.platform_id != account.platform_id or (
             result.display_name is not None and result.display_name != account.display_name
@@ -170,14 +285,15 @@ def _record(
             outcome=outcome,
             status="active",
             observation=result,
-            quality=quality,
+            quality=verdict.quality,
             identity_changed=changed,
+            confirmed_drop_at=last.captured_at if verdict.confirms_drop and last else None,
         )
         counts = (result.followers, result.following, result.posts)
-        return record, PollResult(*key, outcome, *counts, None)
+        return record, PollResult(*key, outcome, *counts, None, elapsed)
     if isinstance(result, Missing):
         record = replace(base, outcome=result.status, status=result.status, message=result.message)
-        return record, PollResult(*key, result.status, None, None, None, result.message)
+        return record, PollResult(*key, result.status, None, None, None, result.message, elapsed)
     status = "auth_error" if isinstance(result, AuthError) else account.status
     if status == "auth_error" and not isinstance(result, AuthError):
         status = "active"  # credentials work again, whatever failed this time
@@ -188,15 +304,26 @@ def _record(
         http_status=result.http_status,
         message=redactor(str(result)),
     )
-    return record, PollResult(*key, result.outcome, None, None, None, record.message)
+    return record, PollResult(*key, result.outcome, None, None, None, record.message, elapsed)
 
 
 async def poll_due(
-    *, engine: Engine, settings: Settings, client: httpx.AsyncClient, clock: Clock
+    *,
+    engine: Engine,
+    settings: Settings,
+    client: httpx.AsyncClient,
+    clock: Clock,
+    runtime: Runtime | None = None,
+    stop: asyncio.Event | None = None,
 ) -> list[PollResult]:
-    """The scheduler's job: poll every account whose time has come."""
-    with Session(engine) as session:
-        accounts = select_accounts(session, clock())
-    return await poll_accounts(
-        accounts, engine=engine, settings=settings, client=client, clock=clock
-    )
+    """The scheduler's job: claim due accounts (leased to this worker) and poll them."""
+    runtime = runtime or Runtime(settings, clock)
+    results: list[PollResult] = []
+    while stop is None or not stop.is_set():
+        claimed = claim_due(engine, clock(), worker=runtime.worker, lease=LEASE, limit=CLAIM_LIMIT)
+        results += await poll_accounts(
+            claimed, engine=engine, settings=settings, client=client, clock=clock, runtime=runtime
+        )
+        if len(claimed) < CLAIM_LIMIT:
+            break
+    return results

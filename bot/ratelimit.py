@@ -53,3 +53,20 @@ def _seconds_from(raw: str, now: datetime) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return max(0.0, (when - now).total_seconds())
+
+
+def remaining_in_window(headers: Mapping[str, str]) -> int | None:
+    """Requests left in the current window per the platform's headers; ``None`` if not said."""
+    lowered = {k.lower(): v for k, v in headers.items()}
+    for name in ("x-rate-limit-remaining", "x-ratelimit-remaining", "ratelimit-remaining"):
+        raw = lowered.get(name)
+        if raw is None:
+            continue
+        try:
+            # Reddit sends a float ("587.0"); a negative or junk value is not information.
+            value = float(raw.strip())
+        except ValueError:
+            continue
+        if value >= 0 and value != float("inf"):
+            return int(value)
+    return None

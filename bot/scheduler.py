@@ -1,24 +1,35 @@
-"""The daemon's wiring: APScheduler 3 calls ``poll_due`` on a tick; the work is elsewhere."""
+"""The daemon's wiring: APScheduler 3 runs a tick; due times live in the database, not here."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
 from datetime import UTC, timedelta
 
 import httpx
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from sqlalchemy import Engine
+from sqlalchemy import Engine, update
 
 from bot.clock import Clock, system_clock
 from bot.config import Settings
+from bot.digest.daily import send_due_digests
 from bot.http import make_client
-from bot.poller import poll_due
+from bot.metrics import Metrics, serve_metrics
+from bot.poller import PollResult, poll_due
+from bot.redact import Redactor
+from bot.runtime import Runtime
+from bot.store import health
+from bot.store.lock import daemon_lock
+from bot.store.models import Account
 
 log = logging.getLogger(__name__)
-# How long a stopping daemon waits for an in-flight cycle before it gives up on it.
+# How long a stopping daemon waits for an in-flight cycle before it cancels it.
 STOP_GRACE_SECONDS = 10.0
+# How often the daemon checks whether the daily digest is due (and retries failed channels).
+DIGEST_CHECK_SECONDS = 300.0
+_ACCOUNT = Account.__table__  # type: ignore[attr-defined]
 
 
 def tick_seconds(settings: Settings) -> float:
@@ -28,6 +39,60 @@ def tick_seconds(settings: Settings) -> float:
     return max(1.0, min(30.0, shortest.total_seconds() / 4))
 
 
+async def tick(
+    engine: Engine,
+    settings: Settings,
+    client: httpx.AsyncClient,
+    runtime: Runtime,
+    *,
+    metrics: Metrics | None = None,
+    stop: asyncio.Event | None = None,
+) -> list[PollResult]:
+    """One scheduled run: adopt other workers' pauses, poll what is due, publish health."""
+    now = runtime.clock()
+    with engine.connect() as connection:
+        pauses = health.shared_pauses(connection, now)
+    for platform, until in pauses.items():
+        for gate in runtime.gates_of(platform) or [runtime.gate(platform)]:
+            gate.pause_until(until)
+    results = await poll_due(
+        engine=engine,
+        settings=settings,
+        client=client,
+        clock=runtime.clock,
+        runtime=runtime,
+        stop=stop,
+    )
+    views = runtime.views()
+    counted = runtime.take_counts()
+    redactor = Redactor(settings.secret_values())
+    with engine.begin() as connection:
+        health.save_views(connection, views, counted, runtime.clock(), redactor)
+    if metrics is not None:
+        metrics.observe(results, views, counted, runtime.clock().timestamp())
+    polled = [r for r in results if r.outcome != "deferred"]
+    if results:
+        failed = sum(1 for r in polled if r.outcome != "ok")
+        log.info(
+            "polled %d accounts, %d not ok, %d deferred",
+            len(polled),
+            failed,
+            len(results) - len(polled),
+        )
+    return results
+
+
+def release_leases(engine: Engine, worker: str | None = None) -> None:
+    """Give up leases: this worker's on the way out, or all of them (one daemon per SQLite)."""
+    statement = update(_ACCOUNT).values(lease_owner=None, lease_until=None)
+    if worker is not None:
+        statement = statement.where(_ACCOUNT.c.lease_owner == worker)
+    else:
+        statement = statement.where(_ACCOUNT.c.lease_owner.is_not(None))
+    with engine.begin() as connection:
+        connection.execute(statement)
+
+
 async def run_daemon(
     settings: Settings,
     engine: Engine,
@@ -35,27 +100,77 @@ async def run_daemon(
     clock: Clock = system_clock,
     transport: httpx.AsyncBaseTransport | None = None,
     stop: asyncio.Event | None = None,
+    runtime: Runtime | None = None,
+    metrics_port: int | None = None,
 ) -> None:
     """Poll due accounts until SIGTERM/SIGINT (or ``stop``), then finish the cycle and return."""
+    with daemon_lock(engine):
+        if engine.dialect.name == "sqlite":
+            # The lock makes this the only worker: leases left by a killed run are stale.
+            release_leases(engine)
+        await _run(settings, engine, clock, transport, stop, runtime, metrics_port)
+
+
+async def _run(
+    settings: Settings,
+    engine: Engine,
+    clock: Clock,
+    transport: httpx.AsyncBaseTransport | None,
+    stop: asyncio.Event | None,
+    runtime: Runtime | None,
+    metrics_port: int | None,
+) -> None:
+    """The daemon's body, once it holds the database."""
     stop = stop or asyncio.Event()
+    runtime = runtime or Runtime(settings, clock)
+    metrics = Metrics() if metrics_port is not None else None
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    runner = await serve_metrics(metrics, metrics_port) if metrics and metrics_port else None
     busy = asyncio.Lock()
+    digesting = asyncio.Lock()
+    current: list[asyncio.Task[object]] = []
+    _warn_about_channels(settings)
     async with make_client(transport=transport, user_agent=settings.user_agent) as client:
 
         async def job() -> None:
+            if stop.is_set() or busy.locked():
+                return
             async with busy:
-                if stop.is_set():
-                    return
-                results = await poll_due(
-                    engine=engine, settings=settings, client=client, clock=clock
-                )
-                if results:
-                    failed = sum(1 for r in results if r.outcome != "ok")
-                    log.info("polled %d accounts, %d not ok", len(results), failed)
+                task = asyncio.current_task()
+                if task is not None:
+                    current[:] = [task]
+                try:
+                    await tick(engine, settings, client, runtime, metrics=metrics, stop=stop)
+                except Exception:
+                    # One bad cycle must not end the daemon; the next tick tries again.
+                    log.exception("poll cycle failed")
+                finally:
+                    current.clear()
+
+        async def digest_job() -> None:
+            if stop.is_set() or digesting.locked():
+                return
+            async with digesting:
+                try:
+                    for result in await send_due_digests(engine, settings, runtime.clock):
+                        error = f": {result.error}" if result.error else ""
+                        log.info("digest to %s: %s%s", result.channel, result.status, error)
+                except Exception:
+                    log.exception("daily digest failed")
 
         scheduler = AsyncIOScheduler(timezone=UTC)
+        scheduler.add_job(
+            digest_job,
+            "interval",
+            seconds=DIGEST_CHECK_SECONDS,
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=None,
+            next_run_time=clock(),
+            id="daily_digest",
+        )
         scheduler.add_job(
             job,
             "interval",
@@ -68,9 +183,11 @@ async def run_daemon(
         )
         scheduler.start()
         log.info(
-            "daemon started: %d accounts, tick %.0fs",
+            "daemon started as %s: %d accounts, tick %.0fs%s",
+            runtime.worker,
             len(settings.accounts),
             tick_seconds(settings),
+            f", metrics on 127.0.0.1:{metrics_port}" if metrics_port else "",
         )
         try:
             await stop.wait()
@@ -78,11 +195,36 @@ async def run_daemon(
             # Stop claiming work, let the cycle in flight commit, then shut down: shutting down
             # first would cancel it half-way.
             scheduler.pause()
-            try:
-                await asyncio.wait_for(busy.acquire(), timeout=STOP_GRACE_SECONDS)
-            except TimeoutError:
-                log.warning("stopping with a poll cycle still in flight")
+            await _drain(busy, current)
+            await _drain(digesting, [])
             scheduler.shutdown(wait=False)
+            release_leases(engine, runtime.worker)
+            if runner is not None:
+                await runner.cleanup()
             for sig in (signal.SIGTERM, signal.SIGINT):
                 loop.remove_signal_handler(sig)
     log.info("daemon stopped")
+
+
+def _warn_about_channels(settings: Settings) -> None:
+    """Say at start which BOT_NOTIFY entries Apprise cannot use (they will be disabled)."""
+    if not settings.notify:
+        return
+    from bot.digest.channels import notify_problems
+
+    for problem in notify_problems(settings.notify):
+        log.warning("%s", problem)
+
+
+async def _drain(busy: asyncio.Lock, current: list[asyncio.Task[object]]) -> None:
+    """Wait up to the grace period for the cycle in flight, then cancel it (nothing stored)."""
+    try:
+        await asyncio.wait_for(busy.acquire(), timeout=STOP_GRACE_SECONDS)
+        busy.release()
+    except TimeoutError:
+        log.warning("cancelling a poll cycle still in flight after %.0fs", STOP_GRACE_SECONDS)
+        for task in current:
+            task.cancel()
+        for task in current:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -143,6 +144,18 @@ def snapshot_rows(
     ]
 
 
+def chart_series(
+    engine: Engine, key: str, *, since: datetime | None, until: datetime | None
+) -> tuple[str, list[growth.Point]]:
+    """A chart title and one account's good snapshots (suspect points are left out)."""
+    with Session(engine) as session:
+        account = find_account(session, key)
+        rows = history.series(session.connection(), account.id or 0, since=since, until=until)
+    key = f"{account.platform}:{account.handle}"
+    title = f"{account.label} ({key})" if account.label else key
+    return f"{title}: followers", [row.point() for row in rows if row.quality != "suspect"]
+
+
 def _bucket(moment: datetime, every: str, settings: Settings) -> Any:
     """The local day, ISO week or month a moment falls in."""
     local = moment.astimezone(settings.timezone)
@@ -191,6 +204,53 @@ def growth_rows(
     return rows
 
 
+@dataclass(frozen=True)
+class ReportEntry:
+    """One account's report figures with what a written report names it by."""
+
+    platform: str
+    handle: str
+    label: str | None
+    groups: tuple[str, ...]
+    line: growth.ReportLine
+
+
+def report_entries(
+    engine: Engine,
+    *,
+    first: datetime,
+    last: datetime,
+    accounts: Sequence[Account] | None = None,
+) -> list[ReportEntry]:
+    """Per account: the report figures between the last good snapshots at ``first`` and ``last``."""
+    with Session(engine) as session:
+        chosen = list(accounts) if accounts is not None else list(all_accounts(session))
+        found = history.range_endpoints(
+            session.connection(), [a.id for a in chosen if a.id], first=first, last=last
+        )
+    entries = []
+    for account in chosen:
+        start, end = found.get(account.id or 0, (None, None))
+        line = growth.report_line(start.point() if start else None, end.point() if end else None)
+        groups = tuple(account.groups or ())
+        entries.append(ReportEntry(account.platform, account.handle, account.label, groups, line))
+    return entries
+
+
+def report_json_line(entry: ReportEntry, settings: Settings) -> dict[str, Any]:
+    """One ``accounts`` item of the report's JSON (the documented shape)."""
+    line = entry.line
+    return {
+        "platform": entry.platform,
+        "handle": entry.handle,
+        "start": _end_point(line.start, settings),
+        "end": _end_point(line.end, settings),
+        "followers_change": line.followers_change,
+        "followers_growth_pct": line.followers_growth_pct,
+        "posts_in_period": line.posts_in_period,
+    }
+
+
 def report(
     engine: Engine,
     settings: Settings,
@@ -200,27 +260,8 @@ def report(
     accounts: Sequence[Account] | None = None,
 ) -> list[dict[str, Any]]:
     """Per account: start and end counts, change, growth % and posts published in the range."""
-    with Session(engine) as session:
-        chosen = list(accounts) if accounts is not None else list(all_accounts(session))
-        found = history.range_endpoints(
-            session.connection(), [a.id for a in chosen if a.id], first=first, last=last
-        )
-    lines = []
-    for account in chosen:
-        start, end = found.get(account.id or 0, (None, None))
-        line = growth.report_line(start.point() if start else None, end.point() if end else None)
-        lines.append(
-            {
-                "platform": account.platform,
-                "handle": account.handle,
-                "start": _end_point(line.start, settings),
-                "end": _end_point(line.end, settings),
-                "followers_change": line.followers_change,
-                "followers_growth_pct": line.followers_growth_pct,
-                "posts_in_period": line.posts_in_period,
-            }
-        )
-    return lines
+    entries = report_entries(engine, first=first, last=last, accounts=accounts)
+    return [report_json_line(entry, settings) for entry in entries]
 
 
 def _end_point(point: growth.Point | None, settings: Settings) -> dict[str, Any] | None:

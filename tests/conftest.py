@@ -7,6 +7,8 @@ without having exercised it. Each test gets a fresh schema in the ``test`` datab
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -49,6 +51,12 @@ def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
         yield from _postgres_engine()
 
 
+@pytest.fixture(params=[pytest.param("postgres", marks=pytest.mark.postgres)])
+def pg_engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
+    """A migrated PostgreSQL schema only: for tests of several workers sharing one database."""
+    yield from _postgres_engine()
+
+
 @pytest.fixture
 def database_url(engine: Engine, tmp_path: Path) -> str:
     """The URL of the ``engine`` fixture's database, for subprocess-free CLI tests."""
@@ -69,3 +77,37 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if _skipped_postgres:
         print(f"\n{len(_skipped_postgres)} PostgreSQL tests were skipped: failing the run")
         session.exitstatus = 1
+
+
+@pytest.fixture
+def simulator(tmp_path: Path) -> Iterator[str]:
+    """`bot simulate --port 0` in a subprocess; yields its base URL."""
+    from tests.test_processes import TIMEOUT, bot, read_line_with
+
+    process = subprocess.Popen(
+        bot("simulate", "--port", "0"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+        env={"PATH": os.environ.get("PATH", ""), "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        line = read_line_with(process, "stdout", "simulator on ")
+        yield line.split("simulator on ", 1)[1].split()[0]
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=TIMEOUT)
+
+
+@pytest.fixture
+def cli_env(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, engine: Engine, database_url: str
+) -> Path:
+    """A config in Europe/Paris with no accounts (the digest takes every stored one)."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "accounts.toml").write_text('[bot]\ntimezone = "Europe/Paris"\n')
+    monkeypatch.setenv("BOT_CONFIG", str(tmp_path / "accounts.toml"))
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.delenv("BOT_NOTIFY", raising=False)
+    return tmp_path

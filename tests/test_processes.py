@@ -9,10 +9,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 TIMEOUT = 30.0
 
@@ -48,25 +45,6 @@ def read_line_with(process: subprocess.Popen[str], stream_name: str, needle: str
         if needle in line:
             return line
     raise AssertionError(f"{needle!r} not seen; got: {''.join(seen)[-2000:]}")
-
-
-@pytest.fixture
-def simulator(tmp_path: Path) -> Iterator[str]:
-    """`bot simulate --port 0` in a subprocess; yields its base URL."""
-    process = subprocess.Popen(
-        bot("simulate", "--port", "0"),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=tmp_path,
-        env={"PATH": os.environ.get("PATH", ""), "PYTHONUNBUFFERED": "1"},
-    )
-    try:
-        line = read_line_with(process, "stdout", "simulator on ")
-        yield line.split("simulator on ", 1)[1].split()[0]
-    finally:
-        process.send_signal(signal.SIGINT)
-        process.wait(timeout=TIMEOUT)
 
 
 def write_config(tmp_path: Path, base_url: str, interval: str = "6h") -> None:

@@ -25,11 +25,8 @@ from bot.errors import (
     UnknownAccountError,
     UserError,
 )
-from bot.growth import Point
 from bot.http import DEFAULT_USER_AGENT, make_client
 from bot.output import Column, render
-from bot.platforms.base import Observation
-from bot.quality import assess
 from bot.ratelimit import retry_after_seconds
 
 NOW = datetime(2026, 4, 11, 23, 10, tzinfo=UTC)
@@ -127,26 +124,6 @@ def test_json_uses_keys_and_iso_times() -> None:
             "none": None,
         }
     ]
-
-
-def obs(followers: int | None) -> Observation:
-    return Observation("a", "id", followers, None, None)
-
-
-@pytest.mark.parametrize(
-    ("previous", "current", "quality"),
-    [
-        (None, 0, "ok"),
-        (5000, 0, "suspect"),
-        (999, 0, "ok"),
-        (5000, 4000, "ok"),
-        (5000, None, "ok"),
-        (None, None, "ok"),
-    ],
-)
-def test_quality_rules(previous: int | None, current: int | None, quality: str) -> None:
-    before = Point(NOW, previous) if previous is not None else None
-    assert assess(before, obs(current)) == quality
 
 
 def test_manual_clock_moves_only_when_told() -> None:

@@ -7,14 +7,16 @@ Adapters never touch the database: they return ``Observation`` or ``Missing`` va
 
 from __future__ import annotations
 
+import asyncio
 import json
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import httpx
 
+from bot.clock import Clock, system_clock
 from bot.errors import (
     AuthError,
     ParseError,
@@ -24,6 +26,10 @@ from bot.errors import (
     TransientError,
 )
 from bot.ratelimit import retry_after_seconds
+from bot.retry import SINGLE_ATTEMPT, RetryPolicy
+
+if TYPE_CHECKING:
+    from bot.limits import PlatformGate
 
 
 @dataclass(frozen=True)
@@ -85,6 +91,11 @@ class Adapter(ABC):
     token_required: ClassVar[bool] = False
     # Extra keys this platform accepts in its ``[platforms.<name>]`` table (non-secret settings).
     platform_options: ClassVar[frozenset[str]] = frozenset()
+    # Set by the runtime that owns the adapter: the platform's budget and the retry policy.
+    gate: PlatformGate | None = None
+    retry: RetryPolicy = SINGLE_ATTEMPT
+    # Reset times in headers (epochs, HTTP dates) are read against this clock.
+    clock: Clock = staticmethod(system_clock)
 
     def __init__(
         self,
@@ -122,6 +133,10 @@ class Adapter(ABC):
         """Targets with the same key may share a request (Mastodon: the same instance)."""
         return self.name
 
+    def budget_key(self, target: Target) -> str:
+        """Targets with the same key share one request budget ("": the whole platform)."""
+        return ""
+
     def batches(self, targets: Sequence[Target]) -> Iterator[list[Target]]:
         """Group targets by ``batch_key`` and cut each group to ``batch_size``."""
         groups: dict[str, list[Target]] = {}
@@ -130,6 +145,10 @@ class Adapter(ABC):
         for group in groups.values():
             for start in range(0, len(group), self.batch_size):
                 yield group[start : start + self.batch_size]
+
+    def batch_requests(self, batch: Sequence[Target]) -> int:
+        """How many requests fetching ``batch`` takes; most platforms need one."""
+        return 1
 
     @abstractmethod
     async def fetch(
@@ -147,16 +166,69 @@ class Adapter(ABC):
         params: Any = None,
         headers: Mapping[str, str] | None = None,
     ) -> httpx.Response:
-        """GET ``url``; map transport failures, 429, 401/403 and 5xx to the error tree."""
+        """GET ``url`` within the platform's budget, retrying transient failures per policy."""
+        policy = self.retry
+        waited = 0.0
+        attempt = 0
+        while True:
+            await self._wait_for_budget()
+            try:
+                return await self._send(client, url, params=params, headers=headers)
+            except RateLimitedError as exc:
+                gate = self._gate()
+                if gate is not None:
+                    gate.pause(exc.retry_after)
+                raise
+            except TransientError:
+                attempt += 1
+                delay = policy.backoff(attempt - 1)
+                if attempt >= policy.attempts or waited + delay > policy.budget:
+                    raise
+            waited += delay
+            await policy.sleep(delay)
+
+    async def _wait_for_budget(self) -> None:
+        """Take one request from the platform's budget, waiting briefly or deferring."""
+        gate = self._gate()
+        if gate is None:
+            return
+        while (wait := gate.spend()) is not None:
+            if wait > self.retry.max_wait:
+                # Not a 429 from the platform: our own budget says later.
+                raise RateLimitedError(
+                    self.name,
+                    f"request budget spent; next request in {wait:.0f}s",
+                    http_status=None,
+                    retry_after=wait,
+                    local=True,
+                )
+            await self.retry.sleep(wait)
+
+    async def _send(
+        self,
+        client: httpx.AsyncClient,
+        url: str,
+        *,
+        params: Any,
+        headers: Mapping[str, str] | None,
+    ) -> httpx.Response:
+        """One attempt: map transport failures, 429, 401/403 and 5xx to the error tree."""
         merged = {**self.auth_headers(), **(headers or {})}
+        deadline = self.retry.deadline
         try:
-            response = await client.get(url, params=params, headers=merged)
-            await response.aread()
+            async with asyncio.timeout(deadline):
+                response = await client.get(url, params=params, headers=merged)
+                await response.aread()
+        except TimeoutError:
+            raise TimeoutError_(self.name, f"no complete answer within {deadline:g}s") from None
         except httpx.TimeoutException as exc:
             raise TimeoutError_(self.name, f"timed out ({type(exc).__name__})") from None
         except httpx.TransportError as exc:
             raise TransientError(self.name, f"connection failed ({type(exc).__name__})") from None
         status = response.status_code
+        gate = self._gate()
+        if gate is not None:
+            gate.observe(status, response.headers)
         if status >= 300:
             specific = self.platform_error(response)
             if specific is not None:
@@ -165,7 +237,7 @@ class Adapter(ABC):
             raise RateLimitedError(
                 self.name,
                 "rate limited (HTTP 429)",
-                retry_after=retry_after_seconds(response.headers),
+                retry_after=retry_after_seconds(response.headers, self.clock),
             )
         if status in (401, 403):
             raise AuthError(
@@ -179,6 +251,12 @@ class Adapter(ABC):
                 self.name, f"unexpected redirect (HTTP {status})", http_status=status
             )
         return response
+
+    def _gate(self) -> PlatformGate | None:
+        """The budget this request counts against: the running batch's, else the platform's."""
+        from bot.limits import current_gate
+
+        return current_gate() or self.gate
 
     def platform_error(self, response: httpx.Response) -> PlatformError | None:
         """A platform-specific reading of an error response, before the generic status mapping.

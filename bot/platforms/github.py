@@ -83,7 +83,7 @@ class GitHub(Adapter):
                 self.name,
                 f"primary rate limit exhausted: {message}",
                 http_status=status,
-                retry_after=retry_after_seconds(headers),
+                retry_after=retry_after_seconds(headers, self.clock),
             )
         lowered = message.lower()
         if (
@@ -92,7 +92,7 @@ class GitHub(Adapter):
             or "secondary rate limit" in lowered
             or "abuse" in lowered
         ):
-            wait = retry_after_seconds(headers)
+            wait = retry_after_seconds(headers, self.clock)
             return RateLimitedError(
                 self.name,
                 f"secondary rate limit: {message}",

@@ -47,9 +47,18 @@ class Mastodon(Adapter):
         """One request serves accounts of one instance only."""
         return split_handle(target.handle)[1]
 
+    def budget_key(self, target: Target) -> str:
+        """Each instance limits its own clients; behind one ``base_url`` they share one budget."""
+        return "" if self.base_url else split_handle(target.handle)[1]
+
     def instance_origin(self, instance: str) -> str:
         """``base_url`` replaces ``https://<instance>`` for every handle."""
         return self.base_url or self.default_base_url.format(instance=instance)
+
+    def batch_requests(self, batch: Sequence[Target]) -> int:
+        """One batch read for the known ids, one lookup per account without one."""
+        unknown = sum(1 for t in batch if not t.platform_id)
+        return unknown + (1 if unknown < len(batch) else 0)
 
     async def fetch(
         self, client: httpx.AsyncClient, targets: Sequence[Target]

@@ -110,6 +110,11 @@ class Reddit(Adapter):
         """The bearer token is added per request (it is renewed); never the client secret."""
         return {}
 
+    def batch_requests(self, batch: Sequence[Target]) -> int:
+        """One ``/api/info`` for known subreddits, an about page for each of the rest."""
+        known = sum(1 for t in batch if (t.platform_id or "").startswith("t5_"))
+        return (1 if known else 0) + len(batch) - known
+
     async def fetch(
         self, client: httpx.AsyncClient, targets: Sequence[Target]
     ) -> list[FetchResult]:
@@ -286,7 +291,7 @@ class Reddit(Adapter):
             raise kind(self.name, f"token request failed ({type(exc).__name__})") from None
         status = response.status_code
         if status == 429:
-            wait = retry_after_seconds(response.headers)
+            wait = retry_after_seconds(response.headers, self.clock)
             raise RateLimitedError(self.name, "token request rate limited", retry_after=wait)
         if status in (400, 401, 403):
             text = self.error_text(response)

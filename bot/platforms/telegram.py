@@ -70,6 +70,10 @@ class Telegram(Adapter):
         """The token lives in the URL path; Telegram reads no auth header."""
         return {}
 
+    def batch_requests(self, batch: Sequence[Target]) -> int:
+        """``getChat`` once to learn the id, then ``getChatMemberCount`` each time."""
+        return sum(1 if t.platform_id else 2 for t in batch)
+
     async def fetch(
         self, client: httpx.AsyncClient, targets: Sequence[Target]
     ) -> list[FetchResult]:
@@ -148,6 +152,13 @@ class Telegram(Adapter):
             raise _Migrated(str(migrate))
         if "chat not found" in description.lower():
             raise _ChatNotFound(description)
+        if body.get("error_code") in (401, 403):
+            # A refusal inside a 200 envelope (seen behind proxies) is still a refusal.
+            raise AuthError(
+                self.name,
+                f"{method} refused (error {body['error_code']}): {description}",
+                http_status=response.status_code,
+            )
         raise PlatformError(
             self.name,
             f"{method} failed (HTTP {response.status_code}): {description}",
@@ -185,7 +196,7 @@ class Telegram(Adapter):
                 http_status=status,
                 retry_after=float(wait)
                 if isinstance(wait, int | float) and not isinstance(wait, bool)
-                else retry_after_seconds(response.headers),
+                else retry_after_seconds(response.headers, self.clock),
             )
         if status in (401, 404):
             return AuthError(

@@ -63,6 +63,10 @@ class Twitch(Adapter):
             return {}
         return {"Client-Id": pair[0], "Authorization": f"Bearer {pair[1]}"}
 
+    def batch_requests(self, batch: Sequence[Target]) -> int:
+        """One ``/helix/users`` plus one follower total per channel."""
+        return 1 + len(batch)
+
     async def fetch(
         self, client: httpx.AsyncClient, targets: Sequence[Target]
     ) -> list[FetchResult]:

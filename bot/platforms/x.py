@@ -86,6 +86,11 @@ class X(Adapter):
             )
         return None
 
+    def batch_requests(self, batch: Sequence[Target]) -> int:
+        """One request for the known ids, one for the handles without an id."""
+        known = sum(1 for t in batch if t.platform_id)
+        return (1 if known else 0) + (1 if known < len(batch) else 0)
+
     async def fetch(
         self, client: httpx.AsyncClient, targets: Sequence[Target]
     ) -> list[FetchResult]:

@@ -100,6 +100,11 @@ class YouTube(Adapter):
         """The API key travels as the ``key`` query parameter, not as a header."""
         return {}
 
+    def batch_requests(self, batch: Sequence[Target]) -> int:
+        """One ``forHandle`` per unresolved @handle, then one read of the ids."""
+        unresolved = sum(1 for t in batch if not t.platform_id and not is_channel_id(t.handle))
+        return unresolved + 1
+
     async def fetch(
         self, client: httpx.AsyncClient, targets: Sequence[Target]
     ) -> list[FetchResult]:
@@ -219,7 +224,7 @@ class YouTube(Adapter):
                 self.name,
                 f"rate limited: {text}",
                 http_status=status,
-                retry_after=retry_after_seconds(response.headers),
+                retry_after=retry_after_seconds(response.headers, self.clock),
             )
         if reasons & _BAD_KEY or "API key not valid" in message:
             return AuthError(self.name, f"API key refused: {text}", http_status=status)

@@ -6,19 +6,30 @@ import asyncio
 import ipaddress
 from collections import Counter
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from bot.clock import Clock, system_clock
 from bot.simulator.bluesky import BlueskySim
-from bot.simulator.faults import FaultKind, FaultPlan, fault_response
+from bot.simulator.faults import (
+    LOGIN_PAGE,
+    LOGIN_PATH,
+    RATE_LIMIT_FAULTS,
+    FaultKind,
+    FaultPlan,
+    fault_response,
+    http_date,
+)
 from bot.simulator.github import GitHubSim
+from bot.simulator.glitches import CounterSource, GlitchKind
 from bot.simulator.graph import GraphSim
 from bot.simulator.json_source import JsonSourceSim
 from bot.simulator.limits import PlatformSim
 from bot.simulator.mastodon import MastodonSim
 from bot.simulator.reddit import RedditSim
+from bot.simulator.stalls import drip, hang
 from bot.simulator.telegram import TelegramSim
 from bot.simulator.twitch import TwitchSim
 from bot.simulator.x import XSim
@@ -40,6 +51,9 @@ SIMULATED: tuple[Callable[[Clock], PlatformSim], ...] = (
 STATS_PATH = "/_sim/stats"
 _OWNERS = web.AppKey("owners", dict[int, PlatformSim])
 _INTERNAL_PREFIX = "/_sim/"
+DEFAULT_FAULT_DELAY = 30.0
+DEFAULT_DRIP_SECONDS = 5.0
+_SHUTDOWN_SECONDS = 2.0  # backstop: stop() already ends hangs and drips at once
 
 
 def is_loopback(host: str) -> bool:
@@ -53,19 +67,49 @@ def is_loopback(host: str) -> bool:
 
 
 class Simulator:
-    """Local platform APIs on one port, with counters that follow an injected clock."""
+    """Local platform APIs on one port, with counters that follow an injected clock.
+
+    ``enforce_limits`` makes each platform answer its own 429 (or 403) past its published
+    budget; ``rejected`` counts those answers per platform. ``fault_delay`` bounds a ``hang``
+    and ``drip_seconds`` a ``slow-drip`` (never longer than ``fault_delay``), in real seconds.
+    """
 
     def __init__(
         self,
         clock: Clock = system_clock,
         platforms: Sequence[Callable[[Clock], PlatformSim]] = SIMULATED,
+        *,
+        enforce_limits: bool = False,
+        fault_delay: float = DEFAULT_FAULT_DELAY,
+        drip_seconds: float = DEFAULT_DRIP_SECONDS,
     ) -> None:
         self.clock = clock
+        self.counters = CounterSource()
         self.platforms = [make(clock) for make in platforms]
+        for platform in self.platforms:
+            platform.counters = self.counters  # one source: a glitch reaches every platform
+        self.enforce_limits = enforce_limits
+        self.fault_delay = fault_delay
+        self.drip_seconds = drip_seconds
         self.faults = FaultPlan()
         self.requests: Counter[str] = Counter()
+        self.rejected: Counter[str] = Counter()
+        self.faults_served: Counter[str] = Counter()
         self._runner: web.AppRunner | None = None
+        self._stopping = asyncio.Event()
         self.base_url: str | None = None
+
+    def platform(self, name: str) -> PlatformSim:
+        """The simulated platform called ``name`` (as in ``rejected``)."""
+        for platform in self.platforms:
+            if platform.name == name:
+                return platform
+        known = sorted(p.name for p in self.platforms)
+        raise KeyError(f"no simulated platform {name!r}; expected one of {known}")
+
+    def budgets(self) -> dict[str, tuple[int, int]]:
+        """Each platform's published budget: (requests, window seconds)."""
+        return {p.name: (p.limit, p.window_seconds) for p in self.platforms}
 
     def _platform_for(self, request: web.Request) -> PlatformSim | None:
         """The simulated platform whose route matched ``request``, if any."""
@@ -77,31 +121,55 @@ class Simulator:
 
     @web.middleware
     async def _middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
-        """Count, apply queued faults, and stamp the platform's rate-limit headers."""
+        """Count, enforce budgets, apply queued faults, and stamp rate-limit headers."""
         path = request.path
         if path.startswith(_INTERNAL_PREFIX):
             return await handler(request)
         self.requests[path] += 1
         platform = self._platform_for(request)
-        hit = platform.window.hit() if platform is not None else None
+        hit = platform.window_for(request).hit() if platform is not None else None
+        if platform is not None and hit is not None and self.enforce_limits and hit.over:
+            # Checked before faults: a rejected request never reaches the faulty backend.
+            self.rejected[platform.name] += 1
+            rejection = platform.throttled(hit)
+            rejection.headers["Date"] = http_date(self.clock())
+            return rejection
         fault = self.faults.take(path)
         if fault is not None:
-            body = platform.rate_limited_body if platform else {"error": "Too many requests"}
-            response: web.StreamResponse = fault_response(fault, body)
+            self.faults_served[fault] += 1
+        # The Date header follows the injected clock, so an HTTP-date Retry-After read
+        # against it (RFC 9110) means the same wait as against the clock.
+        rate = {"Date": http_date(self.clock())}
+        if platform is not None and hit is not None:
+            rate.update(platform.rate_headers(hit, exhausted=fault in RATE_LIMIT_FAULTS))
+        if fault == "hang":
+            response: web.StreamResponse = await hang(self._stopping, self.fault_delay)
+        elif fault is not None and fault != "slow-drip":
+            response = fault_response(fault, platform, hit, self.clock())
         else:
             try:
                 response = await handler(request)
             except web.HTTPException as exc:
-                if platform is not None and hit is not None:
-                    exc.headers.update(platform.rate_headers(hit))
+                exc.headers.update(rate)
                 raise
-        if platform is not None and hit is not None:
-            response.headers.update(platform.rate_headers(hit, exhausted=fault == "429"))
+            if fault == "slow-drip":
+                response.headers.update(rate)
+                seconds = min(self.drip_seconds, self.fault_delay)
+                return await drip(request, response, self._stopping, seconds)
+        if not response.prepared:
+            response.headers.update(rate)
         return response
 
     async def _stats(self, request: web.Request) -> web.Response:
-        """``GET /_sim/stats``: requests served per path."""
-        return web.json_response({"requests": dict(self.requests)})
+        """``GET /_sim/stats``: requests served per path (and rejections, when enforcing)."""
+        stats: dict[str, Any] = {"requests": dict(self.requests)}
+        if self.enforce_limits:
+            stats["rejected"] = dict(self.rejected)
+        return web.json_response(stats)
+
+    async def _login(self, request: web.Request) -> web.Response:
+        """``GET /login``: where the ``redirect`` fault sends clients (an HTML page, HTTP 200)."""
+        return web.Response(text=LOGIN_PAGE, content_type="text/html")
 
     def app(self) -> web.Application:
         """A fresh aiohttp application bound to this simulator's state."""
@@ -112,7 +180,7 @@ class Simulator:
                 if route.resource is not None:
                     owners[id(route.resource)] = platform
         application[_OWNERS] = owners
-        application.add_routes([web.get(STATS_PATH, self._stats)])
+        application.add_routes([web.get(STATS_PATH, self._stats), web.get(LOGIN_PATH, self._login)])
         return application
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
@@ -121,7 +189,8 @@ class Simulator:
             raise ValueError(f"the simulator only listens on loopback addresses, not {host!r}")
         if self._runner is not None:
             raise RuntimeError("simulator already started")
-        runner = web.AppRunner(self.app(), access_log=None)
+        self._stopping = asyncio.Event()
+        runner = web.AppRunner(self.app(), access_log=None, shutdown_timeout=_SHUTDOWN_SECONDS)
         await runner.setup()
         try:
             site = web.TCPSite(runner, host.strip("[]"), port)
@@ -136,8 +205,9 @@ class Simulator:
         return self.base_url
 
     async def stop(self) -> None:
-        """Stop serving; safe to call when not started."""
+        """Stop serving, cutting short any hang or drip in flight; safe when not started."""
         runner, self._runner, self.base_url = self._runner, None, None
+        self._stopping.set()
         if runner is not None:
             await runner.cleanup()
 
@@ -145,9 +215,33 @@ class Simulator:
         """The next ``times`` requests to ``path`` answer with fault ``kind``."""
         self.faults.inject(path, kind, times)
 
+    def glitch(
+        self,
+        platform: str,
+        handle: str,
+        kind: GlitchKind,
+        times: int | None = 1,
+        factor: float = 0.5,
+    ) -> None:
+        """The next ``times`` answers for ``handle`` report 0 or ``factor`` x the followers.
+
+        ``times=None`` keeps the glitch from now on (a real, lasting drop). ``platform`` is
+        the name the counters use (``Simulator.counter_platforms()``).
+        """
+        known = self.counter_platforms()
+        if platform not in known:
+            raise ValueError(f"unknown platform {platform!r} for a glitch; expected one of {known}")
+        self.counters.glitch(platform, handle, kind, times, factor)
+
+    def counter_platforms(self) -> list[str]:
+        """The platform names glitches accept (facebook and instagram share the Graph sim)."""
+        return sorted({name for p in self.platforms for name in p.counter_platforms})
+
     def reset_counts(self) -> None:
-        """Forget the per-path request counts."""
+        """Forget the per-path request counts and the rejection counts."""
         self.requests.clear()
+        self.rejected.clear()
+        self.faults_served.clear()
 
 
 async def serve_forever(
@@ -156,9 +250,10 @@ async def serve_forever(
     clock: Clock = system_clock,
     *,
     on_ready: Callable[[str], None] | None = None,
+    enforce_limits: bool = False,
 ) -> None:
     """Run a simulator until cancelled; ``on_ready`` gets the base URL once it listens."""
-    simulator = Simulator(clock)
+    simulator = Simulator(clock, enforce_limits=enforce_limits)
     url = await simulator.start(host, port)
     try:
         if on_ready is not None:

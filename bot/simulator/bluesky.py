@@ -8,12 +8,13 @@ from typing import Any
 from aiohttp import web
 
 from bot.clock import Clock
-from bot.simulator.counters import bluesky_did, counters_for, created_at, kind_of
+from bot.simulator.counters import bluesky_did, created_at, kind_of
 from bot.simulator.formats import iso_ms, origin_of
-from bot.simulator.limits import RateWindow, WindowHit
+from bot.simulator.limits import PlatformSim, RateWindow, WindowHit
 
 PLATFORM = "bluesky"
-RATE_LIMIT = 3000
+RATE_LIMIT = 3000  # per 5 minutes per IP (the PDS limit; the AppView gives no number)
+WINDOW_SECONDS = 300
 BATCH_MAX = 25
 _CREATED_EARLIEST = datetime(2023, 2, 1, tzinfo=UTC)
 
@@ -23,16 +24,21 @@ def xrpc_error(error: str, message: str, status: int = 400) -> web.Response:
     return web.json_response({"error": error, "message": message}, status=status)
 
 
-class BlueskySim:
-    """Simulated public AppView; every served handle is remembered by its DID."""
+class BlueskySim(PlatformSim):
+    """Simulated public AppView; every served handle is remembered by its DID.
+
+    Public reads take no token, so its auth error is the simulator's generic one.
+    """
+
+    name = PLATFORM
+    counter_platforms = (PLATFORM,)
 
     def __init__(self, clock: Clock) -> None:
-        self.rate_limited_body: dict[str, Any] = {
+        super().__init__(clock, RateWindow(clock, WINDOW_SECONDS, RATE_LIMIT))
+        self.rate_limited_body = {
             "error": "RateLimitExceeded",
             "message": "Rate Limit Exceeded",
         }
-        self._clock = clock
-        self.window = RateWindow(clock)
         self.handles: dict[str, str] = {}
 
     def routes(self) -> list[web.RouteDef]:
@@ -46,12 +52,12 @@ class BlueskySim:
         """IETF draft ``ratelimit-*`` headers; the reset is the window end in epoch seconds."""
         seconds = self.window.seconds
         reset = (int(hit.now.timestamp()) // seconds + 1) * seconds
-        remaining = 0 if exhausted else max(0, RATE_LIMIT - hit.used)
+        remaining = 0 if exhausted else max(0, hit.limit - hit.used)
         return {
-            "ratelimit-limit": str(RATE_LIMIT),
+            "ratelimit-limit": str(hit.limit),
             "ratelimit-remaining": str(remaining),
             "ratelimit-reset": str(reset),
-            "ratelimit-policy": f"{RATE_LIMIT};w={seconds}",
+            "ratelimit-policy": f"{hit.limit};w={seconds}",
         }
 
     def resolve(self, actor: str) -> str | None:
@@ -65,7 +71,7 @@ class BlueskySim:
         """The profileViewDetailed of ``handle`` now, remembering its DID."""
         did = bluesky_did(handle)
         self.handles[did] = handle
-        counts = counters_for(PLATFORM, handle, self._clock())
+        counts = self.counters(PLATFORM, handle, self._clock())
         created = iso_ms(created_at(PLATFORM, handle, _CREATED_EARLIEST, 700))
         return {
             "did": did,

@@ -9,12 +9,13 @@ from typing import Any
 from aiohttp import web
 
 from bot.clock import Clock
-from bot.simulator.counters import counters_for, created_at, kind_of
+from bot.simulator.counters import created_at, kind_of
 from bot.simulator.formats import origin_of
-from bot.simulator.limits import RateWindow, WindowHit
+from bot.simulator.limits import PlatformSim, RateWindow, WindowHit
 
 PLATFORM = "github"
-RATE_LIMIT = 60
+RATE_LIMIT = 60  # per hour per IP, unauthenticated
+TOKEN_RATE_LIMIT = 5000  # per hour with a token
 WINDOW_SECONDS = 3600
 NOT_FOUND = {
     "message": "Not Found",
@@ -35,18 +36,27 @@ def github_id(login: str) -> int:
     return 1_000_000 + int.from_bytes(digest[:8], "big") % 200_000_000
 
 
-class GitHubSim:
-    """Simulated api.github.com; suspended accounts answer 404 like missing ones, as on GitHub."""
+class GitHubSim(PlatformSim):
+    """Simulated api.github.com; suspended accounts answer 404 like missing ones, as on GitHub.
+
+    Requests with a token count against their own 5,000/h window; past a budget GitHub
+    answers 403 with ``x-ratelimit-remaining: 0`` and the reset epoch.
+    """
+
+    name = PLATFORM
+    counter_platforms = (PLATFORM,)
+    throttled_status = 403
 
     def __init__(self, clock: Clock) -> None:
-        self.rate_limited_body: dict[str, Any] = {
+        super().__init__(clock, RateWindow(clock, WINDOW_SECONDS, RATE_LIMIT))
+        self.token_window = RateWindow(clock, WINDOW_SECONDS, TOKEN_RATE_LIMIT)
+        self.auth_error_body = dict(BAD_CREDENTIALS)
+        self.rate_limited_body = {
             "message": "API rate limit exceeded for 127.0.0.1. (But here's the good news: "
             "Authenticated requests get a higher rate limit. Check out the documentation "
             "for more details.)",
             "documentation_url": "https://docs.github.com/rest/overview/rate-limits-for-the-rest-api",
         }
-        self._clock = clock
-        self.window = RateWindow(clock, WINDOW_SECONDS)
         self.logins: dict[str, str] = {}
 
     def routes(self) -> list[web.RouteDef]:
@@ -56,14 +66,18 @@ class GitHubSim:
             web.get("/user/{id}", self.by_id),
         ]
 
+    def window_for(self, request: web.Request) -> RateWindow:
+        """Token requests have their own, larger budget."""
+        return self.token_window if request.headers.get("Authorization") else self.window
+
     def rate_headers(self, hit: WindowHit, *, exhausted: bool = False) -> dict[str, str]:
         """``x-ratelimit-*``; the reset is the window end in epoch seconds."""
         seconds = self.window.seconds
         reset = (int(hit.now.timestamp()) // seconds + 1) * seconds
-        used = RATE_LIMIT if exhausted else min(hit.used, RATE_LIMIT)
+        used = hit.limit if exhausted else min(hit.used, hit.limit)
         return {
-            "x-ratelimit-limit": str(RATE_LIMIT),
-            "x-ratelimit-remaining": str(RATE_LIMIT - used),
+            "x-ratelimit-limit": str(hit.limit),
+            "x-ratelimit-remaining": str(hit.limit - used),
             "x-ratelimit-reset": str(reset),
             "x-ratelimit-used": str(used),
             "x-ratelimit-resource": "core",
@@ -73,7 +87,7 @@ class GitHubSim:
         """The user object of ``login`` now, remembering its id."""
         user_id = github_id(login)
         self.logins.setdefault(str(user_id), login)
-        counts = counters_for(PLATFORM, login, self._clock())
+        counts = self.counters(PLATFORM, login, self._clock())
         created = created_at(PLATFORM, login, _CREATED_EARLIEST, 5_000)
         return {
             "login": login,

@@ -10,8 +10,8 @@ from typing import Any
 from aiohttp import web
 
 from bot.clock import Clock
-from bot.simulator.counters import counters_for, kind_of
-from bot.simulator.limits import RateWindow, WindowHit
+from bot.simulator.counters import kind_of
+from bot.simulator.limits import PlatformSim, RateWindow, WindowHit
 
 VERSION = "v21.0"
 HOURLY_CALLS = 200
@@ -33,11 +33,30 @@ def graph_error(message: str, code: int, status: int = 400, **more: Any) -> web.
     return web.json_response({"error": {**error, "fbtrace_id": trace}}, status=status)
 
 
-class GraphSim:
-    """Simulated graph.facebook.com: Pages by ``?ids=`` and Instagram business_discovery."""
+class GraphSim(PlatformSim):
+    """Simulated graph.facebook.com: Pages by ``?ids=`` and Instagram business_discovery.
+
+    Past its budget Graph answers code 4 in a 403 body, with no reset time (only X-App-Usage
+    at 100%). Its auth error (code 190) comes with HTTP 400, as documented.
+    """
+
+    name = "graph"
+    counter_platforms = ("facebook", "instagram")
+    throttled_status = 403
+    auth_error_status = 400
 
     def __init__(self, clock: Clock) -> None:
-        self.rate_limited_body: dict[str, Any] = {
+        super().__init__(clock, RateWindow(clock, WINDOW_SECONDS, HOURLY_CALLS))
+        self.auth_error_body = {
+            "error": {
+                "message": "Error validating access token: Session has expired.",
+                "type": "OAuthException",
+                "code": 190,
+                "error_subcode": 463,
+                "fbtrace_id": "AsimulatedAuth",
+            }
+        }
+        self.rate_limited_body = {
             "error": {
                 "message": "(#4) Application request limit reached",
                 "type": "OAuthException",
@@ -46,8 +65,6 @@ class GraphSim:
                 "fbtrace_id": "AsimulatedRateLimit",
             }
         }
-        self._clock = clock
-        self.window = RateWindow(clock, seconds=WINDOW_SECONDS)
         self.pages: dict[str, str] = {}
 
     def routes(self) -> list[web.RouteDef]:
@@ -59,7 +76,7 @@ class GraphSim:
 
     def rate_headers(self, hit: WindowHit, *, exhausted: bool = False) -> dict[str, str]:
         """``X-App-Usage``: percentages of the hourly platform budget."""
-        percent = 100 if exhausted else min(100, hit.used * 100 // HOURLY_CALLS)
+        percent = 100 if exhausted else min(100, hit.used * 100 // hit.limit)
         usage = {"call_count": percent, "total_cputime": percent // 4, "total_time": percent // 3}
         return {"x-app-usage": json.dumps(usage, separators=(",", ":"))}
 
@@ -78,7 +95,7 @@ class GraphSim:
         page_id = graph_id("fb-page", name)
         self.pages.setdefault(page_id, name)
         name = self.pages[page_id]
-        counts = counters_for("facebook", name, self._clock())
+        counts = self.counters("facebook", name, self._clock())
         full = {
             "id": page_id,
             "name": f"{name} (simulated)",
@@ -144,7 +161,7 @@ class GraphSim:
                 error_user_title="Cannot find User",
                 error_user_msg=f"The user with username: {username} cannot be found.",
             )
-        counts = counters_for("instagram", username, self._clock())
+        counts = self.counters("instagram", username, self._clock())
         full = {
             "id": graph_id("ig-user", username, 17),
             "username": username.lower(),

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiohttp import web
 
 from bot.clock import Clock
-from bot.simulator.counters import counters_for, kind_of
-from bot.simulator.limits import RateWindow, WindowHit
+from bot.simulator.counters import kind_of
+from bot.simulator.limits import PlatformSim, RateWindow, WindowHit
 
 PLATFORM = "json"
 RATE_LIMIT = 60
@@ -17,13 +15,15 @@ NOT_FOUND = {"error": "not found"}
 GONE = {"error": "gone"}
 
 
-class JsonSourceSim:
+class JsonSourceSim(PlatformSim):
     """Simulated stats server; ``missing*`` names answer 404, ``suspended*`` names 410 Gone."""
 
+    name = PLATFORM
+    counter_platforms = (PLATFORM,)
+
     def __init__(self, clock: Clock) -> None:
-        self.rate_limited_body: dict[str, Any] = {"error": "too many requests"}
-        self._clock = clock
-        self.window = RateWindow(clock, WINDOW_SECONDS)
+        super().__init__(clock, RateWindow(clock, WINDOW_SECONDS, RATE_LIMIT))
+        self.rate_limited_body = {"error": "too many requests"}
 
     def routes(self) -> list[web.RouteDef]:
         """One document per name."""
@@ -33,9 +33,9 @@ class JsonSourceSim:
         """IETF draft ``RateLimit-*`` headers, the reset as seconds until the window ends."""
         seconds = self.window.seconds
         reset = seconds - int(hit.now.timestamp()) % seconds
-        remaining = 0 if exhausted else max(0, RATE_LIMIT - hit.used)
+        remaining = 0 if exhausted else max(0, hit.limit - hit.used)
         return {
-            "RateLimit-Limit": str(RATE_LIMIT),
+            "RateLimit-Limit": str(hit.limit),
             "RateLimit-Remaining": str(remaining),
             "RateLimit-Reset": str(reset),
         }
@@ -48,7 +48,7 @@ class JsonSourceSim:
             return web.json_response(NOT_FOUND, status=404)
         if kind == "suspended":
             return web.json_response(GONE, status=410)
-        counts = counters_for(PLATFORM, name, self._clock())
+        counts = self.counters(PLATFORM, name, self._clock())
         return web.json_response(
             {
                 "data": {

@@ -8,24 +8,28 @@ from typing import Any
 from aiohttp import web
 
 from bot.clock import Clock
-from bot.simulator.counters import counters_for, created_at, kind_of, mastodon_id
+from bot.simulator.counters import created_at, kind_of, mastodon_id
 from bot.simulator.formats import iso_ms, origin_of
-from bot.simulator.limits import RateWindow, WindowHit
+from bot.simulator.limits import PlatformSim, RateWindow, WindowHit
 
 PLATFORM = "mastodon"
-RATE_LIMIT = 300
+RATE_LIMIT = 300  # per 5 minutes per account and per IP
+WINDOW_SECONDS = 300
 BATCH_MAX = 40
 NOT_FOUND = {"error": "Record not found"}
 _CREATED_EARLIEST = datetime(2016, 3, 16, tzinfo=UTC)
 
 
-class MastodonSim:
+class MastodonSim(PlatformSim):
     """Simulated Mastodon instance; every served username is remembered by its id."""
 
+    name = PLATFORM
+    counter_platforms = (PLATFORM,)
+
     def __init__(self, clock: Clock) -> None:
-        self.rate_limited_body: dict[str, Any] = {"error": "Too many requests"}
-        self._clock = clock
-        self.window = RateWindow(clock)
+        super().__init__(clock, RateWindow(clock, WINDOW_SECONDS, RATE_LIMIT))
+        self.rate_limited_body = {"error": "Too many requests"}
+        self.auth_error_body = {"error": "The access token is invalid"}
         self.usernames: dict[str, str] = {}
 
     def routes(self) -> list[web.RouteDef]:
@@ -40,9 +44,9 @@ class MastodonSim:
         """Rack-attack style headers; the reset keeps the request's sub-second part."""
         seconds = self.window.seconds
         reset = hit.now + timedelta(seconds=seconds - int(hit.now.timestamp()) % seconds)
-        remaining = 0 if exhausted else max(0, RATE_LIMIT - hit.used)
+        remaining = 0 if exhausted else max(0, hit.limit - hit.used)
         return {
-            "X-RateLimit-Limit": str(RATE_LIMIT),
+            "X-RateLimit-Limit": str(hit.limit),
             "X-RateLimit-Remaining": str(remaining),
             "X-RateLimit-Reset": reset.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
         }
@@ -54,7 +58,7 @@ class MastodonSim:
         username = self.usernames[account_id]
         suspended = kind_of(username) == "suspended"
         now = self._clock()
-        counts = counters_for(PLATFORM, username, now)
+        counts = self.counters(PLATFORM, username, now)
         created = created_at(PLATFORM, username, _CREATED_EARLIEST, 1_386)
         body: dict[str, Any] = {
             "id": account_id,

@@ -1,7 +1,8 @@
 """Reddit routes: the client-credentials token, subreddit and user about pages, ``/api/info``.
 
-Counters come from ``counters_for("reddit", "r/<name>" or "u/<name>", now)``: subscribers are
-the followers; a user's link karma is its ``posts`` and comment karma its ``following``.
+Counters come from the counters source as ``("reddit", "r/<name>" or "u/<name>", now)``:
+subscribers are the followers; a user's link karma is its ``posts`` and comment karma its
+``following``.
 Subreddits named ``private*`` answer Reddit's private 403; ``missing*`` ones redirect to the
 subreddit search and ``suspended*`` ones are banned (404). The token and API share one origin.
 """
@@ -18,13 +19,15 @@ from typing import Any
 from aiohttp import web
 
 from bot.clock import Clock
-from bot.simulator.counters import counters_for, created_at, kind_of
-from bot.simulator.limits import RateWindow, WindowHit
+from bot.simulator.counters import created_at, kind_of
+from bot.simulator.limits import PlatformSim, RateWindow, WindowHit
 
 PLATFORM = "reddit"
+# 100 queries/min averaged over 10 minutes: the headers count 1000 per 600 s window.
 RATE_LIMIT = 1000
 WINDOW_SECONDS = 600
 INFO_MAX = 100
+TOKEN_PATH = "/api/v1/access_token"
 UNAUTHORIZED = {"message": "Unauthorized", "error": 401}
 NOT_FOUND = {"message": "Not Found", "error": 404}
 _CREATED_EARLIEST = datetime(2008, 1, 25, tzinfo=UTC)
@@ -40,13 +43,18 @@ def base36_id(kind: str, name: str) -> str:
     return digits or "0"
 
 
-class RedditSim:
+class RedditSim(PlatformSim):
     """Simulated oauth.reddit.com and its token endpoint; issued tokens live until revoked."""
 
+    name = PLATFORM
+    counter_platforms = (PLATFORM,)
+
     def __init__(self, clock: Clock) -> None:
-        self.rate_limited_body: dict[str, Any] = {"message": "Too Many Requests", "error": 429}
-        self._clock = clock
-        self.window = RateWindow(clock, WINDOW_SECONDS)
+        super().__init__(clock, RateWindow(clock, WINDOW_SECONDS, RATE_LIMIT))
+        # The token endpoint lives on www.reddit.com: its requests do not spend the API budget.
+        self.token_window = RateWindow(clock, WINDOW_SECONDS, RATE_LIMIT)
+        self.rate_limited_body = {"message": "Too Many Requests", "error": 429}
+        self.auth_error_body = dict(UNAUTHORIZED)
         self.tokens: set[str] = set()
         self._serial = count(1)
         self.subreddits: dict[str, str] = {}
@@ -54,19 +62,23 @@ class RedditSim:
     def routes(self) -> list[web.RouteDef]:
         """Token, batch info and the two about pages."""
         return [
-            web.post("/api/v1/access_token", self.access_token),
+            web.post(TOKEN_PATH, self.access_token),
             web.get("/api/info", self.info),
             web.get("/r/{name}/about", self.subreddit_about),
             web.get("/user/{name}/about", self.user_about),
         ]
 
+    def window_for(self, request: web.Request) -> RateWindow:
+        """The token endpoint has a budget of its own."""
+        return self.token_window if request.path == TOKEN_PATH else self.window
+
     def rate_headers(self, hit: WindowHit, *, exhausted: bool = False) -> dict[str, str]:
         """``x-ratelimit-*``: remaining is a float, reset is seconds until the window ends."""
         seconds = self.window.seconds
-        used = RATE_LIMIT if exhausted else min(hit.used, RATE_LIMIT)
+        used = hit.limit if exhausted else min(hit.used, hit.limit)
         return {
             "x-ratelimit-used": str(used),
-            "x-ratelimit-remaining": f"{RATE_LIMIT - used:.1f}",
+            "x-ratelimit-remaining": f"{hit.limit - used:.1f}",
             "x-ratelimit-reset": str(seconds - int(hit.now.timestamp()) % seconds),
         }
 
@@ -102,7 +114,7 @@ class RedditSim:
         sub_id = base36_id("t5", name)
         self.subreddits.setdefault(f"t5_{sub_id}", name)
         name = self.subreddits[f"t5_{sub_id}"]
-        counts = counters_for(PLATFORM, f"r/{name}", self._clock())
+        counts = self.counters(PLATFORM, f"r/{name}", self._clock())
         created = created_at(PLATFORM, f"r/{name}", _CREATED_EARLIEST, 5_000).timestamp()
         return {
             "kind": "t5",
@@ -160,7 +172,7 @@ class RedditSim:
             return web.json_response(NOT_FOUND, status=404)
         if kind_of(name) == "suspended":
             return web.json_response({"kind": "t2", "data": {"name": name, "is_suspended": True}})
-        counts = counters_for(PLATFORM, f"u/{name}", self._clock())
+        counts = self.counters(PLATFORM, f"u/{name}", self._clock())
         profile = {
             "display_name": f"u_{name}",
             "display_name_prefixed": f"u/{name}",

@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 from typing import Any
 
 from aiohttp import web
 
 from bot.clock import Clock
-from bot.simulator.counters import counters_for, kind_of
+from bot.simulator.counters import kind_of
 from bot.simulator.faults import RETRY_AFTER_SECONDS
-from bot.simulator.limits import RateWindow, WindowHit
+from bot.simulator.limits import PlatformSim, RateWindow, WindowHit
 
 PLATFORM = "telegram"
 BAD_TOKEN = "bad-token"
+# No published read limit; the FAQ's ~30 messages per second overall stands in for one.
+RATE_LIMIT = 30
+WINDOW_SECONDS = 1
+UNAUTHORIZED = {"ok": False, "error_code": 401, "description": "Unauthorized"}
 _TOKEN = re.compile(r"^[0-9]+:[A-Za-z0-9_-]+$")
 _USERNAME = re.compile(r"^@[A-Za-z0-9_]{5,32}$")
 _NUMERIC = re.compile(r"^-?[0-9]+$")
@@ -41,22 +46,25 @@ def success(result: Any) -> web.Response:
     return web.json_response({"ok": True, "result": result})
 
 
-class TelegramSim:
+class TelegramSim(PlatformSim):
     """Simulated ``api.telegram.org``; ``@missing…``/``@suspended…`` chats are not found.
 
     A basic group id (negative, without the ``-100`` prefix) answers as migrated to
     ``-100<digits>``; any other ``-100…`` id exists, keyed by itself.
     """
 
+    name = PLATFORM
+    counter_platforms = (PLATFORM,)
+
     def __init__(self, clock: Clock) -> None:
-        self.rate_limited_body: dict[str, Any] = {
+        super().__init__(clock, RateWindow(clock, WINDOW_SECONDS, RATE_LIMIT))
+        self.auth_error_body = dict(UNAUTHORIZED)
+        self.rate_limited_body = {
             "ok": False,
             "error_code": 429,
             "description": f"Too Many Requests: retry after {RETRY_AFTER_SECONDS}",
             "parameters": {"retry_after": RETRY_AFTER_SECONDS},
         }
-        self._clock = clock
-        self.window = RateWindow(clock)
         self.chats: dict[int, str] = {}
 
     def routes(self) -> list[web.RouteDef]:
@@ -67,6 +75,12 @@ class TelegramSim:
     def rate_headers(self, hit: WindowHit, *, exhausted: bool = False) -> dict[str, str]:
         """The Bot API sends no rate-limit headers; only 429 bodies carry ``retry_after``."""
         return {}
+
+    def throttled(self, hit: WindowHit) -> web.Response:
+        """Flood control: ``retry_after`` is the whole seconds until the window ends."""
+        reset = hit.reset or self.window.end(hit.now)
+        wait = max(1, math.ceil((reset - hit.now).total_seconds()))
+        return failure(429, f"Too Many Requests: retry after {wait}", retry_after=wait)
 
     def resolve(self, chat_id: str) -> tuple[int, str] | web.Response:
         """(numeric id, counters key) of a ``chat_id`` parameter, or the error answer."""
@@ -129,4 +143,4 @@ class TelegramSim:
         numeric, key = resolved
         if name == "getChat":
             return success(self.chat(numeric, key))
-        return success(counters_for(PLATFORM, key, self._clock()).followers)
+        return success(self.counters(PLATFORM, key, self._clock()).followers)

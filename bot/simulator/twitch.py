@@ -1,7 +1,7 @@
 """Twitch Helix routes: ``/helix/users`` and ``/helix/channels/followers``, with real shapes.
 
-Counters come from ``counters_for("twitch", login, now)``; only ``followers`` is served (as the
-follower ``total``), since Helix has no following or post counter for a channel.
+Counters come from the counters source as ``("twitch", login, now)``; only ``followers`` is
+served (as the follower ``total``), since Helix has no following or post counter for a channel.
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ from typing import Any
 from aiohttp import web
 
 from bot.clock import Clock
-from bot.simulator.counters import counters_for, created_at, kind_of
-from bot.simulator.limits import RateWindow, WindowHit
+from bot.simulator.counters import created_at, kind_of
+from bot.simulator.limits import PlatformSim, RateWindow, WindowHit
 
 PLATFORM = "twitch"
-RATE_LIMIT = 800
+RATE_LIMIT = 800  # points per minute per client id; every read costs 1
 WINDOW_SECONDS = 60
 USERS_MAX = 100
 _CREATED_EARLIEST = datetime(2011, 6, 6, tzinfo=UTC)
@@ -34,17 +34,24 @@ def twitch_id(login: str) -> str:
     return str(10_000_000 + int.from_bytes(digest[:8], "big") % 990_000_000)
 
 
-class TwitchSim:
+class TwitchSim(PlatformSim):
     """Simulated api.twitch.tv Helix; missing and suspended users are absent from ``data``."""
 
+    name = PLATFORM
+    counter_platforms = (PLATFORM,)
+
     def __init__(self, clock: Clock) -> None:
-        self.rate_limited_body: dict[str, Any] = {
+        super().__init__(clock, RateWindow(clock, WINDOW_SECONDS, RATE_LIMIT))
+        self.auth_error_body = {
+            "error": "Unauthorized",
+            "status": 401,
+            "message": "Invalid OAuth token",
+        }
+        self.rate_limited_body = {
             "error": "Too Many Requests",
             "status": 429,
             "message": "Request limit exceeded",
         }
-        self._clock = clock
-        self.window = RateWindow(clock, WINDOW_SECONDS)
         self.logins: dict[str, str] = {}
 
     def routes(self) -> list[web.RouteDef]:
@@ -58,9 +65,9 @@ class TwitchSim:
         """``Ratelimit-*`` headers; the reset is an epoch second."""
         seconds = self.window.seconds
         reset = (int(hit.now.timestamp()) // seconds + 1) * seconds
-        remaining = 0 if exhausted else max(0, RATE_LIMIT - hit.used)
+        remaining = 0 if exhausted else max(0, hit.limit - hit.used)
         return {
-            "Ratelimit-Limit": str(RATE_LIMIT),
+            "Ratelimit-Limit": str(hit.limit),
             "Ratelimit-Remaining": str(remaining),
             "Ratelimit-Reset": str(reset),
         }
@@ -117,5 +124,5 @@ class TwitchSim:
         login = self.logins.get(request.query.get("broadcaster_id", ""))
         if login is None:
             return helix_error(400, "Bad Request", "Invalid broadcaster_id")
-        total = counters_for(PLATFORM, login, self._clock()).followers
+        total = self.counters(PLATFORM, login, self._clock()).followers
         return web.json_response({"total": total, "data": [], "pagination": {}})

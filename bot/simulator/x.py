@@ -9,11 +9,11 @@ from typing import Any
 from aiohttp import web
 
 from bot.clock import Clock
-from bot.simulator.counters import counters_for, kind_of
-from bot.simulator.limits import RateWindow, WindowHit
+from bot.simulator.counters import kind_of
+from bot.simulator.limits import PlatformSim, RateWindow, WindowHit
 
 PLATFORM = "x"
-RATE_LIMIT = 300
+RATE_LIMIT = 300  # users lookup, per app per 15 minutes
 WINDOW_SECONDS = 900
 BATCH_MAX = 100
 _NOT_FOUND_TYPE = "https://api.twitter.com/2/problems/resource-not-found"
@@ -49,18 +49,21 @@ def _lookup_error(parameter: str, value: str, suspended: bool) -> dict[str, Any]
     }
 
 
-class XSim:
+class XSim(PlatformSim):
     """Simulated api.x.com users lookup; every served handle is remembered by its id."""
 
+    name = PLATFORM
+    counter_platforms = (PLATFORM,)
+
     def __init__(self, clock: Clock) -> None:
-        self.rate_limited_body: dict[str, Any] = {
+        super().__init__(clock, RateWindow(clock, WINDOW_SECONDS, RATE_LIMIT))
+        self.auth_error_body = dict(UNAUTHORIZED)
+        self.rate_limited_body = {
             "title": "Too Many Requests",
             "detail": "Too Many Requests",
             "type": "about:blank",
             "status": 429,
         }
-        self._clock = clock
-        self.window = RateWindow(clock, seconds=WINDOW_SECONDS)
         self.handles: dict[str, str] = {}
 
     def routes(self) -> list[web.RouteDef]:
@@ -74,9 +77,9 @@ class XSim:
         """``x-rate-limit-*``; the reset is the window end in epoch seconds."""
         seconds = self.window.seconds
         reset = (int(hit.now.timestamp()) // seconds + 1) * seconds
-        remaining = 0 if exhausted else max(0, RATE_LIMIT - hit.used)
+        remaining = 0 if exhausted else max(0, hit.limit - hit.used)
         return {
-            "x-rate-limit-limit": str(RATE_LIMIT),
+            "x-rate-limit-limit": str(hit.limit),
             "x-rate-limit-remaining": str(remaining),
             "x-rate-limit-reset": str(reset),
         }
@@ -87,7 +90,7 @@ class XSim:
         self.handles.setdefault(user_id, handle)
         body: dict[str, Any] = {"id": user_id, "name": f"{handle} (simulated)", "username": handle}
         if "public_metrics" in fields:
-            counts = counters_for(PLATFORM, handle, self._clock())
+            counts = self.counters(PLATFORM, handle, self._clock())
             body["public_metrics"] = {
                 "followers_count": counts.followers,
                 "following_count": counts.following,

@@ -4,19 +4,26 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
 from bot.clock import Clock
-from bot.simulator.counters import counters_for, created_at, kind_of
+from bot.simulator.counters import created_at, kind_of
 from bot.simulator.formats import iso_ms
-from bot.simulator.limits import RateWindow, WindowHit
+from bot.simulator.limits import PlatformSim, RateWindow, WindowHit
 
 PLATFORM = "youtube"
 BATCH_MAX = 50
 BAD_KEY = "bad-token"
+DAILY_UNITS = 10_000  # per project per day; channels.list costs 1 unit
+_PACIFIC = ZoneInfo("America/Los_Angeles")
+QUOTA_MESSAGE = (
+    "The request cannot be completed because you have exceeded your "
+    '<a href="/youtube/v3/getting-started#quota">quota</a>.'
+)
 _FILTERS = ("id", "forHandle", "forUsername", "mine", "categoryId", "managedByMe")
 _CREATED_EARLIEST = datetime(2006, 1, 1, tzinfo=UTC)
 
@@ -57,6 +64,23 @@ def google_error(
     return web.json_response(body, status=status)
 
 
+class PacificDayWindow(RateWindow):
+    """The daily quota: windows run from midnight to midnight Pacific time (DST included)."""
+
+    def __init__(self, clock: Clock, limit: int) -> None:
+        super().__init__(clock, 86_400, limit)
+
+    def index(self, now: datetime) -> int:
+        """The Pacific calendar day of ``now``, as an ordinal."""
+        return now.astimezone(_PACIFIC).date().toordinal()
+
+    def end(self, now: datetime) -> datetime:
+        """The next Pacific midnight, in UTC."""
+        day = now.astimezone(_PACIFIC).date() + timedelta(days=1)
+        midnight = datetime(day.year, day.month, day.day, tzinfo=_PACIFIC)
+        return midnight.astimezone(UTC)
+
+
 def _unregistered() -> web.Response:
     """No ``key``: the caller has no identity."""
     return google_error(
@@ -70,6 +94,11 @@ def _unregistered() -> web.Response:
 
 def _bad_key() -> web.Response:
     """An invalid key: 400 with ``API_KEY_INVALID`` in the details."""
+    return web.json_response(_bad_key_body(), status=400)
+
+
+def _bad_key_body() -> dict[str, Any]:
+    """The body of Google's answer to an invalid API key."""
     message = "API key not valid. Please pass a valid API key."
     body = error_body(400, message, "badRequest", rpc="INVALID_ARGUMENT")
     body["error"]["details"] = [
@@ -80,26 +109,41 @@ def _bad_key() -> web.Response:
             "metadata": {"service": "youtube.googleapis.com"},
         }
     ]
-    return web.json_response(body, status=400)
+    return body
 
 
-class YouTubeSim:
-    """Simulated ``www.googleapis.com``; channels resolved by handle are remembered by id."""
+class YouTubeSim(PlatformSim):
+    """Simulated ``www.googleapis.com``; channels resolved by handle are remembered by id.
+
+    Past the daily quota it answers 403 ``quotaExceeded`` with no header saying when the
+    quota returns (midnight Pacific). A refused key is a 400 ``API_KEY_INVALID``.
+    """
+
+    name = PLATFORM
+    counter_platforms = (PLATFORM,)
+    throttled_status = 403
+    auth_error_status = 400
 
     def __init__(self, clock: Clock) -> None:
+        super().__init__(clock, PacificDayWindow(clock, DAILY_UNITS))
+        self.auth_error_body = _bad_key_body()
+        self.quota_body = error_body(403, QUOTA_MESSAGE, "quotaExceeded", domain="youtube.quota")
         self.rate_limited_body = error_body(
             429,
             "Resource has been exhausted (e.g. check quota).",
             "rateLimitExceeded",
             rpc="RESOURCE_EXHAUSTED",
         )
-        self._clock = clock
-        self.window = RateWindow(clock)
         self.handles: dict[str, str] = {}
 
     def routes(self) -> list[web.RouteDef]:
         """The one read route."""
         return [web.get("/youtube/v3/channels", self.channels)]
+
+    @property
+    def throttled_body(self) -> dict[str, Any]:
+        """Running out of quota is a 403 ``quotaExceeded``, not a 429."""
+        return self.quota_body
 
     def rate_headers(self, hit: WindowHit, *, exhausted: bool = False) -> dict[str, str]:
         """Google sends no rate-limit headers; the quota is visible only in the console."""
@@ -118,7 +162,6 @@ class YouTubeSim:
     def channel(self, key: str, parts: set[str]) -> dict[str, Any]:
         """The channel resource of ``key`` now; ``@hidden…`` handles hide their subscribers."""
         cid = key if key.startswith("UC") else channel_id(key)
-        counts = counters_for(PLATFORM, key, self._clock())
         item: dict[str, Any] = {"kind": "youtube#channel", "etag": cid[2:12], "id": cid}
         if "snippet" in parts:
             item["snippet"] = {
@@ -129,6 +172,7 @@ class YouTubeSim:
             if key.startswith("@"):
                 item["snippet"]["customUrl"] = key.lower()
         if "statistics" in parts:
+            counts = self.counters(PLATFORM, key, self._clock())  # only when asked: glitches count
             hidden = key.lstrip("@").lower().startswith("hidden")
             stats: dict[str, Any] = {
                 "viewCount": str(counts.followers * 150 + counts.posts * 40),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from bot.config import AccountSettings, Settings
@@ -15,6 +16,7 @@ from bot.store.models import Account
 
 def sync_accounts(session: Session, settings: Settings, now: datetime) -> list[Account]:
     """Make the account table match the config: add new accounts, unschedule removed ones."""
+    _insert_missing(session, settings, now)
     existing = {(a.platform, a.handle): a for a in session.exec(select(Account)).all()}
     configured: list[Account] = []
     wanted: set[tuple[str, str]] = set()
@@ -33,6 +35,32 @@ def sync_accounts(session: Session, settings: Settings, now: datetime) -> list[A
             session.add(account)
     session.commit()
     return configured
+
+
+def _insert_missing(session: Session, settings: Settings, now: datetime) -> None:
+    """Insert configured accounts not stored yet; a worker starting alongside may race us."""
+    stored = set(session.exec(select(Account.platform, Account.handle)).all())
+    rows = [
+        {
+            "platform": entry.platform,
+            "handle": entry.handle,
+            "groups": list(entry.groups),
+            "status": "active",
+            "created_at": now,
+            "next_poll_at": now,
+        }
+        for entry in settings.accounts
+        if (entry.platform, entry.handle) not in stored
+    ]
+    if not rows:
+        return
+    connection = session.connection()
+    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+    table = Account.__table__  # type: ignore[attr-defined]
+    connection.execute(
+        insert(table).on_conflict_do_nothing(index_elements=["platform", "handle"]), rows
+    )
+    session.commit()
 
 
 def _apply_config(account: Account, entry: AccountSettings, now: datetime) -> None:

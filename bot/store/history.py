@@ -98,6 +98,20 @@ def latest(connection: Connection, account_ids: Sequence[int]) -> dict[int, Snap
     return {k: v[0] for k, v in _seek_many(connection, account_ids, seeks).items()}
 
 
+def recent(
+    connection: Connection, account_ids: Sequence[int]
+) -> dict[int, tuple[SnapshotRow | None, SnapshotRow | None]]:
+    """Each account's newest snapshot and newest good one (what the glitch rules compare)."""
+    newest = latest(connection, account_ids)
+    # The newest is almost always good: seek the last good one only behind a suspect point.
+    behind = [i for i, row in newest.items() if row is not None and row.quality == "suspect"]
+    good = {k: v[0] for k, v in _seek_many(connection, behind, [_seek(newest=True)]).items()}
+    return {
+        i: (row, good.get(i) if row is not None and row.quality == "suspect" else row)
+        for i, row in newest.items()
+    }
+
+
 def growth_candidates(
     connection: Connection,
     account_ids: Sequence[int],

@@ -46,6 +46,9 @@ class Account(SQLModel, table=True):
     last_polled_at: datetime | None = None
     last_error: str | None = Field(default=None, max_length=500)
     created_at: datetime
+    # Set while a worker polls the account; another worker may take it once the lease is over.
+    lease_owner: str | None = Field(default=None, max_length=64)
+    lease_until: datetime | None = None
 
 
 class Snapshot(SQLModel, table=True):
@@ -106,3 +109,25 @@ class DigestRun(SQLModel, table=True):
     status: str = Field(max_length=16)
     attempts: int = Field(default=0)
     sent_at: datetime | None = None
+    last_error: str | None = Field(default=None, max_length=500)
+
+
+PLATFORM_STATES = ("ok", "rate_limited", "circuit_open", "failing")
+
+
+class PlatformState(SQLModel, table=True):
+    """A platform's health as the daemon last saw it: read by ``bot status`` and other workers."""
+
+    __tablename__ = "platform_state"
+
+    platform: str = Field(primary_key=True, max_length=32)
+    state: str = Field(default="ok", max_length=16)
+    # Rate-limited or circuit open until this instant.
+    until: datetime | None = None
+    consecutive_failures: int = Field(default=0)
+    last_success_at: datetime | None = None
+    last_failure_at: datetime | None = None
+    last_error: str | None = Field(default=None, max_length=500)
+    requests: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
+    rate_limited: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
+    updated_at: datetime

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -34,6 +34,8 @@ class PollRecord:
     quality: str = "ok"
     # False when the account already has this stable id and display name: nothing to update.
     identity_changed: bool = True
+    # The suspect snapshot this poll confirmed as a real drop (its capture time).
+    confirmed_drop_at: datetime | None = None
 
 
 def insert_snapshots(connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
@@ -74,6 +76,8 @@ def save_poll_records(connection: Connection, records: Sequence[PollRecord]) -> 
             next_poll_at=bindparam("b_next"),
             last_polled_at=bindparam("b_polled"),
             last_error=bindparam("b_error"),
+            lease_owner=None,
+            lease_until=None,
         ),
         [
             {
@@ -89,6 +93,30 @@ def save_poll_records(connection: Connection, records: Sequence[PollRecord]) -> 
     for record in records:
         if record.observation is not None and record.identity_changed:
             _record_identity(connection, record.account_id, record.observation)
+    confirmed = [r for r in records if r.confirmed_drop_at is not None]
+    if confirmed:
+        connection.execute(
+            update(_SNAPSHOT)
+            .where(
+                _SNAPSHOT.c.account_id == bindparam("b_id"),
+                _SNAPSHOT.c.captured_at == bindparam("b_at"),
+                _SNAPSHOT.c.quality == "suspect",
+            )
+            .values(quality="confirmed_drop"),
+            [{"b_id": r.account_id, "b_at": r.confirmed_drop_at} for r in confirmed],
+        )
+
+
+def defer_accounts(connection: Connection, due: Mapping[int, datetime]) -> None:
+    """Accounts claimed but not polled (budget spent, breaker open): due again at ``due``."""
+    if not due:
+        return
+    connection.execute(
+        update(_ACCOUNT)
+        .where(_ACCOUNT.c.id == bindparam("b_id"))
+        .values(next_poll_at=bindparam("b_next"), lease_owner=None, lease_until=None),
+        [{"b_id": account_id, "b_next": when} for account_id, when in due.items()],
+    )
 
 
 def _snapshot_row(record: PollRecord) -> dict[str, Any]:

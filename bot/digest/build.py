@@ -1,0 +1,412 @@
+"""Build the Digest of one local day from the store and the growth maths.
+
+A digest for day D describes the state at the end of D in ``settings.timezone`` (or at ``now``
+when D is today and not over yet). Which accounts: the configured ones, or every stored account
+when the settings configure none (a database filled by ``bot import`` alone). Status of an account:
+its latest poll attempt at or before that instant decides (``not_found``, ``suspended``,
+``auth_error``, or ``failing`` for any other failed outcome); without a failure it is ``stale``
+when its newest snapshot is older than ``STALE_INTERVALS`` of its intervals and at least a day,
+else ``active``.
+
+A weekly or monthly digest (``period``) is the digest of the period's last day, with its
+milestones and anomalies gathered over the whole period (a platform event is still several
+accounts dropping on one day, dated); its figures are the same windows as a daily one's.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, Engine
+from sqlmodel import Session
+
+from bot import growth
+from bot.config import Settings
+from bot.digest import events, periods
+from bot.digest.model import (
+    SERIES_DAYS,
+    WINDOWS,
+    AccountLine,
+    Anomaly,
+    Digest,
+    Failure,
+    GroupSummary,
+    Milestone,
+    Mover,
+    Projection,
+)
+from bot.digest.queries import Attempt, last_attempts, snapshots_between
+from bot.errors import InputError
+from bot.health import STALE_INTERVALS
+from bot.store import history
+from bot.store.accounts import all_accounts
+from bot.store.models import Account
+
+# A digest is a daily document: a gap shorter than a day is not news, whatever the interval.
+MIN_STALE = timedelta(days=1)
+_GONE = ("not_found", "suspended", "auth_error")
+_FINE = ("ok", "suspect")
+_FLAGGED = ("suspect", "confirmed_drop")
+
+
+def parse_day(text: str, tz: ZoneInfo, now: datetime) -> date:
+    """``YYYY-MM-DD``, ``today`` or ``yesterday`` (in ``tz``) as a date, or an InputError."""
+    word = text.strip().lower()
+    today = now.astimezone(tz).date()
+    if word in ("today", "yesterday"):
+        return today if word == "today" else today - timedelta(days=1)
+    try:
+        return date.fromisoformat(word)
+    except ValueError:
+        raise InputError(
+            f"--date: expected a date like 2024-03-31, today or yesterday, got {text!r}"
+        ) from None
+
+
+def day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """The first and last instant (microsecond) of a local day, in UTC (23 or 25 h on DST days)."""
+    first = datetime.combine(day, time.min, tz).astimezone(UTC)
+    following = datetime.combine(day + timedelta(days=1), time.min, tz).astimezone(UTC)
+    return first, following - timedelta(microseconds=1)
+
+
+@dataclass
+class _Facts:
+    """What the store says about one account, gathered by a few bulk queries."""
+
+    account: Account
+    windows: dict[str, growth.Growth]
+    current: history.SnapshotRow | None  # the newest good snapshot at the digest's instant
+    before_day: history.SnapshotRow | None  # the newest good one before the period began
+    series: list[history.SnapshotRow]
+    attempt: Attempt | None
+
+
+def build_digest(
+    engine: Engine,
+    settings: Settings,
+    day: date,
+    *,
+    now: datetime | None = None,
+    period: str = "day",
+) -> Digest:
+    """The digest of ``day`` (or of the week or month containing it, at its last day)."""
+    tz = settings.timezone
+    period_first, day = periods.span(periods.check_period(period), day)
+    first, last = day_bounds(day, tz)
+    at = last if now is None or now >= last else now.astimezone(UTC)
+    if at < first:
+        raise InputError(f"--date: {day.isoformat()} has not started yet in {tz.key}")
+    # Milestones and anomalies are those of the whole period (the day itself for a daily one).
+    since = day_bounds(period_first, tz)[0]
+    with Session(engine) as session:
+        accounts = _chosen(session, settings)
+        facts = _gather(session.connection(), accounts, at=at, first=since)
+    # An account added after the instant described, with no older history, did not exist yet.
+    facts = [f for f in facts if f.current is not None or f.account.created_at <= at]
+    lines = [_line(f, settings, day, at) for f in facts]
+    groups = _groups(lines)
+    order = {key: i for i, key in enumerate(k for g in groups for k in g.accounts)}
+    lines.sort(key=lambda line: order[line.key])
+    milestones_list = settings.milestones or events.DEFAULT_MILESTONES
+    return Digest(
+        day=day,
+        timezone=tz,
+        at=at,
+        complete=at == last,
+        accounts=tuple(lines),
+        groups=tuple(groups),
+        movers=tuple(_movers(lines)),
+        milestones=tuple(_milestones(facts, milestones_list, since)),
+        projections=tuple(_projections(facts, milestones_list, day, tz)),
+        anomalies=tuple(_anomalies(facts, since, day, tz, dated=period != "day")),
+        failures=tuple(_failures(facts, lines)),
+        period=period,
+    )
+
+
+def _chosen(session: Session, settings: Settings) -> list[Account]:
+    """The configured accounts, or every stored one when none is configured."""
+    stored = list(all_accounts(session))
+    if not settings.accounts:
+        return stored
+    wanted = {(a.platform, a.handle) for a in settings.accounts}
+    return [a for a in stored if (a.platform, a.handle) in wanted]
+
+
+def _gather(
+    connection: Connection, accounts: Sequence[Account], *, at: datetime, first: datetime
+) -> list[_Facts]:
+    """One query per window, one for the window's snapshots, one for the last attempts."""
+    ids = [a.id for a in accounts if a.id is not None]
+    windows: dict[str, dict[int, growth.Growth]] = {}
+    current: dict[int, history.SnapshotRow | None] = {}
+    for period in WINDOWS:
+        target = at - growth.PERIODS[period]
+        tol = growth.tolerance(period)
+        found = history.growth_candidates(connection, ids, at=at, target=target, tol=tol)
+        current = {account_id: rows[0] for account_id, rows in found.items()}
+        windows[period] = {
+            account_id: growth.growth(
+                *(row.point() if row else None for row in rows), target=target, tol=tol
+            )
+            for account_id, rows in found.items()
+        }
+    before = history.range_endpoints(
+        connection, ids, first=first - timedelta(microseconds=1), last=first
+    )
+    # The charts' days, or the whole period when it is longer (a 31-day month).
+    since = min(at - timedelta(days=SERIES_DAYS), first)
+    series = snapshots_between(connection, ids, since=since, until=at)
+    attempts = last_attempts(connection, ids, at=at)
+    empty = growth.growth(None, None, None, target=at, tol=timedelta(0))
+    return [
+        _Facts(
+            account=a,
+            windows={p: windows[p].get(a.id or 0, empty) for p in WINDOWS},
+            current=current.get(a.id or 0),
+            before_day=before.get(a.id or 0, (None, None))[0],
+            series=series.get(a.id or 0, []),
+            attempt=attempts.get(a.id or 0),
+        )
+        for a in accounts
+    ]
+
+
+def _good(rows: Sequence[history.SnapshotRow]) -> list[growth.Point]:
+    """The points growth may use: suspect ones are left out."""
+    return [row.point() for row in rows if row.quality != "suspect"]
+
+
+def _line(facts: _Facts, settings: Settings, day: date, at: datetime) -> AccountLine:
+    """One account's figures."""
+    now = facts.windows["1d"]
+    charted = at - timedelta(days=SERIES_DAYS)
+    points = [p for p in _good(facts.series) if p.at >= charted]
+    last_data = max(
+        (t for t in (now.to_at, facts.series[-1].captured_at if facts.series else None) if t),
+        default=None,
+    )
+    return AccountLine(
+        platform=facts.account.platform,
+        handle=facts.account.handle,
+        label=facts.account.label,
+        groups=tuple(facts.account.groups or ()),
+        followers=now.followers,
+        posts=facts.current.posts if facts.current else None,
+        change={p: facts.windows[p].change for p in WINDOWS},
+        growth_pct={p: facts.windows[p].growth_pct for p in WINDOWS},
+        posts_change={p: facts.windows[p].posts_change for p in WINDOWS},
+        status=_status(facts, settings, last_data, at),
+        last_data_at=last_data,
+        daily=_daily(points, day, settings.timezone),
+        points=tuple(points),
+    )
+
+
+def _status(facts: _Facts, settings: Settings, last_data: datetime | None, at: datetime) -> str:
+    """active, stale, failing, or the status the latest attempt revealed."""
+    attempt = facts.attempt
+    if attempt is not None and attempt.outcome not in _FINE:
+        return attempt.outcome if attempt.outcome in _GONE else "failing"
+    if attempt is None and facts.account.status != "active":
+        return facts.account.status
+    interval = settings.poll_interval
+    for entry in settings.accounts:
+        if (entry.platform, entry.handle) == (facts.account.platform, facts.account.handle):
+            interval = settings.interval_for(entry)
+    limit = max(interval * STALE_INTERVALS, MIN_STALE)
+    since = last_data or facts.account.created_at
+    return "stale" if at - since > limit else "active"
+
+
+def _daily(points: Sequence[growth.Point], day: date, tz: ZoneInfo) -> tuple[int | None, ...]:
+    """The last follower count of each of the SERIES_DAYS local days ending on ``day``."""
+    last: dict[date, int | None] = {}
+    for point in points:
+        if point.followers is not None:
+            last[point.at.astimezone(tz).date()] = point.followers
+    first = day - timedelta(days=SERIES_DAYS - 1)
+    return tuple(last.get(first + timedelta(days=i)) for i in range(SERIES_DAYS))
+
+
+def _groups(lines: Sequence[AccountLine]) -> list[GroupSummary]:
+    """Named groups in alphabetical order, then the accounts in none; biggest accounts first."""
+    members: dict[str | None, list[AccountLine]] = defaultdict(list)
+    for line in lines:
+        for name in line.groups or (None,):
+            members[name].append(line)
+    names = sorted(n for n in members if n is not None) + ([None] if None in members else [])
+    return [_summary(name, members[name]) for name in names]
+
+
+def _summary(name: str | None, lines: list[AccountLine]) -> GroupSummary:
+    """Totals of a group; a window's total is None unless every counted account has it."""
+    lines = sorted(lines, key=lambda x: (-(x.followers or -1), x.platform, x.handle))
+    counted = [line for line in lines if line.followers is not None]
+    change: dict[str, int | None] = {}
+    pct: dict[str, float | None] = {}
+    posts: dict[str, int | None] = {}
+    now = sum(line.followers or 0 for line in counted)
+    for period in WINDOWS:
+        changes = [line.change[period] for line in counted]
+        known = [c for c in changes if c is not None]
+        total = sum(known) if counted and len(known) == len(changes) else None
+        change[period] = total
+        pct[period] = growth.growth_pct(now - total, now) if total is not None else None
+        # Accounts without a post counter do not block the total; one with it but too short
+        # a history does.
+        post_changes = [line.posts_change[period] for line in lines if line.posts is not None]
+        known = [p for p in post_changes if p is not None]
+        posts[period] = sum(known) if known and len(known) == len(post_changes) else None
+    return GroupSummary(
+        name=name,
+        accounts=tuple(line.key for line in lines),
+        followers=now if counted else None,
+        change=change,
+        growth_pct=pct,
+        posts_change=posts,
+    )
+
+
+def _movers(lines: Sequence[AccountLine]) -> list[Mover]:
+    """Biggest gains and losses by growth % over 7 and 30 days."""
+    by_key = {line.key: line for line in lines}
+    found: list[Mover] = []
+    for period in ("7d", "30d"):
+        moves = [
+            events.Move(line.key, line.change[period], line.growth_pct[period]) for line in lines
+        ]
+        ups, downs = events.movers(moves)
+        for direction, chosen in (("up", ups), ("down", downs)):
+            for move in chosen:
+                line = by_key[move.key]
+                found.append(
+                    Mover(
+                        period,
+                        direction,
+                        line.platform,
+                        line.handle,
+                        line.label,
+                        move.change or 0,
+                        move.growth_pct or 0.0,
+                    )
+                )
+    return found
+
+
+def _milestones(
+    facts: Sequence[_Facts], milestones: Sequence[int], first: datetime
+) -> list[Milestone]:
+    """Milestones crossed during the period, in the order they were crossed."""
+    found = []
+    for f in facts:
+        start = f.before_day.followers if f.before_day else None
+        today = [p for p in _good(f.series) if p.at >= first]
+        for value, when in events.crossed(milestones, start, today):
+            found.append(
+                Milestone(f.account.platform, f.account.handle, f.account.label, value, when)
+            )
+    return sorted(found, key=lambda m: (m.crossed_at, m.platform, m.handle, m.milestone))
+
+
+def _projections(
+    facts: Sequence[_Facts], milestones: Sequence[int], day: date, tz: ZoneInfo
+) -> list[Projection]:
+    """The next milestone of every growing account, soonest first."""
+    found = []
+    for f in facts:
+        month, week = f.windows["30d"], f.windows["7d"]
+        target = events.next_milestone(milestones, month.followers)
+        if target is None or month.followers is None:
+            continue
+        pace30 = events.pace(month.change, month.from_at, month.to_at)
+        pace7 = events.pace(week.change, week.from_at, week.to_at)
+        # Counted from the newest snapshot's day: a stale account's count is older than today.
+        since = month.to_at.astimezone(tz).date() if month.to_at else day
+        when = events.project(month.followers, target, since, pace30, pace7)
+        if when is None or pace30 is None:
+            continue
+        found.append(
+            Projection(
+                f.account.platform,
+                f.account.handle,
+                f.account.label,
+                month.followers,
+                target,
+                round(pace30, 1),
+                when.expected,
+                when.earliest,
+                when.latest,
+            )
+        )
+    return sorted(found, key=lambda p: (p.expected, p.platform, p.handle))
+
+
+def _anomalies(
+    facts: Sequence[_Facts], first: datetime, day: date, tz: ZoneInfo, *, dated: bool
+) -> list[Anomaly]:
+    """Suspect points and confirmed drops since ``first``, then platform events, day by day.
+
+    A platform event of a weekly or monthly digest (``dated``) carries the start of its day.
+    """
+    found: list[Anomaly] = []
+    # Local day -> platform -> handles that dropped that day.
+    dropped: dict[date, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    totals: dict[str, int] = defaultdict(int)
+    for f in facts:
+        account = f.account
+        totals[account.platform] += 1
+        previous = f.before_day.followers if f.before_day else None
+        for row in (r for r in f.series if r.captured_at >= first):
+            if row.quality in _FLAGGED:
+                found.append(
+                    Anomaly(
+                        row.quality,
+                        account.platform,
+                        account.handle,
+                        (account.handle,),
+                        row.captured_at,
+                        row.followers,
+                        previous,
+                    )
+                )
+                dropped[row.captured_at.astimezone(tz).date()][account.platform].add(account.handle)
+            if row.quality != "suspect" and row.followers is not None:
+                previous = row.followers
+        # The 1-day loss is known for the digest's last day only.
+        last = f.windows["1d"]
+        if events.is_day_drop(last.previous, last.growth_pct):
+            dropped[day][account.platform].add(account.handle)
+    for when in sorted(dropped):
+        at = day_bounds(when, tz)[0] if dated else None
+        for platform, handles in events.platform_events(dropped[when], totals):
+            found.append(Anomaly("platform_event", platform, None, handles, at, None, None))
+    return found
+
+
+def _failures(facts: Sequence[_Facts], lines: Sequence[AccountLine]) -> list[Failure]:
+    """Failing and stale accounts, with their last data and last attempt, in digest order."""
+    by_key = {f"{f.account.platform}:{f.account.handle}": f for f in facts}
+    found = []
+    for line in lines:
+        if line.status == "active":
+            continue
+        attempt = by_key[line.key].attempt
+        failed = attempt is not None and attempt.outcome not in _FINE
+        found.append(
+            Failure(
+                platform=line.platform,
+                handle=line.handle,
+                label=line.label,
+                status=line.status,
+                last_data_at=line.last_data_at,
+                last_attempt_at=attempt.started_at if attempt else None,
+                message=attempt.message if failed and attempt else None,
+            )
+        )
+    return found

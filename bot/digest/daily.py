@@ -1,0 +1,104 @@
+"""The daemon's digests: after ``digest_at``, each configured digest that is due, once a channel.
+
+Daily: yesterday's, every day. Weekly (``[bot] digests`` has "weekly"): last week's (Monday to
+Sunday), on Mondays. Monthly: last month's, on the 1st. A weekly or monthly digest is due for
+the whole of its day once ``digest_at`` has passed, so a failed channel is retried that day.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import Engine, func, select
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.digest import periods
+from bot.digest.build import build_digest, day_bounds
+from bot.digest.deliver import DeliveryResult, configured_channels, send_digest_async
+from bot.store.digests import runs_on
+from bot.store.models import Snapshot
+
+log = logging.getLogger(__name__)
+# A channel that is sent or disabled for the day needs nothing more.
+_DONE = ("sent", "disabled")
+_SNAPSHOT = Snapshot.__table__  # type: ignore[attr-defined]
+
+
+def due_day(settings: Settings, now: datetime) -> date | None:
+    """The day whose digest is due at ``now``: yesterday once ``digest_at`` has passed."""
+    local = now.astimezone(settings.timezone)
+    if local.time() < settings.digest_at:
+        return None
+    return local.date() - timedelta(days=1)
+
+
+def due_digests(settings: Settings, now: datetime) -> list[tuple[str, date]]:
+    """Every configured digest due at ``now``: (period, its last day), daily first."""
+    yesterday = due_day(settings, now)
+    if yesterday is None:
+        return []
+    today = yesterday + timedelta(days=1)
+    found = []
+    for kind in settings.digests:
+        period = periods.CONFIG_WORDS[kind]
+        last = periods.due(period, today)
+        if last is not None:
+            found.append((period, last))
+    return found
+
+
+async def send_due_digests(
+    engine: Engine, settings: Settings, clock: Clock, *, files_dir: Path = Path("data/digests")
+) -> list[DeliveryResult]:
+    """Deliver every due digest to the channels that still need it (none due: nothing built)."""
+    now = clock()
+    results: list[DeliveryResult] = []
+    for period, day in due_digests(settings, now):
+        try:
+            results += await _send_one(engine, settings, clock, period, day, files_dir)
+        except Exception:
+            # One digest that cannot be built must not keep the others from being sent.
+            log.exception("%s digest of %s failed", periods.ADJECTIVES[period], day)
+    return results
+
+
+async def _send_one(
+    engine: Engine, settings: Settings, clock: Clock, period: str, day: date, files_dir: Path
+) -> list[DeliveryResult]:
+    """One period's digest to its pending channels; built only when one needs it."""
+    if not _has_history(engine, settings, day):
+        return []
+    done = {run.channel for run in runs_on(engine, day) if run.status in _DONE}
+    pending = [
+        c.name
+        for c in configured_channels(settings)
+        if periods.run_channel(period, c.name) not in done
+    ]
+    if not pending:
+        return []
+    # Imported here: compose pulls in the renderers and matplotlib, which a poll-only
+    # daemon never needs before its first digest.
+    from bot.digest import compose
+
+    message = compose(build_digest(engine, settings, day, now=clock(), period=period))
+    return await send_digest_async(
+        engine,
+        settings,
+        day=day,
+        message=message,
+        channels=pending,
+        clock=clock,
+        files_dir=files_dir,
+        period=period,
+    )
+
+
+def _has_history(engine: Engine, settings: Settings, day: date) -> bool:
+    """A digest of a day before the first snapshot would be empty: skip it."""
+    _, end = day_bounds(day, settings.timezone)
+    with engine.connect() as connection:
+        first = connection.execute(select(func.min(_SNAPSHOT.c.captured_at))).scalar_one()
+    return first is not None and first <= end

@@ -1,0 +1,275 @@
+"""Delivering a day's digest to every channel, once per (date, channel).
+
+Channels: ``files`` (always: ``<files_dir>/<date>.md``, ``.html``, ``.json`` and one PNG per
+chart, each written to a temporary file and renamed over the old one, so a reader never sees half
+a file) and one channel per distinct Apprise URL in ``BOT_NOTIFY``, named by its masked form
+(see channels.py). Email gets the HTML with the charts inline, chat services (Slack, Discord,
+Telegram, Mattermost, Rocket.Chat, Matrix) Markdown, every other service plain text.
+
+Semantics, per (date, channel), through the ``digest_run`` row (bot/store/digests.py):
+
+- **once**: a channel is sent only by the worker that claims its row; a second call, a restarted
+  daemon or another worker sees ``sent`` and sends nothing (result ``skipped``), or sees a live
+  claim and leaves it (result ``busy``). A claim older than ``LEASE`` (its worker died) is taken
+  over.
+- **failed**: a failure (5xx, timeout, refused connection, a disk error for ``files``) is stored
+  (``attempts`` + 1, ``last_error``) and retried by the next call; it never stops other channels.
+- **disabled**: a permanent failure (HTTP 401, 403, 404 or 410, or a URL Apprise cannot use) is
+  logged as a warning and not retried for that date.
+- **force**: re-sends a date already ``sent`` or ``disabled`` (never one being sent right now).
+
+A weekly or monthly digest (``period``) is a delivery of its own: its row's channel is
+``weekly:<name>`` or ``monthly:<name>`` under the period's last day (bot/digest/periods.py), and
+that key is what results and log lines name; ``files`` writes ``<date>-weekly.md`` and so on.
+
+URLs never reach a log line, a row or a result: only channel names and redacted errors do.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import re
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.digest import channels as apprise_channels
+from bot.digest import periods
+from bot.digest.channels import Body, Channel, Outcome
+from bot.errors import InputError
+from bot.redact import Redactor
+from bot.store import digests
+
+log = logging.getLogger(__name__)
+
+FILES = "files"
+# Longer than any send takes (Apprise's own timeouts are well under a minute per service).
+LEASE = timedelta(minutes=15)
+RESULT_STATUSES = ("sent", "failed", "disabled", "skipped", "busy")
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+@dataclass(frozen=True)
+class DigestMessage:
+    """One digest in every form a channel may want; ``html`` shows ``images`` as ``cid:NAME``."""
+
+    title: str
+    text: str
+    markdown: str
+    html: str
+    json: str
+    # PNG bytes by Content-ID, as render_html makes them.
+    images: Mapping[str, bytes] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DeliveryResult:
+    """What one channel did for this call: sent, failed, disabled, skipped or busy."""
+
+    channel: str
+    status: str
+    attempts: int
+    error: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        """The result as a JSON object (``channel, status, attempts, error``)."""
+        return {
+            "channel": self.channel,
+            "status": self.status,
+            "attempts": self.attempts,
+            "error": self.error,
+        }
+
+
+def configured_channels(settings: Settings) -> list[Channel]:
+    """``files`` first, then every BOT_NOTIFY URL in order."""
+    return [Channel(name=FILES), *apprise_channels.parse_channels(settings.notify)]
+
+
+def send_digest(
+    engine: Engine,
+    settings: Settings,
+    *,
+    day: date,
+    message: DigestMessage,
+    channels: Sequence[str] | None = None,
+    force: bool = False,
+    clock: Clock,
+    files_dir: Path = Path("data/digests"),
+    period: str = "day",
+) -> list[DeliveryResult]:
+    """Deliver ``day``'s digest (of ``period``) to every channel, or the named ones, needing it."""
+    redact = Redactor(settings.secret_values())
+    targets = _select(configured_channels(settings), channels)
+    return [
+        _deliver(
+            engine,
+            channel,
+            day=day,
+            message=message,
+            force=force,
+            clock=clock,
+            files_dir=files_dir,
+            redact=redact,
+            period=period,
+        )
+        for channel in targets
+    ]
+
+
+async def send_digest_async(
+    engine: Engine,
+    settings: Settings,
+    *,
+    day: date,
+    message: DigestMessage,
+    channels: Sequence[str] | None = None,
+    force: bool = False,
+    clock: Clock,
+    files_dir: Path = Path("data/digests"),
+    period: str = "day",
+) -> list[DeliveryResult]:
+    """``send_digest`` in a worker thread: Apprise and the database calls block."""
+    return await asyncio.to_thread(
+        send_digest,
+        engine,
+        settings,
+        day=day,
+        message=message,
+        channels=channels,
+        force=force,
+        clock=clock,
+        files_dir=files_dir,
+        period=period,
+    )
+
+
+def write_files(
+    files_dir: Path, day: date, message: DigestMessage, *, period: str = "day"
+) -> list[Path]:
+    """Write the digest's files for ``day`` atomically; the HTML points at the PNGs beside it."""
+    files_dir.mkdir(parents=True, exist_ok=True)
+    stem = periods.file_stem(period, day)
+    html = message.html
+    written: list[Path] = []
+    for cid, data in message.images.items():
+        name = f"{stem}-{_SAFE_NAME.sub('-', cid).strip('.-') or 'chart'}"
+        name = name if name.endswith(".png") else f"{name}.png"
+        html = html.replace(f"cid:{cid}", name)
+        written.append(_write_atomic(files_dir / name, data))
+    for suffix, text in ((".md", message.markdown), (".json", message.json), (".html", html)):
+        written.append(_write_atomic(files_dir / f"{stem}{suffix}", text.encode("utf-8")))
+    return written
+
+
+def _select(available: list[Channel], names: Sequence[str] | None) -> list[Channel]:
+    """The named channels (all when ``names`` is None); an unknown name is the user's mistake."""
+    if names is None:
+        return available
+    by_name = {c.name: c for c in available}
+    for name in names:
+        if name not in by_name:
+            known = ", ".join(by_name)
+            raise InputError(f"unknown digest channel {name!r} (configured: {known})")
+    return [c for c in available if c.name in set(names)]
+
+
+def _deliver(
+    engine: Engine,
+    channel: Channel,
+    *,
+    day: date,
+    message: DigestMessage,
+    force: bool,
+    clock: Clock,
+    files_dir: Path,
+    redact: Redactor,
+    period: str,
+) -> DeliveryResult:
+    """Claim, send and record one channel."""
+    # The digest_run key: the plain name for a daily digest, "weekly:files" and so on.
+    name = periods.run_channel(period, channel.name)
+    held = digests.claim(engine, day=day, channel=name, now=clock(), lease=LEASE, force=force)
+    if held is None:
+        return _unclaimed(engine, day, name)
+    outcome = _attempt(channel, day, message, files_dir, period)
+    error = redact(outcome.error) if outcome.error else None
+    status = "sent" if outcome.ok else "disabled" if outcome.permanent else "failed"
+    if not digests.finish(engine, held, status=status, now=clock(), error=error):
+        log.warning("digest %s to %s: our claim expired before we could record it", day, name)
+    if status == "sent":
+        log.info("digest %s sent to %s", day, name)
+    elif status == "failed":
+        log.warning(
+            "digest %s to %s failed (attempt %d, retried on the next send): %s",
+            day,
+            name,
+            held.attempts,
+            error,
+        )
+    else:
+        log.warning(
+            "digest %s to %s disabled for that date: %s (fix BOT_NOTIFY, then send with --force)",
+            day,
+            name,
+            error,
+        )
+    return DeliveryResult(name, status, held.attempts, error)
+
+
+def _attempt(
+    channel: Channel, day: date, message: DigestMessage, files_dir: Path, period: str
+) -> Outcome:
+    """One try at one channel; never raises for the channel's own failure."""
+    if channel.problem is not None:
+        return Outcome(ok=False, permanent=True, error=channel.problem)
+    if channel.url is None:
+        try:
+            write_files(files_dir, day, message, period=period)
+        except OSError as exc:
+            return Outcome(ok=False, error=f"cannot write {files_dir}: {exc.strerror or exc}")
+        return Outcome(ok=True)
+    body = Body(
+        title=message.title,
+        text=message.text,
+        markdown=message.markdown,
+        html=message.html,
+        images=message.images,
+    )
+    return apprise_channels.send(channel.url.reveal(), body)
+
+
+def _unclaimed(engine: Engine, day: date, name: str) -> DeliveryResult:
+    """Why a channel was not ours to send: already sent, disabled, or another worker's."""
+    run = digests.get_run(engine, day=day, channel=name)
+    if run is None or run.status in ("sending", "failed"):
+        # failed: another worker took and failed it between our two statements.
+        return DeliveryResult(name, "busy", run.attempts if run else 0, None)
+    status = "skipped" if run.status == "sent" else run.status
+    return DeliveryResult(name, status, run.attempts, run.last_error)
+
+
+def _write_atomic(path: Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename."""
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        # mkstemp makes the file private; a digest is meant to be read and shared.
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path

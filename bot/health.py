@@ -1,0 +1,104 @@
+"""What ``bot status`` shows: each platform's state, then the failing and stale accounts."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from bot.config import Settings
+from bot.output import Column
+from bot.store import history
+from bot.store.accounts import all_accounts
+from bot.store.health import platform_states
+
+PLATFORM_COLUMNS = (
+    Column("platform", "Platform"),
+    Column("state", "State"),
+    Column("until", "Until (UTC)"),
+    Column("accounts", "Accounts", numeric=True),
+    Column("failing", "Failing", numeric=True),
+    Column("stale", "Stale", numeric=True),
+    Column("last_success_at", "Last success (UTC)"),
+    Column("requests", "Requests", numeric=True),
+    Column("rate_limited", "429s", numeric=True),
+    Column("last_error", "Last error"),
+)
+PROBLEM_COLUMNS = (
+    Column("platform", "Platform"),
+    Column("handle", "Handle"),
+    Column("problem", "Problem"),
+    Column("status", "Status"),
+    Column("last_data_at", "Last data (UTC)"),
+    Column("last_polled_at", "Last poll (UTC)"),
+    Column("last_error", "Last error"),
+)
+# An account is stale when its newest snapshot is older than this many of its intervals.
+STALE_INTERVALS = 2
+_FAILING_STATUSES = ("not_found", "suspended", "auth_error")
+
+
+def status(engine: Engine, settings: Settings, now: datetime) -> dict[str, Any]:
+    """``{"platforms": [...], "accounts": [...]}``: the health report, problems only."""
+    configured = {(a.platform, a.handle): settings.interval_for(a) for a in settings.accounts}
+    with Session(engine) as session:
+        accounts = [a for a in all_accounts(session, None) if (a.platform, a.handle) in configured]
+        latest = history.latest(session.connection(), [a.id for a in accounts if a.id])
+        states = {s.platform: s for s in platform_states(session.connection())}
+    problems: list[dict[str, Any]] = []
+    for account in accounts:
+        row = latest.get(account.id or 0)
+        last_data = row.captured_at if row else None
+        interval = configured[(account.platform, account.handle)]
+        problem = _problem(account.status, account.last_error)
+        if problem is None and _stale(last_data, account.created_at, interval, now):
+            problem = "stale"
+        if problem is not None:
+            problems.append(
+                {
+                    "platform": account.platform,
+                    "handle": account.handle,
+                    "problem": problem,
+                    "status": account.status,
+                    "last_data_at": last_data,
+                    "last_polled_at": account.last_polled_at,
+                    "last_error": account.last_error,
+                }
+            )
+    platforms = []
+    for name in sorted({a.platform for a in accounts} | set(states)):
+        state = states.get(name)
+        mine = [p for p in problems if p["platform"] == name]
+        # A pause or an open circuit is over once its instant has passed.
+        current = state.state if state and (state.until is None or state.until > now) else "ok"
+        platforms.append(
+            {
+                "platform": name,
+                "state": current if state else "unknown",
+                "until": state.until if state and current != "ok" else None,
+                "accounts": sum(1 for a in accounts if a.platform == name),
+                "failing": sum(1 for p in mine if p["problem"] != "stale"),
+                "stale": sum(1 for p in mine if p["problem"] == "stale"),
+                "last_success_at": state.last_success_at if state else None,
+                "requests": state.requests if state else 0,
+                "rate_limited": state.rate_limited if state else 0,
+                "last_error": state.last_error if state else None,
+            }
+        )
+    return {"platforms": platforms, "accounts": problems}
+
+
+def _problem(status: str, last_error: str | None) -> str | None:
+    """``failing`` when the account is gone or refused, or its last poll failed."""
+    if status in _FAILING_STATUSES or last_error is not None:
+        return "failing"
+    return None
+
+
+def _stale(
+    last_data: datetime | None, created: datetime, interval: timedelta, now: datetime
+) -> bool:
+    """No data for ``STALE_INTERVALS`` intervals (counted from creation if never polled)."""
+    return now - (last_data or created) > interval * STALE_INTERVALS

@@ -1,0 +1,258 @@
+"""Import one account's history from any CSV through a column mapping (``bot import --map``).
+
+A Social Blade-style export (columns named after the ``daily`` entries of Social Blade's API:
+``date`` plus ``followers``/``subs``, ``following``, ``tweets``/``media``…) is recognised without
+``--map``. The file is validated whole, like the native format: errors name ``FILE:LINE``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import BinaryIO
+from zoneinfo import ZoneInfo
+
+from bot.errors import InputError
+from bot.importer import (
+    _GROUPED,
+    ImportRow,
+    _bounded,
+    _captured_at,
+    _check_duplicate,
+    _csv_rows,
+    _decoded_lines,
+    _Errors,
+    _Fatal,
+    _handle,
+    _local,
+    _one_line,
+    _RowError,
+    _show,
+)
+
+TARGETS = ("date", "followers", "following", "posts")
+_ALIASES = {"captured_at": "date"}
+# Column names of the ``daily`` history entries in Social Blade's API, per counter (facts from
+# its official client, SocialBlade/socialblade-js lib/interfaces/*/user.ts). Facebook's daily
+# ``likes`` are page likes, not followers, so they are deliberately not inferred.
+SOCIAL_BLADE_COLUMNS: dict[str, tuple[str, ...]] = {
+    "date": ("date",),
+    "followers": ("followers", "subs", "subscribers"),
+    "following": ("following",),
+    "posts": ("tweets", "media", "uploads", "videos", "posts"),
+}
+_DIGITS = re.compile(r"[0-9]+")
+_DOTTED = re.compile(r"[0-9]{1,3}(?:\.[0-9]{3})+")
+_ABBREVIATED = re.compile(r"([0-9]+(?:[.,][0-9]+)?)\s*([KMB])", re.IGNORECASE)
+_SCALE = {"K": 10**3, "M": 10**6, "B": 10**9}
+
+
+@dataclass(frozen=True)
+class ColumnMap:
+    """How to read a foreign CSV: the account it describes and which columns hold what."""
+
+    platform: str
+    handle: str
+    columns: Mapping[str, str] = field(default_factory=dict)  # target -> header; empty = infer
+    date_format: str | None = None  # strptime format; None = ISO 8601
+    abbreviated: bool = False  # the source writes rounded counts like "1.2M"
+
+
+def parse_map(text: str) -> dict[str, str]:
+    """``date=Date,followers=Followers`` -> ``{"date": "Date", "followers": "Followers"}``."""
+    columns: dict[str, str] = {}
+    for part in text.split(","):
+        target, sep, source = part.partition("=")
+        target = _ALIASES.get(target.strip().lower(), target.strip().lower())
+        if not sep or not source.strip() or not target:
+            raise InputError(f"--map: expected TARGET=COLUMN pairs like date=Date, got {part!r}")
+        if target not in TARGETS:
+            raise InputError(f"--map: unknown target {target!r} (expected: {', '.join(TARGETS)})")
+        if target in columns:
+            raise InputError(f"--map: {target} is mapped twice")
+        columns[target] = source.strip()
+    for needed in ("date", "followers"):
+        if needed not in columns:
+            raise InputError(f"--map: {needed}=COLUMN is required")
+    return columns
+
+
+def infer_columns(header: list[str]) -> dict[str, str] | str:
+    """The Social Blade mapping for ``header``, or why it cannot be inferred."""
+    lowered = {name.strip().lower(): name for name in header}
+    columns: dict[str, str] = {}
+    for target, names in SOCIAL_BLADE_COLUMNS.items():
+        found = [lowered[name] for name in names if name in lowered]
+        if len(found) > 1:
+            return f"columns {', '.join(map(_show, found))} could all be {target}; give --map"
+        if found:
+            columns[target] = found[0]
+    missing = [t for t in ("date", "followers") if t not in columns]
+    if missing:
+        return (
+            f"not a Social Blade-style header (no {' or '.join(missing)} column);"
+            " give --map date=COLUMN,followers=COLUMN[,following=COLUMN][,posts=COLUMN]"
+        )
+    return columns
+
+
+def read_mapped_file(
+    path: Path,
+    mapping: ColumnMap,
+    *,
+    tz: ZoneInfo,
+    normalize: Callable[[str, str], str] | None = None,
+) -> list[ImportRow]:
+    """Parse and validate a whole mapped CSV; raise ``InputError`` naming the first bad line."""
+    try:
+        handle = _handle(mapping.platform, mapping.handle, normalize)
+    except _RowError as exc:
+        raise InputError(_one_line(f"--handle: {exc}")) from None
+    try:
+        with path.open("rb") as fh:
+            rows = _collect(fh, path, mapping, handle, tz)
+    except OSError as exc:
+        raise InputError(
+            _one_line(f"{path}: cannot read the file: {exc.strerror or exc}")
+        ) from None
+    if not rows:
+        raise InputError(_one_line(f"{path}: no rows to import"))
+    return rows
+
+
+def _collect(
+    fh: BinaryIO, path: Path, mapping: ColumnMap, handle: str, tz: ZoneInfo
+) -> list[ImportRow]:
+    """Check every row, remembering errors; return the rows if there were none."""
+    errors = _Errors()
+    rows: list[ImportRow] = []
+    seen: dict[tuple[str, str, datetime], int] = {}
+    try:
+        for line, cells in _records(_csv_rows(_decoded_lines(fh)), mapping):
+            try:
+                row = _build(line, cells, mapping, handle, tz)
+                _check_duplicate(row, seen)
+            except _RowError as exc:
+                errors.add(line, str(exc))
+                continue
+            rows.append(row)
+    except _Fatal as exc:
+        errors.add(exc.line, exc.problem)
+    errors.raise_if_any(path)
+    return rows
+
+
+def _records(
+    rows: Iterator[tuple[int, list[str]]], mapping: ColumnMap
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """Each data row as target -> cell, after checking the header against the mapping."""
+    positions: dict[str, int] | None = None
+    width = 0
+    for line, cells in rows:
+        if not any(cell.strip() for cell in cells):
+            continue
+        if positions is None:
+            positions, width = _header(line, cells, mapping), len(cells)
+            continue
+        if len(cells) != width:
+            raise _Fatal(line, f"expected {width} cells as in the header, found {len(cells)}")
+        yield line, {target: cells[index] for target, index in positions.items()}
+
+
+def _header(line: int, cells: list[str], mapping: ColumnMap) -> dict[str, int]:
+    """Where each mapped column is; a missing or repeated one is fatal."""
+    names = [cell.strip().lower() for cell in cells]
+    columns = mapping.columns or infer_columns(cells)
+    if isinstance(columns, str):
+        raise _Fatal(line, columns)
+    counts = Counter(names)
+    positions: dict[str, int] = {}
+    for target, source in columns.items():
+        key = source.strip().lower()
+        if counts[key] == 0:
+            shown = ", ".join(map(_show, cells))
+            raise _Fatal(line, f"no column {_show(source)} (for {target}); the header has {shown}")
+        if counts[key] > 1:
+            raise _Fatal(line, f"column {_show(source)} (for {target}) appears twice")
+        positions[target] = names.index(key)
+    return positions
+
+
+def _build(
+    line: int, cells: Mapping[str, str], mapping: ColumnMap, handle: str, tz: ZoneInfo
+) -> ImportRow:
+    """Validate one mapped row into an ``ImportRow``."""
+    when = _date(cells["date"], mapping.date_format, tz)
+    followers, precision = _count("followers", cells.get("followers"), mapping.abbreviated)
+    following, _ = _count("following", cells.get("following"), abbreviated=False)
+    posts, _ = _count("posts", cells.get("posts"), abbreviated=False)
+    return ImportRow(
+        line, mapping.platform, handle, when, followers, following, posts, precision=precision
+    )
+
+
+def _date(raw: str, date_format: str | None, tz: ZoneInfo) -> datetime:
+    """The row's date: ISO 8601 by default, else ``date_format`` (local unless it has %z)."""
+    text = raw.strip()
+    if not text:
+        raise _RowError("date is empty")
+    if date_format is None:
+        try:
+            return _captured_at(text, tz)
+        except _RowError:
+            raise _RowError(
+                f"date {_show(text)} is not an ISO 8601 date or date-time"
+                " (use --date-format for others, e.g. --date-format %Y/%m/%d)"
+            ) from None
+    try:
+        value = datetime.strptime(text, date_format)
+    except ValueError:
+        raise _RowError(f"date {_show(text)} does not match --date-format {date_format}") from None
+    if value.tzinfo is not None:
+        return value.astimezone(UTC)
+    return _local(value, tz)
+
+
+def _count(name: str, value: str | None, abbreviated: bool) -> tuple[int | None, int]:
+    """A count cell and its rounding step: bare or grouped digits; ``1.2M`` only if allowed."""
+    text = (value or "").strip()
+    if not text:
+        return None, 1
+    if _DIGITS.fullmatch(text):
+        return _bounded(name, int(text)), 1
+    if _GROUPED.fullmatch(text):
+        # "1,234,567", "1 234 567" or "1'234": a count has no fraction, so these are exact.
+        return _bounded(name, int(re.sub(r"[^0-9]", "", text))), 1
+    if _DOTTED.fullmatch(text):
+        raise _RowError(
+            f"{name} {_show(text)} is ambiguous (thousands separator or decimal point?);"
+            " write the bare number"
+        )
+    short = _ABBREVIATED.fullmatch(text)
+    if short:
+        return _abbreviated(name, text, short, allowed=abbreviated)
+    if text.startswith("-") and _DIGITS.fullmatch(text[1:]):
+        raise _RowError(f"{name} {text} is negative")
+    raise _RowError(f"{name} {_show(text)} is not a whole number")
+
+
+def _abbreviated(name: str, text: str, short: re.Match[str], *, allowed: bool) -> tuple[int, int]:
+    """``1.23M`` -> (1230000, 10000): the value and the step it was rounded to."""
+    digits = short.group(1).replace(",", ".")
+    scale = _SCALE[short.group(2).upper()]
+    decimals = len(digits.partition(".")[2])
+    step = scale // 10**decimals if 10**decimals <= scale else 0
+    if name != "followers":
+        why = "only follower counts may be stored rounded; write the exact number"
+    elif not allowed:
+        why = "pass --abbreviated if the source rounds its counts"
+    elif step == 0:
+        why = "it has more decimals than its unit allows"
+    else:
+        return _bounded(name, int(Decimal(digits) * scale)), step
+    raise _RowError(f"{name} {_show(text)} is an abbreviated, rounded count; {why}")

@@ -1,0 +1,298 @@
+"""The report in words: plain-text sentences and Markdown, plus the table/csv/json entry point.
+
+Sentences read like an annual report: "X (@DGSN_MAROC): 317,074 followers on 31 Dec 2021,
++90,592 (+40.00%) on a year before; 1,061 posts published."
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Sequence
+from datetime import date, timedelta
+from typing import Any, TextIO
+
+from bot import growth
+from bot.config import Settings
+from bot.output import FORMATS, Column, render
+from bot.platforms import REGISTRY
+from bot.report import GROUPS_NOTE, GroupTotal, Period, document, group_totals
+from bot.views import REPORT_COLUMNS, ReportEntry, report_json_line, report_table_rows
+
+REPORT_FORMATS: tuple[str, ...] = (*FORMATS, "text", "markdown")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_PLAIN_HANDLE = re.compile(r"[A-Za-z0-9_.]{1,23}|[A-Za-z0-9_.]+@[A-Za-z0-9.-]+")
+
+
+# --- Words ---------------------------------------------------------------------------------
+
+
+def day_text(day: date) -> str:
+    """``31 Dec 2021`` (English month names whatever the locale)."""
+    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+
+
+def title(period: Period) -> str:
+    """``Annual report 2021`` or ``Report 1 Mar 2021 to 30 Jun 2021``."""
+    if period.year is not None:
+        return f"Annual report {period.year}"
+    return f"Report {day_text(period.first_day)} to {day_text(period.last_day)}"
+
+
+def basis(period: Period, settings: Settings) -> str:
+    """One sentence on what the figures are."""
+    return (
+        f"Figures are the last good snapshot on or before the start ({day_text(period.first_day)})"
+        f" and the end ({day_text(period.last_day)}) of the period, in {settings.timezone.key};"
+        " posts published is the change of the post counter (deleted posts are not counted)."
+    )
+
+
+def account_name(entry: ReportEntry) -> str:
+    """``X (@DGSN_MAROC)``, or the configured label with the handle."""
+    shown = entry.handle
+    if not shown.startswith("@") and _PLAIN_HANDLE.fullmatch(shown):
+        shown = "@" + shown
+    return f"{entry.label or platform_title(entry.platform)} ({shown})"
+
+
+def platform_title(name: str) -> str:
+    """A platform's display name: the adapter's ``title`` or class name, else the name."""
+    adapter = REGISTRY.get(name)
+    if adapter is None:
+        return name
+    explicit = getattr(adapter, "title", None)
+    if isinstance(explicit, str) and explicit:
+        return explicit
+    # Class names spell brands the way they are written (YouTube, GitHub).
+    return adapter.__name__ if adapter.__name__.lower() == name else name.capitalize()
+
+
+def _local_day(point: growth.Point, settings: Settings) -> date:
+    return point.at.astimezone(settings.timezone).date()
+
+
+def _comparison(period: Period, start_day: date | None) -> str:
+    """``on a year before`` when the start figure is the year's eve, else ``since D``."""
+    if period.year is not None and (
+        start_day is None or start_day >= period.first_day - timedelta(days=1)
+    ):
+        return "on a year before"
+    return f"since {day_text(start_day or period.first_day)}"
+
+
+def change_text(change: int, pct: float | None) -> str:
+    """``+90,592 (+40.00%)``."""
+    return f"{change:+,}" if pct is None else f"{change:+,} ({pct:+.2f}%)"
+
+
+def _posts_text(posts: int | None) -> str:
+    if posts is None:
+        return "no post count"
+    if posts < 0:
+        return f"the post count fell by {-posts:,} (deleted posts)"
+    return f"{posts:,} post{'' if posts == 1 else 's'} published"
+
+
+def account_sentence(entry: ReportEntry, period: Period, settings: Settings) -> str:
+    """``317,074 followers on 31 Dec 2021, +90,592 (+40.00%) on a year before; 1,061 posts…``."""
+    line = entry.line
+    if line.end is None:
+        return f"no data up to {day_text(period.last_day)}."
+    end_day = day_text(_local_day(line.end, settings))
+    if line.end.followers is None:
+        figure = f"no follower count on {end_day}"
+    else:
+        about = "about " if line.end.precision > 1 else ""
+        figure = f"{about}{line.end.followers:,} followers on {end_day}"
+    if line.start is None:
+        return f"{figure}; no figure on or before {day_text(period.first_day)} to compare with."
+    since = _comparison(period, _local_day(line.start, settings))
+    if line.followers_change is not None:
+        figure += f", {change_text(line.followers_change, line.followers_growth_pct)} {since}"
+    elif line.end.followers is not None:
+        figure += f", no follower count {since} to compare with"
+    return f"{figure}; {_posts_text(line.posts_in_period)}."
+
+
+def group_sentence(total: GroupTotal, period: Period) -> str:
+    """``599,712 followers on 31 Dec 2021, +181,327 (+43.33%) on a year before (2 of 2 …)``."""
+    if total.end_followers is None or total.followers_change is None:
+        return (
+            f"no account has a follower count at both ends of the period"
+            f" (0 of {total.accounts}); {_posts_text(total.posts_in_period)}."
+        )
+    about = "about " if total.rounded else ""
+    since = _comparison(period, None)
+    change = change_text(total.followers_change, total.followers_growth_pct)
+    return (
+        f"{about}{total.end_followers:,} followers on {day_text(period.last_day)}, {change}"
+        f" {since} ({_of(total.counted, total.accounts)});"
+        f" {_posts_text(total.posts_in_period)}"
+        f"{_posts_of(total)}."
+    )
+
+
+def _of(counted: int, accounts: int) -> str:
+    return f"{counted} of {accounts} account{'' if accounts == 1 else 's'}"
+
+
+def _posts_of(total: GroupTotal) -> str:
+    if total.posts_in_period is None or total.posts_accounts == total.accounts:
+        return ""
+    return f" ({_of(total.posts_accounts, total.accounts)} with a post count)"
+
+
+# --- Renderers -----------------------------------------------------------------------------
+
+
+def write(
+    period: Period,
+    entries: Sequence[ReportEntry],
+    settings: Settings,
+    fmt: str,
+    *,
+    out: TextIO | None = None,
+) -> None:
+    """Write the report in ``fmt``: text, markdown, or the shared table/csv/json formatter."""
+    stream = out or sys.stdout
+    if fmt == "text":
+        stream.write(render_text(period, entries, settings))
+        return
+    if fmt == "markdown":
+        stream.write(render_markdown(period, entries, settings))
+        return
+    lines = [report_json_line(entry, settings) for entry in entries]
+    heading = title(period)
+    render(
+        report_table_rows(lines),
+        REPORT_COLUMNS,
+        fmt,
+        out=stream,
+        title=heading,
+        document=document(period, entries, settings),
+    )
+    totals = group_totals(entries)
+    if fmt == "table" and totals:
+        rows = [group_row(total) for total in totals]
+        render(rows, GROUP_COLUMNS, fmt, out=stream, title="Groups (accounts counted at both ends)")
+
+
+GROUP_COLUMNS = (
+    Column("group", "Group"),
+    Column("counted", "Accounts counted"),
+    Column("start_followers", "Followers then", numeric=True),
+    Column("end_followers", "Followers now", numeric=True),
+    Column("followers_change", "Change", numeric=True, signed=True),
+    Column("followers_growth_pct", "Growth", numeric=True, percent=True),
+    Column("posts_in_period", "Posts published", numeric=True),
+)
+
+
+def group_row(total: GroupTotal) -> dict[str, Any]:
+    """A group total as a table row."""
+    return {
+        "group": total.group,
+        "counted": f"{total.counted} of {total.accounts}",
+        "start_followers": total.start_followers,
+        "end_followers": total.end_followers,
+        "followers_change": total.followers_change,
+        "followers_growth_pct": total.followers_growth_pct,
+        "posts_in_period": total.posts_in_period,
+    }
+
+
+def render_text(period: Period, entries: Sequence[ReportEntry], settings: Settings) -> str:
+    """The report as plain sentences, one per account and per group."""
+    heading = title(period)
+    lines = [heading, "=" * len(heading), basis(period, settings), "", "Accounts"]
+    if not entries:
+        lines.append("No accounts are stored yet.")
+    for entry in entries:
+        lines.append(f"{account_name(entry)}: {account_sentence(entry, period, settings)}")
+    totals = group_totals(entries)
+    if totals:
+        lines += ["", "Groups", GROUPS_NOTE]
+        lines += [f"{total.group}: {group_sentence(total, period)}" for total in totals]
+    return "\n".join(lines) + "\n"
+
+
+def render_markdown(period: Period, entries: Sequence[ReportEntry], settings: Settings) -> str:
+    """The report as Markdown: sentences, then a table, per account and per group."""
+    lines = [f"# {title(period)}", "", f"*{basis(period, settings)}*", "", "## Accounts", ""]
+    if not entries:
+        lines.append("No accounts are stored yet.")
+    else:
+        lines += [
+            f"- **{md(account_name(e))}**: {md(account_sentence(e, period, settings))}"
+            for e in entries
+        ]
+        lines += ["", *_account_table(entries, settings)]
+    totals = group_totals(entries)
+    if totals:
+        lines += ["", "## Groups", "", GROUPS_NOTE, ""]
+        lines += [f"- **{md(t.group)}**: {md(group_sentence(t, period))}" for t in totals]
+        lines += ["", *_group_table(totals)]
+    return "\n".join(lines) + "\n"
+
+
+def _account_table(entries: Sequence[ReportEntry], settings: Settings) -> list[str]:
+    rows = [
+        "| Account | Followers | On | Change | Growth | Posts published |",
+        "|:--|--:|:--|--:|--:|--:|",
+    ]
+    for entry in entries:
+        line, end = entry.line, entry.line.end
+        cells = [
+            md(account_name(entry)),
+            _about(end) + _count(end.followers if end else None),
+            day_text(_local_day(end, settings)) if end else "—",
+            _signed(line.followers_change),
+            _pct(line.followers_growth_pct),
+            _count(line.posts_in_period),
+        ]
+        rows.append("| " + " | ".join(cells) + " |")
+    return rows
+
+
+def _group_table(totals: Sequence[GroupTotal]) -> list[str]:
+    rows = [
+        "| Group | Accounts counted | Followers | Change | Growth | Posts published |",
+        "|:--|--:|--:|--:|--:|--:|",
+    ]
+    for total in totals:
+        cells = [
+            md(total.group),
+            f"{total.counted} of {total.accounts}",
+            ("~" if total.rounded else "") + _count(total.end_followers),
+            _signed(total.followers_change),
+            _pct(total.followers_growth_pct),
+            _count(total.posts_in_period),
+        ]
+        rows.append("| " + " | ".join(cells) + " |")
+    return rows
+
+
+def _about(point: growth.Point | None) -> str:
+    """``~`` before a count its platform rounded."""
+    return "~" if point is not None and point.followers is not None and point.precision > 1 else ""
+
+
+def _count(value: int | None) -> str:
+    return "—" if value is None else f"{value:,}"
+
+
+def _signed(value: int | None) -> str:
+    return "—" if value is None else f"{value:+,}"
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value:+.2f}%"
+
+
+_MD_SPECIAL = re.compile(r"([\\`*\[\]<>|#])|(?<!\w)_|_(?!\w)")
+
+
+def md(text: str) -> str:
+    """Escape what Markdown would read as markup (an underscore inside a word is left alone)."""
+    return _MD_SPECIAL.sub(lambda m: "\\" + m.group(0), text)

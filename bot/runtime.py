@@ -1,0 +1,85 @@
+"""What lives as long as the daemon: one adapter and one gate per platform, retries, jitter."""
+
+from __future__ import annotations
+
+import os
+import random
+import socket
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.limits import GateView, PlatformGate, merge_views
+from bot.platforms import REGISTRY
+from bot.platforms.base import Adapter
+from bot.retry import RetryPolicy
+
+# Due times are pulled earlier by up to this share of the interval (at most MAX_JITTER), so
+# accounts added together drift apart instead of hitting a platform in one burst forever.
+JITTER_SHARE = 0.1
+MAX_JITTER = timedelta(minutes=10)
+
+
+def worker_name() -> str:
+    """``host:pid``: who holds a lease, in the database and the logs."""
+    return f"{socket.gethostname()[:40]}:{os.getpid()}"
+
+
+@dataclass
+class Runtime:
+    """Adapters (and their caches, e.g. OAuth tokens) and gates kept across poll cycles."""
+
+    settings: Settings
+    clock: Clock
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    rng: random.Random = field(default_factory=random.Random)
+    worker: str = field(default_factory=worker_name)
+    _adapters: dict[str, Adapter] = field(default_factory=dict)
+    _gates: dict[tuple[str, str], PlatformGate] = field(default_factory=dict)
+    _counted: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+    def gate(self, platform: str, key: str = "") -> PlatformGate:
+        """The gate of one budget (``key``: a Mastodon instance; "" for most platforms)."""
+        if (platform, key) not in self._gates:
+            budget = self.settings.platform(platform).rate_limit or REGISTRY[platform].rate_budget
+            self._gates[(platform, key)] = PlatformGate(platform, budget, self.clock)
+        return self._gates[(platform, key)]
+
+    def gates_of(self, platform: str) -> list[PlatformGate]:
+        """Every gate of one platform made so far."""
+        return [gate for (name, _), gate in self._gates.items() if name == platform]
+
+    def views(self) -> dict[str, GateView]:
+        """Each platform's state, merged over its budgets."""
+        platforms = sorted({name for name, _ in self._gates})
+        return {p: merge_views([g.view() for g in self.gates_of(p)]) for p in platforms}
+
+    def adapter(self, platform: str) -> Adapter:
+        """The platform's adapter, configured once and wired to its gate and the retry policy."""
+        if platform not in self._adapters:
+            entry = self.settings.platform(platform)
+            token = entry.token.reveal() if entry.token else None
+            made = REGISTRY[platform](base_url=entry.base_url, token=token, options=entry.options)
+            made.gate = self.gate(platform)
+            made.retry = self.retry
+            made.clock = self.clock
+            self._adapters[platform] = made
+        return self._adapters[platform]
+
+    def take_counts(self) -> dict[str, tuple[int, int]]:
+        """Requests and rate-limit answers per platform since the last call."""
+        deltas = {}
+        for platform in sorted({name for name, _ in self._gates}):
+            gates = self.gates_of(platform)
+            now = (sum(g.requests for g in gates), sum(g.rate_limited_count for g in gates))
+            before = self._counted.get(platform, (0, 0))
+            deltas[platform] = (now[0] - before[0], now[1] - before[1])
+            self._counted[platform] = now
+        return deltas
+
+    def jitter(self, interval: timedelta) -> timedelta:
+        """How much earlier than ``interval`` the next poll is due."""
+        # Never later: whoever waits exactly one interval finds the account due.
+        spread = min(interval * JITTER_SHARE, MAX_JITTER).total_seconds()
+        return timedelta(seconds=self.rng.uniform(0.0, spread))

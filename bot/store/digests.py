@@ -1,0 +1,122 @@
+"""digest_run: claiming one (date, channel) delivery, so it happens once across workers.
+
+A row's ``status`` is ``sending`` (claimed by a worker), ``sent``, ``failed`` (retried by the next
+claim) or ``disabled`` (a permanent failure; only a forced claim takes it again). While a row is
+``sending``, ``sent_at`` holds the instant of the claim: a claim older than the lease belongs to
+a worker that died, and any worker may take it over. ``attempts`` counts claims.
+
+The claim is one transaction: ``INSERT … ON CONFLICT DO NOTHING`` on the unique key, else a
+conditional ``UPDATE`` of a reclaimable row. On PostgreSQL a concurrent claimer waits for the
+first one's row lock and then sees ``sending``; on SQLite the database write lock serialises them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Engine, and_, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.dml import ReturningInsert
+
+from bot.store.models import DigestRun
+
+_RUN = DigestRun.__table__  # type: ignore[attr-defined]
+_ERROR_MAX = 500
+FINAL_STATUSES = ("sent", "failed", "disabled")
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A worker's hold on one (date, channel) row until it records the outcome."""
+
+    run_id: int
+    claimed_at: datetime
+    attempts: int
+
+
+def claim(
+    engine: Engine,
+    *,
+    day: date,
+    channel: str,
+    now: datetime,
+    lease: timedelta,
+    force: bool = False,
+) -> Claim | None:
+    """Take the (day, channel) delivery if it is new, failed, abandoned or ``force``d; else None."""
+    insert = _insert_new(engine, day=day, channel=channel, now=now)
+    reclaimable = [
+        _RUN.c.status == "failed",
+        and_(_RUN.c.status == "sending", _RUN.c.sent_at <= now - lease),
+    ]
+    if force:
+        reclaimable.append(_RUN.c.status.in_(("sent", "disabled")))
+    retake = (
+        update(_RUN)
+        .where(_RUN.c.digest_date == day, _RUN.c.channel == channel, or_(*reclaimable))
+        .values(status="sending", sent_at=now, attempts=_RUN.c.attempts + 1)
+        .returning(_RUN.c.id, _RUN.c.attempts)
+    )
+    with engine.begin() as connection:
+        row = connection.execute(insert).first()
+        if row is None:
+            row = connection.execute(retake).first()
+    return None if row is None else Claim(run_id=row.id, claimed_at=now, attempts=row.attempts)
+
+
+def finish(
+    engine: Engine, held: Claim, *, status: str, now: datetime, error: str | None = None
+) -> bool:
+    """Record the outcome of a claim; False when the claim had expired and was taken over."""
+    if status not in FINAL_STATUSES:
+        raise ValueError(f"unknown digest_run status {status!r}")
+    statement = (
+        update(_RUN)
+        .where(
+            _RUN.c.id == held.run_id,
+            _RUN.c.status == "sending",
+            _RUN.c.sent_at == held.claimed_at,
+        )
+        .values(
+            status=status,
+            sent_at=now if status == "sent" else None,
+            last_error=error[:_ERROR_MAX] if error else None,
+        )
+    )
+    with engine.begin() as connection:
+        return connection.execute(statement).rowcount == 1
+
+
+def get_run(engine: Engine, *, day: date, channel: str) -> DigestRun | None:
+    """The row of one (day, channel), if any."""
+    statement = select(_RUN).where(_RUN.c.digest_date == day, _RUN.c.channel == channel)
+    with engine.connect() as connection:
+        row = connection.execute(statement).mappings().first()
+    return None if row is None else DigestRun.model_validate(dict(row))
+
+
+def runs_on(engine: Engine, day: date) -> list[DigestRun]:
+    """Every channel's row for one day, by channel name."""
+    statement = select(_RUN).where(_RUN.c.digest_date == day).order_by(_RUN.c.channel)
+    with engine.connect() as connection:
+        rows = connection.execute(statement).mappings().all()
+    return [DigestRun.model_validate(dict(row)) for row in rows]
+
+
+def _insert_new(engine: Engine, *, day: date, channel: str, now: datetime) -> ReturningInsert[Any]:
+    """``INSERT … ON CONFLICT DO NOTHING RETURNING``: a new row claimed at ``now``, or nothing."""
+    values = {
+        "digest_date": day,
+        "channel": channel,
+        "status": "sending",
+        "attempts": 1,
+        "sent_at": now,
+    }
+    keys = ["digest_date", "channel"]
+    if engine.dialect.name == "postgresql":
+        pg = postgresql.insert(_RUN).values(values).on_conflict_do_nothing(index_elements=keys)
+        return pg.returning(_RUN.c.id, _RUN.c.attempts)
+    lite = sqlite.insert(_RUN).values(values).on_conflict_do_nothing(index_elements=keys)
+    return lite.returning(_RUN.c.id, _RUN.c.attempts)
