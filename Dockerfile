@@ -18,5 +18,7 @@ RUN pip install . \
 COPY config/accounts.example.toml config/.env.example ./config/
 USER bot
 VOLUME ["/data"]
+# Relative paths (data/digests/ for the files channel, ./.env) land in the volume.
+WORKDIR /data
 ENTRYPOINT ["bot"]
 CMD ["run"]

@@ -1,4 +1,4 @@
-"""``bot demo``: the simulator, the real poll path and an injected clock, over simulated days."""
+"""``bot demo``: simulator, real poll path and injected clock; then a digest and a report."""
 
 from __future__ import annotations
 
@@ -13,10 +13,12 @@ from sqlmodel import Session
 from bot import views
 from bot.clock import ManualClock
 from bot.config import AccountSettings, PlatformSettings, Secret, Settings
+from bot.digest import build_digest, render_digest
 from bot.growth import year_bounds
 from bot.http import make_client
 from bot.output import render
 from bot.poller import poll_due
+from bot.runtime import Runtime
 from bot.simulator import Simulator
 from bot.store.accounts import sync_accounts
 
@@ -70,10 +72,18 @@ async def run_demo(engine: Engine, *, days: int, out: TextIO | None = None) -> S
             f"every 12 h from {clock():%Y-%m-%d} to {end:%Y-%m-%d}…\n"
         )
         polls = 0
+        # One runtime for the whole run, as the daemon keeps one: budgets and ids carry over.
+        runtime = Runtime(settings, clock)
         async with make_client() as client:
             while clock() <= end:
                 polls += len(
-                    await poll_due(engine=engine, settings=settings, client=client, clock=clock)
+                    await poll_due(
+                        engine=engine,
+                        settings=settings,
+                        client=client,
+                        clock=clock,
+                        runtime=runtime,
+                    )
                 )
                 clock.advance(STEP)
         requests = sum(simulator.requests.values())
@@ -100,3 +110,6 @@ def _print_results(engine: Engine, settings: Settings, end: datetime, stream: Te
         out=stream,
         title=f"Annual report {year} ({settings.timezone.key})",
     )
+    # The digest of the last simulated day, as the daemon would send it the morning after.
+    last_day = end.astimezone(settings.timezone).date() - timedelta(days=1)
+    stream.write("\n" + render_digest(build_digest(engine, settings, last_day, now=end), "text"))

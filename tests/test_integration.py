@@ -183,6 +183,7 @@ def test_demo_runs_offline_and_prints_a_report(tmp_path: Path) -> None:
     asyncio.run(run_demo(engine, days=100, out=out))
     text = out.getvalue()
     assert "Annual report 2025" in text and "Growth over 365d" in text
+    assert "Growth digest for Thursday 1 January 2026" in text  # the last day's digest
     assert "not_found" in text  # the demo's missing account is a status, not zeros
     with engine.connect() as connection:
         stored = connection.execute(select(func.count()).select_from(Snapshot)).scalar_one()
