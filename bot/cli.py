@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import sys
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -19,7 +19,7 @@ from bot.clock import system_clock
 from bot.config import Settings, load_settings
 from bot.errors import InputError, UserError
 from bot.http import make_client
-from bot.import_map import ColumnMap
+from bot.import_map import column_map_from_options
 from bot.output import FORMATS, render
 from bot.platforms import REGISTRY
 from bot.store.accounts import find_accounts, sync_accounts
@@ -283,35 +283,10 @@ def import_cmd(
         raise typer.BadParameter(f"no such file: {file}", param_hint="FILE")
     from bot.ingest import import_history
 
-    mapping = _column_map(platform, handle, map_, date_format, abbreviated)
+    mapping = column_map_from_options(platform, handle, map_, date_format, abbreviated)
     ctx = _context(config, env_file)
     read, added = import_history(ctx.engine, ctx.settings, file, system_clock(), mapping)
     typer.echo(f"{file}: {read} rows read, {added} snapshots added, {read - added} already stored")
-
-
-def _column_map(
-    platform: str | None,
-    handle: str | None,
-    map_: str | None,
-    date_format: str | None,
-    abbreviated: bool,
-) -> ColumnMap | None:
-    """The one-account mapping the import options describe, or None for the native format."""
-    from bot.import_map import parse_map
-
-    if platform is None and handle is None:
-        given = [n for n, v in (("--map", map_), ("--date-format", date_format)) if v]
-        given += ["--abbreviated"] if abbreviated else []
-        if given:
-            raise InputError(f"import: {', '.join(given)} only apply with --platform and --handle")
-        return None
-    if platform is None or handle is None:
-        raise InputError("import: --platform and --handle go together (one account per file)")
-    if platform.strip().lower() not in REGISTRY:
-        known = ", ".join(sorted(REGISTRY))
-        raise InputError(f"--platform: unknown platform {platform!r} (known: {known})")
-    columns = parse_map(map_) if map_ is not None else {}
-    return ColumnMap(platform.strip().lower(), handle, columns, date_format, abbreviated)
 
 
 @app.command()
@@ -473,7 +448,7 @@ def digest(
     """Build the daily (or weekly, monthly) digest and print it, or deliver it with --send."""
     from bot.digest import DIGEST_FORMATS, build_digest, render_digest
     from bot.digest.build import parse_day
-    from bot.digest.periods import check_period
+    from bot.digest.periods import check_period, period_end
 
     if fmt not in DIGEST_FORMATS:
         raise InputError(f"--format: expected one of {', '.join(DIGEST_FORMATS)}, got {fmt!r}")
@@ -486,31 +461,12 @@ def digest(
         # Without --date: today in the configured zone, the figures so far.
         chosen = parse_day(day or "today", ctx.settings.timezone, now)
     else:
-        chosen = _period_end(ctx.settings, period, day, now)
+        chosen = period_end(ctx.settings.timezone, period, day, now)
     if send:
         _send_digest(ctx, chosen, force=force, period=period)
         return
     built = build_digest(ctx.engine, ctx.settings, chosen, now=now, period=period)
     sys.stdout.write(render_digest(built, fmt))
-
-
-def _period_end(settings: Settings, period: str, day: str | None, now: datetime) -> date:
-    """The last day of the week or month containing --date (default: the last complete one)."""
-    from bot.digest import periods
-    from bot.digest.build import parse_day
-
-    tz = settings.timezone
-    today = now.astimezone(tz).date()
-    if day is None:
-        return periods.last_complete(period, today)
-    first, last = periods.span(period, parse_day(day, tz, now))
-    if last >= today:
-        latest = periods.last_complete(period, today)
-        raise InputError(
-            f"--date: the {period} {first.isoformat()} to {last.isoformat()} is not over yet "
-            f"in {tz.key} (the last complete one ended {latest.isoformat()})"
-        )
-    return last
 
 
 def _send_digest(ctx: Context, day: date, *, force: bool, period: str = "day") -> None:

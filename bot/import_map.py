@@ -34,6 +34,7 @@ from bot.importer import (
     _RowError,
     _show,
 )
+from bot.platforms import REGISTRY
 
 TARGETS = ("date", "followers", "following", "posts")
 _ALIASES = {"captured_at": "date"}
@@ -256,3 +257,26 @@ def _abbreviated(name: str, text: str, short: re.Match[str], *, allowed: bool) -
     else:
         return _bounded(name, int(Decimal(digits) * scale)), step
     raise _RowError(f"{name} {_show(text)} is an abbreviated, rounded count; {why}")
+
+
+def column_map_from_options(
+    platform: str | None,
+    handle: str | None,
+    map_: str | None,
+    date_format: str | None,
+    abbreviated: bool,
+) -> ColumnMap | None:
+    """The one-account mapping the import options describe, or None for the native format."""
+    if platform is None and handle is None:
+        given = [n for n, v in (("--map", map_), ("--date-format", date_format)) if v]
+        given += ["--abbreviated"] if abbreviated else []
+        if given:
+            raise InputError(f"import: {', '.join(given)} only apply with --platform and --handle")
+        return None
+    if platform is None or handle is None:
+        raise InputError("import: --platform and --handle go together (one account per file)")
+    if platform.strip().lower() not in REGISTRY:
+        known = ", ".join(sorted(REGISTRY))
+        raise InputError(f"--platform: unknown platform {platform!r} (known: {known})")
+    columns = parse_map(map_) if map_ is not None else {}
+    return ColumnMap(platform.strip().lower(), handle, columns, date_format, abbreviated)

@@ -61,9 +61,8 @@ def platform_title(name: str) -> str:
     adapter = REGISTRY.get(name)
     if adapter is None:
         return name
-    explicit = getattr(adapter, "title", None)
-    if isinstance(explicit, str) and explicit:
-        return explicit
+    if adapter.title:
+        return adapter.title
     # Class names spell brands the way they are written (YouTube, GitHub).
     return adapter.__name__ if adapter.__name__.lower() == name else name.capitalize()
 

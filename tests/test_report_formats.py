@@ -275,7 +275,7 @@ def test_account_names(platform: str, handle: str, label: str | None, shown: str
 
 
 def test_platform_titles_come_from_the_registry() -> None:
-    assert platform_title("github") == "GitHub" and platform_title("json") == "Json"
+    assert platform_title("github") == "GitHub" and platform_title("json") == "JSON source"
     assert platform_title("myspace") == "myspace"
 
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import calendar
 import hashlib
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from bot.errors import InputError
 
@@ -87,3 +88,20 @@ def title(period: str, first: date, last: date) -> str:
         start = str(first.day)
     dash = _EN_DASH if first.month == last.month else f" {_EN_DASH} "
     return f"Weekly digest, {start}{dash}{last.day} {last:%B %Y}"
+
+
+def period_end(tz: ZoneInfo, period: str, day: str | None, now: datetime) -> date:
+    """The last day of the week or month containing --date (default: the last complete one)."""
+    from bot.digest.build import parse_day
+
+    today = now.astimezone(tz).date()
+    if day is None:
+        return last_complete(period, today)
+    first, last = span(period, parse_day(day, tz, now))
+    if last >= today:
+        latest = last_complete(period, today)
+        raise InputError(
+            f"--date: the {period} {first.isoformat()} to {last.isoformat()} is not over yet "
+            f"in {tz.key} (the last complete one ended {latest.isoformat()})"
+        )
+    return last

@@ -89,6 +89,8 @@ class Adapter(ABC):
     example_handle: ClassVar[str]
     token_env: ClassVar[str | None] = None
     token_required: ClassVar[bool] = False
+    # How reports name the platform when the class name does not spell it ("JSON source").
+    title: ClassVar[str | None] = None
     # Extra keys this platform accepts in its ``[platforms.<name>]`` table (non-secret settings).
     platform_options: ClassVar[frozenset[str]] = frozenset()
     # Set by the runtime that owns the adapter: the platform's budget and the retry policy.

@@ -89,6 +89,7 @@ class JsonSource(Adapter):
     """
 
     name: ClassVar[str] = "json"
+    title: ClassVar[str | None] = "JSON source"
     # Each account's ``url`` option names its own origin; ``base_url`` replaces it (tests).
     default_base_url: ClassVar[str] = "https://{host}"
     batch_size: ClassVar[int] = 1
