@@ -493,12 +493,34 @@ def _send_digest(ctx: Context, day: date, *, force: bool, period: str = "day") -
 
 @app.command()
 def serve(
-    host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
+    host: Annotated[str, typer.Option(help="Address to bind (beyond loopback: BOT_API_TOKEN).")] = (
+        "127.0.0.1"
+    ),
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    config: ConfigOpt = None,
+    env_file: EnvOpt = None,
 ) -> None:
-    """The read-only HTTP API (not yet available)."""
-    typer.echo("bot serve: not yet available in this release", err=True)
-    raise typer.Exit(1)
+    """The read-only HTTP API: the query commands' JSON, behind BOT_API_TOKEN."""
+    from bot.api import create_app, serve_api
+    from bot.logs import configure
+    from bot.simulator.app import is_loopback
+
+    if not 0 < port < 65536:
+        raise typer.BadParameter(
+            f"expected a port from 1 to 65535, got {port}", param_hint="--port"
+        )
+    ctx = _context(config, env_file)
+    if ctx.settings.api_token is None and not is_loopback(host):
+        raise InputError(
+            f"--host {host}: set BOT_API_TOKEN before serving beyond loopback (anyone could read)"
+        )
+    configure("text", redact.Redactor(ctx.settings.secret_values()))
+    try:
+        serve_api(create_app(ctx.settings, ctx.engine), host, port)
+    except OSError as exc:
+        raise typer.BadParameter(
+            f"cannot listen on {host}:{port}: {exc.strerror}", param_hint="--port"
+        ) from None
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -98,6 +98,8 @@ class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     # BOT_NOTIFY: Apprise URLs, secrets as a whole (they carry passwords and webhook tokens).
     notify: tuple[Secret, ...] = ()
+    # Bearer token of the HTTP API (`bot serve`).
+    api_token: Secret | None = None
     # Follower counts the digest celebrates; empty = the digest's default round numbers.
     milestones: tuple[int, ...] = ()
     # The digests the daemon sends, among DIGEST_KINDS, in that order.
@@ -110,6 +112,8 @@ class Settings:
     def secret_values(self) -> list[str]:
         """Every configured secret, for redaction only."""
         tokens = [p.token.reveal() for p in self.platforms.values() if p.token is not None]
+        if self.api_token is not None:
+            tokens.append(self.api_token.reveal())
         return tokens + [part for url in self.notify for part in notify_secret_parts(url.reveal())]
 
     def interval_for(self, account: AccountSettings) -> timedelta:
@@ -180,6 +184,7 @@ def _settings_from(data: dict[str, Any], path: Path | None, env: Mapping[str, st
     accounts = _accounts(data.get("accounts", []), where)
     database_url = env.get("DATABASE_URL") or DEFAULT_DATABASE_URL
     notify = _notify(env.get("BOT_NOTIFY", ""))
+    api_token = Secret(env["BOT_API_TOKEN"]) if env.get("BOT_API_TOKEN") else None
     milestones = _milestones(bot["milestones"], where) if "milestones" in bot else ()
     digests = _digests(bot["digests"], where) if "digests" in bot else ("daily",)
     return Settings(
@@ -192,6 +197,7 @@ def _settings_from(data: dict[str, Any], path: Path | None, env: Mapping[str, st
         accounts=accounts,
         database_url=database_url,
         notify=notify,
+        api_token=api_token,
         milestones=milestones,
         digests=digests,
     )
