@@ -17,6 +17,8 @@ from bot.config import Settings
 from bot.digest.daily import send_due_digests
 from bot.http import make_client
 from bot.metrics import Metrics, serve_metrics
+from bot.platforms import REGISTRY
+from bot.platforms.base import RateBudget
 from bot.poller import PollResult, poll_due
 from bot.redact import Redactor
 from bot.runtime import Runtime
@@ -33,10 +35,20 @@ _ACCOUNT = Account.__table__  # type: ignore[attr-defined]
 
 
 def tick_seconds(settings: Settings) -> float:
-    """Check for due accounts a few times per shortest interval, between 1 s and 30 s."""
+    """A few ticks per shortest interval, and one per shortest budget window; 1 s to 30 s."""
     intervals = [settings.interval_for(a) for a in settings.accounts] or [settings.poll_interval]
     shortest = min(intervals, default=timedelta(hours=6))
-    return max(1.0, min(30.0, shortest.total_seconds() / 4))
+    # A batch starts only when its budget has room at a tick: a per-second budget (Telegram's
+    # 30/s) needs a tick every second to be used, not 30 requests per 30 s tick.
+    windows = [
+        _budget(settings, name).per_seconds for name in {a.platform for a in settings.accounts}
+    ]
+    return max(1.0, min(30.0, shortest.total_seconds() / 4, *windows))
+
+
+def _budget(settings: Settings, platform: str) -> RateBudget:
+    """The platform's configured ``rate_limit``, else its adapter's documented budget."""
+    return settings.platform(platform).rate_limit or REGISTRY[platform].rate_budget
 
 
 async def tick(

@@ -15,6 +15,7 @@ from bot.clock import ManualClock
 from bot.config import AccountSettings, PlatformSettings, Settings
 from bot.demo import run_demo
 from bot.http import make_client
+from bot.platforms.base import RateBudget
 from bot.poller import PollResult, poll_due
 from bot.scheduler import run_daemon, tick_seconds
 from bot.simulator import Simulator
@@ -174,6 +175,19 @@ def test_tick_follows_the_shortest_interval() -> None:
     fast = Settings(accounts=(AccountSettings("bluesky", "a.b", interval=timedelta(seconds=20)),))
     assert tick_seconds(fast) == 5.0
     assert tick_seconds(Settings()) == 30.0
+
+
+def test_tick_follows_the_shortest_budget_window() -> None:
+    telegram = Settings(
+        accounts=(AccountSettings("telegram", "@a"),),
+        platforms={"telegram": PlatformSettings("telegram")},
+    )
+    assert tick_seconds(telegram) == 1.0  # 30 requests per second
+    limited = Settings(
+        accounts=(AccountSettings("bluesky", "a.b"),),
+        platforms={"bluesky": PlatformSettings("bluesky", rate_limit=RateBudget(10, 5))},
+    )
+    assert tick_seconds(limited) == 5.0
 
 
 def test_demo_runs_offline_and_prints_a_report(tmp_path: Path) -> None:
