@@ -57,6 +57,16 @@ def create_app(settings: Settings, engine: Engine, *, clock: Clock = system_cloc
             connection.execute(text("SELECT 1"))
         return _json({"status": "ok"})
 
+    _history_routes(app, settings, engine, clock, guard)
+    _document_routes(app, settings, engine, clock, guard)
+    return app
+
+
+def _history_routes(
+    app: FastAPI, settings: Settings, engine: Engine, clock: Clock, guard: list[Any]
+) -> None:
+    """Accounts, snapshots and growth: the tables of the query commands."""
+
     @app.get("/accounts", dependencies=guard)
     def accounts(group: str | None = None) -> Response:
         """Like ``bot accounts -f json``."""
@@ -91,6 +101,12 @@ def create_app(settings: Settings, engine: Engine, *, clock: Clock = system_cloc
             raise InputError(f"period: {exc}") from None
         moment = views.parse_when(at, settings, option="at", end_of_day=True) if at else clock()
         return _json(views.growth_rows(engine, settings, period=period, at=moment, group=group))
+
+
+def _document_routes(
+    app: FastAPI, settings: Settings, engine: Engine, clock: Clock, guard: list[Any]
+) -> None:
+    """The report, the digest and the daemon's status: whole JSON documents."""
 
     @app.get("/report", dependencies=guard)
     def report(
@@ -135,8 +151,6 @@ def create_app(settings: Settings, engine: Engine, *, clock: Clock = system_cloc
     def status() -> Response:
         """Like ``bot status -f json``."""
         return _json(health.status(engine, settings, clock()))
-
-    return app
 
 
 def _json(payload: Any) -> Response:

@@ -33,6 +33,7 @@ from bot.importer import (
     _one_line,
     _RowError,
     _show,
+    read_rows,
 )
 from bot.platforms import REGISTRY
 
@@ -114,16 +115,7 @@ def read_mapped_file(
         handle = _handle(mapping.platform, mapping.handle, normalize)
     except _RowError as exc:
         raise InputError(_one_line(f"--handle: {exc}")) from None
-    try:
-        with path.open("rb") as fh:
-            rows = _collect(fh, path, mapping, handle, tz)
-    except OSError as exc:
-        raise InputError(
-            _one_line(f"{path}: cannot read the file: {exc.strerror or exc}")
-        ) from None
-    if not rows:
-        raise InputError(_one_line(f"{path}: no rows to import"))
-    return rows
+    return read_rows(path, lambda fh: _collect(fh, path, mapping, handle, tz))
 
 
 def _collect(

@@ -109,9 +109,14 @@ def read_import_file(
 ) -> list[ImportRow]:
     """Parse and validate a whole CSV or JSON-lines history file; raise ``InputError`` if bad."""
     ctx = _Context(path, tz, frozenset(platforms), normalize)
+    return read_rows(path, lambda fh: _collect(fh, ctx))
+
+
+def read_rows(path: Path, collect: Callable[[BinaryIO], list[ImportRow]]) -> list[ImportRow]:
+    """Open ``path`` and collect its rows; an unreadable or empty file is an ``InputError``."""
     try:
         with path.open("rb") as fh:
-            rows = _collect(fh, ctx)
+            rows = collect(fh)
     except OSError as exc:
         raise InputError(
             _one_line(f"{path}: cannot read the file: {exc.strerror or exc}")

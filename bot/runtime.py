@@ -38,6 +38,8 @@ class Runtime:
     _adapters: dict[str, Adapter] = field(default_factory=dict)
     _gates: dict[tuple[str, str], PlatformGate] = field(default_factory=dict)
     _counted: dict[str, tuple[int, int]] = field(default_factory=dict)
+    # Each platform's state as last written to platform_state.
+    saved_views: dict[str, GateView] = field(default_factory=dict)
 
     def gate(self, platform: str, key: str = "") -> PlatformGate:
         """The gate of one budget (``key``: a Mastodon instance; "" for most platforms)."""

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+from collections.abc import Awaitable, Callable
 from datetime import UTC, timedelta
 
 import httpx
@@ -77,9 +78,18 @@ async def tick(
     )
     views = runtime.views()
     counted = runtime.take_counts()
-    redactor = Redactor(settings.secret_values())
-    with engine.begin() as connection:
-        health.save_views(connection, views, counted, runtime.clock(), redactor)
+    # Ticks come every second with Telegram: write a platform's row only when it has news.
+    news = {
+        name: view
+        for name, view in views.items()
+        if view != runtime.saved_views.get(name) or counted.get(name, (0, 0)) != (0, 0)
+    }
+    if news:
+        with engine.begin() as connection:
+            health.save_views(
+                connection, news, counted, runtime.clock(), Redactor(settings.secret_values())
+            )
+        runtime.saved_views.update(news)
     if metrics is not None:
         metrics.observe(results, views, counted, runtime.clock().timestamp())
     polled = [r for r in results if r.outcome != "deferred"]
@@ -146,59 +156,36 @@ async def _run(
     _warn_about_channels(settings)
     async with make_client(transport=transport, user_agent=settings.user_agent) as client:
 
-        async def job() -> None:
-            if stop.is_set() or busy.locked():
-                return
-            async with busy:
-                task = asyncio.current_task()
-                if task is not None:
-                    current[:] = [task]
-                try:
-                    await tick(engine, settings, client, runtime, metrics=metrics, stop=stop)
-                except Exception:
-                    # One bad cycle must not end the daemon; the next tick tries again.
-                    log.exception("poll cycle failed")
-                finally:
-                    current.clear()
+        async def poll() -> None:
+            await tick(engine, settings, client, runtime, metrics=metrics, stop=stop)
 
-        async def digest_job() -> None:
-            if stop.is_set() or digesting.locked():
-                return
-            async with digesting:
-                try:
-                    for result in await send_due_digests(engine, settings, runtime.clock):
-                        error = f": {result.error}" if result.error else ""
-                        log.info("digest to %s: %s%s", result.channel, result.status, error)
-                except Exception:
-                    log.exception("daily digest failed")
+        async def digests() -> None:
+            for result in await send_due_digests(engine, settings, runtime.clock):
+                error = f": {result.error}" if result.error else ""
+                log.info("digest to %s: %s%s", result.channel, result.status, error)
 
         scheduler = AsyncIOScheduler(timezone=UTC)
-        scheduler.add_job(
-            digest_job,
-            "interval",
-            seconds=DIGEST_CHECK_SECONDS,
-            max_instances=1,
-            coalesce=True,
-            misfire_grace_time=None,
-            next_run_time=clock(),
-            id="daily_digest",
-        )
-        scheduler.add_job(
-            job,
-            "interval",
-            seconds=tick_seconds(settings),
-            max_instances=1,
-            coalesce=True,
-            misfire_grace_time=None,
-            next_run_time=clock(),
-            id="poll_due",
-        )
+        every = tick_seconds(settings)
+        for name, seconds, job in (
+            ("daily_digest", DIGEST_CHECK_SECONDS, _guarded(digests, digesting, stop, [])),
+            ("poll_due", every, _guarded(poll, busy, stop, current)),
+        ):
+            scheduler.add_job(
+                job,
+                "interval",
+                seconds=seconds,
+                max_instances=1,
+                coalesce=True,
+                misfire_grace_time=None,
+                next_run_time=clock(),
+                id=name,
+            )
         scheduler.start()
         log.info(
             "daemon started as %s: %d accounts, tick %.0fs%s",
             runtime.worker,
             len(settings.accounts),
-            tick_seconds(settings),
+            every,
             f", metrics on 127.0.0.1:{metrics_port}" if metrics_port else "",
         )
         try:
@@ -216,6 +203,31 @@ async def _run(
             for sig in (signal.SIGTERM, signal.SIGINT):
                 loop.remove_signal_handler(sig)
     log.info("daemon stopped")
+
+
+def _guarded(
+    body: Callable[[], Awaitable[None]],
+    lock: asyncio.Lock,
+    stop: asyncio.Event,
+    current: list[asyncio.Task[object]],
+) -> Callable[[], Awaitable[None]]:
+    """A job that never overlaps itself, starts nothing once stopping, and survives errors."""
+
+    async def job() -> None:
+        if stop.is_set() or lock.locked():
+            return
+        async with lock:
+            task = asyncio.current_task()
+            current[:] = [task] if task is not None else []
+            try:
+                await body()
+            except Exception:
+                # One bad run must not end the daemon; the next one tries again.
+                log.exception("%s failed", getattr(body, "__name__", "job"))
+            finally:
+                current.clear()
+
+    return job
 
 
 def _warn_about_channels(settings: Settings) -> None:

@@ -44,6 +44,15 @@ def test_fixture_bodies_are_json() -> None:
 
 CORE = (
     "cli.py",
+    "cli_common.py",
+    "cli_daemon.py",
+    "api.py",
+    "limits.py",
+    "retry.py",
+    "runtime.py",
+    "health.py",
+    "metrics.py",
+    "report.py",
     "config.py",
     "poller.py",
     "views.py",

@@ -7,6 +7,7 @@ the whole of its day once ``digest_at`` has passed, so a failed channel is retri
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -17,7 +18,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.digest import periods
 from bot.digest.build import build_digest, day_bounds
-from bot.digest.deliver import DeliveryResult, configured_channels, send_digest_async
+from bot.digest.deliver import DeliveryResult, configured_channels, send_digest
 from bot.store.digests import runs_on
 from bot.store.models import Snapshot
 
@@ -84,7 +85,9 @@ async def _send_one(
     from bot.digest import compose
 
     message = compose(build_digest(engine, settings, day, now=clock(), period=period))
-    return await send_digest_async(
+    # Apprise and the database calls block: keep them off the daemon's event loop.
+    return await asyncio.to_thread(
+        send_digest,
         engine,
         settings,
         day=day,

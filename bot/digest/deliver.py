@@ -27,7 +27,6 @@ URLs never reach a log line, a row or a result: only channel names and redacted 
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
 import re
@@ -124,33 +123,6 @@ def send_digest(
         )
         for channel in targets
     ]
-
-
-async def send_digest_async(
-    engine: Engine,
-    settings: Settings,
-    *,
-    day: date,
-    message: DigestMessage,
-    channels: Sequence[str] | None = None,
-    force: bool = False,
-    clock: Clock,
-    files_dir: Path = Path("data/digests"),
-    period: str = "day",
-) -> list[DeliveryResult]:
-    """``send_digest`` in a worker thread: Apprise and the database calls block."""
-    return await asyncio.to_thread(
-        send_digest,
-        engine,
-        settings,
-        day=day,
-        message=message,
-        channels=channels,
-        force=force,
-        clock=clock,
-        files_dir=files_dir,
-        period=period,
-    )
 
 
 def write_files(
