@@ -82,7 +82,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 @pytest.fixture
 def simulator(tmp_path: Path) -> Iterator[str]:
     """`bot simulate --port 0` in a subprocess; yields its base URL."""
-    from tests.test_processes import TIMEOUT, bot, read_line_with
+    from tests.helpers.processes import TIMEOUT, bot, read_line_with
 
     process = subprocess.Popen(
         bot("simulate", "--port", "0"),

@@ -18,7 +18,7 @@ from bot.clock import ManualClock
 from bot.config import load_settings
 from bot.ingest import import_history
 from tests.cli_helpers import run_cli
-from tests.test_processes import TIMEOUT, bot, environment, read_line_with
+from tests.helpers.processes import TIMEOUT, bot, environment, read_line_with, rest_of
 
 SEED = Path(__file__).parent / "fixtures" / "seed" / "dgsn-maroc-2021.csv"
 TOKEN = "api-Secret-7f3c"
@@ -140,5 +140,5 @@ def test_bot_serve_process_answers_and_stops_on_sigterm(tmp_path: Path) -> None:
     finally:
         process.send_signal(signal.SIGTERM)
         code = process.wait(timeout=TIMEOUT)
-    rest = process.stderr.read() if process.stderr else ""
+    rest = rest_of(process, "stderr")
     assert code == 0 and TOKEN not in rest

@@ -19,12 +19,7 @@ from sqlalchemy import Engine, func, select
 
 from bot.runtime import JITTER_SHARE
 from bot.store.models import PollAttempt, Snapshot
-from tests.test_processes import (
-    TIMEOUT,
-    bot,
-    environment,
-    read_line_with,
-)
+from tests.helpers.processes import TIMEOUT, bot, environment, read_line_with, rest_of
 
 _POLLED = re.compile(r"polled (\d+) accounts")
 
@@ -57,7 +52,7 @@ def stop(process: subprocess.Popen[str]) -> str:
     started = time.monotonic()
     process.send_signal(signal.SIGTERM)
     code = process.wait(timeout=TIMEOUT)
-    rest = process.stderr.read() if process.stderr else ""
+    rest = rest_of(process, "stderr")
     assert code == 0, rest[-3000:]
     assert time.monotonic() - started < 10
     return rest

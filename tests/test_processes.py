@@ -3,48 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
-import selectors
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
-TIMEOUT = 30.0
-
-
-def bot(*args: str) -> list[str]:
-    return [sys.executable, "-m", "bot", *args]
-
-
-def environment(tmp_path: Path, database_url: str) -> dict[str, str]:
-    return {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "PYTHONUNBUFFERED": "1",
-        "DATABASE_URL": database_url,
-        "BOT_CONFIG": str(tmp_path / "accounts.toml"),
-        "HOME": str(tmp_path),
-    }
-
-
-def read_line_with(process: subprocess.Popen[str], stream_name: str, needle: str) -> str:
-    """Read the process's lines until one contains ``needle`` (bounded by TIMEOUT)."""
-    stream = getattr(process, stream_name)
-    selector = selectors.DefaultSelector()
-    selector.register(stream, selectors.EVENT_READ)
-    deadline = time.monotonic() + TIMEOUT
-    seen = []
-    while time.monotonic() < deadline:
-        if not selector.select(timeout=deadline - time.monotonic()):
-            break
-        line = stream.readline()
-        if not line:
-            break
-        seen.append(line)
-        if needle in line:
-            return line
-    raise AssertionError(f"{needle!r} not seen; got: {''.join(seen)[-2000:]}")
+from tests.helpers.processes import TIMEOUT, bot, environment, read_line_with, rest_of
 
 
 def write_config(tmp_path: Path, base_url: str, interval: str = "6h") -> None:
@@ -127,5 +91,5 @@ def test_daemon_polls_and_exits_0_on_sigterm(
     finally:
         if process.poll() is None:
             process.kill()
-    rest = process.stderr.read() if process.stderr else ""
+    rest = rest_of(process, "stderr")
     assert "daemon stopped" in rest and "Traceback" not in rest

@@ -25,7 +25,7 @@ from bot.simulator.faults import FAULT_KINDS, LOGIN_PAGE
 from bot.simulator.glitches import CounterSource
 from bot.simulator.stalls import drip_chunks
 from bot.simulator.youtube import PacificDayWindow, rounded
-from tests.test_processes import bot, read_line_with
+from tests.helpers.processes import bot, read_line_with
 
 START = datetime(2026, 4, 11, 23, 12, 34, 746804, tzinfo=UTC)
 TOKEN = "123456:sim-secret"
