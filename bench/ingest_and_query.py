@@ -11,9 +11,10 @@ from _common import databases, median_seconds
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bot import growth, views
+from bot import growth
 from bot.config import Settings
-from bot.ingest import import_history
+from bot.io.load import import_history
+from bot.query import rows as views
 from bot.store import history
 from bot.store.accounts import all_accounts
 

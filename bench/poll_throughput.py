@@ -16,9 +16,9 @@ from sqlmodel import Session
 
 from bot.clock import ManualClock
 from bot.config import AccountSettings, PlatformSettings, Settings
-from bot.http import make_client
-from bot.platforms.base import RateBudget
-from bot.poller import poll_due
+from bot.daemon.poller import poll_due
+from bot.http.budget import RateBudget
+from bot.http.client import make_client
 from bot.simulator import Simulator
 from bot.store.accounts import sync_accounts
 

@@ -21,10 +21,10 @@ from sqlmodel import Session
 
 from bot.clock import ManualClock
 from bot.config import AccountSettings, PlatformSettings, Secret, Settings
-from bot.http import make_client
-from bot.retry import RetryPolicy
-from bot.runtime import Runtime
-from bot.scheduler import tick, tick_seconds
+from bot.daemon.runtime import Runtime
+from bot.daemon.scheduler import tick, tick_seconds
+from bot.http.client import make_client
+from bot.http.retry import RetryPolicy
 from bot.simulator import Simulator
 from bot.store.accounts import sync_accounts
 from bot.store.db import make_engine, migrate

@@ -19,8 +19,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from dotenv import dotenv_values
 
 from bot.errors import ConfigError
+from bot.http.budget import RateBudget
 from bot.platforms import REGISTRY
-from bot.platforms.base import RateBudget
 
 DEFAULT_CONFIG = Path("config/accounts.toml")
 DEFAULT_DATABASE_URL = "sqlite:///data/bot.db"

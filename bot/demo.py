@@ -10,15 +10,15 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bot import views
+from bot.cli.output import render
 from bot.clock import ManualClock
 from bot.config import AccountSettings, PlatformSettings, Secret, Settings
+from bot.daemon.poller import poll_due
+from bot.daemon.runtime import Runtime
 from bot.digest import build_digest, render_digest
 from bot.growth import year_bounds
-from bot.http import make_client
-from bot.output import render
-from bot.poller import poll_due
-from bot.runtime import Runtime
+from bot.http.client import make_client
+from bot.query import rows as views
 from bot.simulator import Simulator
 from bot.store.accounts import sync_accounts
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 
-from bot.http import make_client
+from bot.http.client import make_client
 from bot.platforms.base import Adapter, FetchResult, Target
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -13,10 +13,10 @@ from sqlmodel import Session
 
 from bot.clock import ManualClock
 from bot.config import Settings
-from bot.http import make_client
-from bot.poller import PollResult, poll_due
-from bot.retry import RetryPolicy
-from bot.runtime import Runtime
+from bot.daemon.poller import PollResult, poll_due
+from bot.daemon.runtime import Runtime
+from bot.http.client import make_client
+from bot.http.retry import RetryPolicy
 from bot.store.accounts import sync_accounts
 
 

@@ -13,10 +13,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from bot.api import create_app
+from bot.api.app import create_app
 from bot.clock import ManualClock
 from bot.config import load_settings
-from bot.ingest import import_history
+from bot.io.load import import_history
 from tests.cli_helpers import run_cli
 from tests.helpers.processes import TIMEOUT, bot, environment, read_line_with, rest_of
 

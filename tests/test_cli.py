@@ -200,7 +200,7 @@ def test_bad_config_exits_2_naming_file_and_key(tmp_path: Path) -> None:
 
 
 def test_every_command_has_help_and_is_in_the_readme() -> None:
-    from bot.cli import app
+    from bot.cli.options import app
 
     readme = (Path(__file__).parent.parent / "README.md").read_text()
     for command in app.registered_commands:

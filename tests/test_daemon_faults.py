@@ -12,10 +12,10 @@ from sqlmodel import Session
 
 from bot.clock import ManualClock
 from bot.config import AccountSettings, PlatformSettings, Settings
-from bot.http import make_client
-from bot.limits import BREAKER_COOLDOWN, BREAKER_THRESHOLD
-from bot.poller import LEASE, RETRY_FAILED_AFTER, PollResult, poll_accounts, select_accounts
-from bot.runtime import Runtime
+from bot.daemon.poller import LEASE, RETRY_FAILED_AFTER, PollResult, poll_accounts, select_accounts
+from bot.daemon.runtime import Runtime
+from bot.http.budget import BREAKER_COOLDOWN, BREAKER_THRESHOLD
+from bot.http.client import make_client
 from bot.store.accounts import find_account
 from bot.store.claims import claim_due
 from bot.store.models import PollAttempt, Snapshot

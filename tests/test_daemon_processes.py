@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 from sqlalchemy import Engine, func, select
 
-from bot.runtime import JITTER_SHARE
+from bot.daemon.runtime import JITTER_SHARE
 from bot.store.models import PollAttempt, Snapshot
 from tests.helpers.processes import TIMEOUT, bot, environment, read_line_with, rest_of
 
@@ -169,7 +169,7 @@ def test_daemon_serves_metrics_and_logs_json(tmp_path: Path, simulator: str) -> 
     process = start(tmp_path, url, "--metrics-port", str(port), "--log-format", "json")
     try:
         line = read_line_with(process, "stderr", "polled 5 accounts")
-        assert json.loads(line)["logger"] == "bot.scheduler"
+        assert json.loads(line)["logger"] == "bot.daemon.scheduler"
         text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
     finally:
         rest = stop(process)

@@ -17,11 +17,11 @@ from sqlmodel import Session
 
 from bot.clock import ManualClock
 from bot.config import load_settings
-from bot.http import make_client
-from bot.poller import PollResult
-from bot.retry import RetryPolicy
-from bot.runtime import Runtime
-from bot.scheduler import tick
+from bot.daemon.poller import PollResult
+from bot.daemon.runtime import Runtime
+from bot.daemon.scheduler import tick
+from bot.http.client import make_client
+from bot.http.retry import RetryPolicy
 from bot.simulator import Simulator
 from bot.store.accounts import sync_accounts
 from tests.daemon_helpers import FakeSleep

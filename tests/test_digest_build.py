@@ -15,8 +15,8 @@ from sqlmodel import Session
 
 from bot.config import AccountSettings, Settings, load_settings
 from bot.digest import build_digest, events
-from bot.digest.build import day_bounds, parse_day
 from bot.digest.fmt import sparkline
+from bot.digest.periods import day_bounds, parse_day
 from bot.errors import ConfigError, InputError
 from bot.growth import Point
 from bot.store.models import Account

@@ -33,7 +33,7 @@ from bot.digest.deliver import (
     write_files,
 )
 from bot.errors import ConfigError, InputError
-from bot.redact import RedactingFilter, Redactor
+from bot.http.redact import RedactingFilter, Redactor
 from bot.store import digests
 from bot.store.db import make_engine
 from bot.store.models import DigestRun

@@ -13,9 +13,9 @@ from sqlmodel import Session
 
 from bot.clock import ManualClock
 from bot.config import Settings, load_settings
-from bot.http import make_client
+from bot.daemon.poller import PollResult, poll_due
+from bot.http.client import make_client
 from bot.platforms import ADAPTERS, REGISTRY
-from bot.poller import PollResult, poll_due
 from bot.simulator import Simulator
 from bot.store.accounts import sync_accounts
 from bot.store.models import Snapshot

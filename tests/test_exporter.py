@@ -1,4 +1,4 @@
-"""bot.exporter: CSV and JSON lines out, and back in through bot.importer."""
+"""bot.io.export: CSV and JSON lines out, and back in through bot.io.native."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.errors import InputError
-from bot.exporter import ExportFormat, ExportRow, format_for_path, write_export
-from bot.importer import read_import_file
+from bot.io.export import ExportFormat, ExportRow, format_for_path, write_export
+from bot.io.native import read_import_file
 
 ROW = ExportRow(
     platform="mastodon",

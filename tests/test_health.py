@@ -15,11 +15,11 @@ from sqlalchemy import Engine
 
 from bot.clock import ManualClock
 from bot.config import load_settings
-from bot.health import status
-from bot.logs import configure
-from bot.metrics import Metrics, serve_metrics
-from bot.redact import Redactor
-from bot.scheduler import tick
+from bot.daemon.logs import configure
+from bot.daemon.metrics import Metrics, serve_metrics
+from bot.daemon.scheduler import tick
+from bot.daemon.status import status
+from bot.http.redact import Redactor
 from tests.cli_helpers import run_cli
 from tests.daemon_helpers import make_runtime
 from tests.test_daemon_faults import profile

@@ -1,4 +1,4 @@
-"""bot.importer: CSV and JSON-lines history files, validated whole before anything is returned."""
+"""bot.io.native: CSV and JSON-lines history files, validated whole before anything is returned."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.errors import InputError
-from bot.importer import ImportRow, read_import_file
+from bot.io.native import ImportRow, read_import_file
 from bot.platforms import REGISTRY
 
 UTC_ZONE = ZoneInfo("UTC")

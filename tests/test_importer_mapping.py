@@ -1,4 +1,4 @@
-"""One-account CSVs: Social Blade-style exports and any CSV with --map (bot.import_map)."""
+"""One-account CSVs: Social Blade-style exports and any CSV with --map (bot.io.mapped)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.errors import InputError
-from bot.import_map import ColumnMap, infer_columns, parse_map, read_mapped_file
-from bot.importer import ImportRow
+from bot.io.mapped import ColumnMap, infer_columns, parse_map, read_mapped_file
+from bot.io.native import ImportRow
 from bot.platforms import REGISTRY
 from tests.cli_helpers import run_cli
 

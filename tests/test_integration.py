@@ -13,11 +13,11 @@ from sqlmodel import Session
 
 from bot.clock import ManualClock
 from bot.config import AccountSettings, PlatformSettings, Settings
+from bot.daemon.poller import PollResult, poll_due
+from bot.daemon.scheduler import run_daemon, tick_seconds
 from bot.demo import run_demo
-from bot.http import make_client
-from bot.platforms.base import RateBudget
-from bot.poller import PollResult, poll_due
-from bot.scheduler import run_daemon, tick_seconds
+from bot.http.budget import RateBudget
+from bot.http.client import make_client
 from bot.simulator import Simulator
 from bot.store.accounts import sync_accounts
 from bot.store.db import make_engine, migrate

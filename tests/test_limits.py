@@ -8,9 +8,14 @@ from email.utils import format_datetime
 import pytest
 
 from bot.clock import ManualClock
-from bot.limits import BREAKER_COOLDOWN, BREAKER_THRESHOLD, DEFAULT_PAUSE, PlatformGate
-from bot.platforms.base import RateBudget
-from bot.ratelimit import remaining_in_window, retry_after_seconds
+from bot.http.budget import (
+    BREAKER_COOLDOWN,
+    BREAKER_THRESHOLD,
+    DEFAULT_PAUSE,
+    PlatformGate,
+    RateBudget,
+)
+from bot.http.headers import remaining_in_window, retry_after_seconds
 
 T0 = datetime(2025, 1, 1, 12, tzinfo=UTC)
 

@@ -10,10 +10,10 @@ import pytest
 
 from bot.clock import ManualClock
 from bot.errors import AuthError, ParseError, PlatformError, RateLimitedError
-from bot.http import make_client
+from bot.http.client import make_client
+from bot.platforms._graph import GRAPH_VERSION
 from bot.platforms.base import Missing, Observation, Target
 from bot.platforms.facebook import Facebook
-from bot.platforms.graph import GRAPH_VERSION
 from bot.simulator.app import Simulator
 from bot.simulator.counters import counters_for
 from bot.simulator.graph import GraphSim

@@ -10,9 +10,9 @@ import pytest
 
 from bot.clock import ManualClock
 from bot.errors import AuthError, ParseError, PlatformError, RateLimitedError
-from bot.http import make_client
+from bot.http.client import make_client
+from bot.platforms._graph import GRAPH_VERSION
 from bot.platforms.base import Missing, Observation, Target
-from bot.platforms.graph import GRAPH_VERSION
 from bot.platforms.instagram import Instagram
 from bot.simulator.app import Simulator
 from bot.simulator.counters import counters_for

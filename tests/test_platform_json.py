@@ -11,10 +11,10 @@ import pytest
 
 from bot.clock import ManualClock
 from bot.errors import AuthError, ParseError, PlatformError, RateLimitedError
-from bot.http import make_client
+from bot.http.client import make_client
+from bot.platforms._jsonpointer import PointerNotFound, parse_pointer, resolve
 from bot.platforms.base import Missing, Observation, Target
 from bot.platforms.json_source import JsonSource, is_internal_host
-from bot.platforms.jsonpointer import PointerNotFound, parse_pointer, resolve
 from bot.simulator.app import Simulator
 from bot.simulator.counters import counters_for
 from bot.simulator.json_source import JsonSourceSim

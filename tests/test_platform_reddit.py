@@ -12,7 +12,7 @@ import pytest
 
 from bot.clock import ManualClock
 from bot.errors import AuthError, ParseError, PlatformError, RateLimitedError
-from bot.http import make_client
+from bot.http.client import make_client
 from bot.platforms.base import FetchResult, Missing, MissingStatus, Observation, Target
 from bot.platforms.reddit import Reddit
 from bot.simulator.app import Simulator

@@ -12,7 +12,7 @@ import pytest
 
 from bot.clock import ManualClock
 from bot.errors import AuthError, ParseError, PlatformError, RateLimitedError, TransientError
-from bot.http import make_client
+from bot.http.client import make_client
 from bot.platforms.base import Missing, Observation, Target
 from bot.platforms.telegram import Telegram
 from bot.simulator.app import Simulator

@@ -12,7 +12,7 @@ import pytest
 
 from bot.clock import ManualClock
 from bot.errors import AuthError, ParseError, PlatformError, RateLimitedError, TransientError
-from bot.http import make_client
+from bot.http.client import make_client
 from bot.platforms.base import FetchResult, Missing, Observation, Target
 from bot.platforms.youtube import YouTube, seconds_until_quota_reset, subscriber_precision
 from bot.simulator.app import Simulator

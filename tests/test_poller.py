@@ -13,8 +13,8 @@ from sqlmodel import Session
 
 from bot.clock import ManualClock
 from bot.config import AccountSettings, PlatformSettings, Secret, Settings
-from bot.http import make_client
-from bot.poller import PollResult, poll_accounts, poll_due, select_accounts
+from bot.daemon.poller import PollResult, poll_accounts, poll_due, select_accounts
+from bot.http.client import make_client
 from bot.store.accounts import find_account, sync_accounts
 from bot.store.models import PollAttempt, Snapshot
 

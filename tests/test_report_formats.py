@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 
 from bot.growth import Point, report_line
-from bot.report import GroupTotal, group_totals
-from bot.report_render import account_name, md, platform_title
-from bot.views import ReportEntry
+from bot.query.report import GroupTotal, group_totals
+from bot.query.report_text import account_name, md, platform_title
+from bot.query.rows import ReportEntry
 from tests.cli_helpers import run_cli
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -293,6 +293,6 @@ def test_markdown_escaping(text: str, escaped: str) -> None:
 
 
 def test_dates_are_english_whatever_the_locale() -> None:
-    from bot.report_render import day_text
+    from bot.query.report_text import day_text
 
     assert day_text(date(2020, 2, 29)) == "29 Feb 2020"

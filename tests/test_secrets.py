@@ -14,16 +14,16 @@ import pytest
 from sqlalchemy import Engine, MetaData, select
 from sqlmodel import Session
 
+from bot.cli.output import plain
 from bot.clock import ManualClock
 from bot.config import load_settings
-from bot.health import status
-from bot.http import make_client
-from bot.logs import configure
-from bot.metrics import Metrics
-from bot.output import plain
+from bot.daemon.logs import configure
+from bot.daemon.metrics import Metrics
+from bot.daemon.scheduler import tick
+from bot.daemon.status import status
+from bot.http.client import make_client
+from bot.http.redact import Redactor
 from bot.platforms import ADAPTERS
-from bot.redact import Redactor
-from bot.scheduler import tick
 from bot.simulator import Simulator
 from bot.store.accounts import sync_accounts
 from tests.daemon_helpers import make_runtime

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
+from bot.cli.output import Column, render
 from bot.clock import ManualClock
 from bot.errors import (
     AuthError,
@@ -25,9 +26,8 @@ from bot.errors import (
     UnknownAccountError,
     UserError,
 )
-from bot.http import DEFAULT_USER_AGENT, make_client
-from bot.output import Column, render
-from bot.ratelimit import retry_after_seconds
+from bot.http.client import DEFAULT_USER_AGENT, make_client
+from bot.http.headers import retry_after_seconds
 
 NOW = datetime(2026, 4, 11, 23, 10, tzinfo=UTC)
 
@@ -159,7 +159,7 @@ def test_outcomes_and_exit_codes() -> None:
 
 
 def test_redactor_masks_known_secrets_and_secret_shaped_parts() -> None:
-    from bot.redact import MASK, Redactor
+    from bot.http.redact import MASK, Redactor
 
     redact = Redactor(["tok-123456"])
     text = redact(
@@ -174,7 +174,7 @@ def test_redactor_masks_known_secrets_and_secret_shaped_parts() -> None:
 def test_redacting_filter_cleans_messages_and_tracebacks(caplog: pytest.LogCaptureFixture) -> None:
     import logging
 
-    from bot.redact import RedactingFilter, Redactor
+    from bot.http.redact import RedactingFilter, Redactor
 
     logger = logging.getLogger("test.redact")
     caplog.handler.addFilter(RedactingFilter(Redactor(["sekrit-value"])))

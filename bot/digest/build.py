@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine
@@ -26,6 +26,7 @@ from sqlmodel import Session
 
 from bot import growth
 from bot.config import Settings
+from bot.daemon.status import STALE_INTERVALS
 from bot.digest import events, periods
 from bot.digest.model import (
     SERIES_DAYS,
@@ -39,9 +40,9 @@ from bot.digest.model import (
     Mover,
     Projection,
 )
+from bot.digest.periods import day_bounds
 from bot.digest.queries import Attempt, last_attempts, snapshots_between
 from bot.errors import InputError
-from bot.health import STALE_INTERVALS
 from bot.store import history
 from bot.store.accounts import all_accounts
 from bot.store.models import Account
@@ -51,27 +52,6 @@ MIN_STALE = timedelta(days=1)
 _GONE = ("not_found", "suspended", "auth_error")
 _FINE = ("ok", "suspect")
 _FLAGGED = ("suspect", "confirmed_drop")
-
-
-def parse_day(text: str, tz: ZoneInfo, now: datetime) -> date:
-    """``YYYY-MM-DD``, ``today`` or ``yesterday`` (in ``tz``) as a date, or an InputError."""
-    word = text.strip().lower()
-    today = now.astimezone(tz).date()
-    if word in ("today", "yesterday"):
-        return today if word == "today" else today - timedelta(days=1)
-    try:
-        return date.fromisoformat(word)
-    except ValueError:
-        raise InputError(
-            f"--date: expected a date like 2024-03-31, today or yesterday, got {text!r}"
-        ) from None
-
-
-def day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
-    """The first and last instant (microsecond) of a local day, in UTC (23 or 25 h on DST days)."""
-    first = datetime.combine(day, time.min, tz).astimezone(UTC)
-    following = datetime.combine(day + timedelta(days=1), time.min, tz).astimezone(UTC)
-    return first, following - timedelta(microseconds=1)
 
 
 @dataclass

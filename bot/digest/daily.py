@@ -17,8 +17,9 @@ from sqlalchemy import Engine, func, select
 from bot.clock import Clock
 from bot.config import Settings
 from bot.digest import periods
-from bot.digest.build import build_digest, day_bounds
+from bot.digest.build import build_digest
 from bot.digest.deliver import DeliveryResult, configured_channels, send_digest
+from bot.digest.periods import day_bounds
 from bot.store.digests import runs_on
 from bot.store.models import Snapshot
 

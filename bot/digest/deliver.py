@@ -45,7 +45,7 @@ from bot.digest import channels as apprise_channels
 from bot.digest import periods
 from bot.digest.channels import Body, Channel, Outcome
 from bot.errors import InputError
-from bot.redact import Redactor
+from bot.http.redact import Redactor
 from bot.store import digests
 
 log = logging.getLogger(__name__)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import calendar
 import hashlib
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.errors import InputError
@@ -92,8 +92,6 @@ def title(period: str, first: date, last: date) -> str:
 
 def period_end(tz: ZoneInfo, period: str, day: str | None, now: datetime) -> date:
     """The last day of the week or month containing --date (default: the last complete one)."""
-    from bot.digest.build import parse_day
-
     today = now.astimezone(tz).date()
     if day is None:
         return last_complete(period, today)
@@ -105,3 +103,24 @@ def period_end(tz: ZoneInfo, period: str, day: str | None, now: datetime) -> dat
             f"in {tz.key} (the last complete one ended {latest.isoformat()})"
         )
     return last
+
+
+def parse_day(text: str, tz: ZoneInfo, now: datetime) -> date:
+    """``YYYY-MM-DD``, ``today`` or ``yesterday`` (in ``tz``) as a date, or an InputError."""
+    word = text.strip().lower()
+    today = now.astimezone(tz).date()
+    if word in ("today", "yesterday"):
+        return today if word == "today" else today - timedelta(days=1)
+    try:
+        return date.fromisoformat(word)
+    except ValueError:
+        raise InputError(
+            f"--date: expected a date like 2024-03-31, today or yesterday, got {text!r}"
+        ) from None
+
+
+def day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
+    """The first and last instant (microsecond) of a local day, in UTC (23 or 25 h on DST days)."""
+    first = datetime.combine(day, time.min, tz).astimezone(UTC)
+    following = datetime.combine(day + timedelta(days=1), time.min, tz).astimezone(UTC)
+    return first, following - timedelta(microseconds=1)

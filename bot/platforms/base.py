@@ -25,11 +25,12 @@ from bot.errors import (
     TimeoutError_,
     TransientError,
 )
-from bot.ratelimit import retry_after_seconds
-from bot.retry import SINGLE_ATTEMPT, RetryPolicy
+from bot.http.budget import RateBudget
+from bot.http.headers import retry_after_seconds
+from bot.http.retry import SINGLE_ATTEMPT, RetryPolicy
 
 if TYPE_CHECKING:
-    from bot.limits import PlatformGate
+    from bot.http.budget import PlatformGate
 
 
 @dataclass(frozen=True)
@@ -69,14 +70,6 @@ class Missing:
 
 
 FetchResult = Observation | Missing
-
-
-@dataclass(frozen=True)
-class RateBudget:
-    """A documented request budget: ``requests`` per ``per_seconds``."""
-
-    requests: int
-    per_seconds: float
 
 
 class Adapter(ABC):
@@ -256,7 +249,7 @@ class Adapter(ABC):
 
     def _gate(self) -> PlatformGate | None:
         """The budget this request counts against: the running batch's, else the platform's."""
-        from bot.limits import current_gate
+        from bot.http.budget import current_gate
 
         return current_gate() or self.gate
 

@@ -8,13 +8,13 @@ from typing import Any, ClassVar
 import httpx
 
 from bot.errors import ParseError
+from bot.http.budget import RateBudget
 from bot.platforms.base import (
     Adapter,
     FetchResult,
     Missing,
     MissingStatus,
     Observation,
-    RateBudget,
     Target,
     count,
 )

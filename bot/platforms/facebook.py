@@ -9,16 +9,8 @@ from typing import Any, ClassVar
 import httpx
 
 from bot.errors import ParseError, PlatformError
-from bot.platforms.base import (
-    Adapter,
-    FetchResult,
-    Missing,
-    Observation,
-    RateBudget,
-    Target,
-    count,
-)
-from bot.platforms.graph import (
+from bot.http.budget import RateBudget
+from bot.platforms._graph import (
     GRAPH_HOURLY_CALLS,
     GRAPH_ORIGIN,
     GRAPH_VERSION,
@@ -27,6 +19,7 @@ from bot.platforms.graph import (
     graph_error,
     graph_error_body,
 )
+from bot.platforms.base import Adapter, FetchResult, Missing, Observation, Target, count
 
 PAGE_FIELDS = "id,name,username,followers_count,fan_count"
 _PAGE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.\-]{0,99}$")

@@ -9,8 +9,9 @@ from typing import Any, ClassVar
 import httpx
 
 from bot.errors import AuthError, ParseError, PlatformError, RateLimitedError
-from bot.platforms.base import Adapter, FetchResult, Missing, Observation, RateBudget, Target, count
-from bot.ratelimit import retry_after_seconds
+from bot.http.budget import RateBudget
+from bot.http.headers import retry_after_seconds
+from bot.platforms.base import Adapter, FetchResult, Missing, Observation, Target, count
 
 # Logins: letters, digits and hyphens, 1-39 characters, no leading hyphen (old accounts may
 # still have a trailing or doubled hyphen, so those are accepted).

@@ -12,16 +12,9 @@ from urllib.parse import SplitResult, urlsplit
 import httpx
 
 from bot.errors import ParseError, PlatformError
-from bot.platforms.base import (
-    Adapter,
-    FetchResult,
-    Missing,
-    Observation,
-    RateBudget,
-    Target,
-    count,
-)
-from bot.platforms.jsonpointer import PointerNotFound, parse_pointer, resolve
+from bot.http.budget import RateBudget
+from bot.platforms._jsonpointer import PointerNotFound, parse_pointer, resolve
+from bot.platforms.base import Adapter, FetchResult, Missing, Observation, Target, count
 
 _HANDLE = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 _POINTER_KEYS = ("followers", "following", "posts", "id")

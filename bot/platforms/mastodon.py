@@ -8,15 +8,8 @@ from typing import Any, ClassVar
 import httpx
 
 from bot.errors import ParseError
-from bot.platforms.base import (
-    Adapter,
-    FetchResult,
-    Missing,
-    Observation,
-    RateBudget,
-    Target,
-    count,
-)
+from bot.http.budget import RateBudget
+from bot.platforms.base import Adapter, FetchResult, Missing, Observation, Target, count
 
 
 def split_handle(handle: str) -> tuple[str, str]:

@@ -22,17 +22,17 @@ from bot.errors import (
     TimeoutError_,
     TransientError,
 )
+from bot.http.budget import RateBudget
+from bot.http.headers import retry_after_seconds
 from bot.platforms.base import (
     Adapter,
     FetchResult,
     Missing,
     MissingStatus,
     Observation,
-    RateBudget,
     Target,
     count,
 )
-from bot.ratelimit import retry_after_seconds
 
 _HANDLE = re.compile(r"^/?(r|u|user)/([A-Za-z0-9_-]+)/?$", re.IGNORECASE)
 _SUBREDDIT = re.compile(r"^[A-Za-z0-9_]{2,21}$")

@@ -14,8 +14,9 @@ from urllib.parse import quote
 import httpx
 
 from bot.errors import AuthError, ParseError, PlatformError, RateLimitedError, TransientError
-from bot.platforms.base import Adapter, FetchResult, Missing, Observation, RateBudget, Target, count
-from bot.ratelimit import retry_after_seconds
+from bot.http.budget import RateBudget
+from bot.http.headers import retry_after_seconds
+from bot.platforms.base import Adapter, FetchResult, Missing, Observation, Target, count
 
 _USERNAME = re.compile(r"^[A-Za-z0-9_]{5,32}$")
 _CHAT_ID = re.compile(r"^-?[0-9]{1,20}$")

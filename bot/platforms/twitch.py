@@ -9,7 +9,8 @@ from typing import Any, ClassVar
 import httpx
 
 from bot.errors import AuthError, ParseError, PlatformError
-from bot.platforms.base import Adapter, FetchResult, Missing, Observation, RateBudget, Target, count
+from bot.http.budget import RateBudget
+from bot.platforms.base import Adapter, FetchResult, Missing, Observation, Target, count
 
 _LOGIN = re.compile(r"^[a-z0-9_]{1,25}$")
 _USERS = "/helix/users"

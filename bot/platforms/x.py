@@ -10,15 +10,8 @@ from typing import Any, ClassVar
 import httpx
 
 from bot.errors import AuthError, ParseError, PlatformError
-from bot.platforms.base import (
-    Adapter,
-    FetchResult,
-    Missing,
-    Observation,
-    RateBudget,
-    Target,
-    count,
-)
+from bot.http.budget import RateBudget
+from bot.platforms.base import Adapter, FetchResult, Missing, Observation, Target, count
 
 _BY_USERNAMES = "/2/users/by"
 _BY_IDS = "/2/users"

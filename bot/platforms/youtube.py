@@ -12,16 +12,9 @@ import httpx
 
 from bot.clock import system_clock
 from bot.errors import AuthError, ParseError, PlatformError, RateLimitedError
-from bot.platforms.base import (
-    Adapter,
-    FetchResult,
-    Missing,
-    Observation,
-    RateBudget,
-    Target,
-    count,
-)
-from bot.ratelimit import retry_after_seconds
+from bot.http.budget import RateBudget
+from bot.http.headers import retry_after_seconds
+from bot.platforms.base import Adapter, FetchResult, Missing, Observation, Target, count
 
 _CHANNELS = "/youtube/v3/channels"
 _PART = "snippet,statistics"

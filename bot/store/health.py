@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import Connection, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from bot.limits import GateView
+from bot.http.budget import GateView
 from bot.store.models import PlatformState
 
 _STATE = PlatformState.__table__  # type: ignore[attr-defined]

@@ -15,14 +15,14 @@ from sqlalchemy import Engine, update
 
 from bot.clock import Clock, system_clock
 from bot.config import Settings
+from bot.daemon.metrics import Metrics, serve_metrics
+from bot.daemon.poller import PollResult, poll_due
+from bot.daemon.runtime import Runtime
 from bot.digest.daily import send_due_digests
-from bot.http import make_client
-from bot.metrics import Metrics, serve_metrics
+from bot.http.budget import RateBudget
+from bot.http.client import make_client
+from bot.http.redact import Redactor
 from bot.platforms import REGISTRY
-from bot.platforms.base import RateBudget
-from bot.poller import PollResult, poll_due
-from bot.redact import Redactor
-from bot.runtime import Runtime
 from bot.store import health
 from bot.store.lock import daemon_lock
 from bot.store.models import Account

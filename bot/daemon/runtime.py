@@ -10,10 +10,10 @@ from datetime import timedelta
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.limits import GateView, PlatformGate, merge_views
+from bot.http.budget import GateView, PlatformGate, merge_views
+from bot.http.retry import RetryPolicy
 from bot.platforms import REGISTRY
 from bot.platforms.base import Adapter
-from bot.retry import RetryPolicy
 
 # Due times are pulled earlier by up to this share of the interval (at most MAX_JITTER), so
 # accounts added together drift apart instead of hitting a platform in one burst forever.

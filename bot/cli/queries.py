@@ -1,4 +1,4 @@
-"""The ``bot`` command line (Typer): the query commands, and ``main``; see cli_daemon.py."""
+"""The query commands: poll, accounts, snapshots, growth, report, chart, import, export."""
 
 from __future__ import annotations
 
@@ -10,8 +10,7 @@ from typing import Annotated
 import typer
 from sqlmodel import Session
 
-from bot import views
-from bot.cli_common import (
+from bot.cli.options import (
     ConfigOpt,
     EnvOpt,
     FormatOpt,
@@ -19,12 +18,13 @@ from bot.cli_common import (
     check_format,
     command_context,
 )
+from bot.cli.output import render
 from bot.clock import system_clock
-from bot.errors import InputError, UserError
-from bot.http import make_client
-from bot.import_map import column_map_from_options
-from bot.output import render
+from bot.errors import InputError
+from bot.http.client import make_client
+from bot.io.mapped import column_map_from_options
 from bot.platforms import REGISTRY
+from bot.query import rows as views
 from bot.store.accounts import find_accounts
 
 
@@ -40,7 +40,7 @@ def poll(
     env_file: EnvOpt = None,
 ) -> None:
     """Run one poll cycle now; a line per account; exit 1 only if every attempt failed."""
-    from bot.poller import poll_accounts, select_accounts
+    from bot.daemon.poller import poll_accounts, select_accounts
 
     if platform is not None and platform not in REGISTRY:
         known = ", ".join(sorted(REGISTRY))
@@ -153,8 +153,8 @@ def report(
     env_file: EnvOpt = None,
 ) -> None:
     """The annual (or --from/--to) report: start and end counts, change, growth %, posts."""
-    from bot import report as reports
-    from bot.report_render import REPORT_FORMATS, write
+    from bot.query import report as reports
+    from bot.query.report_text import REPORT_FORMATS, write
 
     check_format(fmt, REPORT_FORMATS)
     if (year is None) == (from_ is None and to is None):
@@ -182,7 +182,7 @@ def chart(
     env_file: EnvOpt = None,
 ) -> None:
     """Draw one account's followers history as a PNG (suspect points left out)."""
-    from bot.charts import followers_chart_png
+    from bot.query.charts import followers_chart_png
 
     if output.suffix.lower() != ".png":
         raise InputError(f"--output: expected a file name ending in .png, got {str(output)!r}")
@@ -231,7 +231,7 @@ def import_cmd(
     """Backfill history from CSV or JSON lines, or one account's CSV with --platform/--handle."""
     if not file.is_file():
         raise typer.BadParameter(f"no such file: {file}", param_hint="FILE")
-    from bot.ingest import import_history
+    from bot.io.load import import_history
 
     mapping = column_map_from_options(platform, handle, map_, date_format, abbreviated)
     ctx = command_context(config, env_file)
@@ -251,7 +251,7 @@ def export(
     env_file: EnvOpt = None,
 ) -> None:
     """Write all snapshots as CSV or JSON lines."""
-    from bot.exporter import ExportRow, format_for_path, write_export
+    from bot.io.export import ExportRow, format_for_path, write_export
     from bot.store.history import export_rows
 
     kind = format_for_path(output, fmt)
@@ -266,16 +266,3 @@ def export(
                 count = write_export(rows, handle, kind)
             tmp.replace(output)
     typer.echo(f"{count} snapshots exported", err=True)
-
-
-def main(argv: list[str] | None = None) -> None:
-    """Run the CLI; user mistakes become one line on stderr and a non-zero status."""
-    try:
-        app(args=argv)
-    except UserError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        sys.exit(exc.exit_code)
-
-
-# Registers run, status, simulate, demo, digest and serve on the same app.
-from bot import cli_daemon  # noqa: E402, F401

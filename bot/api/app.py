@@ -18,11 +18,12 @@ from fastapi import Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import Engine, text
 
-from bot import health, views
+from bot.cli.output import plain
 from bot.clock import Clock, system_clock
 from bot.config import Settings
+from bot.daemon import status as health
 from bot.errors import InputError, UnknownAccountError, UserError
-from bot.output import plain
+from bot.query import rows as views
 
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
@@ -115,7 +116,7 @@ def _document_routes(
         to: str | None = None,
     ) -> Response:
         """Like ``bot report -f json``: ``?year=2021`` or ``?from=D&to=D``."""
-        from bot import report as reports
+        from bot.query import report as reports
 
         if (year is None) == (from_ is None and to is None) or (
             year is None and not (from_ and to)
@@ -134,8 +135,7 @@ def _document_routes(
     def digest(date: str = "today", period: str = "day") -> Response:
         """Like ``bot digest -f json``: ``?date=`` and ``?period=`` as its options."""
         from bot.digest import build_digest
-        from bot.digest.build import parse_day
-        from bot.digest.periods import check_period, period_end
+        from bot.digest.periods import check_period, parse_day, period_end
         from bot.digest.render_json import render_json
 
         check_period(period)

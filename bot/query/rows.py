@@ -11,9 +11,9 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot import growth
+from bot.cli.output import Column
 from bot.config import Settings
 from bot.errors import InputError
-from bot.output import Column
 from bot.store import history
 from bot.store.accounts import all_accounts, find_account
 from bot.store.models import Account

@@ -13,11 +13,11 @@ from datetime import date, timedelta
 from typing import Any, TextIO
 
 from bot import growth
+from bot.cli.output import FORMATS, Column, render
 from bot.config import Settings
-from bot.output import FORMATS, Column, render
 from bot.platforms import REGISTRY
-from bot.report import GROUPS_NOTE, GroupTotal, Period, document, group_totals
-from bot.views import REPORT_COLUMNS, ReportEntry, report_json_line, report_table_rows
+from bot.query.report import GROUPS_NOTE, GroupTotal, Period, document, group_totals
+from bot.query.rows import REPORT_COLUMNS, ReportEntry, report_json_line, report_table_rows
 
 REPORT_FORMATS: tuple[str, ...] = (*FORMATS, "text", "markdown")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")

@@ -15,12 +15,12 @@ from sqlmodel import Session, col, select
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.daemon.runtime import Runtime
 from bot.errors import AuthError, PlatformError, RateLimitedError, TransientError
-from bot.limits import PlatformGate, Ticket
+from bot.http.budget import PlatformGate, Ticket
+from bot.http.redact import Redactor
 from bot.platforms.base import Adapter, FetchResult, Missing, Observation, Target
 from bot.quality import assess
-from bot.redact import Redactor
-from bot.runtime import Runtime
 from bot.store import history
 from bot.store.claims import claim_due
 from bot.store.models import Account

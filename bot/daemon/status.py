@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from bot.cli.output import Column
 from bot.config import Settings
-from bot.output import Column
 from bot.store import history
 from bot.store.accounts import all_accounts
 from bot.store.health import platform_states

@@ -9,8 +9,8 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.config import Settings
-from bot.import_map import ColumnMap, read_mapped_file
-from bot.importer import read_import_file
+from bot.io.mapped import ColumnMap, read_mapped_file
+from bot.io.native import read_import_file
 from bot.platforms import REGISTRY
 from bot.store.accounts import get_or_create
 from bot.store.writes import count_snapshots, insert_snapshots

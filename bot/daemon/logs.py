@@ -7,8 +7,8 @@ import logging
 from datetime import UTC, datetime
 from typing import TextIO
 
-from bot.http import quiet_http_logs
-from bot.redact import RedactingFilter, Redactor
+from bot.http.client import quiet_http_logs
+from bot.http.redact import RedactingFilter, Redactor
 
 LOG_FORMATS = ("text", "json")
 _TEXT = "%(asctime)s %(levelname)s %(name)s: %(message)s"

@@ -15,8 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.clock import Clock
-from bot.platforms.base import RateBudget
-from bot.ratelimit import remaining_in_window, retry_after_seconds
+from bot.http.headers import remaining_in_window, retry_after_seconds
 
 # Without a usable Retry-After or reset header, a 429 pauses the platform this long.
 DEFAULT_PAUSE = timedelta(seconds=60)
@@ -24,6 +23,14 @@ DEFAULT_PAUSE = timedelta(seconds=60)
 BREAKER_THRESHOLD = 5
 BREAKER_COOLDOWN = timedelta(seconds=60)
 BREAKER_MAX_COOLDOWN = timedelta(minutes=30)
+
+
+@dataclass(frozen=True)
+class RateBudget:
+    """A documented request budget: ``requests`` per ``per_seconds``."""
+
+    requests: int
+    per_seconds: float
 
 
 @dataclass

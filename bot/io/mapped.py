@@ -18,7 +18,7 @@ from typing import BinaryIO
 from zoneinfo import ZoneInfo
 
 from bot.errors import InputError
-from bot.importer import (
+from bot.io.native import (
     _GROUPED,
     ImportRow,
     _bounded,

@@ -10,8 +10,7 @@ from typing import Annotated
 
 import typer
 
-from bot import redact
-from bot.cli_common import (
+from bot.cli.options import (
     ConfigOpt,
     Context,
     EnvOpt,
@@ -20,9 +19,10 @@ from bot.cli_common import (
     check_format,
     command_context,
 )
+from bot.cli.output import render
 from bot.clock import system_clock
 from bot.errors import InputError
-from bot.output import render
+from bot.http import redact
 from bot.store.db import make_engine, migrate
 
 
@@ -37,8 +37,8 @@ def run(
     env_file: EnvOpt = None,
 ) -> None:
     """The daemon: poll due accounts on schedule until SIGTERM/SIGINT."""
-    from bot.logs import LOG_FORMATS, configure
-    from bot.scheduler import run_daemon
+    from bot.daemon.logs import LOG_FORMATS, configure
+    from bot.daemon.scheduler import run_daemon
 
     check_format(log_format, LOG_FORMATS, param_hint="--log-format")
     if metrics_port is not None and not 0 < metrics_port < 65536:
@@ -63,7 +63,7 @@ def status(
     env_file: EnvOpt = None,
 ) -> None:
     """Daemon health: each platform's state, then failing and stale accounts."""
-    from bot import health
+    from bot.daemon import status as health
 
     ctx = command_context(config, env_file, fmt=fmt)
     report = health.status(ctx.engine, ctx.settings, system_clock())
@@ -155,8 +155,7 @@ def digest(
 ) -> None:
     """Build the daily (or weekly, monthly) digest and print it, or deliver it with --send."""
     from bot.digest import DIGEST_FORMATS, build_digest, render_digest
-    from bot.digest.build import parse_day
-    from bot.digest.periods import check_period, period_end
+    from bot.digest.periods import check_period, parse_day, period_end
 
     if fmt not in DIGEST_FORMATS:
         raise InputError(f"--format: expected one of {', '.join(DIGEST_FORMATS)}, got {fmt!r}")
@@ -209,8 +208,8 @@ def serve(
     env_file: EnvOpt = None,
 ) -> None:
     """The read-only HTTP API: the query commands' JSON, behind BOT_API_TOKEN."""
-    from bot.api import create_app, serve_api
-    from bot.logs import configure
+    from bot.api.app import create_app, serve_api
+    from bot.daemon.logs import configure
     from bot.simulator.app import is_loopback
 
     if not 0 < port < 65536:

@@ -1,7 +1,7 @@
 """The annual (or any range) report: its period, group totals and JSON document.
 
-The figures come from ``bot.views.report_entries`` (which uses the growth maths); this module
-only adds up groups. ``bot.report_render`` writes them as text, Markdown or a table.
+The figures come from ``bot.query.rows.report_entries`` (which uses the growth maths); this module
+only adds up groups. ``bot.query.report_text`` writes them as text, Markdown or a table.
 """
 
 from __future__ import annotations
@@ -12,10 +12,10 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from bot import growth
+from bot.cli.output import iso
 from bot.config import Settings
 from bot.errors import InputError
-from bot.output import iso
-from bot.views import ReportEntry, parse_when, report_json_line
+from bot.query.rows import ReportEntry, parse_when, report_json_line
 
 GROUPS_NOTE = (
     "Group totals add up the accounts with a follower count at both ends of the period;"

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 
 from bot.errors import AuthError, PlatformError, RateLimitedError, TransientError
-from bot.ratelimit import retry_after_seconds
+from bot.http.headers import retry_after_seconds
 
 GRAPH_VERSION = "v21.0"
 GRAPH_ORIGIN = "https://graph.facebook.com"

@@ -1,0 +1,1 @@
+"""The daemon: scheduler wiring, runtime, poll cycle, status, metrics and logs."""

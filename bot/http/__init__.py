@@ -1,0 +1,1 @@
+"""Outbound HTTP: the client factory, request budgets, rate-limit headers, retries, redaction."""

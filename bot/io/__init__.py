@@ -1,0 +1,1 @@
+"""Import (native and mapped CSV/JSON lines) and export of snapshots."""

@@ -1,0 +1,1 @@
+"""The user's questions about stored history: rows, reports, charts."""
