@@ -96,8 +96,8 @@ def simulator(tmp_path: Path) -> Iterator[str]:
         line = read_line_with(process, "stdout", "simulator on ")
         yield line.split("simulator on ", 1)[1].split()[0]
     finally:
-        process.send_signal(signal.SIGINT)
-        process.wait(timeout=TIMEOUT)
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=TIMEOUT) == 0
 
 
 @pytest.fixture

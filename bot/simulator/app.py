@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 import ipaddress
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -252,12 +253,19 @@ async def serve_forever(
     on_ready: Callable[[str], None] | None = None,
     enforce_limits: bool = False,
 ) -> None:
-    """Run a simulator until cancelled; ``on_ready`` gets the base URL once it listens."""
+    """Run a simulator until SIGTERM, SIGINT or cancellation; ``on_ready`` gets its base URL."""
     simulator = Simulator(clock, enforce_limits=enforce_limits)
     url = await simulator.start(host, port)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    # Both signals, handled here: a child started from a background job inherits SIGINT ignored.
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
     try:
         if on_ready is not None:
             on_ready(url)
-        await asyncio.Event().wait()
+        await stop.wait()
     finally:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(sig)
         await simulator.stop()
