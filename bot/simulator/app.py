@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import signal
 import ipaddress
+import signal
 from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
