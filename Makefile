@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run demo test lint bench clean
+.PHONY: run demo test test-fast lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,11 +19,18 @@ run: $(STAMP)  ## the daemon on config/accounts.toml and data/bot.db
 demo: $(STAMP)  ## offline tour: simulator + real poll path + growth + annual report
 	$(BIN)/bot demo
 
-test: $(STAMP)  ## lint, type-check and run every test (SQLite and PostgreSQL)
+test: $(STAMP)  ## lint, type-check and run every test (SQLite and PostgreSQL, browser included)
 	./scripts/ensure-postgres
+	./scripts/ensure-chromium
 	$(BIN)/ruff check bot tests bench
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+test-fast: $(STAMP)  ## the inner loop: lint, types, tests without subprocesses, browsers or slow ones
+	./scripts/ensure-postgres
+	$(BIN)/ruff check bot tests bench
+	$(BIN)/mypy
+	$(BIN)/python -m pytest -q -p no:cacheprovider -m "not process and not slow"
 
 bench: $(STAMP)
 	$(BIN)/python bench/poll_throughput.py

@@ -63,6 +63,19 @@ def database_url(engine: Engine, tmp_path: Path) -> str:
     return engine.url.render_as_string(hide_password=False)
 
 
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Simulator subprocesses and browsers make process tests; no browser outside CI: skipped."""
+    no_browser = pytest.mark.skip(reason="needs Debian's chromium (apt-get install chromium)")
+    for item in items:
+        if "simulator" in getattr(item, "fixturenames", ()) or "browser" in item.keywords:
+            item.add_marker(pytest.mark.process)
+        if "browser" in item.keywords and not CHROMIUM.exists() and not os.environ.get("CI"):
+            item.add_marker(no_browser)
+
+
 _skipped_postgres: list[str] = []
 
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
+import pytest
 from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 
@@ -62,6 +63,7 @@ async def _cycles(
     return results, requests
 
 
+@pytest.mark.slow
 def test_one_cycle_of_1000_accounts_stores_1000_snapshots(engine: Engine) -> None:
     clock = ManualClock(T0)
     # 250 Mastodon lookups fit the instance's 300 per 5 minutes; 750 Bluesky actors are 30 calls.
@@ -190,6 +192,7 @@ def test_tick_follows_the_shortest_budget_window() -> None:
     assert tick_seconds(limited) == 5.0
 
 
+@pytest.mark.slow
 def test_demo_runs_offline_and_prints_a_report(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'demo.db'}")
     migrate(engine)

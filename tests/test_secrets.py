@@ -26,8 +26,8 @@ from bot.http.redact import Redactor
 from bot.platforms import ADAPTERS
 from bot.simulator import Simulator
 from bot.store.accounts import sync_accounts
-from tests.daemon_helpers import make_runtime
-from tests.test_every_platform import write_config
+from tests.helpers.daemon import make_runtime
+from tests.platforms.test_every_platform import write_config
 
 T0 = datetime(2025, 6, 1, tzinfo=UTC)
 # Shaped like a Telegram bot token (digits:secret), which every platform accepts here.
