@@ -14,8 +14,10 @@ from bot import growth
 from bot.cli.output import Column
 from bot.config import Settings
 from bot.errors import InputError
+from bot.kinds import Quality
+from bot.query.accounts import account_by_key
 from bot.store import history
-from bot.store.accounts import all_accounts, find_account
+from bot.store.accounts import all_accounts
 from bot.store.models import Account
 
 ACCOUNT_COLUMNS = (
@@ -126,7 +128,7 @@ def snapshot_rows(
     if every not in EVERY:
         raise InputError(f"--every: expected one of {', '.join(EVERY)}, got {every!r}")
     with Session(engine) as session:
-        account = find_account(session, key)
+        account = account_by_key(session, key)
         rows = history.series(session.connection(), account.id or 0, since=since, until=until)
     if every != "raw":
         buckets: dict[Any, history.SnapshotRow] = {}
@@ -149,11 +151,11 @@ def chart_series(
 ) -> tuple[str, list[growth.Point]]:
     """A chart title and one account's good snapshots (suspect points are left out)."""
     with Session(engine) as session:
-        account = find_account(session, key)
+        account = account_by_key(session, key)
         rows = history.series(session.connection(), account.id or 0, since=since, until=until)
     key = f"{account.platform}:{account.handle}"
     title = f"{account.label} ({key})" if account.label else key
-    return f"{title}: followers", [row.point() for row in rows if row.quality != "suspect"]
+    return f"{title}: followers", [row.point() for row in rows if row.quality != Quality.SUSPECT]
 
 
 def _bucket(moment: datetime, every: str, settings: Settings) -> Any:
