@@ -8,6 +8,7 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session
 
 from bot.config import AccountSettings, Settings
+from bot.growth import Point
 from bot.kinds import AccountStatus, GateState, PollOutcome, Quality, Source
 from bot.store import health, history
 from bot.store.accounts import scheduled_accounts, sync_accounts
@@ -17,6 +18,7 @@ from bot.store.db import ping
 from bot.store.models import Account
 from bot.store.tables import ACCOUNT
 from bot.store.writes import NewSnapshot, PollRecord, insert_snapshots, save_poll_records
+from tests.helpers.report_model import pick_report_points
 
 T0 = datetime(2021, 1, 1, tzinfo=UTC)
 HOUR = timedelta(hours=1)
@@ -136,3 +138,23 @@ def test_platform_states_add_counts_and_keep_the_latest_success(engine: Engine) 
 
 def test_ping_reaches_the_database(engine: Engine) -> None:
     ping(engine)
+
+
+def test_range_endpoints_agree_with_the_reference_model(engine: Engine) -> None:
+    [a] = configured(engine, "a.bsky.social")
+    hours = [0, 3, 4, 10, 11, 30, 31, 47]
+    rows = [
+        snap(a, T0 + h * HOUR, 100 + h, Quality.SUSPECT if h in (4, 30) else Quality.OK)
+        for h in hours
+    ]
+    with engine.begin() as connection:
+        insert_snapshots(connection, rows)
+    good = [
+        Point(r["captured_at"], r["followers"], None, None) for r in rows if r["quality"] == "ok"
+    ]
+    for first, last in [(-1, 50), (0, 0), (4, 30), (5, 9), (11, 31), (47, 60), (2, 3)]:
+        start, end = T0 + first * HOUR, T0 + last * HOUR
+        with engine.connect() as connection:
+            found = history.range_endpoints(connection, [a], first=start, last=end)[a]
+        expected = pick_report_points(good, start, end)
+        assert tuple(row.point() if row else None for row in found) == expected
