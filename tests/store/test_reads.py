@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from bot.config import AccountSettings, Settings
 from bot.growth import Point
-from bot.kinds import AccountStatus, GateState, PollOutcome, Quality, Source
+from bot.kinds import AccountStatus, GateState, PollOutcome, Quality
 from bot.store import health, history
 from bot.store.accounts import scheduled_accounts, sync_accounts
 from bot.store.attempts import last_attempts
@@ -17,8 +17,9 @@ from bot.store.claims import claim_due, release_leases
 from bot.store.db import ping
 from bot.store.models import Account
 from bot.store.tables import ACCOUNT
-from bot.store.writes import NewSnapshot, PollRecord, insert_snapshots, save_poll_records
+from bot.store.writes import PollRecord, insert_snapshots, save_poll_records
 from tests.helpers.report_model import pick_report_points
+from tests.helpers.store import snap
 
 T0 = datetime(2021, 1, 1, tzinfo=UTC)
 HOUR = timedelta(hours=1)
@@ -29,20 +30,6 @@ def configured(engine: Engine, *handles: str) -> list[int]:
     settings = Settings(accounts=tuple(AccountSettings("bluesky", h) for h in handles))
     with Session(engine) as session:
         return [a.id or 0 for a in sync_accounts(session, settings, T0)]
-
-
-def snap(account_id: int, at: datetime, followers: int, quality: Quality) -> NewSnapshot:
-    return {
-        "account_id": account_id,
-        "captured_at": at,
-        "followers": followers,
-        "following": None,
-        "posts": None,
-        "extra": None,
-        "precision": 1,
-        "source": Source.IMPORT,
-        "quality": quality,
-    }
 
 
 def test_scheduled_accounts_due_all_by_platform_and_never_paused(engine: Engine) -> None:
@@ -88,10 +75,10 @@ def test_snapshots_between_and_first_captured_at(engine: Engine) -> None:
         insert_snapshots(
             connection,
             [
-                snap(a, T0 + 2 * HOUR, 12, Quality.OK),
-                snap(a, T0, 10, Quality.OK),
-                snap(a, T0 + HOUR, 0, Quality.SUSPECT),
-                snap(a, T0 + 9 * HOUR, 19, Quality.OK),
+                snap(a, T0 + 2 * HOUR, 12, quality=Quality.OK),
+                snap(a, T0, 10, quality=Quality.OK),
+                snap(a, T0 + HOUR, 0, quality=Quality.SUSPECT),
+                snap(a, T0 + 9 * HOUR, 19, quality=Quality.OK),
             ],
         )
     with engine.connect() as connection:
@@ -144,7 +131,7 @@ def test_range_endpoints_agree_with_the_reference_model(engine: Engine) -> None:
     [a] = configured(engine, "a.bsky.social")
     hours = [0, 3, 4, 10, 11, 30, 31, 47]
     rows = [
-        snap(a, T0 + h * HOUR, 100 + h, Quality.SUSPECT if h in (4, 30) else Quality.OK)
+        snap(a, T0 + h * HOUR, 100 + h, quality=Quality.SUSPECT if h in (4, 30) else Quality.OK)
         for h in hours
     ]
     with engine.begin() as connection:

@@ -13,6 +13,7 @@ from sqlalchemy import Engine, func, select, text
 from sqlmodel import Session, SQLModel
 
 from bot.config import AccountSettings, Settings
+from bot.kinds import Quality
 from bot.query.accounts import account_by_key
 from bot.store import history
 from bot.store.accounts import get_or_create, sync_accounts
@@ -25,6 +26,7 @@ from bot.store.writes import (
     insert_snapshots,
     save_poll_records,
 )
+from tests.helpers.store import snap
 
 T0 = datetime(2021, 1, 1, tzinfo=UTC)
 
@@ -38,26 +40,6 @@ def make_account(engine: Engine, platform: str = "bluesky", handle: str = "a.bsk
         account_id = get_or_create(session, platform, handle, T0).id or 0
         session.commit()
         return account_id
-
-
-def snap(
-    account_id: int,
-    at: datetime,
-    followers: int | None,
-    posts: int | None = None,
-    quality: str = "ok",
-) -> dict[str, object]:
-    return {
-        "account_id": account_id,
-        "captured_at": at,
-        "followers": followers,
-        "following": None,
-        "posts": posts,
-        "extra": None,
-        "precision": 1,
-        "source": "import",
-        "quality": quality,
-    }
 
 
 def test_migrations_match_the_models(engine: Engine) -> None:
@@ -120,7 +102,7 @@ def test_seeks_skip_suspect_points(engine: Engine) -> None:
             connection,
             [
                 snap(account_id, T0, 100),
-                snap(account_id, T0 + timedelta(days=1), 0, quality="suspect"),
+                snap(account_id, T0 + timedelta(days=1), 0, quality=Quality.SUSPECT),
             ],
         )
     with engine.connect() as connection:
