@@ -18,6 +18,10 @@ platform's (recorded on the account's poll attempt, the daemon keeps going), or 
 
 from __future__ import annotations
 
+from typing import ClassVar
+
+from bot.kinds import PollOutcome
+
 
 class BotError(Exception):
     """Base of every error the bot raises on purpose."""
@@ -57,7 +61,8 @@ class AlreadyRunningError(UserError):
 class PlatformError(BotError):
     """A platform request failed; ``outcome`` is the poll_attempt outcome to record."""
 
-    outcome = "http_error"
+    # A ``PollOutcome``; typed as the plain word, which subclasses outside this module may set.
+    outcome: ClassVar[str] = PollOutcome.HTTP_ERROR
 
     def __init__(self, platform: str, message: str, *, http_status: int | None = None) -> None:
         self.platform = platform
@@ -69,7 +74,7 @@ class PlatformError(BotError):
 class RateLimitedError(PlatformError):
     """The platform asked us to slow down."""
 
-    outcome = "rate_limited"
+    outcome = PollOutcome.RATE_LIMITED
 
     def __init__(
         self,
@@ -89,22 +94,22 @@ class RateLimitedError(PlatformError):
 class AuthError(PlatformError):
     """The credentials were refused or are missing."""
 
-    outcome = "auth_error"
+    outcome = PollOutcome.AUTH_ERROR
 
 
 class TransientError(PlatformError):
     """A failure that may pass on its own: 5xx, timeouts, broken connections."""
 
-    outcome = "http_error"
+    outcome = PollOutcome.HTTP_ERROR
 
 
 class TimeoutError_(TransientError):
     """The request ran past its deadline."""
 
-    outcome = "timeout"
+    outcome = PollOutcome.TIMEOUT
 
 
 class ParseError(PlatformError):
     """The response lacks the fields we need, or is not the JSON we expect."""
 
-    outcome = "parse_error"
+    outcome = PollOutcome.PARSE_ERROR

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from bisect import bisect_right
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
@@ -206,17 +204,3 @@ def report_line(start: Point | None, end: Point | None) -> ReportLine:
     change, pct = _followers_figures(start, end)
     posts = counter_change(start.posts, end.posts)
     return ReportLine(start, end, change, pct, posts)
-
-
-def pick_report_points(
-    points: Sequence[Point], first: datetime, last: datetime
-) -> tuple[Point | None, Point | None]:
-    """Return the last points on or before ``first`` and on or before ``last`` (sorted input)."""
-    if last < first:
-        raise ValueError(f"range ends ({last.isoformat()}) before it starts ({first.isoformat()})")
-    return _last_at_or_before(points, first), _last_at_or_before(points, last)
-
-
-def _last_at_or_before(points: Sequence[Point], when: datetime) -> Point | None:
-    index = bisect_right(points, when, key=lambda point: point.at)
-    return points[index - 1] if index else None

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.growth import Point
+from bot.kinds import Quality
 from bot.platforms.base import Observation
 
 DROP_SHARE = 0.2
@@ -22,7 +23,7 @@ MIN_FOLLOWERS = 100
 class Verdict:
     """The quality of the new snapshot, and whether it confirms the previous suspect drop."""
 
-    quality: str = "ok"
+    quality: Quality = Quality.OK
     confirms_drop: bool = False
 
 
@@ -41,4 +42,4 @@ def assess(last_good: Point | None, last_suspect: bool, current: Observation) ->
     if last_suspect:
         # Still down: the drop was real. Back up: the suspect point was a glitch.
         return Verdict(confirms_drop=dropped)
-    return Verdict("suspect") if dropped else Verdict()
+    return Verdict(Quality.SUSPECT) if dropped else Verdict()

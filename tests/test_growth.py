@@ -22,11 +22,11 @@ from bot.growth import (
     nearest,
     parse_period,
     period_target,
-    pick_report_points,
     report_line,
     tolerance,
     year_bounds,
 )
+from tests.helpers.report_model import pick_report_points
 
 NEW_YORK = ZoneInfo("America/New_York")
 CASABLANCA = ZoneInfo("Africa/Casablanca")

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 import uvicorn
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from bot.cli.output import plain
 from bot.clock import Clock, system_clock
@@ -24,6 +24,7 @@ from bot.config import Settings
 from bot.daemon import status as health
 from bot.errors import InputError, UnknownAccountError, UserError
 from bot.query import rows as views
+from bot.store.db import ping
 
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
@@ -54,8 +55,7 @@ def create_app(settings: Settings, engine: Engine, *, clock: Clock = system_cloc
     @app.get("/healthz")
     def healthz() -> Response:
         """Liveness and database reachability; no token needed."""
-        with engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
+        ping(engine)
         return _json({"status": "ok"})
 
     _history_routes(app, settings, engine, clock, guard)

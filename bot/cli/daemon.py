@@ -23,6 +23,7 @@ from bot.cli.output import render
 from bot.clock import system_clock
 from bot.errors import InputError
 from bot.http import redact
+from bot.kinds import DeliveryStatus
 from bot.store.db import make_engine, migrate
 
 
@@ -194,7 +195,7 @@ def _send_digest(ctx: Context, day: date, *, force: bool, period: str = "day") -
     for result in results:
         error = f": {result.error}" if result.error else ""
         typer.echo(f"{result.channel}: {result.status}{error}")
-    if any(r.status in ("failed", "disabled") for r in results):
+    if any(r.status in (DeliveryStatus.FAILED, DeliveryStatus.DISABLED) for r in results):
         raise typer.Exit(1)
 
 

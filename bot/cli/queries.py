@@ -23,9 +23,10 @@ from bot.clock import system_clock
 from bot.errors import InputError
 from bot.http.client import make_client
 from bot.io.mapped import column_map_from_options
+from bot.kinds import PollOutcome
 from bot.platforms import REGISTRY
 from bot.query import rows as views
-from bot.store.accounts import find_accounts
+from bot.query.accounts import accounts_by_keys
 
 
 @app.command()
@@ -51,7 +52,7 @@ def poll(
 
     async def cycle() -> list[dict[str, object]]:
         with Session(ctx.engine) as session:
-            chosen = find_accounts(session, accounts) if accounts else None
+            chosen = accounts_by_keys(session, accounts) if accounts else None
             selected = select_accounts(
                 session, system_clock(), keys=chosen, platform=platform, everything=all_
             )
@@ -69,7 +70,7 @@ def poll(
     render(rows, views.POLL_COLUMNS, fmt)
     if not rows:
         typer.echo("no account was due (use --all or name accounts)", err=True)
-    if rows and all(r["outcome"] != "ok" for r in rows):
+    if rows and all(r["outcome"] != PollOutcome.OK for r in rows):
         raise typer.Exit(1)
 
 

@@ -10,6 +10,7 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from bot.daemon.poller import PollResult
 from bot.http.budget import GateView
+from bot.kinds import GateState, PollOutcome
 
 _DURATION_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
@@ -76,12 +77,12 @@ class Metrics:
                 continue
             self.polls.labels(result.platform, result.outcome).inc()
             self.duration.labels(result.platform).observe(result.duration_ms / 1000)
-            if result.outcome == "ok":
+            if result.outcome == PollOutcome.OK:
                 self.last_success.labels(result.platform, result.handle).set(now_epoch)
                 if result.followers is not None:
                     self.followers.labels(result.platform, result.handle).set(result.followers)
         for platform, view in views.items():
-            self.up.labels(platform).set(1 if view.state == "ok" else 0)
+            self.up.labels(platform).set(1 if view.state == GateState.OK else 0)
             requests, limited = counted.get(platform, (0, 0))
             self.requests.labels(platform).inc(requests)
             self.rate_limited.labels(platform).inc(limited)

@@ -8,10 +8,11 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Literal
 
 import httpx
 from sqlalchemy import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from bot.clock import Clock
 from bot.config import Settings
@@ -19,12 +20,14 @@ from bot.daemon.runtime import Runtime
 from bot.errors import AuthError, PlatformError, RateLimitedError, TransientError
 from bot.http.budget import PlatformGate, Ticket
 from bot.http.redact import Redactor
+from bot.kinds import AccountStatus, PollOutcome, Quality
 from bot.platforms.base import Adapter, FetchResult, Missing, Observation, Target
 from bot.quality import assess
 from bot.store import history
+from bot.store.accounts import scheduled_accounts
 from bot.store.claims import claim_due
 from bot.store.models import Account
-from bot.store.writes import PollRecord, defer_accounts, save_poll_records
+from bot.store.writes import PollRecord, SnapshotValues, defer_accounts, save_poll_records
 
 log = logging.getLogger(__name__)
 # Requests in flight at once across all platforms; each platform's budget is its gate's job.
@@ -44,7 +47,7 @@ class PollResult:
 
     platform: str
     handle: str
-    outcome: str
+    outcome: PollOutcome | Literal["deferred"]
     followers: int | None
     following: int | None
     posts: int | None
@@ -74,13 +77,7 @@ def select_accounts(
     """The accounts ``bot poll`` polls: those named, all scheduled ones, or the due ones."""
     if keys:
         return list(keys)
-    statement = select(Account).where(col(Account.next_poll_at).is_not(None))
-    if not everything:
-        statement = statement.where(col(Account.next_poll_at) <= now)
-    if platform:
-        statement = statement.where(Account.platform == platform)
-    statement = statement.where(Account.status != "paused").order_by(col(Account.id))
-    return list(session.exec(statement).all())
+    return scheduled_accounts(session, now=now, platform=platform, everything=everything)
 
 
 async def poll_accounts(
@@ -241,11 +238,11 @@ def _next_due(
         # Accounts no longer in the config are polled on request only.
         return None
     regular = at + interval - runtime.jitter(interval)
-    if record.outcome == "rate_limited":
+    if record.outcome == PollOutcome.RATE_LIMITED:
         # After a 429, the platform's reset says when, not our interval.
         key = runtime.adapter(account.platform).budget_key(Target(account.handle))
         return max(runtime.gate(account.platform, key).ready_at(1), at + MIN_DEFER)
-    if record.outcome in ("http_error", "timeout"):
+    if record.outcome in (PollOutcome.HTTP_ERROR, PollOutcome.TIMEOUT):
         return min(regular, at + RETRY_FAILED_AFTER)
     return regular
 
@@ -263,8 +260,8 @@ def _record(
         account_id=account.id or 0,
         started_at=at,
         duration_ms=elapsed,
-        outcome="ok",
-        status=account.status,
+        outcome=PollOutcome.OK,
+        status=AccountStatus(account.status),
         next_poll_at=None,
     )
     key = (account.platform, account.handle)
@@ -272,10 +269,10 @@ def _record(
         last, last_good = recent or (None, None)
         verdict = assess(
             last_good.point() if last_good else None,
-            last is not None and last.quality == "suspect",
+            last is not None and last.quality == Quality.SUSPECT,
             result,
         )
-        outcome = "ok" if verdict.quality == "ok" else "suspect"
+        outcome = PollOutcome.OK if verdict.quality == Quality.OK else PollOutcome.SUSPECT
         # A display name the platform did not report this time (None) is not a change.
         changed = result.platform_id != account.platform_id or (
             result.display_name is not None and result.display_name != account.display_name
@@ -283,8 +280,8 @@ def _record(
         record = replace(
             base,
             outcome=outcome,
-            status="active",
-            observation=result,
+            status=AccountStatus.ACTIVE,
+            values=_values(result),
             quality=verdict.quality,
             identity_changed=changed,
             confirmed_drop_at=last.captured_at if verdict.confirms_drop and last else None,
@@ -292,19 +289,33 @@ def _record(
         counts = (result.followers, result.following, result.posts)
         return record, PollResult(*key, outcome, *counts, None, elapsed)
     if isinstance(result, Missing):
-        record = replace(base, outcome=result.status, status=result.status, message=result.message)
-        return record, PollResult(*key, result.status, None, None, None, result.message, elapsed)
-    status = "auth_error" if isinstance(result, AuthError) else account.status
-    if status == "auth_error" and not isinstance(result, AuthError):
-        status = "active"  # credentials work again, whatever failed this time
+        outcome, status = PollOutcome(result.status), AccountStatus(result.status)
+        record = replace(base, outcome=outcome, status=status, message=result.message)
+        return record, PollResult(*key, outcome, None, None, None, result.message, elapsed)
+    status = AccountStatus.AUTH_ERROR if isinstance(result, AuthError) else base.status
+    if status == AccountStatus.AUTH_ERROR and not isinstance(result, AuthError):
+        status = AccountStatus.ACTIVE  # credentials work again, whatever failed this time
     record = replace(
         base,
-        outcome=result.outcome,
+        outcome=PollOutcome(result.outcome),
         status=status,
         http_status=result.http_status,
         message=redactor(str(result)),
     )
-    return record, PollResult(*key, result.outcome, None, None, None, record.message, elapsed)
+    return record, PollResult(*key, record.outcome, None, None, None, record.message, elapsed)
+
+
+def _values(observation: Observation) -> SnapshotValues:
+    """What the store keeps of an observation."""
+    return SnapshotValues(
+        platform_id=observation.platform_id,
+        followers=observation.followers,
+        following=observation.following,
+        posts=observation.posts,
+        display_name=observation.display_name,
+        extra=observation.extra,
+        precision=observation.precision,
+    )
 
 
 async def poll_due(

@@ -11,7 +11,7 @@ from datetime import UTC, timedelta
 
 import httpx
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine
 
 from bot.clock import Clock, system_clock
 from bot.config import Settings
@@ -19,20 +19,20 @@ from bot.daemon.metrics import Metrics, serve_metrics
 from bot.daemon.poller import PollResult, poll_due
 from bot.daemon.runtime import Runtime
 from bot.digest.daily import send_due_digests
-from bot.http.budget import RateBudget
+from bot.http.budget import GateView, RateBudget
 from bot.http.client import make_client
 from bot.http.redact import Redactor
+from bot.kinds import PollOutcome
 from bot.platforms import REGISTRY
 from bot.store import health
+from bot.store.claims import release_leases
 from bot.store.lock import daemon_lock
-from bot.store.models import Account
 
 log = logging.getLogger(__name__)
 # How long a stopping daemon waits for an in-flight cycle before it cancels it.
 STOP_GRACE_SECONDS = 10.0
 # How often the daemon checks whether the daily digest is due (and retries failed channels).
 DIGEST_CHECK_SECONDS = 300.0
-_ACCOUNT = Account.__table__  # type: ignore[attr-defined]
 
 
 def tick_seconds(settings: Settings) -> float:
@@ -86,15 +86,19 @@ async def tick(
     }
     if news:
         with engine.begin() as connection:
-            health.save_views(
-                connection, news, counted, runtime.clock(), Redactor(settings.secret_values())
+            health.save_states(
+                connection,
+                states={name: _state_row(view) for name, view in news.items()},
+                counted=counted,
+                now=runtime.clock(),
+                redact=Redactor(settings.secret_values()),
             )
         runtime.saved_views.update(news)
     if metrics is not None:
         metrics.observe(results, views, counted, runtime.clock().timestamp())
     polled = [r for r in results if r.outcome != "deferred"]
     if results:
-        failed = sum(1 for r in polled if r.outcome != "ok")
+        failed = sum(1 for r in polled if r.outcome != PollOutcome.OK)
         log.info(
             "polled %d accounts, %d not ok, %d deferred",
             len(polled),
@@ -104,15 +108,16 @@ async def tick(
     return results
 
 
-def release_leases(engine: Engine, worker: str | None = None) -> None:
-    """Give up leases: this worker's on the way out, or all of them (one daemon per SQLite)."""
-    statement = update(_ACCOUNT).values(lease_owner=None, lease_until=None)
-    if worker is not None:
-        statement = statement.where(_ACCOUNT.c.lease_owner == worker)
-    else:
-        statement = statement.where(_ACCOUNT.c.lease_owner.is_not(None))
-    with engine.begin() as connection:
-        connection.execute(statement)
+def _state_row(view: GateView) -> health.PlatformStateRow:
+    """The stored form of a gate's view (its request counts are added apart)."""
+    return health.PlatformStateRow(
+        state=view.state,
+        until=view.until,
+        consecutive_failures=view.consecutive_failures,
+        last_success_at=view.last_success_at,
+        last_failure_at=view.last_failure_at,
+        last_error=view.last_error,
+    )
 
 
 async def run_daemon(

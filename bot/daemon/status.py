@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from bot.cli.output import Column
 from bot.config import Settings
+from bot.kinds import AccountStatus, GateState
 from bot.store import history
 from bot.store.accounts import all_accounts
 from bot.store.health import platform_states
@@ -37,7 +38,7 @@ PROBLEM_COLUMNS = (
 )
 # An account is stale when its newest snapshot is older than this many of its intervals.
 STALE_INTERVALS = 2
-_FAILING_STATUSES = ("not_found", "suspended", "auth_error")
+_FAILING_STATUSES = (AccountStatus.NOT_FOUND, AccountStatus.SUSPENDED, AccountStatus.AUTH_ERROR)
 
 
 def status(engine: Engine, settings: Settings, now: datetime) -> dict[str, Any]:
@@ -72,12 +73,14 @@ def status(engine: Engine, settings: Settings, now: datetime) -> dict[str, Any]:
         state = states.get(name)
         mine = [p for p in problems if p["platform"] == name]
         # A pause or an open circuit is over once its instant has passed.
-        current = state.state if state and (state.until is None or state.until > now) else "ok"
+        current = (
+            state.state if state and (state.until is None or state.until > now) else GateState.OK
+        )
         platforms.append(
             {
                 "platform": name,
                 "state": current if state else "unknown",
-                "until": state.until if state and current != "ok" else None,
+                "until": state.until if state and current != GateState.OK else None,
                 "accounts": sum(1 for a in accounts if a.platform == name),
                 "failing": sum(1 for p in mine if p["problem"] != "stale"),
                 "stale": sum(1 for p in mine if p["problem"] == "stale"),

@@ -41,17 +41,19 @@ from bot.digest.model import (
     Projection,
 )
 from bot.digest.periods import day_bounds
-from bot.digest.queries import Attempt, last_attempts, snapshots_between
 from bot.errors import InputError
+from bot.kinds import AccountStatus, PollOutcome, Quality
 from bot.store import history
 from bot.store.accounts import all_accounts
+from bot.store.attempts import Attempt, last_attempts
+from bot.store.history import snapshots_between
 from bot.store.models import Account
 
 # A digest is a daily document: a gap shorter than a day is not news, whatever the interval.
 MIN_STALE = timedelta(days=1)
-_GONE = ("not_found", "suspended", "auth_error")
-_FINE = ("ok", "suspect")
-_FLAGGED = ("suspect", "confirmed_drop")
+_GONE = (AccountStatus.NOT_FOUND, AccountStatus.SUSPENDED, AccountStatus.AUTH_ERROR)
+_FINE = (PollOutcome.OK, PollOutcome.SUSPECT)
+_FLAGGED = (Quality.SUSPECT, Quality.CONFIRMED_DROP)
 
 
 @dataclass
@@ -159,7 +161,7 @@ def _gather(
 
 def _good(rows: Sequence[history.SnapshotRow]) -> list[growth.Point]:
     """The points growth may use: suspect ones are left out."""
-    return [row.point() for row in rows if row.quality != "suspect"]
+    return [row.point() for row in rows if row.quality != Quality.SUSPECT]
 
 
 def _line(facts: _Facts, settings: Settings, day: date, at: datetime) -> AccountLine:
@@ -193,7 +195,7 @@ def _status(facts: _Facts, settings: Settings, last_data: datetime | None, at: d
     attempt = facts.attempt
     if attempt is not None and attempt.outcome not in _FINE:
         return attempt.outcome if attempt.outcome in _GONE else "failing"
-    if attempt is None and facts.account.status != "active":
+    if attempt is None and facts.account.status != AccountStatus.ACTIVE:
         return facts.account.status
     interval = settings.poll_interval
     for entry in settings.accounts:
@@ -356,7 +358,7 @@ def _anomalies(
                     )
                 )
                 dropped[row.captured_at.astimezone(tz).date()][account.platform].add(account.handle)
-            if row.quality != "suspect" and row.followers is not None:
+            if row.quality != Quality.SUSPECT and row.followers is not None:
                 previous = row.followers
         # The 1-day loss is known for the digest's last day only.
         last = f.windows["1d"]

@@ -12,7 +12,7 @@ import logging
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 
 from bot.clock import Clock
 from bot.config import Settings
@@ -20,13 +20,13 @@ from bot.digest import periods
 from bot.digest.build import build_digest
 from bot.digest.deliver import DeliveryResult, configured_channels, send_digest
 from bot.digest.periods import day_bounds
+from bot.kinds import DeliveryStatus
 from bot.store.digests import runs_on
-from bot.store.models import Snapshot
+from bot.store.history import first_captured_at
 
 log = logging.getLogger(__name__)
 # A channel that is sent or disabled for the day needs nothing more.
-_DONE = ("sent", "disabled")
-_SNAPSHOT = Snapshot.__table__  # type: ignore[attr-defined]
+_DONE = (DeliveryStatus.SENT, DeliveryStatus.DISABLED)
 
 
 def due_day(settings: Settings, now: datetime) -> date | None:
@@ -104,5 +104,5 @@ def _has_history(engine: Engine, settings: Settings, day: date) -> bool:
     """A digest of a day before the first snapshot would be empty: skip it."""
     _, end = day_bounds(day, settings.timezone)
     with engine.connect() as connection:
-        first = connection.execute(select(func.min(_SNAPSHOT.c.captured_at))).scalar_one()
+        first = first_captured_at(connection)
     return first is not None and first <= end

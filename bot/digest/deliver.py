@@ -35,7 +35,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import Engine
 
@@ -46,6 +46,7 @@ from bot.digest import periods
 from bot.digest.channels import Body, Channel, Outcome
 from bot.errors import InputError
 from bot.http.redact import Redactor
+from bot.kinds import DeliveryStatus
 from bot.store import digests
 
 log = logging.getLogger(__name__)
@@ -53,7 +54,6 @@ log = logging.getLogger(__name__)
 FILES = "files"
 # Longer than any send takes (Apprise's own timeouts are well under a minute per service).
 LEASE = timedelta(minutes=15)
-RESULT_STATUSES = ("sent", "failed", "disabled", "skipped", "busy")
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -75,7 +75,7 @@ class DeliveryResult:
     """What one channel did for this call: sent, failed, disabled, skipped or busy."""
 
     channel: str
-    status: str
+    status: DeliveryStatus | Literal["skipped", "busy"]
     attempts: int
     error: str | None = None
 
@@ -175,12 +175,18 @@ def _deliver(
         return _unclaimed(engine, day, name)
     outcome = _attempt(channel, day, message, files_dir, period)
     error = redact(outcome.error) if outcome.error else None
-    status = "sent" if outcome.ok else "disabled" if outcome.permanent else "failed"
+    status = (
+        DeliveryStatus.SENT
+        if outcome.ok
+        else DeliveryStatus.DISABLED
+        if outcome.permanent
+        else DeliveryStatus.FAILED
+    )
     if not digests.finish(engine, held, status=status, now=clock(), error=error):
         log.warning("digest %s to %s: our claim expired before we could record it", day, name)
-    if status == "sent":
+    if status == DeliveryStatus.SENT:
         log.info("digest %s sent to %s", day, name)
-    elif status == "failed":
+    elif status == DeliveryStatus.FAILED:
         log.warning(
             "digest %s to %s failed (attempt %d, retried on the next send): %s",
             day,
@@ -223,10 +229,12 @@ def _attempt(
 def _unclaimed(engine: Engine, day: date, name: str) -> DeliveryResult:
     """Why a channel was not ours to send: already sent, disabled, or another worker's."""
     run = digests.get_run(engine, day=day, channel=name)
-    if run is None or run.status in ("sending", "failed"):
+    if run is None or run.status in (DeliveryStatus.SENDING, DeliveryStatus.FAILED):
         # failed: another worker took and failed it between our two statements.
         return DeliveryResult(name, "busy", run.attempts if run else 0, None)
-    status = "skipped" if run.status == "sent" else run.status
+    status: DeliveryStatus | Literal["skipped"] = (
+        "skipped" if run.status == DeliveryStatus.SENT else DeliveryStatus(run.status)
+    )
     return DeliveryResult(name, status, run.attempts, run.last_error)
 
 

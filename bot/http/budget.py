@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 from bot.clock import Clock
 from bot.http.headers import remaining_in_window, retry_after_seconds
+from bot.kinds import GateState
 
 # Without a usable Retry-After or reset header, a 429 pauses the platform this long.
 DEFAULT_PAUSE = timedelta(seconds=60)
@@ -51,7 +52,7 @@ def current_gate() -> PlatformGate | None:
     return ticket.gate if ticket is not None else None
 
 
-_SEVERITY = {"ok": 0, "rate_limited": 1, "circuit_open": 2}
+_SEVERITY = {GateState.OK: 0, GateState.RATE_LIMITED: 1, GateState.CIRCUIT_OPEN: 2}
 
 
 def merge_views(views: list[GateView]) -> GateView:
@@ -76,7 +77,7 @@ def merge_views(views: list[GateView]) -> GateView:
 class GateView:
     """A gate's state for ``bot status`` and the metrics: ok, rate_limited or circuit_open."""
 
-    state: str
+    state: GateState
     until: datetime | None
     consecutive_failures: int
     requests: int
@@ -261,11 +262,11 @@ class PlatformGate:
         """The state to show and persist."""
         now = self.clock()
         if self.paused_until is not None and now < self.paused_until:
-            state, until = "rate_limited", self.paused_until
+            state, until = GateState.RATE_LIMITED, self.paused_until
         elif self.open_until is not None:
-            state, until = "circuit_open", self.open_until
+            state, until = GateState.CIRCUIT_OPEN, self.open_until
         else:
-            state, until = "ok", None
+            state, until = GateState.OK, None
         return GateView(
             state,
             until,

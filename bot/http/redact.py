@@ -44,9 +44,3 @@ class RedactingFilter(logging.Filter):
             # Formatters reuse exc_text when it is set: a traceback is printed redacted.
             record.exc_text = self.redactor(_FORMATTER.formatException(record.exc_info))
         return True
-
-
-def install(redactor: Redactor) -> None:
-    """Redact every handler of the root logger (call after logging is configured)."""
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(RedactingFilter(redactor))

@@ -11,8 +11,10 @@ from sqlmodel import Session
 from bot.config import Settings
 from bot.io.mapped import ColumnMap, read_mapped_file
 from bot.io.native import read_import_file
+from bot.kinds import Quality, Source
 from bot.platforms import REGISTRY
 from bot.store.accounts import get_or_create
+from bot.store.tables import chunks
 from bot.store.writes import count_snapshots, insert_snapshots
 
 BATCH = 1000
@@ -45,7 +47,7 @@ def import_history(
         connection = session.connection()
         # Counting before and after is cheaper than RETURNING every new id on PostgreSQL.
         before = count_snapshots(connection, list(ids.values()))
-        for start in range(0, len(rows), BATCH):
+        for batch in chunks(rows, BATCH):
             insert_snapshots(
                 connection,
                 [
@@ -57,10 +59,10 @@ def import_history(
                         "posts": r.posts,
                         "extra": None,
                         "precision": r.precision,
-                        "source": "import",
-                        "quality": "ok",
+                        "source": Source.IMPORT,
+                        "quality": Quality.OK,
                     }
-                    for r in rows[start : start + BATCH]
+                    for r in batch
                 ],
             )
         added = count_snapshots(connection, list(ids.values())) - before

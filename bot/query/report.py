@@ -9,12 +9,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
 
 from bot import growth
 from bot.cli.output import iso
 from bot.config import Settings
 from bot.errors import InputError
+from bot.query.contract import ReportDocument, ReportRange
 from bot.query.rows import ReportEntry, parse_when, report_json_line
 
 GROUPS_NOTE = (
@@ -32,7 +32,7 @@ class Period:
     first_day: date  # local day of ``first``
     last_day: date  # local day of ``last``
     year: int | None  # set for --year
-    json_range: dict[str, Any]  # {"year": Y} or {"from": …, "to": …}
+    json_range: ReportRange  # {"year": Y} or {"from": …, "to": …}
 
 
 @dataclass(frozen=True)
@@ -118,7 +118,7 @@ def _total(name: str, members: Sequence[ReportEntry]) -> GroupTotal:
     )
 
 
-def document(period: Period, entries: Sequence[ReportEntry], settings: Settings) -> dict[str, Any]:
+def document(period: Period, entries: Sequence[ReportEntry], settings: Settings) -> ReportDocument:
     """The JSON report: ``{"year"|"from","to", "accounts": [...], "groups": [...]}``."""
     return {
         **period.json_range,

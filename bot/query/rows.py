@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -14,8 +14,11 @@ from bot import growth
 from bot.cli.output import Column
 from bot.config import Settings
 from bot.errors import InputError
+from bot.kinds import Quality
+from bot.query.accounts import account_by_key
+from bot.query.contract import AccountsRow, GrowthRow, ReportAccount, ReportPoint, SnapshotsRow
 from bot.store import history
-from bot.store.accounts import all_accounts, find_account
+from bot.store.accounts import all_accounts
 from bot.store.models import Account
 
 ACCOUNT_COLUMNS = (
@@ -88,7 +91,7 @@ def parse_when(text: str, settings: Settings, *, option: str, end_of_day: bool) 
     return moment.astimezone(UTC)
 
 
-def account_rows(engine: Engine, group: str | None = None) -> list[dict[str, Any]]:
+def account_rows(engine: Engine, group: str | None = None) -> list[AccountsRow]:
     """Accounts with status, last poll and latest counts."""
     with Session(engine) as session:
         accounts = all_accounts(session, group)
@@ -121,12 +124,12 @@ def snapshot_rows(
     since: datetime | None,
     until: datetime | None,
     every: str,
-) -> list[dict[str, Any]]:
+) -> list[SnapshotsRow]:
     """One account's history, raw or the last snapshot of each local day/week/month."""
     if every not in EVERY:
         raise InputError(f"--every: expected one of {', '.join(EVERY)}, got {every!r}")
     with Session(engine) as session:
-        account = find_account(session, key)
+        account = account_by_key(session, key)
         rows = history.series(session.connection(), account.id or 0, since=since, until=until)
     if every != "raw":
         buckets: dict[Any, history.SnapshotRow] = {}
@@ -149,11 +152,11 @@ def chart_series(
 ) -> tuple[str, list[growth.Point]]:
     """A chart title and one account's good snapshots (suspect points are left out)."""
     with Session(engine) as session:
-        account = find_account(session, key)
+        account = account_by_key(session, key)
         rows = history.series(session.connection(), account.id or 0, since=since, until=until)
     key = f"{account.platform}:{account.handle}"
     title = f"{account.label} ({key})" if account.label else key
-    return f"{title}: followers", [row.point() for row in rows if row.quality != "suspect"]
+    return f"{title}: followers", [row.point() for row in rows if row.quality != Quality.SUSPECT]
 
 
 def _bucket(moment: datetime, every: str, settings: Settings) -> Any:
@@ -168,7 +171,7 @@ def _bucket(moment: datetime, every: str, settings: Settings) -> Any:
 
 def growth_rows(
     engine: Engine, settings: Settings, *, period: str, at: datetime, group: str | None
-) -> list[dict[str, Any]]:
+) -> list[GrowthRow]:
     """Growth of every account over ``period`` ending at ``at``."""
     name = growth.parse_period(period)
     target = growth.period_target(name, at, settings.timezone)
@@ -178,7 +181,7 @@ def growth_rows(
         found = history.growth_candidates(
             session.connection(), [a.id for a in accounts if a.id], at=at, target=target, tol=tol
         )
-    rows = []
+    rows: list[GrowthRow] = []
     for account in accounts:
         current, before, after = found.get(account.id or 0, (None, None, None))
         result = growth.growth(
@@ -237,7 +240,7 @@ def report_entries(
     return entries
 
 
-def report_json_line(entry: ReportEntry, settings: Settings) -> dict[str, Any]:
+def report_json_line(entry: ReportEntry, settings: Settings) -> ReportAccount:
     """One ``accounts`` item of the report's JSON (the documented shape)."""
     line = entry.line
     return {
@@ -258,13 +261,13 @@ def report(
     first: datetime,
     last: datetime,
     accounts: Sequence[Account] | None = None,
-) -> list[dict[str, Any]]:
+) -> list[ReportAccount]:
     """Per account: start and end counts, change, growth % and posts published in the range."""
     entries = report_entries(engine, first=first, last=last, accounts=accounts)
     return [report_json_line(entry, settings) for entry in entries]
 
 
-def _end_point(point: growth.Point | None, settings: Settings) -> dict[str, Any] | None:
+def _end_point(point: growth.Point | None, settings: Settings) -> ReportPoint | None:
     """``{"date", "followers", "posts"}`` with the date in the configured time zone."""
     if point is None:
         return None
@@ -275,7 +278,7 @@ def _end_point(point: growth.Point | None, settings: Settings) -> dict[str, Any]
     }
 
 
-def report_table_rows(lines: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+def report_table_rows(lines: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """Flatten report lines for the table and CSV formats."""
     flat = []
     for line in lines:

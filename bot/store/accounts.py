@@ -1,17 +1,17 @@
-"""Account rows: syncing them from the config, finding them by ``platform:handle``."""
+"""Account rows: syncing them from the config, finding them by platform and handle."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from bot.config import AccountSettings, Settings
 from bot.errors import UnknownAccountError
-from bot.platforms import REGISTRY
+from bot.kinds import AccountStatus
 from bot.store.models import Account
+from bot.store.tables import ACCOUNT, insert_new
 
 
 def sync_accounts(session: Session, settings: Settings, now: datetime) -> list[Account]:
@@ -45,7 +45,7 @@ def _insert_missing(session: Session, settings: Settings, now: datetime) -> None
             "platform": entry.platform,
             "handle": entry.handle,
             "groups": list(entry.groups),
-            "status": "active",
+            "status": AccountStatus.ACTIVE,
             "created_at": now,
             "next_poll_at": now,
         }
@@ -55,11 +55,7 @@ def _insert_missing(session: Session, settings: Settings, now: datetime) -> None
     if not rows:
         return
     connection = session.connection()
-    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
-    table = Account.__table__  # type: ignore[attr-defined]
-    connection.execute(
-        insert(table).on_conflict_do_nothing(index_elements=["platform", "handle"]), rows
-    )
+    connection.execute(insert_new(connection.dialect, ACCOUNT, unique=["platform", "handle"]), rows)
     session.commit()
 
 
@@ -69,32 +65,12 @@ def _apply_config(account: Account, entry: AccountSettings, now: datetime) -> No
     account.groups = list(entry.groups)
     if account.next_poll_at is None:
         account.next_poll_at = now
-    if account.status == "paused":
-        account.status = "active"
+    if account.status == AccountStatus.PAUSED:
+        account.status = AccountStatus.ACTIVE
 
 
-def split_key(key: str) -> tuple[str, str]:
-    """``platform:handle`` -> (platform, normalised handle), or ``UnknownAccountError``."""
-    platform, sep, handle = key.partition(":")
-    if not sep or not handle:
-        raise UnknownAccountError(
-            f"account {key!r}: expected PLATFORM:HANDLE, e.g. bluesky:bsky.app"
-        )
-    platform = platform.strip().lower()
-    if platform not in REGISTRY:
-        known = ", ".join(sorted(REGISTRY))
-        raise UnknownAccountError(
-            f"account {key!r}: unknown platform {platform!r} (known: {known})"
-        )
-    try:
-        return platform, REGISTRY[platform].normalize_handle(handle)
-    except ValueError as exc:
-        raise UnknownAccountError(f"account {key!r}: {exc}") from None
-
-
-def find_account(session: Session, key: str) -> Account:
-    """The stored account for ``platform:handle``, or a clear ``UnknownAccountError``."""
-    platform, handle = split_key(key)
+def find_account(session: Session, *, platform: str, handle: str) -> Account:
+    """The stored account, matched exactly and then ignoring case, or ``UnknownAccountError``."""
     account = session.exec(
         select(Account).where(Account.platform == platform, Account.handle == handle)
     ).first()
@@ -105,11 +81,6 @@ def find_account(session: Session, key: str) -> Account:
     if account is None:
         raise UnknownAccountError(f"unknown account {platform}:{handle} (see `bot accounts`)")
     return account
-
-
-def find_accounts(session: Session, keys: Iterable[str]) -> list[Account]:
-    """Several accounts by key, failing on the first unknown one."""
-    return [find_account(session, key) for key in keys]
 
 
 def get_or_create(session: Session, platform: str, handle: str, now: datetime) -> Account:
@@ -130,3 +101,16 @@ def all_accounts(session: Session, group: str | None = None) -> Sequence[Account
     if group is None:
         return rows
     return [a for a in rows if group in (a.groups or [])]
+
+
+def scheduled_accounts(
+    session: Session, *, now: datetime, platform: str | None = None, everything: bool = False
+) -> list[Account]:
+    """Scheduled, unpaused accounts by id: the due ones at ``now``, or ``everything`` scheduled."""
+    statement = select(Account).where(col(Account.next_poll_at).is_not(None))
+    if not everything:
+        statement = statement.where(col(Account.next_poll_at) <= now)
+    if platform:
+        statement = statement.where(Account.platform == platform)
+    statement = statement.where(Account.status != AccountStatus.PAUSED).order_by(col(Account.id))
+    return list(session.exec(statement).all())

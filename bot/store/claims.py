@@ -13,11 +13,9 @@ from sqlalchemy import Engine, or_, update
 from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
+from bot.kinds import AccountStatus
 from bot.store.models import Account
-
-_ACCOUNT = Account.__table__  # type: ignore[attr-defined]
-# SQLite caps bound parameters per statement.
-_CHUNK = 500
+from bot.store.tables import ACCOUNT, chunks
 
 
 def claim_due(
@@ -25,30 +23,40 @@ def claim_due(
 ) -> list[Account]:
     """Lease up to ``limit`` due accounts to ``worker``, soonest due first."""
     due = (
-        core_select(_ACCOUNT.c.id)
+        core_select(ACCOUNT.c.id)
         .where(
-            _ACCOUNT.c.next_poll_at.is_not(None),
-            _ACCOUNT.c.next_poll_at <= now,
-            _ACCOUNT.c.status != "paused",
-            or_(_ACCOUNT.c.lease_until.is_(None), _ACCOUNT.c.lease_until <= now),
+            ACCOUNT.c.next_poll_at.is_not(None),
+            ACCOUNT.c.next_poll_at <= now,
+            ACCOUNT.c.status != AccountStatus.PAUSED,
+            or_(ACCOUNT.c.lease_until.is_(None), ACCOUNT.c.lease_until <= now),
         )
-        .order_by(_ACCOUNT.c.next_poll_at, _ACCOUNT.c.id)
+        .order_by(ACCOUNT.c.next_poll_at, ACCOUNT.c.id)
         .limit(limit)
     )
     if engine.dialect.name == "postgresql":
         due = due.with_for_update(skip_locked=True)
     statement = (
-        update(_ACCOUNT)
-        .where(_ACCOUNT.c.id.in_(due.scalar_subquery()))
+        update(ACCOUNT)
+        .where(ACCOUNT.c.id.in_(due.scalar_subquery()))
         .values(lease_owner=worker, lease_until=now + lease)
-        .returning(_ACCOUNT.c.id)
+        .returning(ACCOUNT.c.id)
     )
     with engine.begin() as connection:
         ids = sorted(connection.execute(statement).scalars().all())
     # Loading through the ORM is about twice as fast as validating returned rows.
     claimed: list[Account] = []
     with Session(engine, expire_on_commit=False) as session:
-        for start in range(0, len(ids), _CHUNK):
-            chunk = ids[start : start + _CHUNK]
+        for chunk in chunks(ids):
             claimed += session.exec(select(Account).where(col(Account.id).in_(chunk))).all()
     return sorted(claimed, key=lambda a: a.id or 0)
+
+
+def release_leases(engine: Engine, worker: str | None = None) -> None:
+    """Give up leases: this worker's on the way out, or all of them (one daemon per SQLite)."""
+    statement = update(ACCOUNT).values(lease_owner=None, lease_until=None)
+    if worker is not None:
+        statement = statement.where(ACCOUNT.c.lease_owner == worker)
+    else:
+        statement = statement.where(ACCOUNT.c.lease_owner.is_not(None))
+    with engine.begin() as connection:
+        connection.execute(statement)

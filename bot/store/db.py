@@ -8,7 +8,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 
@@ -82,3 +82,9 @@ def migrate(engine: Engine) -> None:
     except OperationalError as exc:
         where = engine.url.render_as_string(hide_password=True)
         raise ConfigError("DATABASE_URL", f"cannot open {where}: {exc.orig}") from None
+
+
+def ping(engine: Engine) -> None:
+    """Run ``SELECT 1``: raises when the database cannot be reached."""
+    with engine.connect() as connection:
+        connection.execute(text("SELECT 1"))

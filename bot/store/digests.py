@@ -17,14 +17,15 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine, and_, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import ReturningInsert
 
+from bot.kinds import DeliveryStatus
 from bot.store.models import DigestRun
+from bot.store.tables import DIGEST_RUN, insert_new
 
-_RUN = DigestRun.__table__  # type: ignore[attr-defined]
 _ERROR_MAX = 500
-FINAL_STATUSES = ("sent", "failed", "disabled")
+# The statuses a claim ends with.
+FINAL_STATUSES = frozenset(DeliveryStatus) - {DeliveryStatus.SENDING}
 
 
 @dataclass(frozen=True)
@@ -48,16 +49,16 @@ def claim(
     """Take the (day, channel) delivery if it is new, failed, abandoned or ``force``d; else None."""
     insert = _insert_new(engine, day=day, channel=channel, now=now)
     reclaimable = [
-        _RUN.c.status == "failed",
-        and_(_RUN.c.status == "sending", _RUN.c.sent_at <= now - lease),
+        DIGEST_RUN.c.status == DeliveryStatus.FAILED,
+        and_(DIGEST_RUN.c.status == DeliveryStatus.SENDING, DIGEST_RUN.c.sent_at <= now - lease),
     ]
     if force:
-        reclaimable.append(_RUN.c.status.in_(("sent", "disabled")))
+        reclaimable.append(DIGEST_RUN.c.status.in_((DeliveryStatus.SENT, DeliveryStatus.DISABLED)))
     retake = (
-        update(_RUN)
-        .where(_RUN.c.digest_date == day, _RUN.c.channel == channel, or_(*reclaimable))
-        .values(status="sending", sent_at=now, attempts=_RUN.c.attempts + 1)
-        .returning(_RUN.c.id, _RUN.c.attempts)
+        update(DIGEST_RUN)
+        .where(DIGEST_RUN.c.digest_date == day, DIGEST_RUN.c.channel == channel, or_(*reclaimable))
+        .values(status=DeliveryStatus.SENDING, sent_at=now, attempts=DIGEST_RUN.c.attempts + 1)
+        .returning(DIGEST_RUN.c.id, DIGEST_RUN.c.attempts)
     )
     with engine.begin() as connection:
         row = connection.execute(insert).first()
@@ -67,21 +68,26 @@ def claim(
 
 
 def finish(
-    engine: Engine, held: Claim, *, status: str, now: datetime, error: str | None = None
+    engine: Engine,
+    held: Claim,
+    *,
+    status: DeliveryStatus,
+    now: datetime,
+    error: str | None = None,
 ) -> bool:
     """Record the outcome of a claim; False when the claim had expired and was taken over."""
     if status not in FINAL_STATUSES:
         raise ValueError(f"unknown digest_run status {status!r}")
     statement = (
-        update(_RUN)
+        update(DIGEST_RUN)
         .where(
-            _RUN.c.id == held.run_id,
-            _RUN.c.status == "sending",
-            _RUN.c.sent_at == held.claimed_at,
+            DIGEST_RUN.c.id == held.run_id,
+            DIGEST_RUN.c.status == DeliveryStatus.SENDING,
+            DIGEST_RUN.c.sent_at == held.claimed_at,
         )
         .values(
             status=status,
-            sent_at=now if status == "sent" else None,
+            sent_at=now if status == DeliveryStatus.SENT else None,
             last_error=error[:_ERROR_MAX] if error else None,
         )
     )
@@ -91,7 +97,9 @@ def finish(
 
 def get_run(engine: Engine, *, day: date, channel: str) -> DigestRun | None:
     """The row of one (day, channel), if any."""
-    statement = select(_RUN).where(_RUN.c.digest_date == day, _RUN.c.channel == channel)
+    statement = select(DIGEST_RUN).where(
+        DIGEST_RUN.c.digest_date == day, DIGEST_RUN.c.channel == channel
+    )
     with engine.connect() as connection:
         row = connection.execute(statement).mappings().first()
     return None if row is None else DigestRun.model_validate(dict(row))
@@ -99,7 +107,9 @@ def get_run(engine: Engine, *, day: date, channel: str) -> DigestRun | None:
 
 def runs_on(engine: Engine, day: date) -> list[DigestRun]:
     """Every channel's row for one day, by channel name."""
-    statement = select(_RUN).where(_RUN.c.digest_date == day).order_by(_RUN.c.channel)
+    statement = (
+        select(DIGEST_RUN).where(DIGEST_RUN.c.digest_date == day).order_by(DIGEST_RUN.c.channel)
+    )
     with engine.connect() as connection:
         rows = connection.execute(statement).mappings().all()
     return [DigestRun.model_validate(dict(row)) for row in rows]
@@ -110,13 +120,9 @@ def _insert_new(engine: Engine, *, day: date, channel: str, now: datetime) -> Re
     values = {
         "digest_date": day,
         "channel": channel,
-        "status": "sending",
+        "status": DeliveryStatus.SENDING,
         "attempts": 1,
         "sent_at": now,
     }
-    keys = ["digest_date", "channel"]
-    if engine.dialect.name == "postgresql":
-        pg = postgresql.insert(_RUN).values(values).on_conflict_do_nothing(index_elements=keys)
-        return pg.returning(_RUN.c.id, _RUN.c.attempts)
-    lite = sqlite.insert(_RUN).values(values).on_conflict_do_nothing(index_elements=keys)
-    return lite.returning(_RUN.c.id, _RUN.c.attempts)
+    insert = insert_new(engine.dialect, DIGEST_RUN, unique=["digest_date", "channel"])
+    return insert.values(values).returning(DIGEST_RUN.c.id, DIGEST_RUN.c.attempts)

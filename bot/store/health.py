@@ -3,63 +3,76 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Connection, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
-from bot.http.budget import GateView
+from bot.kinds import GateState
 from bot.store.models import PlatformState
+from bot.store.tables import PLATFORM_STATE, insert_new
 
-_STATE = PlatformState.__table__  # type: ignore[attr-defined]
+
+@dataclass(frozen=True)
+class PlatformStateRow:
+    """One platform's state as a worker saw it, to be merged into ``platform_state``."""
+
+    state: GateState
+    until: datetime | None
+    consecutive_failures: int
+    last_success_at: datetime | None
+    last_failure_at: datetime | None
+    last_error: str | None
 
 
-def save_views(
+def save_states(
     connection: Connection,
-    views: Mapping[str, GateView],
+    *,
+    states: Mapping[str, PlatformStateRow],
     counted: Mapping[str, tuple[int, int]],
     now: datetime,
     redact: Callable[[str], str],
 ) -> None:
     """Upsert each platform's state; request and 429 counts are added (several workers)."""
-    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
-    for platform, view in views.items():
+    insert = insert_new(connection.dialect, PLATFORM_STATE, unique=["platform"])
+    for platform, seen in states.items():
         requests, limited = counted.get(platform, (0, 0))
         values = {
-            "state": view.state,
-            "until": view.until,
-            "consecutive_failures": view.consecutive_failures,
-            "last_error": redact(view.last_error)[:500] if view.last_error else None,
+            "state": seen.state,
+            "until": seen.until,
+            "consecutive_failures": seen.consecutive_failures,
+            "last_error": redact(seen.last_error)[:500] if seen.last_error else None,
             "updated_at": now,
         }
-        statement = insert(_STATE).values(
+        statement = insert.values(
             platform=platform,
             requests=0,
             rate_limited=0,
-            last_success_at=view.last_success_at,
-            last_failure_at=view.last_failure_at,
+            last_success_at=seen.last_success_at,
+            last_failure_at=seen.last_failure_at,
             **values,
         )
-        connection.execute(statement.on_conflict_do_nothing(index_elements=["platform"]))
+        connection.execute(statement)
         connection.execute(
-            update(_STATE)
-            .where(_STATE.c.platform == platform)
+            update(PLATFORM_STATE)
+            .where(PLATFORM_STATE.c.platform == platform)
             .values(
-                requests=_STATE.c.requests + requests,
-                rate_limited=_STATE.c.rate_limited + limited,
+                requests=PLATFORM_STATE.c.requests + requests,
+                rate_limited=PLATFORM_STATE.c.rate_limited + limited,
                 **values,
             )
         )
         for column, value in (
-            ("last_success_at", view.last_success_at),
-            ("last_failure_at", view.last_failure_at),
+            ("last_success_at", seen.last_success_at),
+            ("last_failure_at", seen.last_failure_at),
         ):
             if value is not None:
                 # Keep the latest instant any worker saw.
+                stored = PLATFORM_STATE.c[column]
                 connection.execute(
-                    update(_STATE)
-                    .where(_STATE.c.platform == platform)
-                    .where((_STATE.c[column].is_(None)) | (_STATE.c[column] < value))
+                    update(PLATFORM_STATE)
+                    .where(PLATFORM_STATE.c.platform == platform)
+                    .where(stored.is_(None) | (stored < value))
                     .values({column: value})
                 )
 
@@ -67,8 +80,8 @@ def save_views(
 def shared_pauses(connection: Connection, now: datetime) -> dict[str, datetime]:
     """Platforms another worker found rate limited, and until when."""
     rows = connection.execute(
-        select(_STATE.c.platform, _STATE.c.until).where(
-            _STATE.c.state == "rate_limited", _STATE.c.until > now
+        select(PLATFORM_STATE.c.platform, PLATFORM_STATE.c.until).where(
+            PLATFORM_STATE.c.state == GateState.RATE_LIMITED, PLATFORM_STATE.c.until > now
         )
     )
     return {row.platform: row.until for row in rows}
@@ -76,5 +89,6 @@ def shared_pauses(connection: Connection, now: datetime) -> dict[str, datetime]:
 
 def platform_states(connection: Connection) -> list[PlatformState]:
     """Every stored platform state, by name."""
-    rows = connection.execute(select(_STATE).order_by(_STATE.c.platform)).mappings().all()
+    statement = select(PLATFORM_STATE).order_by(PLATFORM_STATE.c.platform)
+    rows = connection.execute(statement).mappings().all()
     return [PlatformState.model_validate(dict(row)) for row in rows]

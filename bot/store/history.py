@@ -11,14 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, ScalarSelect, and_, select
+from sqlalchemy import Connection, ScalarSelect, and_, func, select
 
 from bot.growth import Point
-from bot.store.models import Account, Snapshot
-
-_SNAPSHOT = Snapshot.__table__  # type: ignore[attr-defined]
-_ACCOUNT = Account.__table__  # type: ignore[attr-defined]
-_CHUNK = 500
+from bot.kinds import Quality
+from bot.store.tables import ACCOUNT, SNAPSHOT, chunks
 
 
 @dataclass(frozen=True)
@@ -31,7 +28,7 @@ class SnapshotRow:
     posts: int | None
     precision: int
     source: str
-    quality: str
+    quality: str  # a ``Quality`` value
 
     def point(self) -> Point:
         """The growth maths' view of this row."""
@@ -40,25 +37,19 @@ class SnapshotRow:
 
 def _seek(*conditions: Any, newest: bool, good_only: bool = True) -> ScalarSelect[Any]:
     """The id of the newest (or oldest) snapshot of the outer account matching ``conditions``."""
-    where = [_SNAPSHOT.c.account_id == _ACCOUNT.c.id, *conditions]
+    where = [SNAPSHOT.c.account_id == ACCOUNT.c.id, *conditions]
     if good_only:
-        where.append(_SNAPSHOT.c.quality != "suspect")
-    order = _SNAPSHOT.c.captured_at.desc() if newest else _SNAPSHOT.c.captured_at.asc()
-    return select(_SNAPSHOT.c.id).where(and_(*where)).order_by(order).limit(1).scalar_subquery()
-
-
-def _chunks(ids: Sequence[int]) -> Iterator[Sequence[int]]:
-    """Bound IN lists (SQLite caps bound parameters)."""
-    for start in range(0, len(ids), _CHUNK):
-        yield ids[start : start + _CHUNK]
+        where.append(SNAPSHOT.c.quality != Quality.SUSPECT)
+    order = SNAPSHOT.c.captured_at.desc() if newest else SNAPSHOT.c.captured_at.asc()
+    return select(SNAPSHOT.c.id).where(and_(*where)).order_by(order).limit(1).scalar_subquery()
 
 
 def _rows_by_id(connection: Connection, ids: set[int]) -> dict[int, SnapshotRow]:
     """Fetch snapshots by id."""
     found: dict[int, SnapshotRow] = {}
     wanted = sorted(i for i in ids if i is not None)
-    for chunk in _chunks(wanted):
-        for row in connection.execute(select(_SNAPSHOT).where(_SNAPSHOT.c.id.in_(chunk))):
+    for chunk in chunks(wanted):
+        for row in connection.execute(select(SNAPSHOT).where(SNAPSHOT.c.id.in_(chunk))):
             found[row.id] = _to_row(row)
     return found
 
@@ -81,8 +72,8 @@ def _seek_many(
 ) -> dict[int, list[SnapshotRow | None]]:
     """Run several seeks for every account in one statement per chunk, then fetch the rows."""
     picked: dict[int, list[int | None]] = {}
-    for chunk in _chunks(account_ids):
-        statement = select(_ACCOUNT.c.id, *seeks).where(_ACCOUNT.c.id.in_(chunk))
+    for chunk in chunks(account_ids):
+        statement = select(ACCOUNT.c.id, *seeks).where(ACCOUNT.c.id.in_(chunk))
         for row in connection.execute(statement):
             picked[row[0]] = list(row[1:])
     rows = _rows_by_id(connection, {i for ids in picked.values() for i in ids if i is not None})
@@ -104,10 +95,10 @@ def recent(
     """Each account's newest snapshot and newest good one (what the glitch rules compare)."""
     newest = latest(connection, account_ids)
     # The newest is almost always good: seek the last good one only behind a suspect point.
-    behind = [i for i, row in newest.items() if row is not None and row.quality == "suspect"]
+    behind = [i for i, row in newest.items() if row is not None and row.quality == Quality.SUSPECT]
     good = {k: v[0] for k, v in _seek_many(connection, behind, [_seek(newest=True)]).items()}
     return {
-        i: (row, good.get(i) if row is not None and row.quality == "suspect" else row)
+        i: (row, good.get(i) if row is not None and row.quality == Quality.SUSPECT else row)
         for i, row in newest.items()
     }
 
@@ -121,7 +112,7 @@ def growth_candidates(
     tol: timedelta,
 ) -> dict[int, tuple[SnapshotRow | None, SnapshotRow | None, SnapshotRow | None]]:
     """Per account: the newest good snapshot at ``at`` and the good ones around ``target``."""
-    captured = _SNAPSHOT.c.captured_at
+    captured = SNAPSHOT.c.captured_at
     seeks = [
         _seek(captured <= at, newest=True),
         _seek(captured < target, captured >= target - tol, newest=True),
@@ -134,7 +125,7 @@ def range_endpoints(
     connection: Connection, account_ids: Sequence[int], *, first: datetime, last: datetime
 ) -> dict[int, tuple[SnapshotRow | None, SnapshotRow | None]]:
     """Per account: the last good snapshot on or before ``first`` and on or before ``last``."""
-    captured = _SNAPSHOT.c.captured_at
+    captured = SNAPSHOT.c.captured_at
     seeks = [_seek(captured <= first, newest=True), _seek(captured <= last, newest=True)]
     return {k: (v[0], v[1]) for k, v in _seek_many(connection, account_ids, seeks).items()}
 
@@ -147,29 +138,57 @@ def series(
     until: datetime | None = None,
 ) -> list[SnapshotRow]:
     """One account's snapshots in time order, optionally within [since, until]."""
-    statement = select(_SNAPSHOT).where(_SNAPSHOT.c.account_id == account_id)
+    statement = select(SNAPSHOT).where(SNAPSHOT.c.account_id == account_id)
     if since is not None:
-        statement = statement.where(_SNAPSHOT.c.captured_at >= since)
+        statement = statement.where(SNAPSHOT.c.captured_at >= since)
     if until is not None:
-        statement = statement.where(_SNAPSHOT.c.captured_at <= until)
-    statement = statement.order_by(_SNAPSHOT.c.captured_at)
+        statement = statement.where(SNAPSHOT.c.captured_at <= until)
+    statement = statement.order_by(SNAPSHOT.c.captured_at)
     return [_to_row(row) for row in connection.execute(statement)]
+
+
+def snapshots_between(
+    connection: Connection, account_ids: Sequence[int], *, since: datetime, until: datetime
+) -> dict[int, list[SnapshotRow]]:
+    """Every snapshot (any quality) of these accounts in [since, until], in time order."""
+    found: dict[int, list[SnapshotRow]] = {i: [] for i in account_ids}
+    for chunk in chunks(account_ids):
+        statement = (
+            select(SNAPSHOT)
+            .where(
+                SNAPSHOT.c.account_id.in_(chunk),
+                SNAPSHOT.c.captured_at >= since,
+                SNAPSHOT.c.captured_at <= until,
+            )
+            .order_by(SNAPSHOT.c.account_id, SNAPSHOT.c.captured_at)
+        )
+        for row in connection.execute(statement):
+            found[row.account_id].append(_to_row(row))
+    return found
+
+
+def first_captured_at(connection: Connection) -> datetime | None:
+    """When the oldest stored snapshot was taken; None in an empty database."""
+    first: datetime | None = connection.execute(
+        select(func.min(SNAPSHOT.c.captured_at))
+    ).scalar_one()
+    return first
 
 
 def export_rows(connection: Connection) -> Iterator[Any]:
     """Every snapshot with its account's platform and handle, streamed in order."""
     statement = (
         select(
-            _ACCOUNT.c.platform,
-            _ACCOUNT.c.handle,
-            _SNAPSHOT.c.captured_at,
-            _SNAPSHOT.c.followers,
-            _SNAPSHOT.c.following,
-            _SNAPSHOT.c.posts,
-            _SNAPSHOT.c.source,
-            _SNAPSHOT.c.quality,
+            ACCOUNT.c.platform,
+            ACCOUNT.c.handle,
+            SNAPSHOT.c.captured_at,
+            SNAPSHOT.c.followers,
+            SNAPSHOT.c.following,
+            SNAPSHOT.c.posts,
+            SNAPSHOT.c.source,
+            SNAPSHOT.c.quality,
         )
-        .join(_ACCOUNT, _ACCOUNT.c.id == _SNAPSHOT.c.account_id)
-        .order_by(_ACCOUNT.c.platform, _ACCOUNT.c.handle, _SNAPSHOT.c.captured_at)
+        .join(ACCOUNT, ACCOUNT.c.id == SNAPSHOT.c.account_id)
+        .order_by(ACCOUNT.c.platform, ACCOUNT.c.handle, SNAPSHOT.c.captured_at)
     )
     yield from connection.execution_options(yield_per=2000).execute(statement)

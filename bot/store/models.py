@@ -1,4 +1,7 @@
-"""The tables of DESIGN.md. Times are stored in UTC; counters are NULL when not reported."""
+"""The tables of DESIGN.md. Times are stored in UTC; counters are NULL when not reported.
+
+Vocabulary columns hold the values of the ``bot.kinds`` enums, stored as plain strings.
+"""
 
 from __future__ import annotations
 
@@ -8,21 +11,10 @@ from typing import Any
 from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Integer, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from bot.kinds import AccountStatus, GateState, Quality, Source
+
 # BIGINT ids on PostgreSQL; on SQLite only INTEGER PRIMARY KEY is an auto-incrementing rowid.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
-
-ACCOUNT_STATUSES = ("active", "not_found", "suspended", "auth_error", "paused")
-OUTCOMES = (
-    "ok",
-    "rate_limited",
-    "http_error",
-    "timeout",
-    "not_found",
-    "suspended",
-    "auth_error",
-    "parse_error",
-    "suspect",
-)
 
 
 class Account(SQLModel, table=True):
@@ -41,7 +33,7 @@ class Account(SQLModel, table=True):
     display_name: str | None = Field(default=None, max_length=255)
     label: str | None = Field(default=None, max_length=255)
     groups: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    status: str = Field(default="active", max_length=32)
+    status: str = Field(default=AccountStatus.ACTIVE, max_length=32)
     next_poll_at: datetime | None = None
     last_polled_at: datetime | None = None
     last_error: str | None = Field(default=None, max_length=500)
@@ -72,8 +64,8 @@ class Snapshot(SQLModel, table=True):
         default=None, sa_column=Column(JSON(none_as_null=True), nullable=True)
     )
     precision: int = Field(default=1)
-    source: str = Field(default="poll", max_length=16)
-    quality: str = Field(default="ok", max_length=16)
+    source: str = Field(default=Source.POLL, max_length=16)
+    quality: str = Field(default=Quality.OK, max_length=16)
 
 
 class PollAttempt(SQLModel, table=True):
@@ -112,16 +104,13 @@ class DigestRun(SQLModel, table=True):
     last_error: str | None = Field(default=None, max_length=500)
 
 
-PLATFORM_STATES = ("ok", "rate_limited", "circuit_open", "failing")
-
-
 class PlatformState(SQLModel, table=True):
     """A platform's health as the daemon last saw it: read by ``bot status`` and other workers."""
 
     __tablename__ = "platform_state"
 
     platform: str = Field(primary_key=True, max_length=32)
-    state: str = Field(default="ok", max_length=16)
+    state: str = Field(default=GateState.OK, max_length=16)
     # Rate-limited or circuit open until this instant.
     until: datetime | None = None
     consecutive_failures: int = Field(default=0)

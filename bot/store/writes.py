@@ -3,19 +3,41 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from sqlalchemy import Connection, bindparam, delete, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
-from bot.platforms.base import Observation
-from bot.store.models import Account, PollAttempt, Snapshot
+from bot.kinds import AccountStatus, PollOutcome, Quality, Source
+from bot.store.tables import ACCOUNT, POLL_ATTEMPT, SNAPSHOT, chunks, insert_new
 
-_SNAPSHOT = Snapshot.__table__  # type: ignore[attr-defined]
-_ACCOUNT = Account.__table__  # type: ignore[attr-defined]
-_ATTEMPT = PollAttempt.__table__  # type: ignore[attr-defined]
+
+class NewSnapshot(TypedDict):
+    """One ``snapshot`` row to insert."""
+
+    account_id: int
+    captured_at: datetime
+    followers: int | None
+    following: int | None
+    posts: int | None
+    extra: dict[str, Any] | None
+    precision: int
+    source: Source
+    quality: Quality
+
+
+@dataclass(frozen=True)
+class SnapshotValues:
+    """What a successful poll read: the counters to store and the identity the platform gave."""
+
+    platform_id: str
+    followers: int | None
+    following: int | None
+    posts: int | None
+    display_name: str | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+    precision: int = 1
 
 
 @dataclass(frozen=True)
@@ -25,37 +47,33 @@ class PollRecord:
     account_id: int
     started_at: datetime
     duration_ms: int
-    outcome: str
-    status: str
+    outcome: PollOutcome
+    status: AccountStatus
     next_poll_at: datetime | None
-    observation: Observation | None = None
+    values: SnapshotValues | None = None
     http_status: int | None = None
     message: str | None = None
-    quality: str = "ok"
+    quality: Quality = Quality.OK
     # False when the account already has this stable id and display name: nothing to update.
     identity_changed: bool = True
     # The suspect snapshot this poll confirmed as a real drop (its capture time).
     confirmed_drop_at: datetime | None = None
 
 
-def insert_snapshots(connection: Connection, rows: Sequence[dict[str, Any]]) -> None:
+def insert_snapshots(connection: Connection, rows: Sequence[NewSnapshot]) -> None:
     """Insert snapshots in bulk; an existing (account, instant) is left alone."""
     if not rows:
         return
-    insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
-    statement = insert(_SNAPSHOT).on_conflict_do_nothing(
-        index_elements=["account_id", "captured_at"]
-    )
+    statement = insert_new(connection.dialect, SNAPSHOT, unique=["account_id", "captured_at"])
     connection.execute(statement, list(rows))
 
 
 def count_snapshots(connection: Connection, account_ids: Sequence[int]) -> int:
     """How many snapshots these accounts have (an index-only count)."""
     total = 0
-    for start in range(0, len(account_ids), 500):
-        chunk = account_ids[start : start + 500]
+    for chunk in chunks(account_ids):
         total += connection.execute(
-            select(func.count()).select_from(_SNAPSHOT).where(_SNAPSHOT.c.account_id.in_(chunk))
+            select(func.count()).select_from(SNAPSHOT).where(SNAPSHOT.c.account_id.in_(chunk))
         ).scalar_one()
     return total
 
@@ -64,13 +82,13 @@ def save_poll_records(connection: Connection, records: Sequence[PollRecord]) -> 
     """Write one cycle: snapshots, attempts and account updates, in the caller's transaction."""
     if not records:
         return
-    snapshots = [_snapshot_row(r) for r in records if r.observation is not None]
+    snapshots = [_snapshot_row(r, r.values) for r in records if r.values is not None]
     if snapshots:
         insert_snapshots(connection, snapshots)
-    connection.execute(_ATTEMPT.insert(), [_attempt_row(r) for r in records])
+    connection.execute(POLL_ATTEMPT.insert(), [_attempt_row(r) for r in records])
     connection.execute(
-        update(_ACCOUNT)
-        .where(_ACCOUNT.c.id == bindparam("b_id"))
+        update(ACCOUNT)
+        .where(ACCOUNT.c.id == bindparam("b_id"))
         .values(
             status=bindparam("b_status"),
             next_poll_at=bindparam("b_next"),
@@ -85,24 +103,24 @@ def save_poll_records(connection: Connection, records: Sequence[PollRecord]) -> 
                 "b_status": r.status,
                 "b_next": r.next_poll_at,
                 "b_polled": r.started_at,
-                "b_error": None if r.outcome == "ok" else r.message,
+                "b_error": None if r.outcome == PollOutcome.OK else r.message,
             }
             for r in records
         ],
     )
     for record in records:
-        if record.observation is not None and record.identity_changed:
-            _record_identity(connection, record.account_id, record.observation)
+        if record.values is not None and record.identity_changed:
+            _record_identity(connection, record.account_id, record.values)
     confirmed = [r for r in records if r.confirmed_drop_at is not None]
     if confirmed:
         connection.execute(
-            update(_SNAPSHOT)
+            update(SNAPSHOT)
             .where(
-                _SNAPSHOT.c.account_id == bindparam("b_id"),
-                _SNAPSHOT.c.captured_at == bindparam("b_at"),
-                _SNAPSHOT.c.quality == "suspect",
+                SNAPSHOT.c.account_id == bindparam("b_id"),
+                SNAPSHOT.c.captured_at == bindparam("b_at"),
+                SNAPSHOT.c.quality == Quality.SUSPECT,
             )
-            .values(quality="confirmed_drop"),
+            .values(quality=Quality.CONFIRMED_DROP),
             [{"b_id": r.account_id, "b_at": r.confirmed_drop_at} for r in confirmed],
         )
 
@@ -112,26 +130,24 @@ def defer_accounts(connection: Connection, due: Mapping[int, datetime]) -> None:
     if not due:
         return
     connection.execute(
-        update(_ACCOUNT)
-        .where(_ACCOUNT.c.id == bindparam("b_id"))
+        update(ACCOUNT)
+        .where(ACCOUNT.c.id == bindparam("b_id"))
         .values(next_poll_at=bindparam("b_next"), lease_owner=None, lease_until=None),
         [{"b_id": account_id, "b_next": when} for account_id, when in due.items()],
     )
 
 
-def _snapshot_row(record: PollRecord) -> dict[str, Any]:
+def _snapshot_row(record: PollRecord, values: SnapshotValues) -> NewSnapshot:
     """The snapshot row of a successful poll."""
-    obs = record.observation
-    assert obs is not None
     return {
         "account_id": record.account_id,
         "captured_at": record.started_at,
-        "followers": obs.followers,
-        "following": obs.following,
-        "posts": obs.posts,
-        "extra": dict(obs.extra) or None,
-        "precision": obs.precision,
-        "source": "poll",
+        "followers": values.followers,
+        "following": values.following,
+        "posts": values.posts,
+        "extra": dict(values.extra) or None,
+        "precision": values.precision,
+        "source": Source.POLL,
         "quality": record.quality,
     }
 
@@ -148,21 +164,21 @@ def _attempt_row(record: PollRecord) -> dict[str, Any]:
     }
 
 
-def _record_identity(connection: Connection, account_id: int, obs: Observation) -> None:
+def _record_identity(connection: Connection, account_id: int, values: SnapshotValues) -> None:
     """Store the stable id; a renamed handle takes over the history of its old row."""
     row = connection.execute(
-        select(_ACCOUNT.c.platform, _ACCOUNT.c.platform_id, _ACCOUNT.c.display_name).where(
-            _ACCOUNT.c.id == account_id
+        select(ACCOUNT.c.platform, ACCOUNT.c.platform_id, ACCOUNT.c.display_name).where(
+            ACCOUNT.c.id == account_id
         )
     ).one()
-    if row.platform_id == obs.platform_id and obs.display_name in (None, row.display_name):
+    if row.platform_id == values.platform_id and values.display_name in (None, row.display_name):
         return
     if row.platform_id is None:
-        _adopt_history(connection, account_id, row.platform, obs.platform_id)
-    values = {"platform_id": obs.platform_id}
-    if obs.display_name is not None:
-        values["display_name"] = obs.display_name
-    connection.execute(update(_ACCOUNT).where(_ACCOUNT.c.id == account_id).values(**values))
+        _adopt_history(connection, account_id, row.platform, values.platform_id)
+    changes = {"platform_id": values.platform_id}
+    if values.display_name is not None:
+        changes["display_name"] = values.display_name
+    connection.execute(update(ACCOUNT).where(ACCOUNT.c.id == account_id).values(**changes))
 
 
 def _adopt_history(
@@ -171,24 +187,26 @@ def _adopt_history(
     """Move an unscheduled row's snapshots with the same stable id onto this account."""
     old_ids = (
         connection.execute(
-            select(_ACCOUNT.c.id).where(
-                _ACCOUNT.c.platform == platform,
-                _ACCOUNT.c.platform_id == platform_id,
-                _ACCOUNT.c.id != account_id,
-                _ACCOUNT.c.next_poll_at.is_(None),
+            select(ACCOUNT.c.id).where(
+                ACCOUNT.c.platform == platform,
+                ACCOUNT.c.platform_id == platform_id,
+                ACCOUNT.c.id != account_id,
+                ACCOUNT.c.next_poll_at.is_(None),
             )
         )
         .scalars()
         .all()
     )
     for old_id in old_ids:
-        taken = select(_SNAPSHOT.c.captured_at).where(_SNAPSHOT.c.account_id == account_id)
+        taken = select(SNAPSHOT.c.captured_at).where(SNAPSHOT.c.account_id == account_id)
         connection.execute(
-            update(_SNAPSHOT)
-            .where(_SNAPSHOT.c.account_id == old_id, _SNAPSHOT.c.captured_at.not_in(taken))
+            update(SNAPSHOT)
+            .where(SNAPSHOT.c.account_id == old_id, SNAPSHOT.c.captured_at.not_in(taken))
             .values(account_id=account_id)
         )
         connection.execute(
-            update(_ATTEMPT).where(_ATTEMPT.c.account_id == old_id).values(account_id=account_id)
+            update(POLL_ATTEMPT)
+            .where(POLL_ATTEMPT.c.account_id == old_id)
+            .values(account_id=account_id)
         )
-        connection.execute(delete(_ACCOUNT).where(_ACCOUNT.c.id == old_id))
+        connection.execute(delete(ACCOUNT).where(ACCOUNT.c.id == old_id))

@@ -16,7 +16,7 @@ from bot.daemon.poller import LEASE, RETRY_FAILED_AFTER, PollResult, poll_accoun
 from bot.daemon.runtime import Runtime
 from bot.http.budget import BREAKER_COOLDOWN, BREAKER_THRESHOLD
 from bot.http.client import make_client
-from bot.store.accounts import find_account
+from bot.query.accounts import account_by_key
 from bot.store.claims import claim_due
 from bot.store.models import PollAttempt, Snapshot
 from tests.helpers.daemon import cycle, make_runtime
@@ -104,7 +104,7 @@ def test_persistent_503_fails_after_its_attempts_and_is_retried_sooner(engine: E
     [result] = cycle(engine, runtime, scripted([httpx.Response(503)], seen))
     assert result.outcome == "http_error" and len(seen) == 3
     with Session(engine) as session:
-        account = find_account(session, "bluesky:a.bsky.social")
+        account = account_by_key(session, "bluesky:a.bsky.social")
         assert account.next_poll_at is not None
         assert account.next_poll_at - T0 <= RETRY_FAILED_AFTER + timedelta(seconds=5)
     with engine.connect() as connection:
@@ -151,7 +151,7 @@ def test_429_pauses_that_platform_only_until_its_reset(engine: Engine) -> None:
     assert results == {"bluesky": "rate_limited", "mastodon": "ok"}
     assert runtime.gate("bluesky").view().state == "rate_limited"
     with Session(engine) as session:
-        account = find_account(session, "bluesky:a.bsky.social")
+        account = account_by_key(session, "bluesky:a.bsky.social")
         assert account.next_poll_at == T0 + timedelta(seconds=120)
     # A minute later nothing is due; the 429 was not retried.
     bluesky_requests = sum(1 for r in seen if r.url.path == PROFILES)
@@ -262,7 +262,7 @@ def test_next_poll_is_jittered_earlier_never_later(engine: Engine) -> None:
     runtime, _ = make_runtime(settings_for(handles), clock)
     cycle(engine, runtime, ok())
     with Session(engine) as session:
-        due = {find_account(session, f"bluesky:{h}").next_poll_at for h in handles}
+        due = {account_by_key(session, f"bluesky:{h}").next_poll_at for h in handles}
     interval = timedelta(hours=6)
     assert all(
         d is not None and T0 + interval - timedelta(minutes=10) <= d <= T0 + interval for d in due

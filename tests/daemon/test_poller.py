@@ -15,7 +15,8 @@ from bot.clock import ManualClock
 from bot.config import AccountSettings, PlatformSettings, Secret, Settings
 from bot.daemon.poller import PollResult, poll_accounts, poll_due, select_accounts
 from bot.http.client import make_client
-from bot.store.accounts import find_account, sync_accounts
+from bot.query.accounts import account_by_key
+from bot.store.accounts import sync_accounts
 from bot.store.models import PollAttempt, Snapshot
 
 T0 = datetime(2025, 3, 1, 12, tzinfo=UTC)
@@ -85,7 +86,7 @@ def test_missing_account_becomes_a_status_not_a_zero(engine: Engine) -> None:
     outcomes = {r.handle: r.outcome for r in results}
     assert outcomes == {"here.bsky.social": "ok", "gone.bsky.social": "not_found"}
     with Session(engine) as session:
-        gone = find_account(session, "bluesky:gone.bsky.social")
+        gone = account_by_key(session, "bluesky:gone.bsky.social")
         assert gone.status == "not_found" and gone.last_error == "Profile not found"
     with engine.connect() as connection:
         assert connection.execute(select(func.count()).select_from(Snapshot)).scalar_one() == 1
@@ -151,7 +152,7 @@ def test_select_accounts_named_and_all(engine: Engine) -> None:
         sync_accounts(session, settings, clock() + timedelta(hours=1))
         assert select_accounts(session, clock()) == []
         assert len(select_accounts(session, clock(), everything=True)) == 2
-        named = [find_account(session, "bluesky:b.bsky.social")]
+        named = [account_by_key(session, "bluesky:b.bsky.social")]
         assert [a.handle for a in select_accounts(session, clock(), keys=named)] == [
             "b.bsky.social"
         ]
@@ -192,4 +193,4 @@ def test_token_is_sent_but_never_stored(engine: Engine, caplog: pytest.LogCaptur
     assert dumped and not any(token in row for row in dumped)
     assert token not in caplog.text
     with Session(engine) as session:
-        assert find_account(session, "mastodon:someone@example.social").status == "auth_error"
+        assert account_by_key(session, "mastodon:someone@example.social").status == "auth_error"

@@ -13,9 +13,8 @@ from sqlmodel import Session
 from bot.clock import ManualClock
 from bot.config import AccountSettings, PlatformSettings, Settings
 from bot.digest.daily import due_day, send_due_digests
-from bot.platforms.base import Observation
 from bot.store.accounts import sync_accounts
-from bot.store.writes import PollRecord, save_poll_records
+from bot.store.writes import PollRecord, SnapshotValues, save_poll_records
 
 TZ = ZoneInfo("Africa/Casablanca")  # UTC+1 all year since 2018
 SETTINGS = Settings(
@@ -30,7 +29,7 @@ def store_one(engine: Engine, at: datetime) -> None:
     with Session(engine) as session:
         [account] = sync_accounts(session, SETTINGS, at)
         account_id = account.id or 0
-    observation = Observation("a.bsky.social", "did:plc:a", 1500, 10, 20)
+    observation = SnapshotValues("did:plc:a", 1500, 10, 20)
     record = PollRecord(account_id, at, 5, "ok", "active", at + timedelta(hours=6), observation)
     with engine.begin() as connection:
         save_poll_records(connection, [record])

@@ -21,11 +21,10 @@ from bot.digest import build_digest, compose, periods
 from bot.digest.daily import due_digests, send_due_digests
 from bot.digest.deliver import send_digest
 from bot.errors import ConfigError, InputError
-from bot.platforms.base import Observation
 from bot.store.accounts import sync_accounts
 from bot.store.digests import get_run, runs_on
 from bot.store.models import Account
-from bot.store.writes import PollRecord, insert_snapshots, save_poll_records
+from bot.store.writes import PollRecord, SnapshotValues, insert_snapshots, save_poll_records
 from tests.helpers import digest_history
 from tests.helpers.cli import run_cli
 from tests.helpers.digest_history import Spec, utc
@@ -127,7 +126,7 @@ def store(engine: Engine, at: datetime, followers: int = 1500) -> None:
     with Session(engine) as session:
         [account] = sync_accounts(session, ALL, at)
         account_id = account.id or 0
-    observation = Observation("a.bsky.social", "did:plc:a", followers, 10, 20)
+    observation = SnapshotValues("did:plc:a", followers, 10, 20)
     record = PollRecord(account_id, at, 5, "ok", "active", at + timedelta(hours=6), observation)
     with engine.begin() as connection:
         save_poll_records(connection, [record])

@@ -13,12 +13,20 @@ from sqlalchemy import Engine, func, select, text
 from sqlmodel import Session, SQLModel
 
 from bot.config import AccountSettings, Settings
-from bot.platforms.base import Observation
+from bot.kinds import Quality
+from bot.query.accounts import account_by_key
 from bot.store import history
-from bot.store.accounts import find_account, get_or_create, sync_accounts
+from bot.store.accounts import get_or_create, sync_accounts
 from bot.store.db import make_engine, migrate, normalize_url
 from bot.store.models import Account, PollAttempt, Snapshot
-from bot.store.writes import PollRecord, count_snapshots, insert_snapshots, save_poll_records
+from bot.store.writes import (
+    PollRecord,
+    SnapshotValues,
+    count_snapshots,
+    insert_snapshots,
+    save_poll_records,
+)
+from tests.helpers.store import snap
 
 T0 = datetime(2021, 1, 1, tzinfo=UTC)
 
@@ -32,26 +40,6 @@ def make_account(engine: Engine, platform: str = "bluesky", handle: str = "a.bsk
         account_id = get_or_create(session, platform, handle, T0).id or 0
         session.commit()
         return account_id
-
-
-def snap(
-    account_id: int,
-    at: datetime,
-    followers: int | None,
-    posts: int | None = None,
-    quality: str = "ok",
-) -> dict[str, object]:
-    return {
-        "account_id": account_id,
-        "captured_at": at,
-        "followers": followers,
-        "following": None,
-        "posts": posts,
-        "extra": None,
-        "precision": 1,
-        "source": "import",
-        "quality": quality,
-    }
 
 
 def test_migrations_match_the_models(engine: Engine) -> None:
@@ -114,7 +102,7 @@ def test_seeks_skip_suspect_points(engine: Engine) -> None:
             connection,
             [
                 snap(account_id, T0, 100),
-                snap(account_id, T0 + timedelta(days=1), 0, quality="suspect"),
+                snap(account_id, T0 + timedelta(days=1), 0, quality=Quality.SUSPECT),
             ],
         )
     with engine.connect() as connection:
@@ -157,13 +145,13 @@ def test_sync_accounts_adds_and_unschedules(engine: Engine) -> None:
     with Session(engine) as session:
         sync_accounts(session, first, T0)
         sync_accounts(session, settings_with(AccountSettings("bluesky", "a.bsky.social")), T0)
-        a = find_account(session, "bluesky:A.bsky.social")
-        b = find_account(session, "bluesky:b.bsky.social")
+        a = account_by_key(session, "bluesky:A.bsky.social")
+        b = account_by_key(session, "bluesky:b.bsky.social")
     assert a.next_poll_at == T0 and b.next_poll_at is None
 
 
 def _record(
-    account_id: int, at: datetime, obs: Observation | None, outcome: str = "ok"
+    account_id: int, at: datetime, obs: SnapshotValues | None, outcome: str = "ok"
 ) -> PollRecord:
     return PollRecord(
         account_id=account_id,
@@ -172,14 +160,14 @@ def _record(
         outcome=outcome,
         status="active" if obs else "not_found",
         next_poll_at=at + timedelta(hours=6),
-        observation=obs,
+        values=obs,
         message=None if obs else "Profile not found",
     )
 
 
 def test_save_poll_records_writes_snapshot_attempt_and_schedule(engine: Engine) -> None:
     account_id = make_account(engine)
-    obs = Observation("a.bsky.social", "did:plc:abc", 10, 2, 3, display_name="A")
+    obs = SnapshotValues("did:plc:abc", 10, 2, 3, display_name="A")
     with engine.begin() as connection:
         save_poll_records(connection, [_record(account_id, T0, obs)])
     with Session(engine) as session:
@@ -206,7 +194,7 @@ def test_renamed_handle_adopts_the_old_history(engine: Engine) -> None:
     with engine.begin() as connection:
         save_poll_records(
             connection,
-            [_record(old, T0, Observation("old.bsky.social", "did:plc:same", 5, None, None))],
+            [_record(old, T0, SnapshotValues("did:plc:same", 5, None, None))],
         )
     new = make_account(engine, handle="new.bsky.social")
     with Session(engine) as session:  # the config now names the new handle only
@@ -215,7 +203,7 @@ def test_renamed_handle_adopts_the_old_history(engine: Engine) -> None:
     with engine.begin() as connection:
         save_poll_records(
             connection,
-            [_record(new, later, Observation("new.bsky.social", "did:plc:same", 6, None, None))],
+            [_record(new, later, SnapshotValues("did:plc:same", 6, None, None))],
         )
     with engine.connect() as connection:
         series = history.series(connection, new)
@@ -226,8 +214,8 @@ def test_renamed_handle_adopts_the_old_history(engine: Engine) -> None:
 
 def test_a_display_name_not_reported_keeps_the_stored_one(engine: Engine) -> None:
     account_id = make_account(engine, platform="telegram", handle="@channel")
-    first = Observation("@channel", "-1001", 10, None, None, display_name="The Channel")
-    later = Observation("@channel", "-1001", 11, None, None, display_name=None)
+    first = SnapshotValues("-1001", 10, None, None, display_name="The Channel")
+    later = SnapshotValues("-1001", 11, None, None, display_name=None)
     with engine.begin() as connection:
         save_poll_records(connection, [_record(account_id, T0, first)])
     with engine.begin() as connection:

@@ -1,0 +1,68 @@
+"""The vocabularies the bot stores and shows, one ``StrEnum`` each.
+
+A member is a ``str`` equal to its value (``AccountStatus.ACTIVE == "active"``), so stored rows,
+JSON and CSV output read exactly as plain strings; the enum only lets mypy and the reader see which
+words a field may hold.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class AccountStatus(StrEnum):
+    """``account.status``: whether the account is polled and how its last answer went."""
+
+    ACTIVE = "active"
+    NOT_FOUND = "not_found"
+    SUSPENDED = "suspended"
+    AUTH_ERROR = "auth_error"
+    PAUSED = "paused"
+
+
+class PollOutcome(StrEnum):
+    """``poll_attempt.outcome``: what one poll of one account produced."""
+
+    OK = "ok"
+    RATE_LIMITED = "rate_limited"
+    HTTP_ERROR = "http_error"
+    TIMEOUT = "timeout"
+    NOT_FOUND = "not_found"
+    SUSPENDED = "suspended"
+    AUTH_ERROR = "auth_error"
+    PARSE_ERROR = "parse_error"
+    SUSPECT = "suspect"
+
+
+class Quality(StrEnum):
+    """``snapshot.quality``: suspect points are stored but kept out of growth."""
+
+    OK = "ok"
+    SUSPECT = "suspect"
+    CONFIRMED_DROP = "confirmed_drop"
+
+
+class Source(StrEnum):
+    """``snapshot.source``: how a snapshot reached the database."""
+
+    POLL = "poll"
+    IMPORT = "import"
+    DEMO = "demo"
+
+
+class GateState(StrEnum):
+    """``platform_state.state``: a platform's health as the daemon's gate sees it."""
+
+    OK = "ok"
+    RATE_LIMITED = "rate_limited"
+    CIRCUIT_OPEN = "circuit_open"
+    FAILING = "failing"
+
+
+class DeliveryStatus(StrEnum):
+    """``digest_run.status``: a claimed (``sending``) or finished digest delivery."""
+
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    DISABLED = "disabled"

@@ -1,0 +1,99 @@
+"""The stable JSON rows of DESIGN.md's contract, as TypedDicts: mypy holds the field names.
+
+Scripts read these names from ``--format json`` and the API; renaming one breaks them. Times are
+``datetime`` here and become ISO strings with a ``Z`` when the faces render them.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import NotRequired, TypedDict
+
+
+class AccountsRow(TypedDict):
+    """One row of ``bot accounts`` and ``GET /accounts``."""
+
+    platform: str
+    handle: str
+    label: str | None
+    status: str  # an ``AccountStatus`` value
+    followers: int | None
+    posts: int | None
+    last_polled_at: datetime | None
+    last_error: str | None
+
+
+class SnapshotsRow(TypedDict):
+    """One row of ``bot snapshots`` and ``GET /accounts/{account}/snapshots``."""
+
+    captured_at: datetime
+    followers: int | None
+    following: int | None
+    posts: int | None
+
+
+# "from" is a keyword, hence the functional form.
+GrowthRow = TypedDict(
+    "GrowthRow",
+    {
+        "platform": str,
+        "handle": str,
+        "followers": int | None,
+        "previous": int | None,
+        "change": int | None,
+        "growth_pct": float | None,
+        "posts_change": int | None,
+        "from": datetime | None,
+        "to": datetime | None,
+    },
+)
+
+
+class ReportPoint(TypedDict):
+    """A report's ``start`` or ``end``: the local date of the snapshot and its counts."""
+
+    date: date
+    followers: int | None
+    posts: int | None
+
+
+class ReportAccount(TypedDict):
+    """One item of the report's ``accounts``."""
+
+    platform: str
+    handle: str
+    start: ReportPoint | None
+    end: ReportPoint | None
+    followers_change: int | None
+    followers_growth_pct: float | None
+    posts_in_period: int | None
+
+
+class ReportGroup(TypedDict):
+    """One item of the report's ``groups``: sums over the members with figures at both ends."""
+
+    group: str
+    accounts: int
+    counted: int
+    start_followers: int | None
+    end_followers: int | None
+    followers_change: int | None
+    followers_growth_pct: float | None
+    posts_in_period: int | None
+    posts_accounts: int
+
+
+# ``{"year": 2021}`` for ``--year``, ``{"from": …, "to": …}`` for a range.
+ReportRange = TypedDict(
+    "ReportRange", {"year": NotRequired[int], "from": NotRequired[str], "to": NotRequired[str]}
+)
+ReportDocument = TypedDict(
+    "ReportDocument",
+    {
+        "year": NotRequired[int],
+        "from": NotRequired[str],
+        "to": NotRequired[str],
+        "accounts": list[ReportAccount],
+        "groups": list[ReportGroup],
+    },
+)

@@ -1,0 +1,51 @@
+"""Typed Core handles on the tables, and the two helpers every bulk statement shares.
+
+The store writes and reads in bulk through SQLAlchemy Core (DESIGN.md, performance notes): the
+handles below give those statements typed columns, ``chunks`` keeps IN lists and batches under
+SQLite's cap on bound parameters, and ``insert_new`` is the one dialect-aware
+``INSERT … ON CONFLICT DO NOTHING``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import TypeVar, cast
+
+from sqlalchemy import Dialect, Table, inspect
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.dml import Insert
+from sqlmodel import SQLModel
+
+from bot.store.models import Account, DigestRun, PlatformState, PollAttempt, Snapshot
+
+T = TypeVar("T")
+# SQLite caps bound parameters per statement (999 before 3.32): IN lists go in pieces this big.
+CHUNK = 500
+
+
+def _table(model: type[SQLModel]) -> Table:
+    """The Core table SQLModel built for a table model."""
+    # SQLModel does not declare ``__table__`` to type checkers, and a mapper's ``local_table`` is
+    # typed as the wider FromClause (a mapper may map a join); a table model maps one Table.
+    return cast(Table, inspect(model).local_table)
+
+
+ACCOUNT = _table(Account)
+SNAPSHOT = _table(Snapshot)
+POLL_ATTEMPT = _table(PollAttempt)
+DIGEST_RUN = _table(DigestRun)
+PLATFORM_STATE = _table(PlatformState)
+
+
+def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
+    """``items`` in consecutive pieces of at most ``size``."""
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def insert_new(dialect: Dialect, table: Table, *, unique: Sequence[str]) -> Insert:
+    """``INSERT … ON CONFLICT (unique) DO NOTHING`` for SQLite or PostgreSQL."""
+    keys = list(unique)
+    if dialect.name == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing(index_elements=keys)
+    return sqlite.insert(table).on_conflict_do_nothing(index_elements=keys)
