@@ -11,6 +11,7 @@ import re
 import time
 from collections.abc import Callable, Sequence
 from typing import Any, ClassVar, Unpack
+from urllib.parse import quote
 
 import httpx
 
@@ -27,8 +28,12 @@ from bot.platforms.base import (
     count,
 )
 
-_HANDLE = re.compile(r"^/?(r|u|user)/([A-Za-z0-9_-]+)/?$", re.IGNORECASE)
-_SUBREDDIT = re.compile(r"[A-Za-z0-9_]{2,21}")
+_HANDLE = re.compile(r"^/?(r|u|user)/([A-Za-z0-9_.:-]+)/?$", re.IGNORECASE)
+# Names Reddit looks subreddits up by (r2 ``Subreddit.is_valid_name``): today's 3-21 letters,
+# digits and _, the legacy two-letter language ones, ``t:`` time subreddits and reddit.com.
+_SUBREDDIT = re.compile(
+    r"[A-Za-z0-9_]{2,21}|t:[A-Za-z0-9][A-Za-z0-9_]{2,22}|reddit\.com", re.IGNORECASE
+)
 _USERNAME = re.compile(r"[A-Za-z0-9_-]{3,20}")
 _TOKEN_ORIGIN = "https://www.reddit.com"
 _TOKEN_PATH = "/api/v1/access_token"
@@ -134,7 +139,9 @@ class Reddit(Adapter):
     async def _about(self, client: httpx.AsyncClient, target: Target) -> FetchResult:
         """``/r/{name}/about`` or ``/user/{name}/about``; gone answers become statuses."""
         kind, _, name = target.handle.partition("/")
-        path = f"/r/{name}/about" if kind == "r" else f"/user/{name}/about"
+        # Legacy names keep their dot or colon in the path: /r/reddit.com/about, /r/t:name/about.
+        quoted = quote(name, safe=":")
+        path = f"/r/{quoted}/about" if kind == "r" else f"/user/{quoted}/about"
         try:
             body = await self._call(client, path)
         except GoneError as gone:
