@@ -21,7 +21,8 @@ outcome on every platform:
 - a 2xx body that is not JSON, not a JSON object (``get_json``), or lacks the id or counters
   is ``ParseError``: outcome parse_error, not counted (one odd body is not an outage).
 
-Adapters do not read ``response.status_code`` themselves unless a comment says why.
+Outside their ``platform_error`` hook, adapters do not read ``response.status_code`` unless a
+comment says why (Mastodon's batch route falls back to lookups on any refusal).
 """
 
 from __future__ import annotations

@@ -341,32 +341,21 @@ def test_handles(handle: str, expected: str | None) -> None:
         assert Reddit.normalize_handle(handle) == expected
 
 
-def test_a_legacy_dotted_subreddit_is_polled_at_its_own_path() -> None:
-    about = {
-        "kind": "t5",
-        "data": {"display_name": "reddit.com", "name": "t5_6", "subscribers": 1021, "title": "x"},
-    }
-    transport, seen = routes(
-        {
-            TOKEN_PATH: "reddit/token-200.json",
-            "/r/reddit.com/about": lambda request: httpx.Response(200, json=about),
-        }
-    )
-    [result] = fetch(reddit(), transport, [Target(Reddit.normalize_handle("r/reddit.com"))])
-    assert isinstance(result, Observation)
-    assert (result.platform_id, result.followers, result.current_handle) == (
-        "t5_6",
-        1021,
-        "r/reddit.com",
-    )
-    assert seen[-1].url.raw_path == b"/r/reddit.com/about"
-
-
-def test_a_config_naming_a_legacy_subreddit_loads(tmp_path: Path) -> None:
+def test_a_config_naming_r_reddit_com_loads_and_polls_its_own_path(tmp_path: Path) -> None:
     config = tmp_path / "accounts.toml"
     config.write_text('[[accounts]]\nplatform = "reddit"\nhandle = "/r/reddit.com"\n')
     [account] = load_settings(config, environ={"REDDIT_CREDENTIALS": CREDENTIALS}).accounts
     assert (account.platform, account.handle) == ("reddit", "r/reddit.com")
+    data = {"display_name": "reddit.com", "name": "t5_6", "subscribers": 1021}
+
+    def about(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"kind": "t5", "data": data})
+
+    transport, seen = routes({TOKEN_PATH: "reddit/token-200.json", "/r/reddit.com/about": about})
+    [result] = fetch(reddit(), transport, [Target(account.handle)])
+    assert isinstance(result, Observation) and result.current_handle == "r/reddit.com"
+    assert (result.platform_id, result.followers) == ("t5_6", 1021)
+    assert seen[-1].url.raw_path == b"/r/reddit.com/about"
 
 
 def test_subreddits_batch_together_and_users_alone() -> None:
