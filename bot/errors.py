@@ -2,6 +2,8 @@
 
 Each error says whose fault it is: the user's (bad config or input, exit status 2), the
 platform's (recorded on the account's poll attempt, the daemon keeps going), or ours (a bug).
+A platform error also says, in ``counts_against_platform``, whether it counts toward opening
+that platform's breaker: only failures that say the platform is unwell do (marked * below).
 
     BotError
     ├── UserError                 the user's mistake; one clear line, exit status 2
@@ -9,22 +11,32 @@ platform's (recorded on the account's poll attempt, the daemon keeps going), or 
     │   ├── InputError            import file or query argument: names the line or the value
     │   ├── UnknownAccountError   an ACCOUNT argument that is not configured or stored
     │   └── AlreadyRunningError   a second daemon on one SQLite file (exit status 1)
-    └── PlatformError             a platform answered badly; carries an outcome for poll_attempt
+    └── PlatformError *           a platform answered badly; carries an outcome for poll_attempt;
+        │                         bare, it is a status no rule maps (an unexpected 4xx, a 3xx)
         ├── RateLimitedError      429 or a throttling body; ``retry_after`` seconds when known
         ├── AuthError             401/403 or an auth error in the body; not retried
-        ├── TransientError        5xx, timeouts, resets, truncated bodies; retried
-        └── ParseError            a 2xx body without the id or the counters we need
+        ├── TransientError *      5xx, resets, truncated bodies; retried
+        │   └── TimeoutError_ *   no complete answer within the deadline; retried
+        ├── ParseError            a 2xx body that is not JSON, or lacks the id or the counters
+        └── GoneError             the target is gone (not found, suspended); the adapter turns
+                                  it into a ``Missing`` result, never a failed poll
 """
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from bot.kinds import PollOutcome
+
+# What a gone target becomes: the account's status, never a zero count.
+MissingStatus = Literal["not_found", "suspended"]
 
 
 class BotError(Exception):
     """Base of every error the bot raises on purpose."""
+
+    # Whether this failure counts toward opening the platform's breaker (never the user's).
+    counts_against_platform: ClassVar[bool] = False
 
 
 class UserError(BotError):
@@ -61,8 +73,8 @@ class AlreadyRunningError(UserError):
 class PlatformError(BotError):
     """A platform request failed; ``outcome`` is the poll_attempt outcome to record."""
 
-    # A ``PollOutcome``; typed as the plain word, which subclasses outside this module may set.
-    outcome: ClassVar[str] = PollOutcome.HTTP_ERROR
+    outcome: ClassVar[PollOutcome] = PollOutcome.HTTP_ERROR
+    counts_against_platform: ClassVar[bool] = True
 
     def __init__(self, platform: str, message: str, *, http_status: int | None = None) -> None:
         self.platform = platform
@@ -75,6 +87,8 @@ class RateLimitedError(PlatformError):
     """The platform asked us to slow down."""
 
     outcome = PollOutcome.RATE_LIMITED
+    # A 429 pauses the platform until its reset instead.
+    counts_against_platform: ClassVar[bool] = False
 
     def __init__(
         self,
@@ -95,21 +109,48 @@ class AuthError(PlatformError):
     """The credentials were refused or are missing."""
 
     outcome = PollOutcome.AUTH_ERROR
+    # Our credentials, not the platform's health: the account says auth_error instead.
+    counts_against_platform: ClassVar[bool] = False
 
 
 class TransientError(PlatformError):
     """A failure that may pass on its own: 5xx, timeouts, broken connections."""
 
     outcome = PollOutcome.HTTP_ERROR
+    counts_against_platform: ClassVar[bool] = True
 
 
 class TimeoutError_(TransientError):
     """The request ran past its deadline."""
 
     outcome = PollOutcome.TIMEOUT
+    counts_against_platform: ClassVar[bool] = True
 
 
 class ParseError(PlatformError):
     """The response lacks the fields we need, or is not the JSON we expect."""
 
     outcome = PollOutcome.PARSE_ERROR
+    # One odd body is not an outage: the account records parse_error, the platform stays open.
+    counts_against_platform: ClassVar[bool] = False
+
+
+class GoneError(PlatformError):
+    """The platform says the target is gone; ``names`` are the ids or aliases it named, if any."""
+
+    # Adapters turn it into ``Missing``; one that escapes a batch names no account we can mark.
+    outcome = PollOutcome.HTTP_ERROR
+    counts_against_platform: ClassVar[bool] = False
+
+    def __init__(
+        self,
+        platform: str,
+        message: str,
+        *,
+        status: MissingStatus = "not_found",
+        names: tuple[str, ...] = (),
+        http_status: int | None = None,
+    ) -> None:
+        super().__init__(platform, message, http_status=http_status)
+        self.status: MissingStatus = status
+        self.names = names

@@ -17,7 +17,7 @@ from sqlmodel import Session
 from bot.clock import Clock
 from bot.config import Settings
 from bot.daemon.runtime import Runtime
-from bot.errors import AuthError, PlatformError, RateLimitedError, TransientError
+from bot.errors import AuthError, PlatformError, RateLimitedError
 from bot.http.budget import PlatformGate, Ticket
 from bot.http.redact import Redactor
 from bot.kinds import AccountStatus, PollOutcome, Quality
@@ -178,7 +178,7 @@ async def _fetch(
     except PlatformError as exc:
         log.warning("%s batch of %d failed: %s", adapter.name, len(batch), exc)
         # Only failures that say the platform is unwell count toward opening the breaker.
-        if isinstance(exc, TransientError) or type(exc) is PlatformError:
+        if exc.counts_against_platform:
             platform_gate.failed(exc.message)
         else:
             platform_gate.finished_batch()

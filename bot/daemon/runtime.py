@@ -62,11 +62,14 @@ class Runtime:
         if platform not in self._adapters:
             entry = self.settings.platform(platform)
             token = entry.token.reveal() if entry.token else None
-            made = REGISTRY[platform](base_url=entry.base_url, token=token, options=entry.options)
-            made.gate = self.gate(platform)
-            made.retry = self.retry
-            made.clock = self.clock
-            self._adapters[platform] = made
+            self._adapters[platform] = REGISTRY[platform](
+                base_url=entry.base_url,
+                token=token,
+                options=entry.options,
+                gate=self.gate(platform),
+                retry=self.retry,
+                clock=self.clock,
+            )
         return self._adapters[platform]
 
     def take_counts(self) -> dict[str, tuple[int, int]]:

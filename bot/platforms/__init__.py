@@ -30,8 +30,3 @@ ADAPTERS: tuple[type[Adapter], ...] = (
 )
 
 REGISTRY: dict[str, type[Adapter]] = {adapter.name: adapter for adapter in ADAPTERS}
-
-
-def adapter_class(name: str) -> type[Adapter]:
-    """The adapter registered under ``name``; ``KeyError`` if there is none."""
-    return REGISTRY[name]

@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from bot.errors import AuthError, PlatformError, RateLimitedError, TransientError
+from bot.errors import AuthError, GoneError, PlatformError, RateLimitedError, TransientError
 from bot.http.headers import retry_after_seconds
 
 GRAPH_VERSION = "v21.0"
@@ -32,31 +32,14 @@ _UNKNOWN_USER = re.compile(r"invalid user id|cannot be found|cannot find user", 
 _PERMISSION = re.compile(r"permission|access token|app token|feature|secret proof", re.IGNORECASE)
 
 
-class GraphNotFound(PlatformError):
-    """Graph says a requested object does not exist; ``names`` are the ids or aliases it named."""
+def graph_error(platform: str, response: httpx.Response, body: Any) -> PlatformError | None:
+    """Map a Graph error answer (any status) to the error tree; None when it is not one.
 
-    outcome = "http_error"
-
-    def __init__(self, platform: str, message: str, names: tuple[str, ...], status: int) -> None:
-        super().__init__(platform, message, http_status=status)
-        self.names = names
-
-
-def graph_error_body(body: Any) -> dict[str, Any] | None:
-    """The ``error`` object of a Graph answer, or None when there is none."""
-    if isinstance(body, dict) and isinstance(body.get("error"), dict):
-        error: dict[str, Any] = body["error"]
-        return error
-    return None
-
-
-def graph_error(platform: str, response: httpx.Response) -> PlatformError | None:
-    """Map a Graph error answer to the error tree; None when the body is not a Graph error."""
-    try:
-        error = graph_error_body(response.json())
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return None
-    if error is None:
+    An object Graph says does not exist is a ``GoneError`` whose ``names`` are the ids or
+    aliases it named (none when the message names none).
+    """
+    error = body.get("error") if isinstance(body, dict) else None
+    if not isinstance(error, dict):
         return None
     return error_from(platform, error, response.status_code, response.headers)
 
@@ -89,12 +72,12 @@ def _not_found_or_refused(
     aliases = _ALIASES.search(message)
     if aliases:
         names = tuple(n.strip() for n in aliases.group(1).rstrip(".").split(",") if n.strip())
-        return GraphNotFound(platform, text, names, status)
+        return GoneError(platform, text, names=names, http_status=status)
     object_id = _OBJECT_ID.search(message)
     if object_id:
-        return GraphNotFound(platform, text, (object_id.group(1),), status)
+        return GoneError(platform, text, names=(object_id.group(1),), http_status=status)
     if code == 110 or subcode in _UNKNOWN_USER_SUBCODES or _UNKNOWN_USER.search(message):
-        return GraphNotFound(platform, text, (), status)
+        return GoneError(platform, text, http_status=status)
     if _PERMISSION.search(message):
         return AuthError(platform, text, http_status=status)
     return PlatformError(platform, text, http_status=status)

@@ -1,36 +1,61 @@
 """What every platform adapter declares, and the shared work they all rely on.
 
-An adapter declares its name, default origin, batch size, rate budget and auth variable as class
-attributes and overrides ``fetch``. Requests, status mapping and JSON parsing live here, once.
-Adapters never touch the database: they return ``Observation`` or ``Missing`` values.
+An adapter declares its name, default origin, batch size, rate budget, auth variable and handle
+rule as class attributes and overrides ``fetch``. Requests, status mapping and JSON checks live
+here, once. Adapters never touch the database: they return ``Observation`` or ``Missing``.
+
+Every request goes through ``request`` (budget, retries) and ``_send`` (one attempt); adapters
+read JSON with ``get_json`` (or ``post_json``, ``get_document``). The same answer has the same
+outcome on every platform:
+
+- no complete answer: ``TimeoutError_``; a broken connection: ``TransientError`` (both retried);
+- the adapter's ``platform_error`` hook reads the answer first, whatever its status (Graph and
+  Telegram put errors in 200 bodies), and may name a precise error (throttling, a gone target);
+- then 429 is ``RateLimitedError`` (the platform pauses), 401/403 ``AuthError``, 5xx
+  ``TransientError`` (retried), 3xx ``PlatformError`` (we never follow redirects);
+- a status the request declared ``gone`` (404 on a route that names one account) is
+  ``GoneError``, which the adapter turns into ``Missing``;
+- any other status outside 2xx is a bare ``PlatformError`` "HTTP <status>: <the platform's
+  words>": outcome http_error, and it counts toward the platform's breaker (a route that
+  answers what no rule expects is broken for every account, not for one);
+- a 2xx body that is not JSON, not a JSON object (``get_json``), or lacks the id or counters
+  is ``ParseError``: outcome parse_error, not counted (one odd body is not an outage).
+
+Outside their ``platform_error`` hook, adapters do not read ``response.status_code`` unless a
+comment says why (Mastodon's batch route falls back to lookups on any refusal).
 """
 
 from __future__ import annotations
 
-import asyncio
-import json
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypedDict
 
 import httpx
 
 from bot.clock import Clock, system_clock
-from bot.errors import (
-    AuthError,
-    ParseError,
-    PlatformError,
-    RateLimitedError,
-    TimeoutError_,
-    TransientError,
-)
+from bot.errors import GoneError, MissingStatus, ParseError
 from bot.http.budget import RateBudget
-from bot.http.headers import retry_after_seconds
 from bot.http.retry import SINGLE_ATTEMPT, RetryPolicy
+from bot.platforms._requests import Requests, json_or_none
 
 if TYPE_CHECKING:
     from bot.http.budget import PlatformGate
+
+__all__ = [
+    "Adapter",
+    "FetchResult",
+    "HandleRule",
+    "Missing",
+    "MissingStatus",
+    "Observation",
+    "Target",
+    "Wiring",
+    "count",
+    "json_or_none",
+]
 
 
 @dataclass(frozen=True)
@@ -57,9 +82,6 @@ class Observation:
     precision: int = 1
 
 
-MissingStatus = Literal["not_found", "suspended"]
-
-
 @dataclass(frozen=True)
 class Missing:
     """A target the platform says is gone: becomes an account status, never a zero count."""
@@ -68,11 +90,58 @@ class Missing:
     status: MissingStatus
     message: str
 
+    @classmethod
+    def of(cls, handle: str, gone: GoneError) -> Missing:
+        """The result a ``GoneError`` about ``handle`` stands for."""
+        return cls(handle, gone.status, gone.message)
+
 
 FetchResult = Observation | Missing
 
 
-class Adapter(ABC):
+@dataclass(frozen=True)
+class HandleRule:
+    """How a platform spells a handle; ``Adapter.normalize_handle`` applies it.
+
+    ``pattern`` must match the whole handle once trimmed, its @ handled (``at``: "strip" one
+    leading @, "keep" it as written, "add" one) and, if ``lower``, lower-cased. ``ids`` matches
+    the platform's own ids, taken as written. ``hint`` says what is expected, for the error.
+    """
+
+    pattern: str
+    hint: str
+    lower: bool = False
+    at: Literal["strip", "keep", "add"] = "strip"
+    ids: str | None = None
+
+    def apply(self, handle: str, example: str) -> str:
+        """The canonical form of ``handle``; ``ValueError`` naming what is expected."""
+        cleaned = handle.strip()
+        if self.ids is not None and re.fullmatch(self.ids, cleaned):
+            return cleaned
+        name = cleaned if self.at == "keep" else cleaned.removeprefix("@")
+        name = name.lower() if self.lower else name
+        if not re.fullmatch(self.pattern, name):
+            raise self.refusal(handle, example)
+        return f"@{name}" if self.at == "add" else name
+
+    def refusal(self, handle: str, example: str) -> ValueError:
+        """The error for a handle this rule refuses: what is expected, an example, the input."""
+        return ValueError(f"expected {self.hint} (e.g. {example}), got {handle!r}")
+
+
+class Wiring(TypedDict, total=False):
+    """What the runtime hands an adapter; every key has a safe default."""
+
+    base_url: str | None
+    token: str | None
+    options: Mapping[str, str] | None
+    gate: PlatformGate | None
+    retry: RetryPolicy
+    clock: Clock
+
+
+class Adapter(Requests, ABC):
     """Base of the platform adapters: subclasses declare attributes and implement ``fetch``."""
 
     name: ClassVar[str]
@@ -80,17 +149,13 @@ class Adapter(ABC):
     batch_size: ClassVar[int]
     rate_budget: ClassVar[RateBudget]
     example_handle: ClassVar[str]
+    handle_rule: ClassVar[HandleRule]
     token_env: ClassVar[str | None] = None
     token_required: ClassVar[bool] = False
     # How reports name the platform when the class name does not spell it ("JSON source").
     title: ClassVar[str | None] = None
     # Extra keys this platform accepts in its ``[platforms.<name>]`` table (non-secret settings).
     platform_options: ClassVar[frozenset[str]] = frozenset()
-    # Set by the runtime that owns the adapter: the platform's budget and the retry policy.
-    gate: PlatformGate | None = None
-    retry: RetryPolicy = SINGLE_ATTEMPT
-    # Reset times in headers (epochs, HTTP dates) are read against this clock.
-    clock: Clock = staticmethod(system_clock)
 
     def __init__(
         self,
@@ -98,10 +163,19 @@ class Adapter(ABC):
         base_url: str | None = None,
         token: str | None = None,
         options: Mapping[str, str] | None = None,
+        gate: PlatformGate | None = None,
+        retry: RetryPolicy = SINGLE_ATTEMPT,
+        clock: Clock = system_clock,
     ) -> None:
         self.base_url = base_url.rstrip("/") if base_url else None
         self.token = token
         self.options: Mapping[str, str] = options or {}
+        # The platform's budget (None: unlimited, as in one-off calls and tests).
+        self.gate = gate
+        # Adapters used on their own try once; the daemon and `bot poll` pass their policy.
+        self.retry = retry
+        # Reset times in headers (epochs, HTTP dates) are read against this clock.
+        self.clock = clock
 
     def missing_credentials(self) -> str | None:
         """Why this adapter cannot make a request yet (a required token is not set), or None."""
@@ -119,10 +193,7 @@ class Adapter(ABC):
     @classmethod
     def normalize_handle(cls, handle: str) -> str:
         """Return the canonical form of a handle; raise ``ValueError`` saying what is expected."""
-        cleaned = handle.strip().lstrip("@")
-        if not cleaned:
-            raise ValueError("handle is empty")
-        return cleaned
+        return cls.handle_rule.apply(handle, cls.example_handle)
 
     def batch_key(self, target: Target) -> str:
         """Targets with the same key may share a request (Mastodon: the same instance)."""
@@ -150,144 +221,6 @@ class Adapter(ABC):
         self, client: httpx.AsyncClient, targets: Sequence[Target]
     ) -> list[FetchResult]:
         """Fetch one batch; raise ``PlatformError`` when the whole request failed."""
-
-    # Shared request machinery -------------------------------------------------------------
-
-    async def get(
-        self,
-        client: httpx.AsyncClient,
-        url: str,
-        *,
-        params: Any = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> httpx.Response:
-        """GET ``url`` within the platform's budget, retrying transient failures per policy."""
-        policy = self.retry
-        waited = 0.0
-        attempt = 0
-        while True:
-            await self._wait_for_budget()
-            try:
-                return await self._send(client, url, params=params, headers=headers)
-            except RateLimitedError as exc:
-                gate = self._gate()
-                if gate is not None:
-                    gate.pause(exc.retry_after)
-                raise
-            except TransientError:
-                attempt += 1
-                delay = policy.backoff(attempt - 1)
-                if attempt >= policy.attempts or waited + delay > policy.budget:
-                    raise
-            waited += delay
-            await policy.sleep(delay)
-
-    async def _wait_for_budget(self) -> None:
-        """Take one request from the platform's budget, waiting briefly or deferring."""
-        gate = self._gate()
-        if gate is None:
-            return
-        while (wait := gate.spend()) is not None:
-            if wait > self.retry.max_wait:
-                # Not a 429 from the platform: our own budget says later.
-                raise RateLimitedError(
-                    self.name,
-                    f"request budget spent; next request in {wait:.0f}s",
-                    http_status=None,
-                    retry_after=wait,
-                    local=True,
-                )
-            await self.retry.sleep(wait)
-
-    async def _send(
-        self,
-        client: httpx.AsyncClient,
-        url: str,
-        *,
-        params: Any,
-        headers: Mapping[str, str] | None,
-    ) -> httpx.Response:
-        """One attempt: map transport failures, 429, 401/403 and 5xx to the error tree."""
-        merged = {**self.auth_headers(), **(headers or {})}
-        deadline = self.retry.deadline
-        try:
-            async with asyncio.timeout(deadline):
-                response = await client.get(url, params=params, headers=merged)
-                await response.aread()
-        except TimeoutError:
-            raise TimeoutError_(self.name, f"no complete answer within {deadline:g}s") from None
-        except httpx.TimeoutException as exc:
-            raise TimeoutError_(self.name, f"timed out ({type(exc).__name__})") from None
-        except httpx.TransportError as exc:
-            raise TransientError(self.name, f"connection failed ({type(exc).__name__})") from None
-        status = response.status_code
-        gate = self._gate()
-        if gate is not None:
-            gate.observe(status, response.headers)
-        if status >= 300:
-            specific = self.platform_error(response)
-            if specific is not None:
-                raise specific
-        if status == 429:
-            raise RateLimitedError(
-                self.name,
-                "rate limited (HTTP 429)",
-                retry_after=retry_after_seconds(response.headers, self.clock),
-            )
-        if status in (401, 403):
-            raise AuthError(
-                self.name, f"HTTP {status}: {self.error_text(response)}", http_status=status
-            )
-        if status >= 500:
-            raise TransientError(self.name, f"HTTP {status}", http_status=status)
-        if 300 <= status < 400:
-            # We never follow redirects: an API that redirects is sending us to a login page.
-            raise PlatformError(
-                self.name, f"unexpected redirect (HTTP {status})", http_status=status
-            )
-        return response
-
-    def _gate(self) -> PlatformGate | None:
-        """The budget this request counts against: the running batch's, else the platform's."""
-        from bot.http.budget import current_gate
-
-        return current_gate() or self.gate
-
-    def platform_error(self, response: httpx.Response) -> PlatformError | None:
-        """A platform-specific reading of an error response, before the generic status mapping.
-
-        Override to map error bodies (Graph codes, GitHub's rate-limit 403, Telegram's
-        ``retry_after``); return None to fall back to the status code.
-        """
-        return None
-
-    def auth_headers(self) -> dict[str, str]:
-        """Credentials for each request: a bearer token when one is configured."""
-        return {"Authorization": f"Bearer {self.token}"} if self.token else {}
-
-    def json_body(self, response: httpx.Response) -> Any:
-        """Decode the body as JSON or raise ``ParseError``."""
-        try:
-            return response.json()
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            raise ParseError(
-                self.name,
-                f"response is not valid JSON (HTTP {response.status_code})",
-                http_status=response.status_code,
-            ) from None
-
-    def error_text(self, response: httpx.Response) -> str:
-        """The platform's own words for an error, cut short; never the URL (it may hold a token)."""
-        try:
-            body = response.json()
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            return response.reason_phrase or "error"
-        if isinstance(body, dict):
-            for key in ("message", "error", "detail", "description"):
-                value = body.get(key)
-                if isinstance(value, str) and value:
-                    return value[:200]
-        return response.reason_phrase or "error"
 
     def origin(self) -> str:
         """The origin requests go to: the configured ``base_url`` or the platform's default."""

@@ -7,11 +7,12 @@ from typing import Any, ClassVar
 
 import httpx
 
-from bot.errors import ParseError
+from bot.errors import GoneError, ParseError, PlatformError
 from bot.http.budget import RateBudget
 from bot.platforms.base import (
     Adapter,
     FetchResult,
+    HandleRule,
     Missing,
     MissingStatus,
     Observation,
@@ -38,35 +39,45 @@ class Bluesky(Adapter):
     # The AppView publishes no number; the PDS limit is the documented one.
     rate_budget: ClassVar[RateBudget] = RateBudget(requests=3000, per_seconds=300)
     example_handle: ClassVar[str] = "bsky.app"
+    # Handles are DNS names: lower-case, at least one dot, no trailing dot.
+    handle_rule: ClassVar[HandleRule] = HandleRule(
+        r"[^\s@]*\.[^\s@]*[^\s@.]", "a domain-like handle", lower=True
+    )
 
     @classmethod
     def normalize_handle(cls, handle: str) -> str:
-        """Handles are DNS names: lower-case, no @, at least one dot (or a DID)."""
+        """A DID (``did:plc:...``) as is, lower-cased; anything else follows ``handle_rule``."""
         cleaned = handle.strip().lstrip("@").lower()
         if cleaned.startswith("did:"):
             return cleaned
-        if "." not in cleaned or " " in cleaned or cleaned.endswith("."):
-            raise ValueError(
-                f"expected a domain-like handle (e.g. {cls.example_handle}), got {handle!r}"
+        return super().normalize_handle(handle)
+
+    def platform_error(self, response: httpx.Response, body: Any) -> PlatformError | None:
+        """getProfile names a missing or taken-down account in its XRPC error (HTTP 400)."""
+        error = body.get("error") if isinstance(body, dict) else None
+        # Only on getProfile: on getProfiles the same names would fail the whole batch.
+        if (
+            response.status_code == 400
+            and response.url.path.endswith(_PROFILE)
+            and error in _MISSING_ERRORS
+        ):
+            return GoneError(
+                self.name,
+                self.error_text(response),
+                status=_MISSING_ERRORS[error],
+                http_status=response.status_code,
             )
-        return cleaned
+        return None
 
     async def fetch(
         self, client: httpx.AsyncClient, targets: Sequence[Target]
     ) -> list[FetchResult]:
         """One getProfiles call; actors it leaves out are asked about one by one."""
         actors = {(t.platform_id or t.handle).lower(): t for t in targets}
-        response = await self.get(
+        body = await self.get_json(
             client, f"{self.origin()}{_PROFILES}", params=[("actors", a) for a in actors]
         )
-        if response.status_code != 200:
-            raise ParseError(
-                self.name,
-                f"getProfiles answered HTTP {response.status_code}: {self.error_text(response)}",
-                http_status=response.status_code,
-            )
-        body = self.json_body(response)
-        profiles = body.get("profiles") if isinstance(body, dict) else None
+        profiles = body.get("profiles")
         if not isinstance(profiles, list):
             raise ParseError(self.name, "getProfiles answer has no 'profiles' list")
         by_key: dict[str, FetchResult] = {}
@@ -91,18 +102,13 @@ class Bluesky(Adapter):
     async def _why_missing(self, client: httpx.AsyncClient, target: Target) -> FetchResult:
         """getProfile on an omitted actor: its XRPC error says not found or taken down."""
         actor = target.platform_id or target.handle
-        response = await self.get(client, f"{self.origin()}{_PROFILE}", params={"actor": actor})
-        body = self.json_body(response)
-        if response.status_code == 200 and isinstance(body, dict):
-            return self._observation(target.handle, body)
-        error = body.get("error") if isinstance(body, dict) else None
-        if response.status_code == 400 and error in _MISSING_ERRORS:
-            return Missing(target.handle, _MISSING_ERRORS[error], self.error_text(response))
-        raise ParseError(
-            self.name,
-            f"getProfile answered HTTP {response.status_code}: {self.error_text(response)}",
-            http_status=response.status_code,
-        )
+        try:
+            profile = await self.get_json(
+                client, f"{self.origin()}{_PROFILE}", params={"actor": actor}
+            )
+        except GoneError as gone:
+            return Missing.of(target.handle, gone)
+        return self._observation(target.handle, profile)
 
     def _observation(self, handle: str, profile: dict[str, Any]) -> Observation:
         """Parse a profileViewDetailed; only the DID is required besides the counters."""

@@ -2,27 +2,25 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import httpx
 
-from bot.errors import ParseError, PlatformError
+from bot.errors import GoneError, ParseError, PlatformError
 from bot.http.budget import RateBudget
-from bot.platforms._graph import (
-    GRAPH_HOURLY_CALLS,
-    GRAPH_ORIGIN,
-    GRAPH_VERSION,
-    GraphNotFound,
-    error_from,
-    graph_error,
-    graph_error_body,
+from bot.platforms._graph import GRAPH_HOURLY_CALLS, GRAPH_ORIGIN, GRAPH_VERSION, graph_error
+from bot.platforms.base import (
+    Adapter,
+    FetchResult,
+    HandleRule,
+    Missing,
+    Observation,
+    Target,
+    count,
 )
-from bot.platforms.base import Adapter, FetchResult, Missing, Observation, Target, count
 
 PAGE_FIELDS = "id,name,username,followers_count,fan_count"
-_PAGE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.\-]{0,99}$")
 # An unknown alias fails the whole multi-id read; each retry drops the aliases it named.
 _MAX_REQUESTS = 3
 
@@ -37,21 +35,14 @@ class Facebook(Adapter):
     example_handle: ClassVar[str] = "DGSN.MAROC"
     token_env: ClassVar[str | None] = "FACEBOOK_ACCESS_TOKEN"
     token_required: ClassVar[bool] = True
+    # A Page username (letters, digits, dots) or numeric id, kept as written.
+    handle_rule: ClassVar[HandleRule] = HandleRule(
+        r"[A-Za-z0-9][A-Za-z0-9.\-]{0,99}", "a Page username or numeric id"
+    )
 
-    @classmethod
-    def normalize_handle(cls, handle: str) -> str:
-        """A Page username (letters, digits, dots) or numeric id, kept as written."""
-        cleaned = handle.strip().lstrip("@")
-        if not _PAGE_NAME.match(cleaned):
-            raise ValueError(
-                "expected a Page username or numeric id "
-                f"(e.g. {cls.example_handle}), got {handle!r}"
-            )
-        return cleaned
-
-    def platform_error(self, response: httpx.Response) -> PlatformError | None:
+    def platform_error(self, response: httpx.Response, body: Any) -> PlatformError | None:
         """Graph error bodies carry the real cause in ``error.code``."""
-        return graph_error(self.name, response)
+        return graph_error(self.name, response, body)
 
     async def fetch(
         self, client: httpx.AsyncClient, targets: Sequence[Target]
@@ -69,7 +60,7 @@ class Facebook(Adapter):
             try:
                 body = await self._read(client, pending)
                 break
-            except GraphNotFound as exc:
+            except GoneError as exc:
                 named = {n.lower() for n in exc.names}
                 gone = [k for k in pending if k.lower() in named]
                 if not gone and len(pending) == 1 and not exc.names:
@@ -85,22 +76,11 @@ class Facebook(Adapter):
 
     async def _read(self, client: httpx.AsyncClient, ids: list[str]) -> dict[str, Any]:
         """``GET /vN/?ids=...&fields=...``: an object keyed by the ids as requested."""
-        response = await self.get(
+        return await self.get_json(
             client,
             f"{self.origin()}/{GRAPH_VERSION}/",
             params={"ids": ",".join(ids), "fields": PAGE_FIELDS},
         )
-        body = self.json_body(response)
-        error = graph_error_body(body)
-        if error is not None:
-            raise error_from(self.name, error, response.status_code, response.headers)
-        if response.status_code != 200 or not isinstance(body, dict):
-            raise ParseError(
-                self.name,
-                f"multi-id read answered HTTP {response.status_code} without a JSON object",
-                http_status=response.status_code,
-            )
-        return body
 
     def _result(self, target: Target, body: dict[str, Any]) -> FetchResult:
         """The Page object for ``target``: by requested key, else by id or username inside."""

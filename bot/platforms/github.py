@@ -2,23 +2,30 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import httpx
 
-from bot.errors import AuthError, ParseError, PlatformError, RateLimitedError
+from bot.errors import AuthError, GoneError, ParseError, PlatformError, RateLimitedError
 from bot.http.budget import RateBudget
 from bot.http.headers import retry_after_seconds
-from bot.platforms.base import Adapter, FetchResult, Missing, Observation, Target, count
+from bot.platforms.base import (
+    Adapter,
+    FetchResult,
+    HandleRule,
+    Missing,
+    MissingStatus,
+    Observation,
+    Target,
+    count,
+)
 
-# Logins: letters, digits and hyphens, 1-39 characters, no leading hyphen (old accounts may
-# still have a trailing or doubled hyphen, so those are accepted).
-_LOGIN = re.compile(r"^[a-z0-9][a-z0-9-]{0,38}$")
 _HEADERS = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
 # GitHub asks clients to wait at least a minute after a secondary limit without retry-after.
 _SECONDARY_WAIT = 60.0
+# Deleted, renamed-away and suspended accounts all answer 404 Not Found.
+_GONE: dict[int, MissingStatus] = {404: "not_found", 410: "not_found"}
 
 
 class GitHub(Adapter):
@@ -32,17 +39,13 @@ class GitHub(Adapter):
     example_handle: ClassVar[str] = "octocat"
     token_env: ClassVar[str | None] = "GITHUB_TOKEN"
     token_required: ClassVar[bool] = False
-
-    @classmethod
-    def normalize_handle(cls, handle: str) -> str:
-        """Logins are case-insensitive: strip a leading @ and lower-case."""
-        cleaned = handle.strip().lstrip("@").lower()
-        if not _LOGIN.match(cleaned):
-            raise ValueError(
-                "expected a GitHub login (e.g. "
-                f"{cls.example_handle}: letters, digits and hyphens, at most 39), got {handle!r}"
-            )
-        return cleaned
+    # Logins are case-insensitive: letters, digits and hyphens, 1-39, no leading hyphen (old
+    # accounts may still have a trailing or doubled hyphen, so those are accepted).
+    handle_rule: ClassVar[HandleRule] = HandleRule(
+        r"[a-z0-9][a-z0-9-]{0,38}",
+        "a GitHub login: letters, digits and hyphens, at most 39",
+        lower=True,
+    )
 
     async def fetch(
         self, client: httpx.AsyncClient, targets: Sequence[Target]
@@ -54,22 +57,15 @@ class GitHub(Adapter):
         """``/user/{id}`` once the numeric id is known, ``/users/{login}`` before."""
         known = target.platform_id if target.platform_id and target.platform_id.isdigit() else None
         path = f"/user/{known}" if known else f"/users/{target.handle}"
-        response = await self.get(client, f"{self.origin()}{path}", headers=_HEADERS)
-        if response.status_code in (404, 410):
-            # Deleted, renamed-away and suspended accounts all answer 404 Not Found.
-            return Missing(target.handle, "not_found", self.error_text(response))
-        if response.status_code != 200:
-            raise PlatformError(
-                self.name,
-                f"HTTP {response.status_code}: {self.error_text(response)}",
-                http_status=response.status_code,
+        try:
+            body = await self.get_json(
+                client, f"{self.origin()}{path}", headers=_HEADERS, gone=_GONE
             )
-        body = self.json_body(response)
-        if not isinstance(body, dict):
-            raise ParseError(self.name, "user answer is not a JSON object")
+        except GoneError as gone:
+            return Missing.of(target.handle, gone)
         return self._observation(target.handle, body)
 
-    def platform_error(self, response: httpx.Response) -> PlatformError | None:
+    def platform_error(self, response: httpx.Response, body: Any) -> PlatformError | None:
         """Tell GitHub's rate-limit 403s from permission 403s; 401 is bad credentials."""
         status = response.status_code
         if status == 401:

@@ -8,21 +8,20 @@ from typing import Any, ClassVar
 
 import httpx
 
-from bot.errors import AuthError, ParseError, PlatformError
+from bot.errors import AuthError, GoneError, ParseError, PlatformError
 from bot.http.budget import RateBudget
-from bot.platforms._graph import (
-    GRAPH_HOURLY_CALLS,
-    GRAPH_ORIGIN,
-    GRAPH_VERSION,
-    GraphNotFound,
-    error_from,
-    graph_error,
-    graph_error_body,
+from bot.platforms._graph import GRAPH_HOURLY_CALLS, GRAPH_ORIGIN, GRAPH_VERSION, graph_error
+from bot.platforms.base import (
+    Adapter,
+    FetchResult,
+    HandleRule,
+    Missing,
+    Observation,
+    Target,
+    count,
 )
-from bot.platforms.base import Adapter, FetchResult, Missing, Observation, Target, count
 
 DISCOVERY_FIELDS = "id,username,name,followers_count,follows_count,media_count"
-_USERNAME = re.compile(r"^[a-z0-9._]{1,30}$")
 _IG_USER_ID = re.compile(r"^[0-9]+$")
 
 
@@ -38,17 +37,12 @@ class Instagram(Adapter):
     token_env: ClassVar[str | None] = "INSTAGRAM_ACCESS_TOKEN"
     token_required: ClassVar[bool] = True
     platform_options: ClassVar[frozenset[str]] = frozenset({"ig_user_id"})
-
-    @classmethod
-    def normalize_handle(cls, handle: str) -> str:
-        """Usernames are 1-30 letters, digits, dots and underscores; Instagram lower-cases them."""
-        cleaned = handle.strip().lstrip("@").lower()
-        if not _USERNAME.match(cleaned):
-            raise ValueError(
-                "expected an Instagram username: 1-30 letters, digits, '.' or '_' "
-                f"(e.g. {cls.example_handle}), got {handle!r}"
-            )
-        return cleaned
+    # Usernames are 1-30 letters, digits, dots and underscores; Instagram lower-cases them.
+    handle_rule: ClassVar[HandleRule] = HandleRule(
+        r"[a-z0-9._]{1,30}",
+        "an Instagram username: 1-30 letters, digits, '.' or '_'",
+        lower=True,
+    )
 
     def missing_credentials(self) -> str | None:
         """The token, and the id of the IG professional account the lookups run on."""
@@ -62,9 +56,9 @@ class Instagram(Adapter):
             return f"platforms.instagram.ig_user_id must be a numeric id, got {ig_user_id!r}"
         return None
 
-    def platform_error(self, response: httpx.Response) -> PlatformError | None:
+    def platform_error(self, response: httpx.Response, body: Any) -> PlatformError | None:
         """Graph error bodies carry the real cause in ``error.code``."""
-        return graph_error(self.name, response)
+        return graph_error(self.name, response, body)
 
     async def fetch(
         self, client: httpx.AsyncClient, targets: Sequence[Target]
@@ -80,28 +74,18 @@ class Instagram(Adapter):
         ig_user_id = self.options["ig_user_id"]
         fields = f"business_discovery.username({target.handle}){{{DISCOVERY_FIELDS}}}"
         try:
-            response = await self.get(
+            body = await self.get_json(
                 client, f"{self.origin()}/{GRAPH_VERSION}/{ig_user_id}", params={"fields": fields}
             )
-            body = self.json_body(response)
-            error = graph_error_body(body)
-            if error is not None:
-                raise error_from(self.name, error, response.status_code, response.headers)
-        except GraphNotFound as exc:
-            if ig_user_id in exc.names:
+        except GoneError as gone:
+            if ig_user_id in gone.names:
                 # Our own account is the unknown object: a configuration problem, not the target.
                 raise AuthError(
                     self.name,
-                    f"platforms.instagram.ig_user_id is not readable: {exc.message}",
-                    http_status=exc.http_status,
+                    f"platforms.instagram.ig_user_id is not readable: {gone.message}",
+                    http_status=gone.http_status,
                 ) from None
-            return Missing(target.handle, "not_found", exc.message)
-        if response.status_code != 200 or not isinstance(body, dict):
-            raise ParseError(
-                self.name,
-                f"business_discovery answered HTTP {response.status_code} without a JSON object",
-                http_status=response.status_code,
-            )
+            return Missing.of(target.handle, gone)
         found = body.get("business_discovery")
         if not isinstance(found, dict):
             raise ParseError(self.name, "answer has no 'business_discovery' object")

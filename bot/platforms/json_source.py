@@ -11,16 +11,26 @@ from urllib.parse import SplitResult, urlsplit
 
 import httpx
 
-from bot.errors import ParseError, PlatformError
+from bot.errors import GoneError, ParseError, PlatformError
 from bot.http.budget import RateBudget
 from bot.platforms._jsonpointer import PointerNotFound, parse_pointer, resolve
-from bot.platforms.base import Adapter, FetchResult, Missing, Observation, Target, count
+from bot.platforms.base import (
+    Adapter,
+    FetchResult,
+    HandleRule,
+    Missing,
+    MissingStatus,
+    Observation,
+    Target,
+    count,
+)
 
-_HANDLE = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 _POINTER_KEYS = ("followers", "following", "posts", "id")
 _OPTION_KEYS = frozenset({"url", *_POINTER_KEYS})
 # Characters inet_aton reads as an IPv4 literal in its legacy forms (127.1, 0x7f.1, 2130706433).
 _LEGACY_IPV4 = re.compile(r"[0-9A-Fa-fXx.]+")
+# A document that is no longer served is a source gone, not a failed poll.
+_GONE: dict[int, MissingStatus] = {404: "not_found", 410: "not_found"}
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -91,17 +101,10 @@ class JsonSource(Adapter):
     example_handle: ClassVar[str] = "example-source"
     token_env: ClassVar[str | None] = "JSON_SOURCE_TOKEN"
     token_required: ClassVar[bool] = False
-
-    @classmethod
-    def normalize_handle(cls, handle: str) -> str:
-        """Any name of 1-64 letters, digits, '_', '.' or '-'; kept as written."""
-        cleaned = handle.strip()
-        if not _HANDLE.fullmatch(cleaned):
-            raise ValueError(
-                f"expected a name of 1-64 letters, digits, '_', '.' or '-' "
-                f"(e.g. {cls.example_handle}), got {handle!r}"
-            )
-        return cleaned
+    # The handle only names the source in reports: any short name, kept as written.
+    handle_rule: ClassVar[HandleRule] = HandleRule(
+        r"[A-Za-z0-9_.-]{1,64}", "a name of 1-64 letters, digits, '_', '.' or '-'", at="keep"
+    )
 
     @classmethod
     def account_options(cls, options: Mapping[str, object]) -> dict[str, str]:
@@ -156,16 +159,11 @@ class JsonSource(Adapter):
             options = self.account_options(target.options)
         except ValueError as exc:
             raise PlatformError(self.name, f"account {target.handle}: {exc}") from None
-        # base.get never follows redirects: a 3xx raises, so no redirect reaches another host.
-        response = await self.get(client, self.request_url(options["url"]))
-        status = response.status_code
-        if status in (404, 410):
-            return Missing(target.handle, "not_found", self.error_text(response))
-        if not 200 <= status < 300:
-            raise PlatformError(
-                self.name, f"HTTP {status}: {self.error_text(response)}", http_status=status
-            )
-        document = self.json_body(response)
+        # Redirects are never followed: a 3xx raises, so no redirect reaches another host.
+        try:
+            document = await self.get_document(client, self.request_url(options["url"]), gone=_GONE)
+        except GoneError as gone:
+            return Missing.of(target.handle, gone)
         return Observation(
             handle=target.handle,
             platform_id=self._platform_id(document, options),

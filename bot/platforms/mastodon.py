@@ -7,9 +7,21 @@ from typing import Any, ClassVar
 
 import httpx
 
-from bot.errors import ParseError
+from bot.errors import GoneError, ParseError
 from bot.http.budget import RateBudget
-from bot.platforms.base import Adapter, FetchResult, Missing, Observation, Target, count
+from bot.platforms.base import (
+    Adapter,
+    FetchResult,
+    HandleRule,
+    Missing,
+    MissingStatus,
+    Observation,
+    Target,
+    count,
+)
+
+# A deleted account answers 404; a suspended one 410 Gone.
+_GONE: dict[int, MissingStatus] = {404: "not_found", 410: "suspended"}
 
 
 def split_handle(handle: str) -> tuple[str, str]:
@@ -27,13 +39,13 @@ class Mastodon(Adapter):
     rate_budget: ClassVar[RateBudget] = RateBudget(requests=300, per_seconds=300)
     example_handle: ClassVar[str] = "Gargron@mastodon.social"
     token_env: ClassVar[str | None] = "MASTODON_TOKEN"
+    # One @ between the user and an instance with a dot (``normalize_handle`` lower-cases it).
+    handle_rule: ClassVar[HandleRule] = HandleRule(r"[^@]+@[^@]*\.[^@]*", "user@instance")
 
     @classmethod
     def normalize_handle(cls, handle: str) -> str:
-        """Strip a leading @, lower-case the instance; refuse a handle without one."""
-        user, instance = split_handle(handle.strip().lstrip("@"))
-        if not user or not instance or "@" in instance or "." not in instance:
-            raise ValueError(f"expected user@instance (e.g. {cls.example_handle}), got {handle!r}")
+        """Strip a leading @, lower-case the instance (the user keeps its case)."""
+        user, instance = split_handle(super().normalize_handle(handle.strip().lstrip("@")))
         return f"{user}@{instance.lower()}"
 
     def batch_key(self, target: Target) -> str:
@@ -63,9 +75,10 @@ class Mastodon(Adapter):
         results: list[FetchResult] = []
         found: set[str] = set()
         if known:
-            response = await self.get(
-                client, f"{origin}/api/v1/accounts", params=[("id[]", i) for i in known]
+            response = await self.request(
+                client, "GET", f"{origin}/api/v1/accounts", params=[("id[]", i) for i in known]
             )
+            # Read the status here: any refusal of the batch route means "ask one by one".
             if response.status_code == 200:
                 body = self.json_body(response)
                 if not isinstance(body, list):
@@ -84,22 +97,12 @@ class Mastodon(Adapter):
     async def _lookup(self, client: httpx.AsyncClient, origin: str, target: Target) -> FetchResult:
         """``/api/v1/accounts/lookup?acct=user`` on the account's home instance."""
         user, instance = split_handle(target.handle)
-        response = await self.get(client, f"{origin}/api/v1/accounts/lookup", params={"acct": user})
-        if response.status_code in (404, 410):
-            return Missing(
-                target.handle,
-                "not_found" if response.status_code == 404 else "suspended",
-                self.error_text(response),
+        try:
+            body = await self.get_json(
+                client, f"{origin}/api/v1/accounts/lookup", params={"acct": user}, gone=_GONE
             )
-        if response.status_code != 200:
-            raise ParseError(
-                self.name,
-                f"lookup answered HTTP {response.status_code}: {self.error_text(response)}",
-                http_status=response.status_code,
-            )
-        body = self.json_body(response)
-        if not isinstance(body, dict):
-            raise ParseError(self.name, "lookup answer is not a JSON object")
+        except GoneError as gone:
+            return Missing.of(target.handle, gone)
         return self._result(target.handle, instance, body)
 
     def _result(self, handle: str, instance: str, item: dict[str, Any]) -> FetchResult:

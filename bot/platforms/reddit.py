@@ -9,47 +9,37 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any, ClassVar
+from collections.abc import Callable, Sequence
+from typing import Any, ClassVar, Unpack
+from urllib.parse import quote
 
 import httpx
 
-from bot.errors import (
-    AuthError,
-    ParseError,
-    PlatformError,
-    RateLimitedError,
-    TimeoutError_,
-    TransientError,
-)
+from bot.errors import AuthError, GoneError, ParseError, PlatformError
 from bot.http.budget import RateBudget
-from bot.http.headers import retry_after_seconds
 from bot.platforms.base import (
     Adapter,
     FetchResult,
+    HandleRule,
     Missing,
-    MissingStatus,
     Observation,
     Target,
+    Wiring,
     count,
 )
 
-_HANDLE = re.compile(r"^/?(r|u|user)/([A-Za-z0-9_-]+)/?$", re.IGNORECASE)
-_SUBREDDIT = re.compile(r"^[A-Za-z0-9_]{2,21}$")
-_USERNAME = re.compile(r"^[A-Za-z0-9_-]{3,20}$")
+_HANDLE = re.compile(r"^/?(r|u|user)/([A-Za-z0-9_.:-]+)/?$", re.IGNORECASE)
+# Names Reddit looks subreddits up by (r2 ``Subreddit.is_valid_name``): today's 3-21 letters,
+# digits and _, the legacy two-letter language ones, ``t:`` time subreddits and reddit.com.
+_SUBREDDIT = re.compile(
+    r"[A-Za-z0-9_]{2,21}|t:[A-Za-z0-9][A-Za-z0-9_]{2,22}|reddit\.com", re.IGNORECASE
+)
+_USERNAME = re.compile(r"[A-Za-z0-9_-]{3,20}")
 _TOKEN_ORIGIN = "https://www.reddit.com"
 _TOKEN_PATH = "/api/v1/access_token"
 # Renew a little before Reddit's own expiry so a poll never carries a token that dies mid-way.
 _RENEW_MARGIN = 60.0
 _FORBIDDEN_REASONS = frozenset({"private", "quarantined", "gated"})
-
-
-class _Gone(PlatformError):
-    """An error answer that means the target is gone, not that the request failed."""
-
-    def __init__(self, status: MissingStatus, message: str, http_status: int) -> None:
-        super().__init__("reddit", message, http_status=http_status)
-        self.status: MissingStatus = status
 
 
 def _text(value: Any) -> str | None:
@@ -68,19 +58,18 @@ class Reddit(Adapter):
     example_handle: ClassVar[str] = "r/Python"
     token_env: ClassVar[str | None] = "REDDIT_CREDENTIALS"
     token_required: ClassVar[bool] = True
+    # The words of the error: ``normalize_handle`` reads the two kinds of name itself.
+    handle_rule: ClassVar[HandleRule] = HandleRule(r"[ru]/.+", "r/<subreddit> or u/<user>")
 
     def __init__(
-        self,
-        *,
-        base_url: str | None = None,
-        token: str | None = None,
-        options: Mapping[str, str] | None = None,
+        self, *, monotonic: Callable[[], float] = time.monotonic, **wiring: Unpack[Wiring]
     ) -> None:
-        super().__init__(base_url=base_url, token=token, options=options)
+        super().__init__(**wiring)
         self._access: str | None = None
         self._expires_at = 0.0
         self._lock = asyncio.Lock()
-        self.monotonic: Callable[[], float] = time.monotonic
+        # Token lifetimes are measured on this clock: a wall-clock jump must not expire them.
+        self.monotonic = monotonic
 
     @classmethod
     def normalize_handle(cls, handle: str) -> str:
@@ -89,10 +78,8 @@ class Reddit(Adapter):
         kind = match.group(1).lower()[0] if match else ""
         name = match.group(2) if match else ""
         pattern = _SUBREDDIT if kind == "r" else _USERNAME
-        if not match or not pattern.match(name):
-            raise ValueError(
-                f"expected r/<subreddit> or u/<user> (e.g. {cls.example_handle}), got {handle!r}"
-            )
+        if not match or not pattern.fullmatch(name):
+            raise cls.handle_rule.refusal(handle, cls.example_handle)
         return f"{kind}/{name}"
 
     def missing_credentials(self) -> str | None:
@@ -136,9 +123,8 @@ class Reddit(Adapter):
         self, client: httpx.AsyncClient, known: dict[str, Target]
     ) -> dict[str, FetchResult]:
         """``/api/info?id=t5_a,t5_b``: a Listing; unreadable subreddits are left out of it."""
-        response = await self._call(client, "/api/info", {"id": ",".join(known)})
-        body = self.json_body(response)
-        data = body.get("data") if isinstance(body, dict) else None
+        body = await self._call(client, "/api/info", {"id": ",".join(known)})
+        data = body.get("data")
         children = data.get("children") if isinstance(data, dict) else None
         if not isinstance(children, list):
             raise ParseError(self.name, "api/info answer is not a Listing with children")
@@ -153,13 +139,14 @@ class Reddit(Adapter):
     async def _about(self, client: httpx.AsyncClient, target: Target) -> FetchResult:
         """``/r/{name}/about`` or ``/user/{name}/about``; gone answers become statuses."""
         kind, _, name = target.handle.partition("/")
-        path = f"/r/{name}/about" if kind == "r" else f"/user/{name}/about"
+        # Legacy names keep their dot or colon in the path: /r/reddit.com/about, /r/t:name/about.
+        quoted = quote(name, safe=":")
+        path = f"/r/{quoted}/about" if kind == "r" else f"/user/{quoted}/about"
         try:
-            response = await self._call(client, path)
-        except _Gone as gone:
-            return Missing(target.handle, gone.status, gone.message)
-        body = self.json_body(response)
-        data = body.get("data") if isinstance(body, dict) else None
+            body = await self._call(client, path)
+        except GoneError as gone:
+            return Missing.of(target.handle, gone)
+        data = body.get("data")
         expected = "t5" if kind == "r" else "t2"
         if not isinstance(data, dict) or body.get("kind") != expected:
             raise ParseError(self.name, f"about answer is not a {expected} thing")
@@ -218,23 +205,30 @@ class Reddit(Adapter):
         """``count`` with this platform's name."""
         return count(value, platform=self.name, field_name=field_name)
 
-    def platform_error(self, response: httpx.Response) -> PlatformError | None:
+    def platform_error(self, response: httpx.Response, body: Any) -> PlatformError | None:
         """Missing, banned, private and quarantined answers are statuses of the target."""
         status = response.status_code
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
+        if response.url.path.endswith(_TOKEN_PATH):
+            return self._token_error(response)
         reason = _text(body.get("reason")) if isinstance(body, dict) else None
+        words: str | None = None
         if status in (301, 302) and "/subreddits/search" in response.headers.get("location", ""):
             # A subreddit that never existed redirects to the subreddit search.
-            return _Gone("not_found", "subreddit does not exist", status)
-        if status == 400 and reason == "USER_DOESNT_EXIST":
-            return _Gone("not_found", "that user doesn't exist", status)
-        if status == 403 and reason in _FORBIDDEN_REASONS:
-            return _Gone("not_found", str(reason), status)
-        if status == 404:
-            return _Gone("not_found", reason or self.error_text(response), status)
+            words = "subreddit does not exist"
+        elif status == 400 and reason == "USER_DOESNT_EXIST":
+            words = "that user doesn't exist"
+        elif status == 403 and reason in _FORBIDDEN_REASONS:
+            words = str(reason)
+        elif status == 404:
+            words = reason or self.error_text(response)
+        return None if words is None else GoneError(self.name, words, http_status=status)
+
+    def _token_error(self, response: httpx.Response) -> PlatformError | None:
+        """The token endpoint refuses bad client credentials with 400, 401 or 403."""
+        status = response.status_code
+        if status in (400, 401, 403):
+            text = self.error_text(response)
+            return AuthError(self.name, f"client credentials refused: {text}", http_status=status)
         return None
 
     # OAuth -----------------------------------------------------------------------------
@@ -246,13 +240,13 @@ class Reddit(Adapter):
 
     async def _call(
         self, client: httpx.AsyncClient, path: str, params: Any = None
-    ) -> httpx.Response:
+    ) -> dict[str, Any]:
         """GET with the cached token; a 401 drops it and the request is tried once more."""
         for _ in range(2):
             token = await self._access_token(client)
             headers = {"Authorization": f"bearer {token}"}
             try:
-                response = await self.get(
+                return await self.get_json(
                     client, f"{self.origin()}{path}", params=params, headers=headers
                 )
             except AuthError as exc:
@@ -260,12 +254,6 @@ class Reddit(Adapter):
                     raise
                 if self._access == token:
                     self._access = None
-                continue
-            if response.status_code != 200:
-                text = self.error_text(response)
-                status = response.status_code
-                raise PlatformError(self.name, f"HTTP {status}: {text}", http_status=status)
-            return response
         raise AuthError(self.name, "access token refused even after renewal", http_status=401)
 
     async def _access_token(self, client: httpx.AsyncClient) -> str:
@@ -283,30 +271,18 @@ class Reddit(Adapter):
         if pair is None:
             raise AuthError(self.name, f"{self.token_env} must be client_id:client_secret")
         url = f"{self.base_url or _TOKEN_ORIGIN}{_TOKEN_PATH}"
-        try:
-            response = await client.post(url, auth=pair, data={"grant_type": "client_credentials"})
-            await response.aread()
-        except httpx.TransportError as exc:
-            kind = TimeoutError_ if isinstance(exc, httpx.TimeoutException) else TransientError
-            raise kind(self.name, f"token request failed ({type(exc).__name__})") from None
-        status = response.status_code
-        if status == 429:
-            wait = retry_after_seconds(response.headers, self.clock)
-            raise RateLimitedError(self.name, "token request rate limited", retry_after=wait)
-        if status in (400, 401, 403):
-            text = self.error_text(response)
-            raise AuthError(self.name, f"client credentials refused: {text}", http_status=status)
-        if status != 200:
-            error = TransientError if status >= 500 else PlatformError
-            raise error(self.name, f"token request HTTP {status}", http_status=status)
-        return self._parse_token(self.json_body(response))
+        # www.reddit.com keeps a budget of its own: this request does not spend the API's.
+        body = await self.post_json(
+            client, url, data={"grant_type": "client_credentials"}, auth=pair, budget=False
+        )
+        return self._parse_token(body)
 
-    def _parse_token(self, body: Any) -> tuple[str, float]:
+    def _parse_token(self, body: dict[str, Any]) -> tuple[str, float]:
         """The access token and its lifetime in seconds from the token answer."""
-        token = body.get("access_token") if isinstance(body, dict) else None
+        token = body.get("access_token")
         if not isinstance(token, str) or not token:
             # Reddit answers some refusals with 200 and {"error": "..."}.
-            error = body.get("error") if isinstance(body, dict) else None
+            error = body.get("error")
             if isinstance(error, str) and error:
                 raise AuthError(self.name, f"token request refused: {error[:100]}")
             raise ParseError(self.name, "token answer has no access_token")

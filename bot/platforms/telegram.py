@@ -6,31 +6,41 @@ status, the platform's description and exception type names only, with the token
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any, ClassVar
 from urllib.parse import quote
 
 import httpx
 
-from bot.errors import AuthError, ParseError, PlatformError, RateLimitedError, TransientError
+from bot.errors import (
+    AuthError,
+    GoneError,
+    ParseError,
+    PlatformError,
+    RateLimitedError,
+    TransientError,
+)
 from bot.http.budget import RateBudget
 from bot.http.headers import retry_after_seconds
-from bot.platforms.base import Adapter, FetchResult, Missing, Observation, Target, count
+from bot.platforms.base import (
+    Adapter,
+    FetchResult,
+    HandleRule,
+    Missing,
+    Observation,
+    Target,
+    count,
+)
 
-_USERNAME = re.compile(r"^[A-Za-z0-9_]{5,32}$")
-_CHAT_ID = re.compile(r"^-?[0-9]{1,20}$")
 
-
-class _ChatNotFound(Exception):
-    """A 400 "chat not found": the target is gone, not the request."""
-
-
-class _Migrated(Exception):
+class _Migrated(PlatformError):
     """A 400 carrying ``parameters.migrate_to_chat_id``: the group became a supergroup."""
 
-    def __init__(self, chat_id: str) -> None:
-        super().__init__(chat_id)
+    # Followed at once by ``_fetch_one``; it never reaches the poller.
+    counts_against_platform = False
+
+    def __init__(self, chat_id: str, http_status: int) -> None:
+        super().__init__("telegram", f"migrated to {chat_id}", http_status=http_status)
         self.chat_id = chat_id
 
 
@@ -51,21 +61,13 @@ class Telegram(Adapter):
     example_handle: ClassVar[str] = "@telegram"
     token_env: ClassVar[str | None] = "TELEGRAM_BOT_TOKEN"
     token_required: ClassVar[bool] = True
-
-    @classmethod
-    def normalize_handle(cls, handle: str) -> str:
-        """``@name`` (5-32 letters, digits, _) or a numeric chat id like -1001234567890."""
-        cleaned = handle.strip()
-        if _CHAT_ID.match(cleaned):
-            return str(int(cleaned))
-        username = cleaned.removeprefix("@")
-        if _USERNAME.match(username):
-            return f"@{username}"
-        raise ValueError(
-            "expected a public channel or group username (e.g. "
-            f"{cls.example_handle}, 5-32 letters, digits or _) or a numeric chat id, "
-            f"got {handle!r}"
-        )
+    # ``@name`` (the @ added when left out) or a numeric chat id like -1001234567890.
+    handle_rule: ClassVar[HandleRule] = HandleRule(
+        r"[A-Za-z0-9_]{5,32}",
+        "a public channel or group username (5-32 letters, digits or _) or a numeric chat id",
+        at="add",
+        ids=r"-?[0-9]{1,20}",
+    )
 
     def auth_headers(self) -> dict[str, str]:
         """The token lives in the URL path; Telegram reads no auth header."""
@@ -92,8 +94,8 @@ class Telegram(Adapter):
         for attempt in range(2):
             try:
                 return await self._read(client, target.handle, chat, learn=not target.platform_id)
-            except _ChatNotFound as gone:
-                return Missing(target.handle, "not_found", str(gone))
+            except GoneError as gone:
+                return Missing.of(target.handle, gone)
             except _Migrated as moved:
                 if attempt:
                     break
@@ -130,49 +132,24 @@ class Telegram(Adapter):
         )
 
     async def _call(self, client: httpx.AsyncClient, method: str, chat_id: str) -> Any:
-        """One Bot API method; returns ``result`` or raises (400s become private signals)."""
+        """One Bot API method; returns ``result`` (refusals are raised by ``platform_error``)."""
         token = quote(self.token or "", safe=":")
-        response = await self._get_quietly(
+        body = await self._get_quietly(
             client, f"{self.origin()}/bot{token}/{method}", {"chat_id": chat_id}
         )
-        body = self.json_body(response)
-        if not isinstance(body, dict) or not isinstance(body.get("ok"), bool):
-            raise ParseError(
-                self.name,
-                f"{method} answer is not a Bot API envelope (HTTP {response.status_code})",
-                http_status=response.status_code,
-            )
-        if body["ok"]:
-            if "result" not in body:
-                raise ParseError(self.name, f"{method} answer has no 'result'")
-            return body["result"]
-        description = self._description(body, response)
-        parameters = body.get("parameters")
-        migrate = parameters.get("migrate_to_chat_id") if isinstance(parameters, dict) else None
-        if _is_int(migrate):
-            raise _Migrated(str(migrate))
-        if "chat not found" in description.lower():
-            raise _ChatNotFound(description)
-        if body.get("error_code") in (401, 403):
-            # A refusal inside a 200 envelope (seen behind proxies) is still a refusal.
-            raise AuthError(
-                self.name,
-                f"{method} refused (error {body['error_code']}): {description}",
-                http_status=response.status_code,
-            )
-        raise PlatformError(
-            self.name,
-            f"{method} failed (HTTP {response.status_code}): {description}",
-            http_status=response.status_code,
-        )
+        if body.get("ok") is not True:
+            raise ParseError(self.name, f"{method} answer is not a Bot API envelope")
+        if "result" not in body:
+            raise ParseError(self.name, f"{method} answer has no 'result'")
+        return body["result"]
 
     async def _get_quietly(
         self, client: httpx.AsyncClient, url: str, params: dict[str, str]
-    ) -> httpx.Response:
-        """``self.get`` with exception chains cut: a library error may quote the URL."""
+    ) -> dict[str, Any]:
+        """``get_json`` with exception chains cut: a library error may quote the URL."""
         failure = ""
         try:
-            return await self.get(client, url, params=params)
+            return await self.get_json(client, url, params=params)
         except PlatformError:
             raise
         except Exception as exc:
@@ -181,16 +158,17 @@ class Telegram(Adapter):
             failure = type(exc).__name__
         raise TransientError(self.name, f"request failed ({failure})")
 
-    def platform_error(self, response: httpx.Response) -> PlatformError | None:
-        """Read the ``ok: false`` envelope first; 400s are left to ``_call``."""
-        body = self._safe_json(response)
+    def platform_error(self, response: httpx.Response, body: Any) -> PlatformError | None:
+        """Read an ``ok: false`` envelope, whatever the status (proxies answer 200 with one)."""
         if not isinstance(body, dict) or body.get("ok") is not False:
             return None
         status = response.status_code
         description = self._description(body, response)
-        if status == 429 or body.get("error_code") == 429:
-            parameters = body.get("parameters")
-            wait = parameters.get("retry_after") if isinstance(parameters, dict) else None
+        parameters = body.get("parameters")
+        parameters = parameters if isinstance(parameters, dict) else {}
+        code = body.get("error_code")
+        if status == 429 or code == 429:
+            wait = parameters.get("retry_after")
             return RateLimitedError(
                 self.name,
                 f"flood control: {description}",
@@ -199,12 +177,21 @@ class Telegram(Adapter):
                 if isinstance(wait, int | float) and not isinstance(wait, bool)
                 else retry_after_seconds(response.headers, self.clock),
             )
-        if status in (401, 404):
+        if _is_int(parameters.get("migrate_to_chat_id")):
+            return _Migrated(str(parameters["migrate_to_chat_id"]), status)
+        if "chat not found" in description.lower():
+            return GoneError(self.name, description, http_status=status)
+        if status in (401, 404) or code in (401, 404):
+            # The Bot API answers an unknown or malformed token with 401 or 404.
             return AuthError(
                 self.name, f"bot token refused (HTTP {status}): {description}", http_status=status
             )
-        if status == 403:
-            return AuthError(self.name, f"HTTP 403: {description}", http_status=status)
+        if status == 403 or code == 403:
+            return AuthError(self.name, f"HTTP {status}: {description}", http_status=status)
+        if status < 300:
+            # A refusal inside a 2xx (seen behind proxies) is still a refusal; other statuses
+            # are left to the status rules (5xx is retried).
+            return PlatformError(self.name, f"HTTP {status}: {description}", http_status=status)
         return None
 
     def error_text(self, response: httpx.Response) -> str:
@@ -217,13 +204,6 @@ class Telegram(Adapter):
         if not isinstance(text, str) or not text:
             text = response.reason_phrase or "error"
         return self._scrub(text)[:200]
-
-    def _safe_json(self, response: httpx.Response) -> Any:
-        """The body as JSON, or None."""
-        try:
-            return response.json()
-        except ValueError:
-            return None
 
     def _scrub(self, text: str) -> str:
         """Remove the token (raw or URL-quoted) from text about to become a message."""

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
 import httpx
 
-from bot.errors import AuthError, ParseError, PlatformError
+from bot.errors import AuthError, ParseError
 from bot.http.budget import RateBudget
-from bot.platforms.base import Adapter, FetchResult, Missing, Observation, Target, count
+from bot.platforms.base import (
+    Adapter,
+    FetchResult,
+    HandleRule,
+    Missing,
+    Observation,
+    Target,
+    count,
+)
 
-_LOGIN = re.compile(r"^[a-z0-9_]{1,25}$")
 _USERS = "/helix/users"
 _FOLLOWERS = "/helix/channels/followers"
 
@@ -33,17 +39,9 @@ class Twitch(Adapter):
     example_handle: ClassVar[str] = "twitch"
     token_env: ClassVar[str | None] = "TWITCH_CREDENTIALS"
     token_required: ClassVar[bool] = True
-
-    @classmethod
-    def normalize_handle(cls, handle: str) -> str:
-        """Logins are lower-case letters, digits and _ (at most 25); a leading @ is dropped."""
-        cleaned = handle.strip().lstrip("@").lower()
-        if not _LOGIN.match(cleaned):
-            raise ValueError(
-                f"expected a Twitch login (e.g. {cls.example_handle}: letters, digits and _, "
-                f"at most 25), got {handle!r}"
-            )
-        return cleaned
+    handle_rule: ClassVar[HandleRule] = HandleRule(
+        r"[a-z0-9_]{1,25}", "a Twitch login: letters, digits and _, at most 25", lower=True
+    )
 
     def _credentials(self) -> tuple[str, str] | None:
         """``client_id:access_token`` split in two, or None when malformed."""
@@ -94,7 +92,7 @@ class Twitch(Adapter):
         self, client: httpx.AsyncClient, params: list[tuple[str, str]]
     ) -> dict[str, dict[str, Any]]:
         """The users found, keyed ``id:<id>`` and ``login:<login>``."""
-        body = await self._get_json(client, _USERS, params)
+        body = await self.get_json(client, f"{self.origin()}{_USERS}", params=params)
         data = body.get("data")
         if not isinstance(data, list):
             raise ParseError(self.name, "users answer has no 'data' list")
@@ -116,7 +114,11 @@ class Twitch(Adapter):
     ) -> Observation:
         """The follower total comes from ``/helix/channels/followers`` (``total``)."""
         user_id = str(user["id"])
-        body = await self._get_json(client, _FOLLOWERS, {"broadcaster_id": user_id, "first": "1"})
+        body = await self.get_json(
+            client,
+            f"{self.origin()}{_FOLLOWERS}",
+            params={"broadcaster_id": user_id, "first": "1"},
+        )
         if "total" not in body:
             raise ParseError(self.name, "followers answer has no 'total'")
         extra: dict[str, Any] = {}
@@ -133,17 +135,3 @@ class Twitch(Adapter):
             current_handle=_text(user.get("login")),
             extra=extra,
         )
-
-    async def _get_json(self, client: httpx.AsyncClient, path: str, params: Any) -> dict[str, Any]:
-        """GET a Helix path; anything but a 200 JSON object is a failed request."""
-        response = await self.get(client, f"{self.origin()}{path}", params=params)
-        if response.status_code != 200:
-            raise PlatformError(
-                self.name,
-                f"HTTP {response.status_code}: {self.error_text(response)}",
-                http_status=response.status_code,
-            )
-        body = self.json_body(response)
-        if not isinstance(body, dict):
-            raise ParseError(self.name, f"{path} answer is not a JSON object")
-        return body

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import re
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
@@ -11,22 +9,21 @@ import httpx
 
 from bot.errors import AuthError, ParseError, PlatformError
 from bot.http.budget import RateBudget
-from bot.platforms.base import Adapter, FetchResult, Missing, Observation, Target, count
+from bot.platforms.base import (
+    Adapter,
+    FetchResult,
+    HandleRule,
+    Missing,
+    Observation,
+    Target,
+    count,
+    json_or_none,
+)
 
 _BY_USERNAMES = "/2/users/by"
 _BY_IDS = "/2/users"
 _USER_FIELDS = "public_metrics"
-_HANDLE = re.compile(r"^[A-Za-z0-9_]{1,15}$")
 _EXTRA_METRICS = ("listed_count", "like_count", "media_count")
-
-
-def _problem(response: httpx.Response) -> dict[str, Any]:
-    """The RFC 7807 problem body X sends with errors, or an empty dict."""
-    try:
-        body = response.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return {}
-    return body if isinstance(body, dict) else {}
 
 
 def _words(problem: dict[str, Any], fallback: str) -> str:
@@ -45,39 +42,27 @@ class X(Adapter):
     example_handle: ClassVar[str] = "DGSN_MAROC"
     token_env: ClassVar[str | None] = "X_BEARER_TOKEN"
     token_required: ClassVar[bool] = True
+    # The case is kept as written: the API matches usernames without it, reports keep it.
+    handle_rule: ClassVar[HandleRule] = HandleRule(
+        r"[A-Za-z0-9_]{1,15}", "an X handle: 1-15 letters, digits or '_'"
+    )
 
-    @classmethod
-    def normalize_handle(cls, handle: str) -> str:
-        """1-15 letters, digits or underscores, without the @; the case is kept as written."""
-        cleaned = handle.strip()
-        cleaned = cleaned[1:] if cleaned.startswith("@") else cleaned
-        if not _HANDLE.match(cleaned):
-            raise ValueError(
-                "expected an X handle: 1-15 letters, digits or '_' "
-                f"(e.g. {cls.example_handle}), got {handle!r}"
-            )
-        return cleaned
-
-    def platform_error(self, response: httpx.Response) -> PlatformError | None:
-        """Usage caps come as 429 but waiting does not help; 403 problems name their cause."""
-        problem = _problem(response)
-        status = response.status_code
+    def platform_error(self, response: httpx.Response, body: Any) -> PlatformError | None:
+        """Usage caps come as 429, but waiting does not help: the plan must change."""
+        problem = body if isinstance(body, dict) else {}
         kind = str(problem.get("type", ""))
         if kind.endswith("/usage-capped") or problem.get("title") == "UsageCapExceeded":
             return AuthError(
                 self.name,
                 f"usage cap reached: {_words(problem, 'usage capped')}",
-                http_status=status,
-            )
-        if status in (401, 403):
-            return AuthError(
-                self.name, f"HTTP {status}: {_words(problem, 'refused')}", http_status=status
-            )
-        if status in (400, 404):
-            return PlatformError(
-                self.name, f"HTTP {status}: {_words(problem, 'bad request')}", http_status=status
+                http_status=response.status_code,
             )
         return None
+
+    def error_text(self, response: httpx.Response) -> str:
+        """X's problem bodies say ``title: detail``."""
+        body = json_or_none(response)
+        return _words(body if isinstance(body, dict) else {}, response.reason_phrase or "error")
 
     def batch_requests(self, batch: Sequence[Target]) -> int:
         """One request for the known ids, one for the handles without an id."""
@@ -106,18 +91,11 @@ class X(Adapter):
     ) -> dict[str, FetchResult]:
         """One batch request; ``data`` holds the hits and ``errors`` the misses, even on 200."""
         sent = [t.platform_id or t.handle for t in wanted.values()]
-        response = await self.get(
+        body = await self.get_json(
             client,
             f"{self.origin()}{path}",
             params={param: ",".join(sent), "user.fields": _USER_FIELDS},
         )
-        body = self.json_body(response)
-        if response.status_code != 200 or not isinstance(body, dict):
-            raise ParseError(
-                self.name,
-                f"users lookup answered HTTP {response.status_code} without a JSON object",
-                http_status=response.status_code,
-            )
         data, errors = body.get("data", []), body.get("errors", [])
         # The single-user routes answer ``data: {...}``; accept it so a proxy or cache may use them.
         data = [data] if isinstance(data, dict) else data

@@ -10,17 +10,23 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from bot.clock import system_clock
 from bot.errors import AuthError, ParseError, PlatformError, RateLimitedError
 from bot.http.budget import RateBudget
 from bot.http.headers import retry_after_seconds
-from bot.platforms.base import Adapter, FetchResult, Missing, Observation, Target, count
+from bot.platforms.base import (
+    Adapter,
+    FetchResult,
+    HandleRule,
+    Missing,
+    Observation,
+    Target,
+    count,
+    json_or_none,
+)
 
 _CHANNELS = "/youtube/v3/channels"
 _PART = "snippet,statistics"
-_CHANNEL_ID = re.compile(r"^UC[A-Za-z0-9_-]{22}$")
-# YouTube handles: 3-30 letters (any script), digits, underscores, hyphens and periods.
-_HANDLE = re.compile(r"^@[\w.-]{3,30}$")
+_CHANNEL_ID = r"UC[A-Za-z0-9_-]{22}"
 # The daily quota resets at midnight Pacific time (YouTube's quota documentation).
 _QUOTA_ZONE = ZoneInfo("America/Los_Angeles")
 _DAILY_QUOTA = frozenset({"quotaExceeded", "dailyLimitExceeded"})
@@ -30,7 +36,7 @@ _BAD_KEY = frozenset({"keyInvalid", "keyExpired", "API_KEY_INVALID", "API_KEY_EX
 
 def is_channel_id(value: str) -> bool:
     """``UC`` followed by 22 URL-safe base64 characters."""
-    return bool(_CHANNEL_ID.match(value))
+    return bool(re.fullmatch(_CHANNEL_ID, value))
 
 
 def seconds_until_quota_reset(now: datetime) -> float:
@@ -77,17 +83,14 @@ class YouTube(Adapter):
     example_handle: ClassVar[str] = "@GoogleDevelopers"
     token_env: ClassVar[str | None] = "YOUTUBE_API_KEY"
     token_required: ClassVar[bool] = True
-
-    @classmethod
-    def normalize_handle(cls, handle: str) -> str:
-        """A channel id (``UC`` + 22 characters) as is, or an ``@handle`` keeping its @."""
-        cleaned = handle.strip()
-        if is_channel_id(cleaned) or _HANDLE.match(cleaned):
-            return cleaned
-        raise ValueError(
-            "expected a channel id (UC followed by 22 letters, digits, - or _) "
-            f"or an @handle (e.g. {cls.example_handle}), got {handle!r}"
-        )
+    # A channel id as is, or an @handle keeping its @: 3-30 letters (any script), digits,
+    # underscores, hyphens and periods.
+    handle_rule: ClassVar[HandleRule] = HandleRule(
+        r"@[\w.-]{3,30}",
+        "a channel id (UC followed by 22 letters, digits, - or _) or an @handle",
+        at="keep",
+        ids=_CHANNEL_ID,
+    )
 
     def auth_headers(self) -> dict[str, str]:
         """The API key travels as the ``key`` query parameter, not as a header."""
@@ -153,16 +156,7 @@ class YouTube(Adapter):
         params = [("part", _PART), *query]
         if self.token:
             params.append(("key", self.token))
-        response = await self.get(client, f"{self.origin()}{_CHANNELS}", params=params)
-        if response.status_code != 200:
-            raise PlatformError(
-                self.name,
-                f"channels.list answered HTTP {response.status_code}: {self.error_text(response)}",
-                http_status=response.status_code,
-            )
-        body = self.json_body(response)
-        if not isinstance(body, dict):
-            raise ParseError(self.name, "channels.list answer is not a JSON object")
+        body = await self.get_json(client, f"{self.origin()}{_CHANNELS}", params=params)
         items = body.get("items", [])
         if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
             raise ParseError(self.name, "channels.list 'items' is not a list of channels")
@@ -200,9 +194,9 @@ class YouTube(Adapter):
             precision=subscriber_precision(followers) if followers is not None else 1,
         )
 
-    def platform_error(self, response: httpx.Response) -> PlatformError | None:
+    def platform_error(self, response: httpx.Response, body: Any) -> PlatformError | None:
         """Google error bodies: the daily quota, short-term limits and refused keys."""
-        message, reasons = google_error(self._safe_json(response))
+        message, reasons = google_error(body)
         status = response.status_code
         text = self._scrub(message or response.reason_phrase or "error")
         if reasons & _DAILY_QUOTA:
@@ -210,7 +204,7 @@ class YouTube(Adapter):
                 self.name,
                 f"daily quota exhausted (resets at midnight Pacific): {text}",
                 http_status=status,
-                retry_after=seconds_until_quota_reset(system_clock()),
+                retry_after=seconds_until_quota_reset(self.clock()),
             )
         if reasons & _SHORT_LIMIT:
             return RateLimitedError(
@@ -221,23 +215,12 @@ class YouTube(Adapter):
             )
         if reasons & _BAD_KEY or "API key not valid" in message:
             return AuthError(self.name, f"API key refused: {text}", http_status=status)
-        if status in (401, 403):
-            return AuthError(self.name, f"HTTP {status}: {text}", http_status=status)
-        if status == 400:
-            return PlatformError(self.name, f"bad request: {text}", http_status=status)
         return None
 
     def error_text(self, response: httpx.Response) -> str:
         """Google nests its words under ``error.message``; never echo the key."""
-        message, _ = google_error(self._safe_json(response))
+        message, _ = google_error(json_or_none(response))
         return self._scrub(message or super().error_text(response))
-
-    def _safe_json(self, response: httpx.Response) -> Any:
-        """The body as JSON, or None."""
-        try:
-            return response.json()
-        except ValueError:
-            return None
 
     def _scrub(self, text: str) -> str:
         """Remove the API key from text that is about to become a message."""

@@ -6,11 +6,13 @@ import asyncio
 import base64
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 
 import httpx
 import pytest
 
 from bot.clock import ManualClock
+from bot.config import load_settings
 from bot.errors import AuthError, ParseError, PlatformError, RateLimitedError
 from bot.http.client import make_client
 from bot.platforms.base import FetchResult, Missing, MissingStatus, Observation, Target
@@ -284,9 +286,8 @@ def test_token_is_renewed_before_it_expires() -> None:
     transport, seen = routes(
         {TOKEN_PATH: numbered_tokens(), ANNOUNCEMENTS: "reddit/subreddit-about-announcements.json"}
     )
-    adapter = reddit()
     now = [1000.0]
-    adapter.monotonic = lambda: now[0]
+    adapter = Reddit(base_url="http://sim", token=CREDENTIALS, monotonic=lambda: now[0])
     run(adapter, transport, [[Target("r/announcements")]])
     now[0] += 86400 - 120  # still inside the lifetime minus the safety margin
     run(adapter, transport, [[Target("r/announcements")]])
@@ -315,9 +316,18 @@ def test_malformed_credentials_are_refused_before_any_request(credentials: str) 
         ("u/Some_User-1", "u/Some_User-1"),
         ("user/spez", "u/spez"),
         ("U/spez", "u/spez"),
+        # Legacy names Reddit still looks up: reddit.com, two-letter languages, t: time ones.
+        ("r/reddit.com", "r/reddit.com"),
+        ("/r/Reddit.com/", "r/Reddit.com"),
+        ("r/de", "r/de"),
+        ("r/t:archaeology", "r/t:archaeology"),
         ("python", None),
         ("r/a", None),
         ("r/has-hyphen", None),
+        ("r/other.com", None),
+        ("r/reddit.com.evil", None),
+        ("r/t:", None),
+        ("u/some.user", None),
         ("u/ab", None),
         ("x/python", None),
         ("r/", None),
@@ -329,6 +339,23 @@ def test_handles(handle: str, expected: str | None) -> None:
             Reddit.normalize_handle(handle)
     else:
         assert Reddit.normalize_handle(handle) == expected
+
+
+def test_a_config_naming_r_reddit_com_loads_and_polls_its_own_path(tmp_path: Path) -> None:
+    config = tmp_path / "accounts.toml"
+    config.write_text('[[accounts]]\nplatform = "reddit"\nhandle = "/r/reddit.com"\n')
+    [account] = load_settings(config, environ={"REDDIT_CREDENTIALS": CREDENTIALS}).accounts
+    assert (account.platform, account.handle) == ("reddit", "r/reddit.com")
+    data = {"display_name": "reddit.com", "name": "t5_6", "subscribers": 1021}
+
+    def about(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"kind": "t5", "data": data})
+
+    transport, seen = routes({TOKEN_PATH: "reddit/token-200.json", "/r/reddit.com/about": about})
+    [result] = fetch(reddit(), transport, [Target(account.handle)])
+    assert isinstance(result, Observation) and result.current_handle == "r/reddit.com"
+    assert (result.platform_id, result.followers) == ("t5_6", 1021)
+    assert seen[-1].url.raw_path == b"/r/reddit.com/about"
 
 
 def test_subreddits_batch_together_and_users_alone() -> None:

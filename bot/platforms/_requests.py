@@ -1,0 +1,272 @@
+"""The request path every adapter shares: budget, retries, one attempt, status rules, JSON.
+
+``Adapter`` inherits it; the rules it applies are written in ``bot.platforms.base``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import httpx
+
+from bot.clock import Clock
+from bot.errors import (
+    AuthError,
+    GoneError,
+    MissingStatus,
+    ParseError,
+    PlatformError,
+    RateLimitedError,
+    TimeoutError_,
+    TransientError,
+)
+from bot.http.headers import retry_after_seconds
+from bot.http.retry import RetryPolicy
+
+if TYPE_CHECKING:
+    from bot.http.budget import PlatformGate
+
+
+def json_or_none(response: httpx.Response) -> Any:
+    """The body as JSON, or None when it is not JSON (an HTML error page, a cut body)."""
+    try:
+        return response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return None
+
+
+class Requests:
+    """One platform's requests: ``request`` and the JSON readers built on it."""
+
+    name: ClassVar[str]
+    # Set by ``Adapter.__init__``: the secret, the platform's budget, retries, the clock.
+    token: str | None
+    gate: PlatformGate | None
+    retry: RetryPolicy
+    clock: Clock
+
+    # What adapters call -------------------------------------------------------------------
+
+    async def get_json(
+        self,
+        client: httpx.AsyncClient,
+        url: str,
+        *,
+        params: Any = None,
+        headers: Mapping[str, str] | None = None,
+        gone: Mapping[int, MissingStatus] | None = None,
+    ) -> dict[str, Any]:
+        """GET ``url`` and return its JSON object; anything else raises (see the module rules)."""
+        response, body = await self._answer(
+            client, "GET", url, params=params, headers=headers, gone=gone
+        )
+        return self._object(response, body)
+
+    async def post_json(
+        self,
+        client: httpx.AsyncClient,
+        url: str,
+        *,
+        data: Mapping[str, str],
+        auth: tuple[str, str] | None = None,
+        budget: bool = True,
+    ) -> dict[str, Any]:
+        """POST a form to ``url`` and return its JSON object (Reddit's token request)."""
+        response, body = await self._answer(
+            client, "POST", url, data=data, auth=auth, budget=budget
+        )
+        return self._object(response, body)
+
+    async def get_document(
+        self,
+        client: httpx.AsyncClient,
+        url: str,
+        *,
+        gone: Mapping[int, MissingStatus] | None = None,
+    ) -> Any:
+        """GET ``url`` and return its JSON of any shape (the JSON source reads it by pointer)."""
+        return (await self._answer(client, "GET", url, gone=gone))[1]
+
+    async def request(
+        self,
+        client: httpx.AsyncClient,
+        method: str,
+        url: str,
+        *,
+        params: Any = None,
+        headers: Mapping[str, str] | None = None,
+        data: Mapping[str, str] | None = None,
+        auth: tuple[str, str] | None = None,
+        budget: bool = True,
+    ) -> httpx.Response:
+        """One request within the platform's budget, retrying transient failures per policy.
+
+        Returns any answer the status rules let through (2xx and unmapped 4xx alike);
+        ``budget=False`` is for a host with a budget of its own (Reddit's token endpoint).
+        """
+        policy = self.retry
+        waited = 0.0
+        attempt = 0
+        gate = self._gate() if budget else None
+        while True:
+            await self._wait_for_budget(gate)
+            try:
+                return await self._send(
+                    client, method, url, gate, params=params, headers=headers, data=data, auth=auth
+                )
+            except RateLimitedError as exc:
+                if gate is not None:
+                    gate.pause(exc.retry_after)
+                raise
+            except TransientError:
+                attempt += 1
+                delay = policy.backoff(attempt - 1)
+                if attempt >= policy.attempts or waited + delay > policy.budget:
+                    raise
+            waited += delay
+            await policy.sleep(delay)
+
+    # What adapters may override -------------------------------------------------------------
+
+    def platform_error(self, response: httpx.Response, body: Any) -> PlatformError | None:
+        """A platform-specific reading of an answer (``body``: its JSON, or None), any status.
+
+        Override to map error bodies (Graph codes, GitHub's rate-limit 403, Telegram's
+        ``ok: false``); return None to leave the answer to the status rules.
+        """
+        return None
+
+    def auth_headers(self) -> dict[str, str]:
+        """Credentials for each request: a bearer token when one is configured."""
+        return {"Authorization": f"Bearer {self.token}"} if self.token else {}
+
+    def error_text(self, response: httpx.Response) -> str:
+        """The platform's own words for an error, cut short; never the URL (it may hold a token)."""
+        body = json_or_none(response)
+        if isinstance(body, dict):
+            for key in ("message", "error", "detail", "description"):
+                value = body.get(key)
+                if isinstance(value, str) and value:
+                    return value[:200]
+        return response.reason_phrase or "error"
+
+    def json_body(self, response: httpx.Response) -> Any:
+        """Decode the body as JSON or raise ``ParseError``."""
+        try:
+            return response.json()
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            raise ParseError(
+                self.name,
+                f"response is not valid JSON (HTTP {response.status_code})",
+                http_status=response.status_code,
+            ) from None
+
+    # The machinery ----------------------------------------------------------------------------
+
+    async def _answer(
+        self,
+        client: httpx.AsyncClient,
+        method: str,
+        url: str,
+        *,
+        gone: Mapping[int, MissingStatus] | None = None,
+        **sent: Any,
+    ) -> tuple[httpx.Response, Any]:
+        """One request through the status rules: the answer and its decoded JSON."""
+        response = await self.request(client, method, url, **sent)
+        status = response.status_code
+        if gone is not None and status in gone:
+            raise GoneError(
+                self.name, self.error_text(response), status=gone[status], http_status=status
+            )
+        if not 200 <= status < 300:
+            raise PlatformError(
+                self.name, f"HTTP {status}: {self.error_text(response)}", http_status=status
+            )
+        body = self.json_body(response)
+        specific = self.platform_error(response, body)
+        if specific is not None:
+            raise specific
+        return response, body
+
+    def _object(self, response: httpx.Response, body: Any) -> dict[str, Any]:
+        """``body`` if it is a JSON object, else ``ParseError`` naming the status."""
+        if not isinstance(body, dict):
+            status = response.status_code
+            raise ParseError(
+                self.name, f"answer is not a JSON object (HTTP {status})", http_status=status
+            )
+        return body
+
+    async def _wait_for_budget(self, gate: PlatformGate | None) -> None:
+        """Take one request from the platform's budget, waiting briefly or deferring."""
+        if gate is None:
+            return
+        while (wait := gate.spend()) is not None:
+            if wait > self.retry.max_wait:
+                # Not a 429 from the platform: our own budget says later.
+                raise RateLimitedError(
+                    self.name,
+                    f"request budget spent; next request in {wait:.0f}s",
+                    http_status=None,
+                    retry_after=wait,
+                    local=True,
+                )
+            await self.retry.sleep(wait)
+
+    async def _send(
+        self,
+        client: httpx.AsyncClient,
+        method: str,
+        url: str,
+        gate: PlatformGate | None,
+        **sent: Any,
+    ) -> httpx.Response:
+        """One attempt: map transport failures, the hook, 429, 401/403, 5xx and 3xx."""
+        sent["headers"] = {**self.auth_headers(), **(sent.get("headers") or {})}
+        deadline = self.retry.deadline
+        try:
+            async with asyncio.timeout(deadline):
+                response = await client.request(method, url, **sent)
+                await response.aread()
+        except TimeoutError:
+            raise TimeoutError_(self.name, f"no complete answer within {deadline:g}s") from None
+        except httpx.TimeoutException as exc:
+            raise TimeoutError_(self.name, f"timed out ({type(exc).__name__})") from None
+        except httpx.TransportError as exc:
+            raise TransientError(self.name, f"connection failed ({type(exc).__name__})") from None
+        status = response.status_code
+        if gate is not None:
+            gate.observe(status, response.headers)
+        if status < 300:
+            return response
+        specific = self.platform_error(response, json_or_none(response))
+        if specific is not None:
+            raise specific
+        if status == 429:
+            raise RateLimitedError(
+                self.name,
+                "rate limited (HTTP 429)",
+                retry_after=retry_after_seconds(response.headers, self.clock),
+            )
+        if status in (401, 403):
+            raise AuthError(
+                self.name, f"HTTP {status}: {self.error_text(response)}", http_status=status
+            )
+        if status >= 500:
+            raise TransientError(self.name, f"HTTP {status}", http_status=status)
+        if status < 400:
+            # We never follow redirects: an API that redirects is sending us to a login page.
+            raise PlatformError(
+                self.name, f"unexpected redirect (HTTP {status})", http_status=status
+            )
+        return response
+
+    def _gate(self) -> PlatformGate | None:
+        """The budget this request counts against: the running batch's, else the platform's."""
+        from bot.http.budget import current_gate
+
+        return current_gate() or self.gate
