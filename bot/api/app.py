@@ -18,12 +18,12 @@ from fastapi import Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import Engine, text
 
-from bot.cli.output import plain
 from bot.clock import Clock, system_clock
 from bot.config import Settings
 from bot.daemon import status as health
 from bot.errors import InputError, UnknownAccountError, UserError
 from bot.query import rows as views
+from bot.text import plain
 
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 

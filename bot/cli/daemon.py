@@ -19,11 +19,11 @@ from bot.cli.options import (
     check_format,
     command_context,
 )
-from bot.cli.output import render
 from bot.clock import system_clock
 from bot.errors import InputError
 from bot.http import redact
 from bot.store.db import make_engine, migrate
+from bot.tables import render
 
 
 @app.command()

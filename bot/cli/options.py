@@ -10,11 +10,11 @@ import typer
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bot.cli.output import FORMATS
 from bot.clock import system_clock
 from bot.config import Settings, load_settings
 from bot.store.accounts import sync_accounts
 from bot.store.db import make_engine, migrate
+from bot.tables import FORMATS
 
 app = typer.Typer(
     help="Poll public social accounts' counters, store snapshots, report growth.",

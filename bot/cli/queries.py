@@ -18,7 +18,6 @@ from bot.cli.options import (
     check_format,
     command_context,
 )
-from bot.cli.output import render
 from bot.clock import system_clock
 from bot.errors import InputError
 from bot.http.client import make_client
@@ -26,6 +25,7 @@ from bot.io.mapped import column_map_from_options
 from bot.platforms import REGISTRY
 from bot.query import rows as views
 from bot.store.accounts import find_accounts
+from bot.tables import render
 
 
 @app.command()

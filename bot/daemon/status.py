@@ -8,11 +8,11 @@ from typing import Any
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bot.cli.output import Column
 from bot.config import Settings
 from bot.store import history
 from bot.store.accounts import all_accounts
 from bot.store.health import platform_states
+from bot.tables import Column
 
 PLATFORM_COLUMNS = (
     Column("platform", "Platform"),

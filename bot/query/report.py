@@ -12,10 +12,10 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from bot import growth
-from bot.cli.output import iso
 from bot.config import Settings
 from bot.errors import InputError
 from bot.query.rows import ReportEntry, parse_when, report_json_line
+from bot.text import iso
 
 GROUPS_NOTE = (
     "Group totals add up the accounts with a follower count at both ends of the period;"

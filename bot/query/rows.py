@@ -11,12 +11,13 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot import growth
-from bot.cli.output import Column
 from bot.config import Settings
 from bot.errors import InputError
 from bot.store import history
 from bot.store.accounts import all_accounts, find_account
 from bot.store.models import Account
+from bot.tables import Column
+from bot.text import who
 
 ACCOUNT_COLUMNS = (
     Column("platform", "Platform"),
@@ -151,8 +152,7 @@ def chart_series(
     with Session(engine) as session:
         account = find_account(session, key)
         rows = history.series(session.connection(), account.id or 0, since=since, until=until)
-    key = f"{account.platform}:{account.handle}"
-    title = f"{account.label} ({key})" if account.label else key
+    title = who(account.platform, account.handle, account.label)
     return f"{title}: followers", [row.point() for row in rows if row.quality != "suspect"]
 
 
