@@ -20,6 +20,7 @@ from bot.cli.options import (
 )
 from bot.clock import system_clock
 from bot.errors import InputError
+from bot.files import atomic_text, write_atomic
 from bot.http.client import make_client
 from bot.io.mapped import column_map_from_options
 from bot.platforms import REGISTRY
@@ -195,12 +196,9 @@ def chart(
     )
     title, points = views.chart_series(ctx.engine, account, since=first, until=last)
     png = followers_chart_png(points, title=title, tz=ctx.settings.timezone)
-    tmp = output.with_name(output.name + ".partial")
     try:
-        tmp.write_bytes(png)
-        tmp.replace(output)
+        write_atomic(output, png)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise InputError(f"--output: cannot write {output}: {exc.strerror or exc}") from None
     typer.echo(f"{output}: {len(points)} snapshots drawn")
 
@@ -261,8 +259,6 @@ def export(
         if output is None:
             count = write_export(rows, sys.stdout, kind)
         else:
-            tmp = output.with_name(output.name + ".partial")
-            with tmp.open("w", encoding="utf-8", newline="") as handle:
+            with atomic_text(output) as handle:
                 count = write_export(rows, handle, kind)
-            tmp.replace(output)
     typer.echo(f"{count} snapshots exported", err=True)
