@@ -210,7 +210,7 @@ def serve(
     """The read-only HTTP API: the query commands' JSON, behind BOT_API_TOKEN."""
     from bot.api.app import create_app, serve_api
     from bot.daemon.logs import configure
-    from bot.simulator.app import is_loopback
+    from bot.http.addresses import is_loopback
 
     if not 0 < port < 65536:
         raise typer.BadParameter(
