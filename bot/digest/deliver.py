@@ -124,6 +124,39 @@ def send_digest(
     ]
 
 
+def deliver_digest(
+    engine: Engine,
+    settings: Settings,
+    day: date,
+    *,
+    period: str = "day",
+    clock: Clock,
+    channels: Sequence[str] | None = None,
+    force: bool = False,
+    files_dir: Path = Path("data/digests"),
+) -> list[DeliveryResult]:
+    """Build the digest of ``day`` (or of its week or month), then ``send_digest`` it.
+
+    The one send path of ``bot digest --send`` and of the daemon (bot/digest/daily.py).
+    """
+    # Imported here: compose pulls in the renderers and matplotlib, which a poll-only
+    # daemon never needs before its first digest.
+    from bot.digest import build_digest, compose
+
+    message = compose(build_digest(engine, settings, day, now=clock(), period=period))
+    return send_digest(
+        engine,
+        settings,
+        day=day,
+        message=message,
+        channels=channels,
+        force=force,
+        clock=clock,
+        files_dir=files_dir,
+        period=period,
+    )
+
+
 def write_files(
     files_dir: Path, day: date, message: DigestMessage, *, period: str = "day"
 ) -> list[Path]:
