@@ -1,16 +1,20 @@
-"""One rule per way the bot writes a value: numbers, Markdown, account names, JSON values.
+"""One rule per way the bot writes things: numbers, Markdown, account names, JSON, option names.
 
 Every face and renderer (the CLI's tables, the reports, the text, Markdown and HTML digests)
 writes through these, so ``+1,234``, ``+47.28%``, ``Label (platform:handle)`` and the null dash
-read the same wherever they appear.
+read the same wherever they appear, and a mistake reads ``--date: ...`` on the command line and
+``date: ...`` in the API.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
+
+from bot.errors import InputError
 
 # What a table or a sentence shows for an unknown value (never 0).
 NULL = "—"
@@ -77,3 +81,36 @@ def plain(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [plain(v) for v in value]
     return value
+
+
+@dataclass(frozen=True)
+class Spelling:
+    """How a face writes its options in a message: ``--from D --to D`` or ``from=D&to=D``."""
+
+    prefix: str  # before an option's name
+    assign: str  # between a name and its value
+    joiner: str  # between two options
+
+    def name(self, field: str) -> str:
+        """``--date`` on the command line, ``date`` in the API."""
+        return f"{self.prefix}{field}"
+
+    def given(self, *options: tuple[str, str]) -> str:
+        """Options with placeholder values: ``--from D --to D`` or ``from=D&to=D``."""
+        return self.joiner.join(
+            f"{self.name(field)}{self.assign}{value}" for field, value in options
+        )
+
+    def error(self, field: str, problem: str) -> InputError:
+        """``--date: <problem>``: an InputError naming ``field``."""
+        return InputError(f"{self.name(field)}: {problem}", field=field)
+
+    def choice(self, field: str, value: str, allowed: Sequence[str]) -> str:
+        """``value`` if it is one of ``allowed``, else an InputError listing them."""
+        if value not in allowed:
+            raise self.error(field, f"expected one of {', '.join(allowed)}, got {value!r}")
+        return value
+
+
+CLI = Spelling(prefix="--", assign=" ", joiner=" ")
+API = Spelling(prefix="", assign="=", joiner="&")

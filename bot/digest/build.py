@@ -41,11 +41,11 @@ from bot.digest.model import (
 )
 from bot.digest.periods import day_bounds
 from bot.digest.queries import Attempt, last_attempts, snapshots_between
-from bot.errors import InputError
 from bot.staleness import interval_of, is_stale
 from bot.store import history
 from bot.store.accounts import all_accounts
 from bot.store.models import Account
+from bot.text import CLI
 
 # A digest is a daily document: a gap shorter than a day is not news, whatever the interval.
 MIN_STALE = timedelta(days=1)
@@ -76,11 +76,12 @@ def build_digest(
 ) -> Digest:
     """The digest of ``day`` (or of the week or month containing it, at its last day)."""
     tz = settings.timezone
-    period_first, day = periods.span(periods.check_period(period), day)
+    # The faces check their words first (bot/query/words.py); this guards other callers.
+    period_first, day = periods.span(CLI.choice("period", period, periods.PERIODS), day)
     first, last = day_bounds(day, tz)
     at = last if now is None or now >= last else now.astimezone(UTC)
     if at < first:
-        raise InputError(f"--date: {day.isoformat()} has not started yet in {tz.key}")
+        raise CLI.error("date", periods.not_started(day, tz))
     # Milestones and anomalies are those of the whole period (the day itself for a daily one).
     since = day_bounds(period_first, tz)[0]
     with Session(engine) as session:
