@@ -153,7 +153,7 @@ def chart(
     env_file: EnvOpt = None,
 ) -> None:
     """Draw one account's followers history as a PNG (suspect points left out)."""
-    from bot.query.charts import followers_chart_png
+    from bot.charts import followers_chart_png
 
     words.png_output(output, CLI)
     ctx = command_context(config, env_file)

@@ -216,7 +216,7 @@ def _png(chart: ChartFunction, points: Sequence[Point], name: str, tz: ZoneInfo)
 
 def _default_chart() -> ChartFunction:
     """The followers chart function (imported late: matplotlib is slow to load)."""
-    from bot.query.charts import followers_chart_png
+    from bot.charts import followers_chart_png
 
     return followers_chart_png
 
