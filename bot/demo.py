@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bot.cli.output import render
 from bot.clock import ManualClock
 from bot.config import AccountSettings, PlatformSettings, Secret, Settings
 from bot.daemon.poller import poll_due
@@ -21,6 +20,7 @@ from bot.http.client import make_client
 from bot.query import rows as views
 from bot.simulator import Simulator
 from bot.store.accounts import sync_accounts
+from bot.tables import render
 
 DEMO_ACCOUNTS = (
     AccountSettings("mastodon", "Gargron@mastodon.social", "Mastodon founder", ("reference",)),

@@ -8,7 +8,7 @@ that platform's breaker: only failures that say the platform is unwell do (marke
     BotError
     ├── UserError                 the user's mistake; one clear line, exit status 2
     │   ├── ConfigError           config file or .env: names the file and the key
-    │   ├── InputError            import file or query argument: names the line or the value
+    │   ├── InputError            import file or query argument: names the line or the ``field``
     │   ├── UnknownAccountError   an ACCOUNT argument that is not configured or stored
     │   └── AlreadyRunningError   a second daemon on one SQLite file (exit status 1)
     └── PlatformError *           a platform answered badly; carries an outcome for poll_attempt;
@@ -55,7 +55,15 @@ class ConfigError(UserError):
 
 
 class InputError(UserError):
-    """Invalid input data or query argument."""
+    """Invalid input data or query argument; ``field`` names the argument, when it is one.
+
+    The message is written for the face the user typed in (``--date: ...`` on the command line,
+    ``date: ...`` in the API: see ``bot.text.Spelling``); the API also answers the ``field``.
+    """
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class UnknownAccountError(UserError):

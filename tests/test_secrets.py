@@ -14,7 +14,6 @@ import pytest
 from sqlalchemy import Engine, MetaData, select
 from sqlmodel import Session
 
-from bot.cli.output import plain
 from bot.clock import ManualClock
 from bot.config import load_settings
 from bot.daemon.logs import configure
@@ -26,6 +25,7 @@ from bot.http.redact import Redactor
 from bot.platforms import ADAPTERS
 from bot.simulator import Simulator
 from bot.store.accounts import sync_accounts
+from bot.text import plain
 from tests.helpers.daemon import make_runtime
 from tests.platforms.test_every_platform import write_config
 

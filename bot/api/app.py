@@ -1,7 +1,9 @@
 """The read-only HTTP API (`bot serve`): the query commands' JSON over HTTP, behind a token.
 
 Every route answers what the matching command prints with ``--format json``, with the same
-field names. A mistake in a query is a 400 (an unknown account a 404) with ``{"error": "..."}``.
+field names, and reads its parameters through the CLI's parser (bot/query/words.py). A mistake
+in a query, FastAPI's own validation included, is a 400 ``{"error": "date: ...", "field":
+"date"}``; an unknown account is a 404 and a missing token a 401, in the same shape.
 """
 
 from __future__ import annotations
@@ -15,16 +17,18 @@ from typing import Annotated, Any
 
 import uvicorn
 from fastapi import Depends, FastAPI, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import Engine
 
-from bot.cli.output import plain
 from bot.clock import Clock, system_clock
 from bot.config import Settings
 from bot.daemon import status as health
-from bot.errors import InputError, UnknownAccountError, UserError
+from bot.errors import UnknownAccountError, UserError
 from bot.query import rows as views
+from bot.query import words
 from bot.store.db import ping
+from bot.text import API, account_key, plain
 
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
@@ -39,18 +43,7 @@ def create_app(settings: Settings, engine: Engine, *, clock: Clock = system_cloc
     )
     guard = [Depends(_require_token(settings))]
 
-    @app.exception_handler(UserError)
-    async def user_error(_request: Request, exc: UserError) -> JSONResponse:
-        status = 404 if isinstance(exc, UnknownAccountError) else 400
-        return JSONResponse({"error": str(exc)}, status_code=status)
-
-    @app.exception_handler(_Unauthorized)
-    async def unauthorized(_request: Request, _exc: _Unauthorized) -> JSONResponse:
-        return JSONResponse(
-            {"error": "missing or wrong bearer token (BOT_API_TOKEN)"},
-            status_code=401,
-            headers={"WWW-Authenticate": "Bearer"},
-        )
+    _error_handlers(app)
 
     @app.get("/healthz")
     def healthz() -> Response:
@@ -61,6 +54,43 @@ def create_app(settings: Settings, engine: Engine, *, clock: Clock = system_cloc
     _history_routes(app, settings, engine, clock, guard)
     _document_routes(app, settings, engine, clock, guard)
     return app
+
+
+def _error_handlers(app: FastAPI) -> None:
+    """Every mistake answers ``{"error": ..., "field": ...}`` (``field`` null if none is named)."""
+
+    @app.exception_handler(UserError)
+    async def user_error(_request: Request, exc: UserError) -> JSONResponse:
+        status = 404 if isinstance(exc, UnknownAccountError) else 400
+        return _error(str(exc), getattr(exc, "field", None), status)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        # FastAPI's own checks (an int that is not one, ...): a 400 like ours, not its 422.
+        first = exc.errors()[0]
+        location = first.get("loc") or ()
+        field = str(location[-1]) if location else None
+        problem = str(first.get("msg") or "invalid value")
+        given = first.get("input")
+        shown = f", got {given!r}" if isinstance(given, str) else ""
+        message = f"{problem[:1].lower()}{problem[1:]}{shown}"
+        return _error(f"{field}: {message}" if field else message, field, 400)
+
+    @app.exception_handler(_Unauthorized)
+    async def unauthorized(_request: Request, _exc: _Unauthorized) -> JSONResponse:
+        return _error(
+            "missing or wrong bearer token (BOT_API_TOKEN)",
+            None,
+            401,
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+
+
+def _error(
+    message: str, field: str | None, status: int, *, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    """The one error shape of the API."""
+    return JSONResponse({"error": message, "field": field}, status_code=status, headers=headers)
 
 
 def _history_routes(
@@ -82,26 +112,19 @@ def _history_routes(
         every: str = "raw",
     ) -> Response:
         """Like ``bot snapshots PLATFORM:HANDLE -f json``."""
-        start = (
-            views.parse_when(since, settings, option="since", end_of_day=False) if since else None
+        first, last = words.since_until(since, until, settings.timezone, API)
+        kind = words.every(every, API)
+        key = account_key(platform, handle)
+        return _json(
+            views.snapshot_rows(engine, settings, key, since=first, until=last, every=kind)
         )
-        end = views.parse_when(until, settings, option="until", end_of_day=True) if until else None
-        rows = views.snapshot_rows(
-            engine, settings, f"{platform}:{handle}", since=start, until=end, every=every
-        )
-        return _json(rows)
 
     @app.get("/growth", dependencies=guard)
     def growth(period: str = "7d", at: str | None = None, group: str | None = None) -> Response:
         """Like ``bot growth -f json``."""
-        from bot.growth import parse_period
-
-        try:
-            parse_period(period)
-        except ValueError as exc:
-            raise InputError(f"period: {exc}") from None
-        moment = views.parse_when(at, settings, option="at", end_of_day=True) if at else clock()
-        return _json(views.growth_rows(engine, settings, period=period, at=moment, group=group))
+        name = words.growth_period(period, API)
+        moment = words.at(at, settings.timezone, clock(), API)
+        return _json(views.growth_rows(engine, settings, period=name, at=moment, group=group))
 
 
 def _document_routes(
@@ -118,33 +141,20 @@ def _document_routes(
         """Like ``bot report -f json``: ``?year=2021`` or ``?from=D&to=D``."""
         from bot.query import report as reports
 
-        if (year is None) == (from_ is None and to is None) or (
-            year is None and not (from_ and to)
-        ):
-            raise InputError("report: give either year=YYYY or from=D&to=D")
-        if year is not None:
-            if not 1970 <= year <= 9998:
-                raise InputError(f"year: expected a year like 2021, got {year}")
-            period = reports.year_period(year, settings)
-        else:
-            period = reports.range_period(from_ or "", to or "", settings)
+        period = words.report_period(year, from_, to, settings, API)
         entries = views.report_entries(engine, first=period.first, last=period.last)
         return _json(reports.document(period, entries, settings))
 
     @app.get("/digest", dependencies=guard)
-    def digest(date: str = "today", period: str = "day") -> Response:
+    def digest(date: str | None = None, period: str = "day") -> Response:
         """Like ``bot digest -f json``: ``?date=`` and ``?period=`` as its options."""
         from bot.digest import build_digest
-        from bot.digest.periods import check_period, parse_day, period_end
         from bot.digest.render_json import render_json
 
-        check_period(period)
+        kind = words.digest_period(period, API)
         now = clock()
-        if period == "day":
-            day = parse_day(date, settings.timezone, now)
-        else:
-            day = period_end(settings.timezone, period, None if date == "today" else date, now)
-        built = build_digest(engine, settings, day, now=now, period=period)
+        day = words.digest_day(date, kind, settings.timezone, now, API)
+        built = build_digest(engine, settings, day, now=now, period=kind)
         return Response(render_json(built), media_type="application/json")
 
     @app.get("/status", dependencies=guard)

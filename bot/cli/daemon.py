@@ -1,33 +1,22 @@
-"""The ``bot`` commands that run things: the daemon, its status, simulator, demo, digest, API."""
+"""The ``bot`` commands that run things: the daemon, its status, the simulator, demo, the API."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import sys
-from datetime import date
 from typing import Annotated
 
 import typer
 
-from bot.cli.options import (
-    ConfigOpt,
-    Context,
-    EnvOpt,
-    FormatOpt,
-    app,
-    check_format,
-    command_context,
-)
-from bot.cli.output import render
+from bot.cli.options import ConfigOpt, EnvOpt, FormatOpt, command_context
 from bot.clock import system_clock
 from bot.errors import InputError
 from bot.http import redact
-from bot.kinds import DeliveryStatus
 from bot.store.db import make_engine, migrate
+from bot.tables import render
+from bot.text import CLI
 
 
-@app.command()
 def run(
     metrics_port: Annotated[
         int | None,
@@ -41,7 +30,7 @@ def run(
     from bot.daemon.logs import LOG_FORMATS, configure
     from bot.daemon.scheduler import run_daemon
 
-    check_format(log_format, LOG_FORMATS, param_hint="--log-format")
+    CLI.choice("log-format", log_format, LOG_FORMATS)
     if metrics_port is not None and not 0 < metrics_port < 65536:
         raise typer.BadParameter(
             f"expected a port from 1 to 65535, got {metrics_port}", param_hint="--metrics-port"
@@ -57,7 +46,6 @@ def run(
         ) from None
 
 
-@app.command()
 def status(
     fmt: FormatOpt = "table",
     config: ConfigOpt = None,
@@ -79,7 +67,6 @@ def status(
         render(report["accounts"], health.PROBLEM_COLUMNS, fmt, title="Failing and stale accounts")
 
 
-@app.command()
 def simulate(
     port: Annotated[int, typer.Option(help="Port on 127.0.0.1 (0 = any free port).")] = 8765,
     host: Annotated[str, typer.Option(help="Loopback address to bind.")] = "127.0.0.1",
@@ -109,7 +96,6 @@ def simulate(
         ) from None
 
 
-@app.command()
 def demo(
     days: Annotated[int, typer.Option(help="Simulated days to poll.")] = 400,
     database_url: Annotated[
@@ -126,80 +112,6 @@ def demo(
     asyncio.run(run_demo(engine, days=days))
 
 
-@app.command()
-def digest(
-    day: Annotated[
-        str | None,
-        typer.Option(
-            "--date", help="Local day: YYYY-MM-DD, today or yesterday (default: today, so far)."
-        ),
-    ] = None,
-    fmt: Annotated[
-        str, typer.Option("--format", "-f", help="text, markdown, html or json.")
-    ] = "text",
-    send: Annotated[
-        bool, typer.Option("--send", help="Deliver it to BOT_NOTIFY and data/digests/.")
-    ] = False,
-    force: Annotated[
-        bool, typer.Option("--force", help="With --send: deliver again where already sent.")
-    ] = False,
-    period: Annotated[
-        str,
-        typer.Option(
-            "--period",
-            help="day, week (Monday to Sunday) or month; --date names any day in it "
-            "(default: the last complete one).",
-        ),
-    ] = "day",
-    config: ConfigOpt = None,
-    env_file: EnvOpt = None,
-) -> None:
-    """Build the daily (or weekly, monthly) digest and print it, or deliver it with --send."""
-    from bot.digest import DIGEST_FORMATS, build_digest, render_digest
-    from bot.digest.periods import check_period, parse_day, period_end
-
-    if fmt not in DIGEST_FORMATS:
-        raise InputError(f"--format: expected one of {', '.join(DIGEST_FORMATS)}, got {fmt!r}")
-    check_period(period)
-    if force and not send:
-        raise InputError("--force: only with --send")
-    ctx = command_context(config, env_file)
-    now = system_clock()
-    if period == "day":
-        # Without --date: today in the configured zone, the figures so far.
-        chosen = parse_day(day or "today", ctx.settings.timezone, now)
-    else:
-        chosen = period_end(ctx.settings.timezone, period, day, now)
-    if send:
-        _send_digest(ctx, chosen, force=force, period=period)
-        return
-    built = build_digest(ctx.engine, ctx.settings, chosen, now=now, period=period)
-    sys.stdout.write(render_digest(built, fmt))
-
-
-def _send_digest(ctx: Context, day: date, *, force: bool, period: str = "day") -> None:
-    """Deliver the digest of ``day`` (or of its week or month): a line per channel; 1 if failed."""
-    from bot.digest import build_digest, compose
-    from bot.digest.deliver import send_digest
-
-    built = build_digest(ctx.engine, ctx.settings, day, now=system_clock(), period=period)
-    results = send_digest(
-        ctx.engine,
-        ctx.settings,
-        day=day,
-        message=compose(built),
-        force=force,
-        clock=system_clock,
-        period=period,
-    )
-    for result in results:
-        error = f": {result.error}" if result.error else ""
-        typer.echo(f"{result.channel}: {result.status}{error}")
-    if any(r.status in (DeliveryStatus.FAILED, DeliveryStatus.DISABLED) for r in results):
-        raise typer.Exit(1)
-
-
-@app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to bind (beyond loopback: BOT_API_TOKEN).")] = (
         "127.0.0.1"
@@ -211,7 +123,7 @@ def serve(
     """The read-only HTTP API: the query commands' JSON, behind BOT_API_TOKEN."""
     from bot.api.app import create_app, serve_api
     from bot.daemon.logs import configure
-    from bot.simulator.app import is_loopback
+    from bot.http.addresses import is_loopback
 
     if not 0 < port < 65536:
         raise typer.BadParameter(
@@ -220,7 +132,8 @@ def serve(
     ctx = command_context(config, env_file)
     if ctx.settings.api_token is None and not is_loopback(host):
         raise InputError(
-            f"--host {host}: set BOT_API_TOKEN before serving beyond loopback (anyone could read)"
+            f"--host {host}: set BOT_API_TOKEN before serving beyond loopback (anyone could read)",
+            field="host",
         )
     configure("text", redact.Redactor(ctx.settings.secret_values()))
     try:

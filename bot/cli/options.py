@@ -1,4 +1,4 @@
-"""What every ``bot`` command shares: the Typer app, the common options, the context."""
+"""What every ``bot`` command shares: the common options and the context they open."""
 
 from __future__ import annotations
 
@@ -10,18 +10,12 @@ import typer
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bot.cli.output import FORMATS
 from bot.clock import system_clock
 from bot.config import Settings, load_settings
 from bot.store.accounts import sync_accounts
 from bot.store.db import make_engine, migrate
-
-app = typer.Typer(
-    help="Poll public social accounts' counters, store snapshots, report growth.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-)
+from bot.tables import FORMATS
+from bot.text import CLI
 
 ConfigOpt = Annotated[
     Path | None,
@@ -48,7 +42,7 @@ def command_context(
 ) -> Context:
     """Check --format, load settings, open and migrate the database, sync configured accounts."""
     if fmt is not None:
-        check_format(fmt)
+        CLI.choice("format", fmt, FORMATS)
     settings = load_settings(config, env_file=env_file)
     engine = make_engine(settings.database_url)
     migrate(engine)
@@ -56,14 +50,3 @@ def command_context(
         with Session(engine) as session:
             sync_accounts(session, settings, system_clock())
     return Context(settings, engine)
-
-
-def check_format(
-    fmt: str, allowed: tuple[str, ...] = FORMATS, *, param_hint: str = "--format"
-) -> str:
-    """Refuse an unknown --format with a usage error."""
-    if fmt not in allowed:
-        raise typer.BadParameter(
-            f"expected one of {', '.join(allowed)}, got {fmt!r}", param_hint=param_hint
-        )
-    return fmt

@@ -1,35 +1,32 @@
-"""The query commands: poll, accounts, snapshots, growth, report, chart, import, export."""
+"""The query commands: poll, accounts, snapshots, growth, report, chart."""
 
 from __future__ import annotations
 
 import asyncio
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from sqlmodel import Session
 
-from bot.cli.options import (
-    ConfigOpt,
-    EnvOpt,
-    FormatOpt,
-    app,
-    check_format,
-    command_context,
-)
-from bot.cli.output import render
+from bot.cli.options import ConfigOpt, EnvOpt, FormatOpt, command_context
 from bot.clock import system_clock
 from bot.errors import InputError
+from bot.files import write_atomic
 from bot.http.client import make_client
-from bot.io.mapped import column_map_from_options
 from bot.kinds import PollOutcome
 from bot.platforms import REGISTRY
 from bot.query import rows as views
+from bot.query import words
 from bot.query.accounts import accounts_by_keys
+from bot.tables import render
+from bot.text import CLI
+
+AccountArg = Annotated[str, typer.Argument(help="PLATFORM:HANDLE, e.g. bluesky:bsky.app.")]
+SinceOpt = Annotated[str | None, typer.Option(help="From this date or time (local).")]
+UntilOpt = Annotated[str | None, typer.Option(help="Up to this date or time (local).")]
 
 
-@app.command()
 def poll(
     accounts: Annotated[
         list[str] | None, typer.Argument(help="Accounts as PLATFORM:HANDLE.")
@@ -74,8 +71,7 @@ def poll(
         raise typer.Exit(1)
 
 
-@app.command("accounts")
-def accounts_cmd(
+def accounts(
     group: Annotated[str | None, typer.Option(help="Only accounts in this group.")] = None,
     fmt: FormatOpt = "table",
     config: ConfigOpt = None,
@@ -86,11 +82,10 @@ def accounts_cmd(
     render(views.account_rows(ctx.engine, group), views.ACCOUNT_COLUMNS, fmt)
 
 
-@app.command()
 def snapshots(
-    account: Annotated[str, typer.Argument(help="PLATFORM:HANDLE, e.g. bluesky:bsky.app.")],
-    since: Annotated[str | None, typer.Option(help="From this date or time (local).")] = None,
-    until: Annotated[str | None, typer.Option(help="Up to this date or time (local).")] = None,
+    account: AccountArg,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
     every: Annotated[str, typer.Option(help="raw, day, week or month.")] = "raw",
     fmt: FormatOpt = "table",
     config: ConfigOpt = None,
@@ -98,19 +93,14 @@ def snapshots(
 ) -> None:
     """Show the stored history of one account."""
     ctx = command_context(config, env_file, fmt=fmt)
-    start = (
-        views.parse_when(since, ctx.settings, option="--since", end_of_day=False) if since else None
-    )
-    end = (
-        views.parse_when(until, ctx.settings, option="--until", end_of_day=True) if until else None
-    )
+    first, last = words.since_until(since, until, ctx.settings.timezone, CLI)
+    kind = words.every(every, CLI)
     rows = views.snapshot_rows(
-        ctx.engine, ctx.settings, account, since=start, until=end, every=every
+        ctx.engine, ctx.settings, account, since=first, until=last, every=kind
     )
     render(rows, views.SNAPSHOT_COLUMNS, fmt)
 
 
-@app.command()
 def growth(
     period: Annotated[str, typer.Option(help="1d, 7d, 30d, 90d, 365d or ytd.")] = "7d",
     at: Annotated[
@@ -122,21 +112,13 @@ def growth(
     env_file: EnvOpt = None,
 ) -> None:
     """Growth of every account over a period."""
-    from bot.growth import parse_period
-
-    try:
-        parse_period(period)
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc), param_hint="--period") from None
+    name = words.growth_period(period, CLI)
     ctx = command_context(config, env_file, fmt=fmt)
-    moment = (
-        views.parse_when(at, ctx.settings, option="--at", end_of_day=True) if at else system_clock()
-    )
-    rows = views.growth_rows(ctx.engine, ctx.settings, period=period, at=moment, group=group)
+    moment = words.at(at, ctx.settings.timezone, system_clock(), CLI)
+    rows = views.growth_rows(ctx.engine, ctx.settings, period=name, at=moment, group=group)
     render(rows, views.GROWTH_COLUMNS, fmt, title=f"Growth over {period}")
 
 
-@app.command()
 def report(
     year: Annotated[
         int | None, typer.Option(help="The calendar year, in the configured time zone.")
@@ -154,116 +136,34 @@ def report(
     env_file: EnvOpt = None,
 ) -> None:
     """The annual (or --from/--to) report: start and end counts, change, growth %, posts."""
-    from bot.query import report as reports
     from bot.query.report_text import REPORT_FORMATS, write
 
-    check_format(fmt, REPORT_FORMATS)
-    if (year is None) == (from_ is None and to is None):
-        raise InputError("report: give either --year YYYY or --from D --to D (exactly one of them)")
-    if year is None and (from_ is None or to is None):
-        raise InputError(
-            f"report: {'--to' if to is None else '--from'} is missing (--from D --to D)"
-        )
+    CLI.choice("format", fmt, REPORT_FORMATS)
     ctx = command_context(config, env_file)
-    if year is not None:
-        period = reports.year_period(year, ctx.settings)
-    else:
-        period = reports.range_period(from_ or "", to or "", ctx.settings)
+    period = words.report_period(year, from_, to, ctx.settings, CLI)
     entries = views.report_entries(ctx.engine, first=period.first, last=period.last)
     write(period, entries, ctx.settings, fmt)
 
 
-@app.command()
 def chart(
-    account: Annotated[str, typer.Argument(help="PLATFORM:HANDLE, e.g. bluesky:bsky.app.")],
+    account: AccountArg,
     output: Annotated[Path, typer.Option("--output", "-o", help="The PNG file to write.")],
-    since: Annotated[str | None, typer.Option(help="From this date or time (local).")] = None,
-    until: Annotated[str | None, typer.Option(help="Up to this date or time (local).")] = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
     config: ConfigOpt = None,
     env_file: EnvOpt = None,
 ) -> None:
     """Draw one account's followers history as a PNG (suspect points left out)."""
-    from bot.query.charts import followers_chart_png
+    from bot.charts import followers_chart_png
 
-    if output.suffix.lower() != ".png":
-        raise InputError(f"--output: expected a file name ending in .png, got {str(output)!r}")
+    words.png_output(output, CLI)
     ctx = command_context(config, env_file)
-    first, last = (
-        views.parse_when(text, ctx.settings, option=option, end_of_day=option == "--until")
-        if text
-        else None
-        for text, option in ((since, "--since"), (until, "--until"))
-    )
+    first, last = words.since_until(since, until, ctx.settings.timezone, CLI)
     title, points = views.chart_series(ctx.engine, account, since=first, until=last)
     png = followers_chart_png(points, title=title, tz=ctx.settings.timezone)
-    tmp = output.with_name(output.name + ".partial")
     try:
-        tmp.write_bytes(png)
-        tmp.replace(output)
+        write_atomic(output, png)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise InputError(f"--output: cannot write {output}: {exc.strerror or exc}") from None
+        reason = exc.strerror or exc
+        raise InputError(f"--output: cannot write {output}: {reason}", field="output") from None
     typer.echo(f"{output}: {len(points)} snapshots drawn")
-
-
-@app.command("import")
-def import_cmd(
-    file: Annotated[Path, typer.Argument(help="CSV or JSON lines history file.")],
-    platform: Annotated[
-        str | None, typer.Option(help="The platform of a one-account CSV (with --handle).")
-    ] = None,
-    handle: Annotated[str | None, typer.Option(help="The account a one-account CSV is of.")] = None,
-    map_: Annotated[
-        str | None,
-        typer.Option("--map", help="Columns, e.g. date=Date,followers=Followers,posts=Uploads."),
-    ] = None,
-    date_format: Annotated[
-        str | None, typer.Option(help="strptime format of the date column, e.g. %Y/%m/%d.")
-    ] = None,
-    abbreviated: Annotated[
-        bool,
-        typer.Option(
-            "--abbreviated", help="Accept rounded follower counts like 1.2M (stored as rounded)."
-        ),
-    ] = False,
-    config: ConfigOpt = None,
-    env_file: EnvOpt = None,
-) -> None:
-    """Backfill history from CSV or JSON lines, or one account's CSV with --platform/--handle."""
-    if not file.is_file():
-        raise typer.BadParameter(f"no such file: {file}", param_hint="FILE")
-    from bot.io.load import import_history
-
-    mapping = column_map_from_options(platform, handle, map_, date_format, abbreviated)
-    ctx = command_context(config, env_file)
-    read, added = import_history(ctx.engine, ctx.settings, file, system_clock(), mapping)
-    typer.echo(f"{file}: {read} rows read, {added} snapshots added, {read - added} already stored")
-
-
-@app.command()
-def export(
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")
-    ] = None,
-    fmt: Annotated[
-        str | None, typer.Option("--format", "-f", help="csv or jsonl (default: by extension).")
-    ] = None,
-    config: ConfigOpt = None,
-    env_file: EnvOpt = None,
-) -> None:
-    """Write all snapshots as CSV or JSON lines."""
-    from bot.io.export import ExportRow, format_for_path, write_export
-    from bot.store.history import export_rows
-
-    kind = format_for_path(output, fmt)
-    ctx = command_context(config, env_file, sync=False)
-    with ctx.engine.connect() as connection:
-        rows = (ExportRow(*row) for row in export_rows(connection))
-        if output is None:
-            count = write_export(rows, sys.stdout, kind)
-        else:
-            tmp = output.with_name(output.name + ".partial")
-            with tmp.open("w", encoding="utf-8", newline="") as handle:
-                count = write_export(rows, handle, kind)
-            tmp.replace(output)
-    typer.echo(f"{count} snapshots exported", err=True)

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bot.cli.output import Column
 from bot.config import Settings
 from bot.kinds import AccountStatus, GateState
+from bot.staleness import intervals, is_stale
 from bot.store import history
 from bot.store.accounts import all_accounts
 from bot.store.health import platform_states
+from bot.tables import Column
 
 PLATFORM_COLUMNS = (
     Column("platform", "Platform"),
@@ -36,14 +37,12 @@ PROBLEM_COLUMNS = (
     Column("last_polled_at", "Last poll (UTC)"),
     Column("last_error", "Last error"),
 )
-# An account is stale when its newest snapshot is older than this many of its intervals.
-STALE_INTERVALS = 2
 _FAILING_STATUSES = (AccountStatus.NOT_FOUND, AccountStatus.SUSPENDED, AccountStatus.AUTH_ERROR)
 
 
 def status(engine: Engine, settings: Settings, now: datetime) -> dict[str, Any]:
     """``{"platforms": [...], "accounts": [...]}``: the health report, problems only."""
-    configured = {(a.platform, a.handle): settings.interval_for(a) for a in settings.accounts}
+    configured = intervals(settings)
     with Session(engine) as session:
         accounts = [a for a in all_accounts(session, None) if (a.platform, a.handle) in configured]
         latest = history.latest(session.connection(), [a.id for a in accounts if a.id])
@@ -54,7 +53,7 @@ def status(engine: Engine, settings: Settings, now: datetime) -> dict[str, Any]:
         last_data = row.captured_at if row else None
         interval = configured[(account.platform, account.handle)]
         problem = _problem(account.status, account.last_error)
-        if problem is None and _stale(last_data, account.created_at, interval, now):
+        if problem is None and is_stale(last_data, account.created_at, interval, now):
             problem = "stale"
         if problem is not None:
             problems.append(
@@ -98,10 +97,3 @@ def _problem(status: str, last_error: str | None) -> str | None:
     if status in _FAILING_STATUSES or last_error is not None:
         return "failing"
     return None
-
-
-def _stale(
-    last_data: datetime | None, created: datetime, interval: timedelta, now: datetime
-) -> bool:
-    """No data for ``STALE_INTERVALS`` intervals (counted from creation if never polled)."""
-    return now - (last_data or created) > interval * STALE_INTERVALS

@@ -5,8 +5,8 @@ when D is today and not over yet). Which accounts: the configured ones, or every
 when the settings configure none (a database filled by ``bot import`` alone). Status of an account:
 its latest poll attempt at or before that instant decides (``not_found``, ``suspended``,
 ``auth_error``, or ``failing`` for any other failed outcome); without a failure it is ``stale``
-when its newest snapshot is older than ``STALE_INTERVALS`` of its intervals and at least a day,
-else ``active``.
+by the rule of bot/staleness.py (older than two of its intervals, and at least a day), else
+``active``.
 
 A weekly or monthly digest (``period``) is the digest of the period's last day, with its
 milestones and anomalies gathered over the whole period (a platform event is still several
@@ -26,7 +26,6 @@ from sqlmodel import Session
 
 from bot import growth
 from bot.config import Settings
-from bot.daemon.status import STALE_INTERVALS
 from bot.digest import events, periods
 from bot.digest.model import (
     SERIES_DAYS,
@@ -41,13 +40,14 @@ from bot.digest.model import (
     Projection,
 )
 from bot.digest.periods import day_bounds
-from bot.errors import InputError
 from bot.kinds import AccountStatus, PollOutcome, Quality
+from bot.staleness import interval_of, is_stale
 from bot.store import history
 from bot.store.accounts import all_accounts
 from bot.store.attempts import Attempt, last_attempts
 from bot.store.history import snapshots_between
 from bot.store.models import Account
+from bot.text import CLI
 
 # A digest is a daily document: a gap shorter than a day is not news, whatever the interval.
 MIN_STALE = timedelta(days=1)
@@ -78,11 +78,12 @@ def build_digest(
 ) -> Digest:
     """The digest of ``day`` (or of the week or month containing it, at its last day)."""
     tz = settings.timezone
-    period_first, day = periods.span(periods.check_period(period), day)
+    # The faces check their words first (bot/query/words.py); this guards other callers.
+    period_first, day = periods.span(CLI.choice("period", period, periods.PERIODS), day)
     first, last = day_bounds(day, tz)
     at = last if now is None or now >= last else now.astimezone(UTC)
     if at < first:
-        raise InputError(f"--date: {day.isoformat()} has not started yet in {tz.key}")
+        raise CLI.error("date", periods.not_started(day, tz))
     # Milestones and anomalies are those of the whole period (the day itself for a daily one).
     since = day_bounds(period_first, tz)[0]
     with Session(engine) as session:
@@ -197,13 +198,10 @@ def _status(facts: _Facts, settings: Settings, last_data: datetime | None, at: d
         return attempt.outcome if attempt.outcome in _GONE else "failing"
     if attempt is None and facts.account.status != AccountStatus.ACTIVE:
         return facts.account.status
-    interval = settings.poll_interval
-    for entry in settings.accounts:
-        if (entry.platform, entry.handle) == (facts.account.platform, facts.account.handle):
-            interval = settings.interval_for(entry)
-    limit = max(interval * STALE_INTERVALS, MIN_STALE)
-    since = last_data or facts.account.created_at
-    return "stale" if at - since > limit else "active"
+    account = facts.account
+    interval = interval_of(settings, account.platform, account.handle)
+    stale = is_stale(last_data, account.created_at, interval, at, at_least=MIN_STALE)
+    return "stale" if stale else "active"
 
 
 def _daily(points: Sequence[growth.Point], day: date, tz: ZoneInfo) -> tuple[int | None, ...]:

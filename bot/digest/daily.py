@@ -17,8 +17,7 @@ from sqlalchemy import Engine
 from bot.clock import Clock
 from bot.config import Settings
 from bot.digest import periods
-from bot.digest.build import build_digest
-from bot.digest.deliver import DeliveryResult, configured_channels, send_digest
+from bot.digest.deliver import DeliveryResult, configured_channels, deliver_digest
 from bot.digest.periods import day_bounds
 from bot.kinds import DeliveryStatus
 from bot.store.digests import runs_on
@@ -81,22 +80,16 @@ async def _send_one(
     ]
     if not pending:
         return []
-    # Imported here: compose pulls in the renderers and matplotlib, which a poll-only
-    # daemon never needs before its first digest.
-    from bot.digest import compose
-
-    message = compose(build_digest(engine, settings, day, now=clock(), period=period))
-    # Apprise and the database calls block: keep them off the daemon's event loop.
+    # Building, Apprise and the database calls block: keep them off the daemon's event loop.
     return await asyncio.to_thread(
-        send_digest,
+        deliver_digest,
         engine,
         settings,
-        day=day,
-        message=message,
-        channels=pending,
-        clock=clock,
-        files_dir=files_dir,
+        day,
         period=period,
+        clock=clock,
+        channels=pending,
+        files_dir=files_dir,
     )
 
 

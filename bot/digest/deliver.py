@@ -28,9 +28,7 @@ URLs never reach a log line, a row or a result: only channel names and redacted 
 from __future__ import annotations
 
 import logging
-import os
 import re
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -45,6 +43,7 @@ from bot.digest import channels as apprise_channels
 from bot.digest import periods
 from bot.digest.channels import Body, Channel, Outcome
 from bot.errors import InputError
+from bot.files import write_atomic
 from bot.http.redact import Redactor
 from bot.kinds import DeliveryStatus
 from bot.store import digests
@@ -125,6 +124,39 @@ def send_digest(
     ]
 
 
+def deliver_digest(
+    engine: Engine,
+    settings: Settings,
+    day: date,
+    *,
+    period: str = "day",
+    clock: Clock,
+    channels: Sequence[str] | None = None,
+    force: bool = False,
+    files_dir: Path = Path("data/digests"),
+) -> list[DeliveryResult]:
+    """Build the digest of ``day`` (or of its week or month), then ``send_digest`` it.
+
+    The one send path of ``bot digest --send`` and of the daemon (bot/digest/daily.py).
+    """
+    # Imported here: compose pulls in the renderers and matplotlib, which a poll-only
+    # daemon never needs before its first digest.
+    from bot.digest import build_digest, compose
+
+    message = compose(build_digest(engine, settings, day, now=clock(), period=period))
+    return send_digest(
+        engine,
+        settings,
+        day=day,
+        message=message,
+        channels=channels,
+        force=force,
+        clock=clock,
+        files_dir=files_dir,
+        period=period,
+    )
+
+
 def write_files(
     files_dir: Path, day: date, message: DigestMessage, *, period: str = "day"
 ) -> list[Path]:
@@ -137,9 +169,9 @@ def write_files(
         name = f"{stem}-{_SAFE_NAME.sub('-', cid).strip('.-') or 'chart'}"
         name = name if name.endswith(".png") else f"{name}.png"
         html = html.replace(f"cid:{cid}", name)
-        written.append(_write_atomic(files_dir / name, data))
+        written.append(write_atomic(files_dir / name, data))
     for suffix, text in ((".md", message.markdown), (".json", message.json), (".html", html)):
-        written.append(_write_atomic(files_dir / f"{stem}{suffix}", text.encode("utf-8")))
+        written.append(write_atomic(files_dir / f"{stem}{suffix}", text.encode("utf-8")))
     return written
 
 
@@ -236,20 +268,3 @@ def _unclaimed(engine: Engine, day: date, name: str) -> DeliveryResult:
         "skipped" if run.status == DeliveryStatus.SENT else DeliveryStatus(run.status)
     )
     return DeliveryResult(name, status, run.attempts, run.last_error)
-
-
-def _write_atomic(path: Path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename."""
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        # mkstemp makes the file private; a digest is meant to be read and shared.
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return path

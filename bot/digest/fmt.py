@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 
 from bot.digest import periods
 from bot.digest.model import WINDOWS, Anomaly, Digest, Failure, Milestone, Mover, Projection
+from bot.text import NULL, account_key, change, number, who
 
-NULL = "—"
 SPARKS = "▁▂▃▄▅▆▇█"
 ARROWS = {"up": "▲", "down": "▼"}
 WINDOW_TITLES = {"1d": "1 day", "7d": "7 days", "30d": "30 days", "365d": "1 year"}
@@ -21,23 +21,6 @@ STATUS_WORDS = {
     "auth_error": "token refused",
     "paused": "paused",
 }
-
-
-def number(value: int | None) -> str:
-    """``1,234`` or the null dash."""
-    return NULL if value is None else f"{value:,}"
-
-
-def signed(value: int | None) -> str:
-    """``+1,234`` / ``-56`` / ``0`` or the null dash."""
-    if value is None:
-        return NULL
-    return f"{value:+,}" if value else "0"
-
-
-def percent(value: float | None) -> str:
-    """``+47.28%`` or the null dash."""
-    return NULL if value is None else f"{value:+.2f}%"
 
 
 def sparkline(values: Sequence[int | None]) -> str:
@@ -101,30 +84,25 @@ def during(digest: Digest) -> str:
     return "" if digest.period == "day" else f" this {digest.period}"
 
 
-def who(platform: str, handle: str, label: str | None) -> str:
-    """``Label (platform:handle)`` or ``platform:handle``."""
-    key = f"{platform}:{handle}"
-    return f"{label} ({key})" if label else key
-
-
 def milestone_text(m: Milestone, tz: ZoneInfo) -> str:
     """``Acme (x:acme) passed 100,000 followers at 2024-03-31 00:30``."""
     when = local(m.crossed_at, tz)
-    return f"{who(m.platform, m.handle, m.label)} passed {m.milestone:,} followers at {when}"
+    return f"{who(m.platform, m.handle, m.label)} passed {number(m.milestone)} followers at {when}"
 
 
 def projection_text(p: Projection) -> str:
     """``Acme (x:acme): 250,000 around 2024-06-02 (between … and …), at +312.5 a day``."""
     latest = p.latest.isoformat() if p.latest else "later"
     return (
-        f"{who(p.platform, p.handle, p.label)}: {p.milestone:,} around {p.expected.isoformat()} "
-        f"(between {p.earliest.isoformat()} and {latest}), at {p.pace_per_day:+,.1f} a day"
+        f"{who(p.platform, p.handle, p.label)}: {number(p.milestone)} around "
+        f"{p.expected.isoformat()} (between {p.earliest.isoformat()} and {latest}),"
+        f" at {p.pace_per_day:+,.1f} a day"
     )
 
 
 def mover_text(m: Mover) -> str:
     """``Acme (x:acme) +1,234 (+5.10%)``."""
-    return f"{who(m.platform, m.handle, m.label)} {signed(m.change)} ({percent(m.growth_pct)})"
+    return f"{who(m.platform, m.handle, m.label)} {change(m.change, m.growth_pct)}"
 
 
 def anomaly_text(a: Anomaly, tz: ZoneInfo) -> str:
@@ -135,7 +113,7 @@ def anomaly_text(a: Anomaly, tz: ZoneInfo) -> str:
         day = f" on {a.at.astimezone(tz).date().isoformat()}" if a.at else ""
         return f"Platform event on {a.platform}{day}: {len(a.handles)} accounts dropped ({names})"
     what = "Suspect count (left out of growth)" if a.kind == "suspect" else "Confirmed drop"
-    key = f"{a.platform}:{a.handle}"
+    key = account_key(a.platform, a.handle or "")
     return f"{what}: {key} at {local(a.at, tz)}, {number(a.followers)} after {number(a.previous)}"
 
 

@@ -14,9 +14,9 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.cli.output import plain
 from bot.digest import periods
 from bot.growth import Point
+from bot.text import account_key, plain
 
 WINDOWS: tuple[str, ...] = ("1d", "7d", "30d", "365d")
 # Days of history behind the sparklines and charts (ending on the digest's day).
@@ -47,7 +47,7 @@ class AccountLine:
     @property
     def key(self) -> str:
         """``platform:handle``."""
-        return f"{self.platform}:{self.handle}"
+        return account_key(self.platform, self.handle)
 
     @property
     def name(self) -> str:

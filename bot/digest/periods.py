@@ -13,8 +13,6 @@ import hashlib
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.errors import InputError
-
 PERIODS: tuple[str, ...] = ("day", "week", "month")
 # ``[bot] digests`` words and the period each names.
 CONFIG_WORDS: dict[str, str] = {"daily": "day", "weekly": "week", "monthly": "month"}
@@ -24,13 +22,6 @@ HEADLINE: dict[str, str] = {"day": "1d", "week": "7d", "month": "30d"}
 _EN_DASH = "\u2013"
 # digest_run.channel's length.
 MAX_CHANNEL = 255
-
-
-def check_period(period: str) -> str:
-    """``period`` if it is day, week or month; else an InputError naming ``--period``."""
-    if period not in PERIODS:
-        raise InputError(f"--period: expected one of {', '.join(PERIODS)}, got {period!r}")
-    return period
 
 
 def span(period: str, day: date) -> tuple[date, date]:
@@ -90,33 +81,9 @@ def title(period: str, first: date, last: date) -> str:
     return f"Weekly digest, {start}{dash}{last.day} {last:%B %Y}"
 
 
-def period_end(tz: ZoneInfo, period: str, day: str | None, now: datetime) -> date:
-    """The last day of the week or month containing --date (default: the last complete one)."""
-    today = now.astimezone(tz).date()
-    if day is None:
-        return last_complete(period, today)
-    first, last = span(period, parse_day(day, tz, now))
-    if last >= today:
-        latest = last_complete(period, today)
-        raise InputError(
-            f"--date: the {period} {first.isoformat()} to {last.isoformat()} is not over yet "
-            f"in {tz.key} (the last complete one ended {latest.isoformat()})"
-        )
-    return last
-
-
-def parse_day(text: str, tz: ZoneInfo, now: datetime) -> date:
-    """``YYYY-MM-DD``, ``today`` or ``yesterday`` (in ``tz``) as a date, or an InputError."""
-    word = text.strip().lower()
-    today = now.astimezone(tz).date()
-    if word in ("today", "yesterday"):
-        return today if word == "today" else today - timedelta(days=1)
-    try:
-        return date.fromisoformat(word)
-    except ValueError:
-        raise InputError(
-            f"--date: expected a date like 2024-03-31, today or yesterday, got {text!r}"
-        ) from None
+def not_started(day: date, tz: ZoneInfo) -> str:
+    """Why there is no digest of a day yet: ``2999-01-01 has not started yet in Europe/Paris``."""
+    return f"{day.isoformat()} has not started yet in {tz.key}"
 
 
 def day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:

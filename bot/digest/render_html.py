@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from bot.digest import fmt
 from bot.digest.model import SERIES_DAYS, AccountLine, Digest, GroupSummary
 from bot.growth import Point
+from bot.text import NULL, number, percent, signed
 
 # An email with hundreds of images is unreadable and heavy: the first accounts get charts.
 MAX_CHARTS = 24
@@ -60,11 +61,11 @@ def _color(value: float | int | None) -> str:
 def _change_cell(change: int | None, pct: float | None, *, extra: str = "") -> str:
     """Change on one line, the growth % below it, coloured."""
     if change is None:
-        return f'<td style="{_NUM}{extra}color:{_MUTED};">{fmt.NULL}</td>'
+        return f'<td style="{_NUM}{extra}color:{_MUTED};">{NULL}</td>'
     return (
         f'<td style="{_NUM}{extra}">'
-        f'<span style="color:{_color(change)};">{fmt.signed(change)}</span>'
-        f'<br><span style="font-size:11px;color:{_color(pct)};">{fmt.percent(pct)}</span></td>'
+        f'<span style="color:{_color(change)};">{signed(change)}</span>'
+        f'<br><span style="font-size:11px;color:{_color(pct)};">{percent(pct)}</span></td>'
     )
 
 
@@ -80,17 +81,15 @@ def _account_rows(line: AccountLine, order: Sequence[str]) -> str:
     cells = "".join(_change_cell(line.change[p], line.growth_pct[p], extra=rule) for p in order)
     row = (
         f'<tr><td style="{_CELL}{rule}">{name}</td>'
-        f'<td style="{_NUM}{rule}"><strong>{fmt.number(line.followers)}</strong></td>{cells}</tr>'
+        f'<td style="{_NUM}{rule}"><strong>{number(line.followers)}</strong></td>{cells}</tr>'
     )
     if line.posts is None:
         return row
     small = f"color:{_MUTED};font-size:11px;padding-top:0;"
-    posts = "".join(
-        f'<td style="{_NUM}{small}">{fmt.signed(line.posts_change[p])}</td>' for p in order
-    )
+    posts = "".join(f'<td style="{_NUM}{small}">{signed(line.posts_change[p])}</td>' for p in order)
     return row + (
         f'<tr><td style="{_CELL}{small}">posts published</td>'
-        f'<td style="{_NUM}{small}">{fmt.number(line.posts)} posts</td>{posts}</tr>'
+        f'<td style="{_NUM}{small}">{number(line.posts)} posts</td>{posts}</tr>'
     )
 
 
@@ -110,7 +109,7 @@ def _group_table(digest: Digest, group: GroupSummary) -> str:
         cells = "".join(_change_cell(group.change[p], group.growth_pct[p]) for p in order)
         rows += (
             f'<tr style="background:#f6f8fa;"><td style="{_CELL}"><strong>Total</strong></td>'
-            f'<td style="{_NUM}"><strong>{fmt.number(group.followers)}</strong></td>{cells}</tr>'
+            f'<td style="{_NUM}"><strong>{number(group.followers)}</strong></td>{cells}</tr>'
         )
     return (
         _heading(group.title)
@@ -217,7 +216,7 @@ def _png(chart: ChartFunction, points: Sequence[Point], name: str, tz: ZoneInfo)
 
 def _default_chart() -> ChartFunction:
     """The followers chart function (imported late: matplotlib is slow to load)."""
-    from bot.query.charts import followers_chart_png
+    from bot.charts import followers_chart_png
 
     return followers_chart_png
 
@@ -230,7 +229,7 @@ def render_html(digest: Digest, *, chart: ChartFunction | None = None) -> HtmlDi
         body = f'<p style="{_FONT}font-size:13px;">No accounts to report.</p>'
     title = escape(fmt.title(digest))
     legend = (
-        f"{fmt.NULL} = not enough history. Changes are followers gained; "
+        f"{NULL} = not enough history. Changes are followers gained; "
         "posts = posts published. Suspect counts are left out."
     )
     html = (

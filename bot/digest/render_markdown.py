@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from bot.digest import fmt
 from bot.digest.model import WINDOWS, AccountLine, Digest, GroupSummary
+from bot.text import NULL, labelled, md, number, percent, signed
 
 _RULE = "|---|--:|" + "--:|" * len(WINDOWS)
 
@@ -20,16 +21,9 @@ def _window_headings(digest: Digest) -> str:
     )
 
 
-def _escape(text: str) -> str:
-    """Keep a name from breaking the table or turning into markup."""
-    for char in "\\|*_[]<>`":
-        text = text.replace(char, "\\" + char)
-    return text
-
-
 def _name(line: AccountLine) -> str:
     """``Label (`platform:handle`)``, with the status when it is not active."""
-    name = f"{_escape(line.label)} (`{line.key}`)" if line.label else f"`{line.key}`"
+    name = labelled(md(line.label) if line.label else None, f"`{line.key}`")
     if line.status != "active":
         name += f" *{fmt.STATUS_WORDS.get(line.status, line.status)}*"
     return name
@@ -38,8 +32,8 @@ def _name(line: AccountLine) -> str:
 def _both(change: int | None, pct: float | None) -> str:
     """``+1,234 (+5.10%)``, or the null dash alone."""
     if change is None:
-        return fmt.NULL
-    return f"{fmt.signed(change)} ({fmt.percent(pct)})"
+        return NULL
+    return f"{signed(change)} ({percent(pct)})"
 
 
 def _group(digest: Digest, group: GroupSummary) -> list[str]:
@@ -47,21 +41,21 @@ def _group(digest: Digest, group: GroupSummary) -> list[str]:
     lines = digest.group_lines(group)
     order = fmt.windows(digest)
     headings = _window_headings(digest)
-    out = ["", f"## {_escape(group.title)}", "", f"| Account | Followers | {headings} |"]
+    out = ["", f"## {md(group.title)}", "", f"| Account | Followers | {headings} |"]
     out.append(_RULE)
     for line in lines:
         cells = [_both(line.change[p], line.growth_pct[p]) for p in order]
-        out.append(f"| {_name(line)} | {fmt.number(line.followers)} | {' | '.join(cells)} |")
+        out.append(f"| {_name(line)} | {number(line.followers)} | {' | '.join(cells)} |")
     if len(lines) > 1:
         cells = [_both(group.change[p], group.growth_pct[p]) for p in order]
-        out.append(f"| **Total** | **{fmt.number(group.followers)}** | {' | '.join(cells)} |")
+        out.append(f"| **Total** | **{number(group.followers)}** | {' | '.join(cells)} |")
     counted = [line for line in lines if line.posts is not None]
     if counted:
-        out += ["", f"Posts published in {_escape(group.title)}:", ""]
+        out += ["", f"Posts published in {md(group.title)}:", ""]
         out += [f"| Account | Posts | {headings} |", _RULE]
         for line in counted:
-            cells = [fmt.signed(line.posts_change[p]) for p in order]
-            out.append(f"| {_name(line)} | {fmt.number(line.posts)} | {' | '.join(cells)} |")
+            cells = [signed(line.posts_change[p]) for p in order]
+            out.append(f"| {_name(line)} | {number(line.posts)} | {' | '.join(cells)} |")
     return out
 
 
@@ -70,11 +64,11 @@ def _sections(digest: Digest) -> list[str]:
     out: list[str] = []
     for period, ups, downs in fmt.movers_by_period(digest):
         out += ["", f"## Biggest movers over {fmt.WINDOW_TITLES[period]}", ""]
-        out += [f"- {fmt.ARROWS[m.direction]} {_escape(fmt.mover_text(m))}" for m in ups + downs]
+        out += [f"- {fmt.ARROWS[m.direction]} {md(fmt.mover_text(m))}" for m in ups + downs]
     listed = fmt.listed_sections(digest)
     for heading, items in listed:
         if items:
-            out += ["", f"## {heading}", "", *(f"- {_escape(item)}" for item in items)]
+            out += ["", f"## {heading}", "", *(f"- {md(item)}" for item in items)]
     return out
 
 
@@ -88,6 +82,6 @@ def render_markdown(digest: Digest) -> str:
     out += _sections(digest)
     out += [
         "",
-        f"{fmt.NULL} = not enough history. Changes are followers gained; posts = posts published.",
+        f"{NULL} = not enough history. Changes are followers gained; posts = posts published.",
     ]
     return "\n".join(out) + "\n"

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from bot.digest import fmt
 from bot.digest.model import AccountLine, Digest, GroupSummary
+from bot.text import NULL, number, percent, signed
 
 _NAME_WIDTH = 36
 
@@ -29,20 +30,20 @@ def _account_rows(line: AccountLine, order: Sequence[str]) -> list[list[str]]:
     rows = [
         [
             _clip(line.name),
-            fmt.number(line.followers),
-            *(fmt.signed(line.change[p]) for p in order),
+            number(line.followers),
+            *(signed(line.change[p]) for p in order),
             fmt.sparkline(line.daily),
         ],
         [
             _clip(f"  {line.key}") if line.label else "",
             "",
-            *(fmt.percent(line.growth_pct[p]) for p in order),
+            *(percent(line.growth_pct[p]) for p in order),
             f"[{state}]" if state else "",
         ],
     ]
     if line.posts is not None:
-        posts = [fmt.signed(line.posts_change[p]) for p in order]
-        rows.append(["  posts", fmt.number(line.posts), *posts, ""])
+        posts = [signed(line.posts_change[p]) for p in order]
+        rows.append(["  posts", number(line.posts), *posts, ""])
     return rows
 
 
@@ -54,9 +55,9 @@ def _group_rows(digest: Digest, group: GroupSummary) -> list[list[str]]:
     for line in lines:
         rows.extend(_account_rows(line, order))
     if len(lines) > 1:
-        changes = [fmt.signed(group.change[p]) for p in order]
-        rows.append(["Total", fmt.number(group.followers), *changes, ""])
-        rows.append(["", "", *(fmt.percent(group.growth_pct[p]) for p in order), ""])
+        changes = [signed(group.change[p]) for p in order]
+        rows.append(["Total", number(group.followers), *changes, ""])
+        rows.append(["", "", *(percent(group.growth_pct[p]) for p in order), ""])
     return rows
 
 
@@ -106,6 +107,6 @@ def render_text(digest: Digest) -> str:
     out += _tables(digest) + _sections(digest)
     out += [
         "",
-        f"{fmt.NULL} = not enough history. Changes are followers gained; posts = posts published.",
+        f"{NULL} = not enough history. Changes are followers gained; posts = posts published.",
     ]
     return "\n".join(out) + "\n"

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import BinaryIO
 from zoneinfo import ZoneInfo
 
-from bot.errors import InputError
 from bot.io.native import (
     _GROUPED,
     ImportRow,
@@ -35,7 +34,7 @@ from bot.io.native import (
     _show,
     read_rows,
 )
-from bot.platforms import REGISTRY
+from bot.text import CLI
 
 TARGETS = ("date", "followers", "following", "posts")
 _ALIASES = {"captured_at": "date"}
@@ -72,15 +71,15 @@ def parse_map(text: str) -> dict[str, str]:
         target, sep, source = part.partition("=")
         target = _ALIASES.get(target.strip().lower(), target.strip().lower())
         if not sep or not source.strip() or not target:
-            raise InputError(f"--map: expected TARGET=COLUMN pairs like date=Date, got {part!r}")
+            raise CLI.error("map", f"expected TARGET=COLUMN pairs like date=Date, got {part!r}")
         if target not in TARGETS:
-            raise InputError(f"--map: unknown target {target!r} (expected: {', '.join(TARGETS)})")
+            raise CLI.error("map", f"unknown target {target!r} (expected: {', '.join(TARGETS)})")
         if target in columns:
-            raise InputError(f"--map: {target} is mapped twice")
+            raise CLI.error("map", f"{target} is mapped twice")
         columns[target] = source.strip()
     for needed in ("date", "followers"):
         if needed not in columns:
-            raise InputError(f"--map: {needed}=COLUMN is required")
+            raise CLI.error("map", f"{needed}=COLUMN is required")
     return columns
 
 
@@ -114,7 +113,7 @@ def read_mapped_file(
     try:
         handle = _handle(mapping.platform, mapping.handle, normalize)
     except _RowError as exc:
-        raise InputError(_one_line(f"--handle: {exc}")) from None
+        raise CLI.error("handle", _one_line(str(exc))) from None
     return read_rows(path, lambda fh: _collect(fh, path, mapping, handle, tz))
 
 
@@ -249,26 +248,3 @@ def _abbreviated(name: str, text: str, short: re.Match[str], *, allowed: bool) -
     else:
         return _bounded(name, int(Decimal(digits) * scale)), step
     raise _RowError(f"{name} {_show(text)} is an abbreviated, rounded count; {why}")
-
-
-def column_map_from_options(
-    platform: str | None,
-    handle: str | None,
-    map_: str | None,
-    date_format: str | None,
-    abbreviated: bool,
-) -> ColumnMap | None:
-    """The one-account mapping the import options describe, or None for the native format."""
-    if platform is None and handle is None:
-        given = [n for n, v in (("--map", map_), ("--date-format", date_format)) if v]
-        given += ["--abbreviated"] if abbreviated else []
-        if given:
-            raise InputError(f"import: {', '.join(given)} only apply with --platform and --handle")
-        return None
-    if platform is None or handle is None:
-        raise InputError("import: --platform and --handle go together (one account per file)")
-    if platform.strip().lower() not in REGISTRY:
-        known = ", ".join(sorted(REGISTRY))
-        raise InputError(f"--platform: unknown platform {platform!r} (known: {known})")
-    columns = parse_map(map_) if map_ is not None else {}
-    return ColumnMap(platform.strip().lower(), handle, columns, date_format, abbreviated)

@@ -1,1 +1,1 @@
-"""The user's questions about stored history: rows, reports, charts."""
+"""The user's questions about stored history: their words (words.py), rows and reports."""

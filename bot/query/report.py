@@ -11,11 +11,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from bot import growth
-from bot.cli.output import iso
 from bot.config import Settings
-from bot.errors import InputError
 from bot.query.contract import ReportDocument, ReportRange
-from bot.query.rows import ReportEntry, parse_when, report_json_line
+from bot.query.rows import ReportEntry, report_json_line
+from bot.text import iso
 
 GROUPS_NOTE = (
     "Group totals add up the accounts with a follower count at both ends of the period;"
@@ -52,19 +51,16 @@ class GroupTotal:
 
 
 def year_period(year: int, settings: Settings) -> Period:
-    """The calendar ``year`` in the configured time zone."""
-    if not 1970 <= year <= 9998:
-        raise InputError(f"--year: expected a year like 2021, got {year}")
+    """The calendar ``year`` in the configured time zone (bot/query/words.py checks it)."""
     first, last = growth.year_bounds(year, settings.timezone)
     return Period(first, last, date(year, 1, 1), date(year, 12, 31), year, {"year": year})
 
 
-def range_period(start: str, end: str, settings: Settings) -> Period:
-    """``--from`` (a day's start or a time) to ``--to`` (a day's end or a time), local."""
-    first = parse_when(start, settings, option="--from", end_of_day=False)
-    last = parse_when(end, settings, option="--to", end_of_day=True)
-    if last < first:
-        raise InputError(f"--to ({end.strip()}) is before --from ({start.strip()})")
+def range_period(
+    first: datetime, last: datetime, settings: Settings, *, shown: tuple[str, str]
+) -> Period:
+    """From ``first`` to ``last`` (UTC); ``shown`` is the range as the user wrote it."""
+    start, end = shown
     tz = settings.timezone
     return Period(
         first,

@@ -13,11 +13,12 @@ from datetime import date, timedelta
 from typing import Any, TextIO
 
 from bot import growth
-from bot.cli.output import FORMATS, Column, render
 from bot.config import Settings
 from bot.platforms import REGISTRY
 from bot.query.report import GROUPS_NOTE, GroupTotal, Period, document, group_totals
 from bot.query.rows import REPORT_COLUMNS, ReportEntry, report_json_line, report_table_rows
+from bot.tables import FORMATS, Column, render
+from bot.text import NULL, change, md, number, percent, signed
 
 REPORT_FORMATS: tuple[str, ...] = (*FORMATS, "text", "markdown")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -80,17 +81,12 @@ def _comparison(period: Period, start_day: date | None) -> str:
     return f"since {day_text(start_day or period.first_day)}"
 
 
-def change_text(change: int, pct: float | None) -> str:
-    """``+90,592 (+40.00%)``."""
-    return f"{change:+,}" if pct is None else f"{change:+,} ({pct:+.2f}%)"
-
-
 def _posts_text(posts: int | None) -> str:
     if posts is None:
         return "no post count"
     if posts < 0:
-        return f"the post count fell by {-posts:,} (deleted posts)"
-    return f"{posts:,} post{'' if posts == 1 else 's'} published"
+        return f"the post count fell by {number(-posts)} (deleted posts)"
+    return f"{number(posts)} post{'' if posts == 1 else 's'} published"
 
 
 def account_sentence(entry: ReportEntry, period: Period, settings: Settings) -> str:
@@ -103,12 +99,12 @@ def account_sentence(entry: ReportEntry, period: Period, settings: Settings) -> 
         figure = f"no follower count on {end_day}"
     else:
         about = "about " if line.end.precision > 1 else ""
-        figure = f"{about}{line.end.followers:,} followers on {end_day}"
+        figure = f"{about}{number(line.end.followers)} followers on {end_day}"
     if line.start is None:
         return f"{figure}; no figure on or before {day_text(period.first_day)} to compare with."
     since = _comparison(period, _local_day(line.start, settings))
     if line.followers_change is not None:
-        figure += f", {change_text(line.followers_change, line.followers_growth_pct)} {since}"
+        figure += f", {change(line.followers_change, line.followers_growth_pct)} {since}"
     elif line.end.followers is not None:
         figure += f", no follower count {since} to compare with"
     return f"{figure}; {_posts_text(line.posts_in_period)}."
@@ -123,9 +119,9 @@ def group_sentence(total: GroupTotal, period: Period) -> str:
         )
     about = "about " if total.rounded else ""
     since = _comparison(period, None)
-    change = change_text(total.followers_change, total.followers_growth_pct)
+    moved = change(total.followers_change, total.followers_growth_pct)
     return (
-        f"{about}{total.end_followers:,} followers on {day_text(period.last_day)}, {change}"
+        f"{about}{number(total.end_followers)} followers on {day_text(period.last_day)}, {moved}"
         f" {since} ({_of(total.counted, total.accounts)});"
         f" {_posts_text(total.posts_in_period)}"
         f"{_posts_of(total)}."
@@ -244,11 +240,11 @@ def _account_table(entries: Sequence[ReportEntry], settings: Settings) -> list[s
         line, end = entry.line, entry.line.end
         cells = [
             md(account_name(entry)),
-            _about(end) + _count(end.followers if end else None),
-            day_text(_local_day(end, settings)) if end else "—",
-            _signed(line.followers_change),
-            _pct(line.followers_growth_pct),
-            _count(line.posts_in_period),
+            _about(end) + number(end.followers if end else None),
+            day_text(_local_day(end, settings)) if end else NULL,
+            signed(line.followers_change),
+            percent(line.followers_growth_pct),
+            number(line.posts_in_period),
         ]
         rows.append("| " + " | ".join(cells) + " |")
     return rows
@@ -263,10 +259,10 @@ def _group_table(totals: Sequence[GroupTotal]) -> list[str]:
         cells = [
             md(total.group),
             f"{total.counted} of {total.accounts}",
-            ("~" if total.rounded else "") + _count(total.end_followers),
-            _signed(total.followers_change),
-            _pct(total.followers_growth_pct),
-            _count(total.posts_in_period),
+            ("~" if total.rounded else "") + number(total.end_followers),
+            signed(total.followers_change),
+            percent(total.followers_growth_pct),
+            number(total.posts_in_period),
         ]
         rows.append("| " + " | ".join(cells) + " |")
     return rows
@@ -275,23 +271,3 @@ def _group_table(totals: Sequence[GroupTotal]) -> list[str]:
 def _about(point: growth.Point | None) -> str:
     """``~`` before a count its platform rounded."""
     return "~" if point is not None and point.followers is not None and point.precision > 1 else ""
-
-
-def _count(value: int | None) -> str:
-    return "—" if value is None else f"{value:,}"
-
-
-def _signed(value: int | None) -> str:
-    return "—" if value is None else f"{value:+,}"
-
-
-def _pct(value: float | None) -> str:
-    return "—" if value is None else f"{value:+.2f}%"
-
-
-_MD_SPECIAL = re.compile(r"([\\`*\[\]<>|#])|(?<!\w)_|_(?!\w)")
-
-
-def md(text: str) -> str:
-    """Escape what Markdown would read as markup (an underscore inside a word is left alone)."""
-    return _MD_SPECIAL.sub(lambda m: "\\" + m.group(0), text)

@@ -4,22 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from datetime import datetime
+from typing import Any, Literal, get_args
 
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot import growth
-from bot.cli.output import Column
 from bot.config import Settings
-from bot.errors import InputError
 from bot.kinds import Quality
 from bot.query.accounts import account_by_key
 from bot.query.contract import AccountsRow, GrowthRow, ReportAccount, ReportPoint, SnapshotsRow
 from bot.store import history
 from bot.store.accounts import all_accounts
 from bot.store.models import Account
+from bot.tables import Column
+from bot.text import who
 
 ACCOUNT_COLUMNS = (
     Column("platform", "Platform"),
@@ -68,27 +68,8 @@ POLL_COLUMNS = (
     Column("posts", "Posts", numeric=True),
     Column("message", "Message"),
 )
-EVERY = ("raw", "day", "week", "month")
-
-
-def parse_when(text: str, settings: Settings, *, option: str, end_of_day: bool) -> datetime:
-    """A date (local day start or end) or an ISO datetime (local if naive), as UTC."""
-    try:
-        if len(text.strip()) == 10:
-            day = date.fromisoformat(text.strip())
-            local = datetime.combine(day, time.min, settings.timezone)
-            if end_of_day:
-                local = datetime.combine(day + timedelta(days=1), time.min, settings.timezone)
-                return (local - timedelta(microseconds=1)).astimezone(UTC)
-            return local.astimezone(UTC)
-        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        raise InputError(
-            f"{option}: expected a date like 2021-12-31 or an ISO time, got {text!r}"
-        ) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=settings.timezone)
-    return moment.astimezone(UTC)
+Every = Literal["raw", "day", "week", "month"]
+EVERY: tuple[str, ...] = get_args(Every)
 
 
 def account_rows(engine: Engine, group: str | None = None) -> list[AccountsRow]:
@@ -123,11 +104,9 @@ def snapshot_rows(
     *,
     since: datetime | None,
     until: datetime | None,
-    every: str,
+    every: Every,
 ) -> list[SnapshotsRow]:
     """One account's history, raw or the last snapshot of each local day/week/month."""
-    if every not in EVERY:
-        raise InputError(f"--every: expected one of {', '.join(EVERY)}, got {every!r}")
     with Session(engine) as session:
         account = account_by_key(session, key)
         rows = history.series(session.connection(), account.id or 0, since=since, until=until)
@@ -154,12 +133,11 @@ def chart_series(
     with Session(engine) as session:
         account = account_by_key(session, key)
         rows = history.series(session.connection(), account.id or 0, since=since, until=until)
-    key = f"{account.platform}:{account.handle}"
-    title = f"{account.label} ({key})" if account.label else key
+    title = who(account.platform, account.handle, account.label)
     return f"{title}: followers", [row.point() for row in rows if row.quality != Quality.SUSPECT]
 
 
-def _bucket(moment: datetime, every: str, settings: Settings) -> Any:
+def _bucket(moment: datetime, every: Every, settings: Settings) -> Any:
     """The local day, ISO week or month a moment falls in."""
     local = moment.astimezone(settings.timezone)
     if every == "day":

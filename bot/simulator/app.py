@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import signal
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -13,6 +12,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from bot.clock import Clock, system_clock
+from bot.http.addresses import is_loopback
 from bot.simulator.bluesky import BlueskySim
 from bot.simulator.faults import (
     LOGIN_PAGE,
@@ -55,16 +55,6 @@ _INTERNAL_PREFIX = "/_sim/"
 DEFAULT_FAULT_DELAY = 30.0
 DEFAULT_DRIP_SECONDS = 5.0
 _SHUTDOWN_SECONDS = 2.0  # backstop: stop() already ends hangs and drips at once
-
-
-def is_loopback(host: str) -> bool:
-    """True for ``localhost`` and loopback IPv4/IPv6 literals."""
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 class Simulator:

@@ -98,6 +98,55 @@ def test_query_mistakes_are_clear_errors(
     assert words in response.json()["error"]
 
 
+@pytest.mark.parametrize(
+    ("path", "field", "error"),
+    [
+        ("/growth?period=banana", "period", "period: unknown period 'banana': expected one of 1d"),
+        ("/growth?at=soon", "at", "at: expected a date like 2021-12-31 or an ISO time"),
+        # FastAPI's own validation answers in the same shape, with a 400 instead of its 422.
+        ("/report?year=abc", "year", "year: input should be a valid integer"),
+        ("/report?year=1800", "year", "year: expected a year like 2021, got 1800"),
+        ("/report", "year", "report: give either year=YYYY or from=D&to=D (exactly one of them)"),
+        ("/report?from=2021-01-01", "to", "report: to is missing (from=D&to=D)"),
+        ("/report?from=2021-05-01&to=2021-01-01", "to", "to (2021-01-01) is before from"),
+        ("/report?from=spring&to=2021-01-01", "from", "from: expected a date like"),
+        ("/digest?date=31/03/2024", "date", "date: expected a date like 2024-03-31, today or"),
+        ("/digest?date=2999-01-01", "date", "date: 2999-01-01 has not started yet"),
+        ("/digest?date=2022-01-05&period=week", "date", "date: the week 2022-01-03 to 2022-01-09"),
+        ("/digest?period=year", "period", "period: expected one of day, week, month, got 'year'"),
+        (
+            "/accounts/x/DGSN_MAROC/snapshots?every=hour",
+            "every",
+            "every: expected one of raw, day, week, month, got 'hour'",
+        ),
+        ("/accounts/x/DGSN_MAROC/snapshots?until=soon", "until", "until: expected a date"),
+    ],
+)
+def test_mistakes_answer_one_error_shape_naming_the_field(
+    client: TestClient, path: str, field: str, error: str
+) -> None:
+    response = client.get(path, headers={"Authorization": f"Bearer {TOKEN}"})
+    assert response.status_code == 400, response.text
+    body = response.json()
+    assert set(body) == {"error", "field"} and body["field"] == field
+    assert body["error"].startswith(error), body["error"]
+    assert "--" not in body["error"]  # the API's spelling, not the command line's
+
+
+def test_not_found_and_unauthorized_share_the_shape(client: TestClient) -> None:
+    missing = client.get(
+        "/accounts/x/nobody/snapshots", headers={"Authorization": f"Bearer {TOKEN}"}
+    )
+    assert missing.status_code == 404
+    assert missing.json() == {"error": missing.json()["error"], "field": None}
+    refused = client.get("/status")
+    assert refused.status_code == 401
+    assert refused.json() == {
+        "error": "missing or wrong bearer token (BOT_API_TOKEN)",
+        "field": None,
+    }
+
+
 def test_serving_beyond_loopback_needs_a_token(
     tmp_path: Path,
     database_url: str,

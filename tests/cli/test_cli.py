@@ -173,6 +173,32 @@ def test_user_mistakes_are_one_clear_line(
     assert "Traceback" not in result.err
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("growth", "--period", "banana"), "error: --period: unknown period 'banana': expected"),
+        (("growth", "--at", "soon"), "error: --at: expected a date like 2021-12-31 or an ISO"),
+        (
+            ("snapshots", "bluesky:dgsn.example.com", "--every", "hour"),
+            "error: --every: expected one of raw, day, week, month, got 'hour'",
+        ),
+        (("snapshots", "bluesky:dgsn.example.com", "--since", "soon"), "error: --since: expected"),
+        (("snapshots", "bluesky:dgsn.example.com", "--until", "x"), "error: --until: expected"),
+        (("accounts", "-f", "xml"), "error: --format: expected one of table, csv, json, got 'xml'"),
+        (("report", "--from", "2021-01-01"), "error: report: --to is missing (--from D --to D)"),
+        (("run", "--log-format", "xml"), "error: --log-format: expected one of text, json"),
+        (("import", "seed.csv", "--map", "date=D"), "error: import: --map only apply with"),
+    ],
+)
+def test_query_mistakes_keep_the_flag_form(
+    env: Path, capsys: pytest.CaptureFixture[str], args: tuple[str, ...], message: str
+) -> None:
+    result = run_cli(capsys, *args)
+    assert result.code == 2
+    assert result.err.startswith(message) and result.err.count("\n") == 1, result.err
+    assert result.out == ""
+
+
 def test_bad_import_writes_nothing(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (env / "bad.csv").write_text(SEED + "bluesky,dgsn.example.com,not-a-date,1,,\n")
     result = run_cli(capsys, "import", "bad.csv")
@@ -201,7 +227,9 @@ def test_bad_config_exits_2_naming_file_and_key(tmp_path: Path) -> None:
 
 
 def test_every_command_has_help_and_is_in_the_readme() -> None:
-    from bot.cli.options import app
+    from bot.cli import build_app
+
+    app = build_app()
 
     readme = (Path(__file__).parents[2] / "README.md").read_text()
     for command in app.registered_commands:

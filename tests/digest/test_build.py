@@ -16,7 +16,7 @@ from sqlmodel import Session
 from bot.config import AccountSettings, Settings, load_settings
 from bot.digest import build_digest, events
 from bot.digest.fmt import sparkline
-from bot.digest.periods import day_bounds, parse_day
+from bot.digest.periods import day_bounds
 from bot.errors import ConfigError, InputError
 from bot.growth import Point
 from bot.store.models import Account
@@ -169,16 +169,6 @@ def test_day_bounds_follow_the_zone() -> None:
     )
     first, last = day_bounds(date(2024, 10, 27), TZ)  # clocks go back: 25 hours
     assert last - first == timedelta(hours=25) - timedelta.resolution
-
-
-def test_parse_day() -> None:
-    now = utc(2024, 3, 31, 22, 30)  # already 1 April in Paris
-    assert parse_day("today", TZ, now) == date(2024, 4, 1)
-    assert parse_day(" Yesterday ", TZ, now) == date(2024, 3, 31)
-    assert parse_day("2024-02-29", TZ, now) == date(2024, 2, 29)
-    for bad in ("2023-02-29", "31/03/2024", "tomorrow"):
-        with pytest.raises(InputError, match="--date"):
-            parse_day(bad, TZ, now)
 
 
 # --- config ------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""One formatter for every query command: an aligned Rich table, CSV or JSON."""
+"""Rows as an aligned Rich table, CSV or JSON: the one formatter of every query's output."""
 
 from __future__ import annotations
 
@@ -7,11 +7,13 @@ import json
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any, Literal, TextIO
 
 from rich.console import Console
 from rich.table import Table
+
+from bot.text import NULL, number, percent, plain, signed
 
 Format = Literal["table", "csv", "json"]
 FORMATS: tuple[str, ...] = ("table", "csv", "json")
@@ -28,35 +30,16 @@ class Column:
     percent: bool = False
 
 
-def iso(value: datetime) -> str:
-    """UTC instants as ISO 8601 with a Z."""
-    text = value.isoformat().replace("+00:00", "Z")
-    return text
-
-
-def plain(value: Any) -> Any:
-    """JSON-ready value: datetimes as ISO strings, dates as YYYY-MM-DD."""
-    if isinstance(value, datetime):
-        return iso(value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, Mapping):
-        return {k: plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [plain(v) for v in value]
-    return value
-
-
 def cell(value: Any, column: Column) -> str:
     """Human text for a table cell."""
     if value is None:
-        return "—"
+        return NULL
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M")
     if column.percent and isinstance(value, int | float):
-        return f"{value:+.2f}%"
+        return percent(value)
     if column.numeric and isinstance(value, int):
-        return f"{value:+,}" if column.signed else f"{value:,}"
+        return signed(value) if column.signed else number(value)
     return str(value)
 
 

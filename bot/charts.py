@@ -17,6 +17,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from bot.growth import Point
+from bot.text import number
 
 # Fixed DPI and font sizes make the output a function of the inputs only (tests compare bytes).
 _DPI = 100
@@ -31,7 +32,7 @@ _MIN_GAP = timedelta(days=1)
 
 def _thousands(value: float, _position: float) -> str:
     """Axis labels like ``317,074``."""
-    return f"{value:,.0f}"
+    return number(round(value))
 
 
 def gap_threshold(times: Sequence[datetime]) -> timedelta:

@@ -1,0 +1,74 @@
+"""The history commands: import (backfill) and export."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bot.cli.options import ConfigOpt, EnvOpt, command_context
+from bot.clock import system_clock
+from bot.files import atomic_text
+from bot.query import words
+from bot.text import CLI
+
+
+def import_history(
+    file: Annotated[Path, typer.Argument(help="CSV or JSON lines history file.")],
+    platform: Annotated[
+        str | None, typer.Option(help="The platform of a one-account CSV (with --handle).")
+    ] = None,
+    handle: Annotated[str | None, typer.Option(help="The account a one-account CSV is of.")] = None,
+    map_: Annotated[
+        str | None,
+        typer.Option("--map", help="Columns, e.g. date=Date,followers=Followers,posts=Uploads."),
+    ] = None,
+    date_format: Annotated[
+        str | None, typer.Option(help="strptime format of the date column, e.g. %Y/%m/%d.")
+    ] = None,
+    abbreviated: Annotated[
+        bool,
+        typer.Option(
+            "--abbreviated", help="Accept rounded follower counts like 1.2M (stored as rounded)."
+        ),
+    ] = False,
+    config: ConfigOpt = None,
+    env_file: EnvOpt = None,
+) -> None:
+    """Backfill history from CSV or JSON lines, or one account's CSV with --platform/--handle."""
+    if not file.is_file():
+        raise typer.BadParameter(f"no such file: {file}", param_hint="FILE")
+    from bot.io.load import import_history as load
+
+    mapping = words.import_mapping(platform, handle, map_, date_format, abbreviated, CLI)
+    ctx = command_context(config, env_file)
+    read, added = load(ctx.engine, ctx.settings, file, system_clock(), mapping)
+    typer.echo(f"{file}: {read} rows read, {added} snapshots added, {read - added} already stored")
+
+
+def export(
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")
+    ] = None,
+    fmt: Annotated[
+        str | None, typer.Option("--format", "-f", help="csv or jsonl (default: by extension).")
+    ] = None,
+    config: ConfigOpt = None,
+    env_file: EnvOpt = None,
+) -> None:
+    """Write all snapshots as CSV or JSON lines."""
+    from bot.io.export import ExportRow, format_for_path, write_export
+    from bot.store.history import export_rows
+
+    kind = format_for_path(output, fmt)
+    ctx = command_context(config, env_file, sync=False)
+    with ctx.engine.connect() as connection:
+        rows = (ExportRow(*row) for row in export_rows(connection))
+        if output is None:
+            count = write_export(rows, sys.stdout, kind)
+        else:
+            with atomic_text(output) as handle:
+                count = write_export(rows, handle, kind)
+    typer.echo(f"{count} snapshots exported", err=True)

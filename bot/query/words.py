@@ -1,0 +1,181 @@
+"""The user's words -> validated arguments: one parser for the CLI and the API.
+
+Each function takes what the user typed, as the face received it (strings; Typer and FastAPI
+have already made ``--year`` an int), plus the time zone and ``now`` where a word like
+``today`` needs them, and returns a typed value or raises an ``InputError`` whose ``field``
+names the argument. ``spell`` is the face's way of naming its options (``bot.text.CLI`` or
+``API``), so the same mistake reads ``--date: ...`` on the command line and ``date: ...`` (with
+``"field": "date"``) in the API.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import cast
+from zoneinfo import ZoneInfo
+
+from bot import growth
+from bot.config import Settings
+from bot.digest import periods
+from bot.errors import InputError
+from bot.io.mapped import ColumnMap, parse_map
+from bot.platforms import REGISTRY
+from bot.query import report
+from bot.query.rows import EVERY, Every
+from bot.text import Spelling
+
+FIRST_YEAR, LAST_YEAR = 1970, 9998
+
+
+def when(text: str, tz: ZoneInfo, *, field: str, end_of_day: bool, spell: Spelling) -> datetime:
+    """A date (the local day's start, or end) or an ISO time (local if naive), as UTC."""
+    stripped = text.strip()
+    try:
+        if len(stripped) == 10:
+            day = date.fromisoformat(stripped)
+            if end_of_day:
+                following = datetime.combine(day + timedelta(days=1), time.min, tz)
+                return (following - timedelta(microseconds=1)).astimezone(UTC)
+            return datetime.combine(day, time.min, tz).astimezone(UTC)
+        moment = datetime.fromisoformat(stripped.replace("Z", "+00:00"))
+    except ValueError:
+        raise spell.error(
+            field, f"expected a date like 2021-12-31 or an ISO time, got {text!r}"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=tz)
+    return moment.astimezone(UTC)
+
+
+def since_until(
+    since: str | None, until: str | None, tz: ZoneInfo, spell: Spelling
+) -> tuple[datetime | None, datetime | None]:
+    """``--since`` (a day from its start) and ``--until`` (a day to its end), either optional."""
+    first = when(since, tz, field="since", end_of_day=False, spell=spell) if since else None
+    last = when(until, tz, field="until", end_of_day=True, spell=spell) if until else None
+    return first, last
+
+
+def every(text: str, spell: Spelling) -> Every:
+    """``raw``, ``day``, ``week`` or ``month``: which snapshots of a history to show."""
+    return cast(Every, spell.choice("every", text, EVERY))
+
+
+def growth_period(text: str, spell: Spelling) -> str:
+    """``1d``, ``7d``, ``30d``, ``90d``, ``365d`` or ``ytd`` (any case, spaces ignored)."""
+    try:
+        return growth.parse_period(text)
+    except ValueError as exc:
+        raise spell.error("period", str(exc)) from None
+
+
+def at(text: str | None, tz: ZoneInfo, now: datetime, spell: Spelling) -> datetime:
+    """The end of a growth period: ``--at`` (a date: the end of that day), else ``now``."""
+    return when(text, tz, field="at", end_of_day=True, spell=spell) if text else now
+
+
+def report_period(
+    year: int | None, start: str | None, end: str | None, settings: Settings, spell: Spelling
+) -> report.Period:
+    """A calendar ``year``, or ``--from`` to ``--to``: exactly one of the two."""
+    in_range = spell.given(("from", "D"), ("to", "D"))
+    if (year is None) == (start is None and end is None):
+        either = spell.given(("year", "YYYY"))
+        raise InputError(
+            f"report: give either {either} or {in_range} (exactly one of them)", field="year"
+        )
+    if year is not None:
+        if not FIRST_YEAR <= year <= LAST_YEAR:
+            raise spell.error("year", f"expected a year like 2021, got {year}")
+        return report.year_period(year, settings)
+    if start is None or end is None:
+        missing = "to" if end is None else "from"
+        raise InputError(f"report: {spell.name(missing)} is missing ({in_range})", field=missing)
+    tz = settings.timezone
+    first = when(start, tz, field="from", end_of_day=False, spell=spell)
+    last = when(end, tz, field="to", end_of_day=True, spell=spell)
+    if last < first:
+        raise InputError(
+            f"{spell.name('to')} ({end.strip()}) is before {spell.name('from')} ({start.strip()})",
+            field="to",
+        )
+    return report.range_period(first, last, settings, shown=(start, end))
+
+
+def digest_period(text: str, spell: Spelling) -> str:
+    """``day``, ``week`` (Monday to Sunday) or ``month``."""
+    return spell.choice("period", text, periods.PERIODS)
+
+
+def day(text: str, tz: ZoneInfo, now: datetime, spell: Spelling) -> date:
+    """``YYYY-MM-DD``, ``today`` or ``yesterday`` (in ``tz``) as a local day."""
+    word = text.strip().lower()
+    today = now.astimezone(tz).date()
+    if word in ("today", "yesterday"):
+        return today if word == "today" else today - timedelta(days=1)
+    try:
+        return date.fromisoformat(word)
+    except ValueError:
+        raise spell.error(
+            "date", f"expected a date like 2024-03-31, today or yesterday, got {text!r}"
+        ) from None
+
+
+def digest_day(text: str | None, period: str, tz: ZoneInfo, now: datetime, spell: Spelling) -> date:
+    """The last day of the digest's period: of a week or month, one that is over."""
+    # A day: --date itself, by default today (the figures so far). A week or month: the last
+    # day of the one containing --date, by default the last complete one.
+    today = now.astimezone(tz).date()
+    if period == "day":
+        chosen = day(text or "today", tz, now, spell)
+        if chosen > today:
+            raise spell.error("date", periods.not_started(chosen, tz))
+        return chosen
+    if text is None:
+        return periods.last_complete(period, today)
+    first, last = periods.span(period, day(text, tz, now, spell))
+    if last >= today:
+        latest = periods.last_complete(period, today)
+        raise spell.error(
+            "date",
+            f"the {period} {first.isoformat()} to {last.isoformat()} is not over yet in {tz.key}"
+            f" (the last complete one ended {latest.isoformat()})",
+        )
+    return last
+
+
+def png_output(path: Path, spell: Spelling) -> Path:
+    """A chart's ``--output``: a file name ending in ``.png``."""
+    if path.suffix.lower() != ".png":
+        raise spell.error("output", f"expected a file name ending in .png, got {str(path)!r}")
+    return path
+
+
+def import_mapping(
+    platform: str | None,
+    handle: str | None,
+    columns: str | None,
+    date_format: str | None,
+    abbreviated: bool,
+    spell: Spelling,
+) -> ColumnMap | None:
+    """The one-account mapping ``--platform --handle [--map …]`` describe; None: native format."""
+    both = f"{spell.name('platform')} and {spell.name('handle')}"
+    if platform is None and handle is None:
+        given = [spell.name(n) for n, v in (("map", columns), ("date-format", date_format)) if v]
+        given += [spell.name("abbreviated")] if abbreviated else []
+        if given:
+            raise InputError(f"import: {', '.join(given)} only apply with {both}", field="platform")
+        return None
+    if platform is None or handle is None:
+        raise InputError(
+            f"import: {both} go together (one account per file)",
+            field="handle" if handle is None else "platform",
+        )
+    name = platform.strip().lower()
+    if name not in REGISTRY:
+        known = ", ".join(sorted(REGISTRY))
+        raise spell.error("platform", f"unknown platform {platform!r} (known: {known})")
+    mapped = parse_map(columns) if columns is not None else {}
+    return ColumnMap(name, handle, mapped, date_format, abbreviated)
