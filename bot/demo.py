@@ -17,10 +17,10 @@ from bot.daemon.runtime import Runtime
 from bot.digest import build_digest, render_digest
 from bot.growth import year_bounds
 from bot.http.client import make_client
+from bot.output.tables import render
 from bot.query import rows as views
 from bot.simulator import Simulator
 from bot.store.accounts import sync_accounts
-from bot.tables import render
 
 DEMO_ACCOUNTS = (
     AccountSettings("mastodon", "Gargron@mastodon.social", "Mastodon founder", ("reference",)),

@@ -58,7 +58,7 @@ class InputError(UserError):
     """Invalid input data or query argument; ``field`` names the argument, when it is one.
 
     The message is written for the face the user typed in (``--date: ...`` on the command line,
-    ``date: ...`` in the API: see ``bot.text.Spelling``); the API also answers the ``field``.
+    ``date: ...`` in the API: see ``bot.output.text.Spelling``); the API also answers the ``field``.
     """
 
     def __init__(self, message: str, *, field: str | None = None) -> None:

@@ -22,10 +22,10 @@ from bot.daemon.scheduler import tick
 from bot.daemon.status import status
 from bot.http.client import make_client
 from bot.http.redact import Redactor
+from bot.output.text import plain
 from bot.platforms import ADAPTERS
 from bot.simulator import Simulator
 from bot.store.accounts import sync_accounts
-from bot.text import plain
 from tests.helpers.daemon import make_runtime
 from tests.platforms.test_every_platform import write_config
 

@@ -25,10 +25,10 @@ from bot.clock import Clock, system_clock
 from bot.config import Settings
 from bot.daemon import status as health
 from bot.errors import UnknownAccountError, UserError
+from bot.output.text import API, account_key, plain
 from bot.query import rows as views
 from bot.query import words
 from bot.store.db import ping
-from bot.text import API, account_key, plain
 
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 

@@ -12,9 +12,9 @@ from bot.cli.options import ConfigOpt, EnvOpt, FormatOpt, command_context
 from bot.clock import system_clock
 from bot.errors import InputError
 from bot.http import redact
+from bot.output.tables import render
+from bot.output.text import CLI
 from bot.store.db import make_engine, migrate
-from bot.tables import render
-from bot.text import CLI
 
 
 def run(

@@ -10,8 +10,8 @@ import typer
 from bot.cli.options import ConfigOpt, EnvOpt, command_context
 from bot.clock import system_clock
 from bot.kinds import DeliveryStatus
+from bot.output.text import CLI
 from bot.query import words
-from bot.text import CLI
 
 
 def digest(

@@ -10,9 +10,9 @@ import typer
 
 from bot.cli.options import ConfigOpt, EnvOpt, command_context
 from bot.clock import system_clock
-from bot.files import atomic_text
+from bot.output.files import atomic_text
+from bot.output.text import CLI
 from bot.query import words
-from bot.text import CLI
 
 
 def import_history(

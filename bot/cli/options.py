@@ -12,10 +12,10 @@ from sqlmodel import Session
 
 from bot.clock import system_clock
 from bot.config import Settings, load_settings
+from bot.output.tables import FORMATS
+from bot.output.text import CLI
 from bot.store.accounts import sync_accounts
 from bot.store.db import make_engine, migrate
-from bot.tables import FORMATS
-from bot.text import CLI
 
 ConfigOpt = Annotated[
     Path | None,

@@ -12,15 +12,15 @@ from sqlmodel import Session
 from bot.cli.options import ConfigOpt, EnvOpt, FormatOpt, command_context
 from bot.clock import system_clock
 from bot.errors import InputError
-from bot.files import write_atomic
 from bot.http.client import make_client
 from bot.kinds import PollOutcome
+from bot.output.files import write_atomic
+from bot.output.tables import render
+from bot.output.text import CLI
 from bot.platforms import REGISTRY
 from bot.query import rows as views
 from bot.query import words
 from bot.query.accounts import accounts_by_keys
-from bot.tables import render
-from bot.text import CLI
 
 AccountArg = Annotated[str, typer.Argument(help="PLATFORM:HANDLE, e.g. bluesky:bsky.app.")]
 SinceOpt = Annotated[str | None, typer.Option(help="From this date or time (local).")]
@@ -154,7 +154,7 @@ def chart(
     env_file: EnvOpt = None,
 ) -> None:
     """Draw one account's followers history as a PNG (suspect points left out)."""
-    from bot.charts import followers_chart_png
+    from bot.output.charts import followers_chart_png
 
     words.png_output(output, CLI)
     ctx = command_context(config, env_file)

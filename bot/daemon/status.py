@@ -10,11 +10,11 @@ from sqlmodel import Session
 
 from bot.config import Settings
 from bot.kinds import AccountStatus, GateState
+from bot.output.tables import Column
 from bot.staleness import intervals, is_stale
 from bot.store import history
 from bot.store.accounts import all_accounts
 from bot.store.health import platform_states
-from bot.tables import Column
 
 PLATFORM_COLUMNS = (
     Column("platform", "Platform"),

@@ -41,13 +41,13 @@ from bot.digest.model import (
 )
 from bot.digest.periods import day_bounds
 from bot.kinds import AccountStatus, PollOutcome, Quality
+from bot.output.text import CLI
 from bot.staleness import interval_of, is_stale
 from bot.store import history
 from bot.store.accounts import all_accounts
 from bot.store.attempts import Attempt, last_attempts
 from bot.store.history import snapshots_between
 from bot.store.models import Account
-from bot.text import CLI
 
 # A digest is a daily document: a gap shorter than a day is not news, whatever the interval.
 MIN_STALE = timedelta(days=1)

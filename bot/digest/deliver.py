@@ -29,8 +29,8 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Literal
@@ -42,10 +42,11 @@ from bot.config import Settings
 from bot.digest import channels as apprise_channels
 from bot.digest import periods
 from bot.digest.channels import Body, Channel, Outcome
+from bot.digest.model import DigestMessage
 from bot.errors import InputError
-from bot.files import write_atomic
 from bot.http.redact import Redactor
 from bot.kinds import DeliveryStatus
+from bot.output.files import write_atomic
 from bot.store import digests
 
 log = logging.getLogger(__name__)
@@ -54,19 +55,6 @@ FILES = "files"
 # Longer than any send takes (Apprise's own timeouts are well under a minute per service).
 LEASE = timedelta(minutes=15)
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
-
-
-@dataclass(frozen=True)
-class DigestMessage:
-    """One digest in every form a channel may want; ``html`` shows ``images`` as ``cid:NAME``."""
-
-    title: str
-    text: str
-    markdown: str
-    html: str
-    json: str
-    # PNG bytes by Content-ID, as render_html makes them.
-    images: Mapping[str, bytes] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -141,7 +129,8 @@ def deliver_digest(
     """
     # Imported here: compose pulls in the renderers and matplotlib, which a poll-only
     # daemon never needs before its first digest.
-    from bot.digest import build_digest, compose
+    from bot.digest.build import build_digest
+    from bot.digest.render import compose
 
     message = compose(build_digest(engine, settings, day, now=clock(), period=period))
     return send_digest(

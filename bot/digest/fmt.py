@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from bot.digest import periods
 from bot.digest.model import WINDOWS, Anomaly, Digest, Failure, Milestone, Mover, Projection
-from bot.text import NULL, account_key, change, number, who
+from bot.output.text import NULL, account_key, change, number, who
 
 SPARKS = "▁▂▃▄▅▆▇█"
 ARROWS = {"up": "▲", "down": "▼"}

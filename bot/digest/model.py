@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from bot.digest import periods
 from bot.growth import Point
-from bot.text import account_key, plain
+from bot.output.text import account_key, plain
 
 WINDOWS: tuple[str, ...] = ("1d", "7d", "30d", "365d")
 # Days of history behind the sparklines and charts (ending on the digest's day).
@@ -227,3 +227,16 @@ def _group_json(group: GroupSummary) -> dict[str, Any]:
         "growth_pct": dict(group.growth_pct),
         "posts_change": dict(group.posts_change),
     }
+
+
+@dataclass(frozen=True)
+class DigestMessage:
+    """One digest in every form a channel may want; ``html`` shows ``images`` as ``cid:NAME``."""
+
+    title: str
+    text: str
+    markdown: str
+    html: str
+    json: str
+    # PNG bytes by Content-ID, as render_html makes them.
+    images: Mapping[str, bytes] = field(default_factory=dict)

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from bot.digest import fmt
 from bot.digest.model import SERIES_DAYS, AccountLine, Digest, GroupSummary
 from bot.growth import Point
-from bot.text import NULL, number, percent, signed
+from bot.output.text import NULL, number, percent, signed
 
 # An email with hundreds of images is unreadable and heavy: the first accounts get charts.
 MAX_CHARTS = 24
@@ -216,7 +216,7 @@ def _png(chart: ChartFunction, points: Sequence[Point], name: str, tz: ZoneInfo)
 
 def _default_chart() -> ChartFunction:
     """The followers chart function (imported late: matplotlib is slow to load)."""
-    from bot.charts import followers_chart_png
+    from bot.output.charts import followers_chart_png
 
     return followers_chart_png
 

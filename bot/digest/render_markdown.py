@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from bot.digest import fmt
 from bot.digest.model import WINDOWS, AccountLine, Digest, GroupSummary
-from bot.text import NULL, labelled, md, number, percent, signed
+from bot.output.text import NULL, labelled, md, number, percent, signed
 
 _RULE = "|---|--:|" + "--:|" * len(WINDOWS)
 

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from bot.digest import fmt
 from bot.digest.model import AccountLine, Digest, GroupSummary
-from bot.text import NULL, number, percent, signed
+from bot.output.text import NULL, number, percent, signed
 
 _NAME_WIDTH = 36
 

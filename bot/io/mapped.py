@@ -34,7 +34,7 @@ from bot.io.native import (
     _show,
     read_rows,
 )
-from bot.text import CLI
+from bot.output.text import CLI
 
 TARGETS = ("date", "followers", "following", "posts")
 _ALIASES = {"captured_at": "date"}

@@ -12,9 +12,9 @@ from datetime import UTC, date, datetime
 
 from bot import growth
 from bot.config import Settings
+from bot.output.text import iso
 from bot.query.contract import ReportDocument, ReportRange
 from bot.query.rows import ReportEntry, report_json_line
-from bot.text import iso
 
 GROUPS_NOTE = (
     "Group totals add up the accounts with a follower count at both ends of the period;"

@@ -14,11 +14,11 @@ from typing import Any, TextIO
 
 from bot import growth
 from bot.config import Settings
+from bot.output.tables import FORMATS, Column, render
+from bot.output.text import NULL, change, md, number, percent, signed
 from bot.platforms import REGISTRY
 from bot.query.report import GROUPS_NOTE, GroupTotal, Period, document, group_totals
 from bot.query.rows import REPORT_COLUMNS, ReportEntry, report_json_line, report_table_rows
-from bot.tables import FORMATS, Column, render
-from bot.text import NULL, change, md, number, percent, signed
 
 REPORT_FORMATS: tuple[str, ...] = (*FORMATS, "text", "markdown")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")

@@ -13,13 +13,13 @@ from sqlmodel import Session
 from bot import growth
 from bot.config import Settings
 from bot.kinds import Quality
+from bot.output.tables import Column
+from bot.output.text import who
 from bot.query.accounts import account_by_key
 from bot.query.contract import AccountsRow, GrowthRow, ReportAccount, ReportPoint, SnapshotsRow
 from bot.store import history
 from bot.store.accounts import all_accounts
 from bot.store.models import Account
-from bot.tables import Column
-from bot.text import who
 
 ACCOUNT_COLUMNS = (
     Column("platform", "Platform"),

@@ -3,7 +3,7 @@
 Each function takes what the user typed, as the face received it (strings; Typer and FastAPI
 have already made ``--year`` an int), plus the time zone and ``now`` where a word like
 ``today`` needs them, and returns a typed value or raises an ``InputError`` whose ``field``
-names the argument. ``spell`` is the face's way of naming its options (``bot.text.CLI`` or
+names the argument. ``spell`` is the face's way of naming its options (``bot.output.text.CLI`` or
 ``API``), so the same mistake reads ``--date: ...`` on the command line and ``date: ...`` (with
 ``"field": "date"``) in the API.
 """
@@ -20,10 +20,10 @@ from bot.config import Settings
 from bot.digest import periods
 from bot.errors import InputError
 from bot.io.mapped import ColumnMap, parse_map
+from bot.output.text import Spelling
 from bot.platforms import REGISTRY
 from bot.query import report
 from bot.query.rows import EVERY, Every
-from bot.text import Spelling
 
 FIRST_YEAR, LAST_YEAR = 1970, 9998
 

@@ -27,7 +27,7 @@ from bot.errors import (
 )
 from bot.http.client import DEFAULT_USER_AGENT, make_client
 from bot.http.headers import retry_after_seconds
-from bot.tables import Column, render
+from bot.output.tables import Column, render
 
 NOW = datetime(2026, 4, 11, 23, 10, tzinfo=UTC)
 

@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 
 from bot.growth import Point, report_line
+from bot.output.text import md
 from bot.query.report import GroupTotal, group_totals
 from bot.query.report_text import account_name, platform_title
 from bot.query.rows import ReportEntry
-from bot.text import md
 from tests.helpers.cli import run_cli
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"

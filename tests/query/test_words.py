@@ -13,8 +13,8 @@ import pytest
 from bot.config import Settings
 from bot.errors import InputError
 from bot.io.mapped import ColumnMap
+from bot.output.text import API, CLI, Spelling
 from bot.query import words
-from bot.text import API, CLI, Spelling
 
 TZ = ZoneInfo("Europe/Paris")
 SETTINGS = Settings(timezone=TZ)

@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from bot.growth import Point
-from bot.text import number
+from bot.output.text import number
 
 # Fixed DPI and font sizes make the output a function of the inputs only (tests compare bytes).
 _DPI = 100

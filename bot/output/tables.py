@@ -13,7 +13,7 @@ from typing import Any, Literal, TextIO
 from rich.console import Console
 from rich.table import Table
 
-from bot.text import NULL, number, percent, plain, signed
+from bot.output.text import NULL, number, percent, plain, signed
 
 Format = Literal["table", "csv", "json"]
 FORMATS: tuple[str, ...] = ("table", "csv", "json")

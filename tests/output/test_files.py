@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.files import MODE, atomic_text, write_atomic
+from bot.output.files import MODE, atomic_text, write_atomic
 
 
 def test_a_file_is_written_and_replaced_whole(tmp_path: Path) -> None:

@@ -8,7 +8,18 @@ from typing import Any
 
 import pytest
 
-from bot.text import account_key, change, iso, labelled, md, number, percent, plain, signed, who
+from bot.output.text import (
+    account_key,
+    change,
+    iso,
+    labelled,
+    md,
+    number,
+    percent,
+    plain,
+    signed,
+    who,
+)
 
 
 @pytest.mark.parametrize(

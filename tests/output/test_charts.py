@@ -1,4 +1,4 @@
-"""bot.charts and `bot chart`: deterministic PNGs, gaps kept as gaps, suspect points out."""
+"""bot.output.charts and `bot chart`: deterministic PNGs, gaps kept as gaps, suspect points out."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from bot.charts import followers_chart_png, gap_threshold, segments
 from bot.clock import system_clock
 from bot.growth import Point
+from bot.output.charts import followers_chart_png, gap_threshold, segments
 from bot.query import rows as views
 from bot.store.accounts import get_or_create
 from bot.store.writes import insert_snapshots
@@ -132,7 +132,7 @@ def test_drawing_selects_no_global_backend() -> None:
         "raw = lambda: dict.__getitem__(matplotlib.rcParams, 'backend')\n"
         "before = raw()\n"
         "from datetime import datetime, UTC\nfrom zoneinfo import ZoneInfo\n"
-        "from bot.charts import followers_chart_png\nfrom bot.growth import Point\n"
+        "from bot.output.charts import followers_chart_png\nfrom bot.growth import Point\n"
         "point = Point(datetime(2021, 1, 1, tzinfo=UTC), 5)\n"
         "followers_chart_png([point], title='t', tz=ZoneInfo('UTC'))\n"
         "print('matplotlib.pyplot' in sys.modules, raw() == before)\n"

@@ -1,0 +1,1 @@
+"""How the bot writes things down: values and labels, tables, charts, files written atomically."""
