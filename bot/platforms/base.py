@@ -227,6 +227,16 @@ class Adapter(Requests, ABC):
         return self.base_url or self.default_base_url
 
 
+def text_value(value: Any) -> str | None:
+    """A non-empty string from a platform's answer, or None (absent, empty or not a string)."""
+    return value if isinstance(value, str) and value else None
+
+
+def is_integer(value: Any) -> bool:
+    """An integer that is not a boolean (JSON true is an int to Python)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def count(value: Any, *, platform: str, field_name: str) -> int | None:
     """Parse a counter tolerantly: ints and digit strings pass, absent is ``None``."""
     if value is None:

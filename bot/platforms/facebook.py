@@ -10,15 +10,7 @@ import httpx
 from bot.errors import GoneError, ParseError, PlatformError
 from bot.http.budget import RateBudget
 from bot.platforms._graph import GRAPH_HOURLY_CALLS, GRAPH_ORIGIN, GRAPH_VERSION, graph_error
-from bot.platforms.base import (
-    Adapter,
-    FetchResult,
-    HandleRule,
-    Missing,
-    Observation,
-    Target,
-    count,
-)
+from bot.platforms.base import Adapter, FetchResult, HandleRule, Missing, Observation, Target, count
 
 PAGE_FIELDS = "id,name,username,followers_count,fan_count"
 # An unknown alias fails the whole multi-id read; each retry drops the aliases it named.

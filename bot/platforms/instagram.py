@@ -11,15 +11,7 @@ import httpx
 from bot.errors import AuthError, GoneError, ParseError, PlatformError
 from bot.http.budget import RateBudget
 from bot.platforms._graph import GRAPH_HOURLY_CALLS, GRAPH_ORIGIN, GRAPH_VERSION, graph_error
-from bot.platforms.base import (
-    Adapter,
-    FetchResult,
-    HandleRule,
-    Missing,
-    Observation,
-    Target,
-    count,
-)
+from bot.platforms.base import Adapter, FetchResult, HandleRule, Missing, Observation, Target, count
 
 DISCOVERY_FIELDS = "id,username,name,followers_count,follows_count,media_count"
 _IG_USER_ID = re.compile(r"^[0-9]+$")

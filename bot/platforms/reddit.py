@@ -26,6 +26,7 @@ from bot.platforms.base import (
     Target,
     Wiring,
     count,
+    text_value,
 )
 
 _HANDLE = re.compile(r"^/?(r|u|user)/([A-Za-z0-9_.:-]+)/?$", re.IGNORECASE)
@@ -40,11 +41,6 @@ _TOKEN_PATH = "/api/v1/access_token"
 # Renew a little before Reddit's own expiry so a poll never carries a token that dies mid-way.
 _RENEW_MARGIN = 60.0
 _FORBIDDEN_REASONS = frozenset({"private", "quarantined", "gated"})
-
-
-def _text(value: Any) -> str | None:
-    """A non-empty string, or None."""
-    return value if isinstance(value, str) and value else None
 
 
 class Reddit(Adapter):
@@ -154,7 +150,7 @@ class Reddit(Adapter):
 
     def _subreddit(self, handle: str, data: dict[str, Any]) -> Observation:
         """A t5: subscribers are the followers; Reddit has no post or following count."""
-        fullname = _text(data.get("name")) or _text(data.get("id"))
+        fullname = text_value(data.get("name")) or text_value(data.get("id"))
         if fullname is None:
             raise ParseError(self.name, "subreddit has no fullname or id")
         active = data.get("active_user_count")
@@ -171,7 +167,7 @@ class Reddit(Adapter):
         """A t2: followers are the subscribers of the ``u_<name>`` profile subreddit."""
         if data.get("is_suspended") is True:
             return Missing(target.handle, "suspended", "account is suspended")
-        raw_id = _text(data.get("id"))
+        raw_id = text_value(data.get("id"))
         if raw_id is None:
             raise ParseError(self.name, "user has no id")
         # Karma can be negative, so it is kept as reported rather than parsed as a count.
@@ -189,14 +185,14 @@ class Reddit(Adapter):
         self, handle: str, fullname: str, data: dict[str, Any], extra: dict[str, Any]
     ) -> Observation:
         """Subscribers, title and name of a subreddit (a user's is its profile subreddit)."""
-        shown = _text(data.get("display_name"))
+        shown = text_value(data.get("display_name"))
         return Observation(
             handle=handle,
             platform_id=fullname,
             followers=self._count(data.get("subscribers"), "subscribers"),
             following=None,
             posts=None,
-            display_name=_text(data.get("title")),
+            display_name=text_value(data.get("title")),
             current_handle=f"{handle[0]}/{shown}" if shown else None,
             extra=extra,
         )
@@ -210,7 +206,7 @@ class Reddit(Adapter):
         status = response.status_code
         if response.url.path.endswith(_TOKEN_PATH):
             return self._token_error(response)
-        reason = _text(body.get("reason")) if isinstance(body, dict) else None
+        reason = text_value(body.get("reason")) if isinstance(body, dict) else None
         words: str | None = None
         if status in (301, 302) and "/subreddits/search" in response.headers.get("location", ""):
             # A subreddit that never existed redirects to the subreddit search.

@@ -30,6 +30,7 @@ from bot.platforms.base import (
     Observation,
     Target,
     count,
+    is_integer,
 )
 
 
@@ -42,11 +43,6 @@ class _Migrated(PlatformError):
     def __init__(self, chat_id: str, http_status: int) -> None:
         super().__init__("telegram", f"migrated to {chat_id}", http_status=http_status)
         self.chat_id = chat_id
-
-
-def _is_int(value: Any) -> bool:
-    """An integer that is not a boolean."""
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 class Telegram(Adapter):
@@ -109,7 +105,7 @@ class Telegram(Adapter):
         platform_id, title, username = chat, None, None
         if learn:
             info = await self._call(client, "getChat", chat)
-            if not isinstance(info, dict) or not _is_int(info.get("id")):
+            if not isinstance(info, dict) or not is_integer(info.get("id")):
                 raise ParseError(self.name, "getChat result has no numeric chat id")
             platform_id = str(info["id"])
             title = info.get("title") if isinstance(info.get("title"), str) else None
@@ -177,7 +173,7 @@ class Telegram(Adapter):
                 if isinstance(wait, int | float) and not isinstance(wait, bool)
                 else retry_after_seconds(response.headers, self.clock),
             )
-        if _is_int(parameters.get("migrate_to_chat_id")):
+        if is_integer(parameters.get("migrate_to_chat_id")):
             return _Migrated(str(parameters["migrate_to_chat_id"]), status)
         if "chat not found" in description.lower():
             return GoneError(self.name, description, http_status=status)

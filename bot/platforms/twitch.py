@@ -17,15 +17,11 @@ from bot.platforms.base import (
     Observation,
     Target,
     count,
+    text_value,
 )
 
 _USERS = "/helix/users"
 _FOLLOWERS = "/helix/channels/followers"
-
-
-def _text(value: Any) -> str | None:
-    """A non-empty string, or None."""
-    return value if isinstance(value, str) and value else None
 
 
 class Twitch(Adapter):
@@ -104,7 +100,7 @@ class Twitch(Adapter):
             if not isinstance(user_id, str) or not user_id.isdigit():
                 raise ParseError(self.name, "user has no numeric id")
             users[f"id:{user_id}"] = user
-            login = _text(user.get("login"))
+            login = text_value(user.get("login"))
             if login is not None:
                 users[f"login:{login.lower()}"] = user
         return users
@@ -122,7 +118,7 @@ class Twitch(Adapter):
         if "total" not in body:
             raise ParseError(self.name, "followers answer has no 'total'")
         extra: dict[str, Any] = {}
-        broadcaster_type = _text(user.get("broadcaster_type"))
+        broadcaster_type = text_value(user.get("broadcaster_type"))
         if broadcaster_type is not None:
             extra["broadcaster_type"] = broadcaster_type
         return Observation(
@@ -131,7 +127,7 @@ class Twitch(Adapter):
             followers=count(body["total"], platform=self.name, field_name="total"),
             following=None,
             posts=None,
-            display_name=_text(user.get("display_name")),
-            current_handle=_text(user.get("login")),
+            display_name=text_value(user.get("display_name")),
+            current_handle=text_value(user.get("login")),
             extra=extra,
         )
