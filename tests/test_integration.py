@@ -19,10 +19,11 @@ from bot.daemon.scheduler import run_daemon, tick_seconds
 from bot.demo import run_demo
 from bot.http.budget import RateBudget
 from bot.http.client import make_client
-from bot.simulator import Simulator
 from bot.store.accounts import sync_accounts
 from bot.store.db import make_engine, migrate
 from bot.store.models import Account, Snapshot
+from tests.helpers.settings import settings_for
+from tests.helpers.simulator import running_simulator
 
 T0 = datetime(2025, 6, 1, tzinfo=UTC)
 MASTODON_BATCH = "/api/v1/accounts"
@@ -33,23 +34,17 @@ PROFILES = "/xrpc/app.bsky.actor.getProfiles"
 def simulated_settings(base_url: str, mastodon: int, bluesky: int) -> Settings:
     accounts = [AccountSettings("mastodon", f"user{i}@sim.social") for i in range(mastodon)]
     accounts += [AccountSettings("bluesky", f"user{i}.bsky.social") for i in range(bluesky)]
-    return Settings(
-        platforms={n: PlatformSettings(n, base_url=base_url) for n in ("mastodon", "bluesky")},
-        accounts=tuple(accounts),
-        poll_interval=timedelta(hours=6),
-    )
+    return settings_for(accounts=accounts, base_url=base_url, poll_interval=timedelta(hours=6))
 
 
 async def _cycles(
     engine: Engine, clock: ManualClock, mastodon: int, bluesky: int, cycles: int
 ) -> tuple[list[list[PollResult]], list[dict[str, int]]]:
-    simulator = Simulator(clock)
-    base_url = await simulator.start("127.0.0.1", 0)
-    settings = simulated_settings(base_url, mastodon, bluesky)
-    with Session(engine) as session:
-        sync_accounts(session, settings, clock())
-    results, requests = [], []
-    try:
+    async with running_simulator(clock) as (simulator, base_url):
+        settings = simulated_settings(base_url, mastodon, bluesky)
+        with Session(engine) as session:
+            sync_accounts(session, settings, clock())
+        results, requests = [], []
         async with make_client() as client:
             for _ in range(cycles):
                 simulator.reset_counts()
@@ -58,8 +53,6 @@ async def _cycles(
                 )
                 requests.append(dict(simulator.requests))
                 clock.advance(timedelta(hours=6))
-    finally:
-        await simulator.stop()
     return results, requests
 
 
@@ -103,24 +96,22 @@ def test_counters_grow_with_the_simulated_clock(engine: Engine) -> None:
 def test_missing_and_suspended_handles_become_statuses(engine: Engine) -> None:
     async def go() -> list[PollResult]:
         clock = ManualClock(T0)
-        simulator = Simulator(clock)
-        base_url = await simulator.start("127.0.0.1", 0)
-        settings = Settings(
-            platforms={n: PlatformSettings(n, base_url=base_url) for n in ("mastodon", "bluesky")},
-            accounts=(
-                AccountSettings("mastodon", "missing-one@sim.social"),
-                AccountSettings("mastodon", "suspended-one@sim.social"),
-                AccountSettings("bluesky", "missing-two.bsky.social"),
-                AccountSettings("bluesky", "suspended-two.bsky.social"),
-            ),
-        )
-        with Session(engine) as session:
-            sync_accounts(session, settings, clock())
-        try:
+        async with running_simulator(clock) as (_simulator, base_url):
+            settings = Settings(
+                platforms={
+                    n: PlatformSettings(n, base_url=base_url) for n in ("mastodon", "bluesky")
+                },
+                accounts=(
+                    AccountSettings("mastodon", "missing-one@sim.social"),
+                    AccountSettings("mastodon", "suspended-one@sim.social"),
+                    AccountSettings("bluesky", "missing-two.bsky.social"),
+                    AccountSettings("bluesky", "suspended-two.bsky.social"),
+                ),
+            )
+            with Session(engine) as session:
+                sync_accounts(session, settings, clock())
             async with make_client() as client:
                 return await poll_due(engine=engine, settings=settings, client=client, clock=clock)
-        finally:
-            await simulator.stop()
 
     outcomes = {r.handle: r.outcome for r in asyncio.run(go())}
     assert outcomes == {

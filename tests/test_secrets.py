@@ -24,9 +24,9 @@ from bot.http.client import make_client
 from bot.http.redact import Redactor
 from bot.output.text import plain
 from bot.platforms import ADAPTERS
-from bot.simulator import Simulator
 from bot.store.accounts import sync_accounts
 from tests.helpers.daemon import make_runtime
+from tests.helpers.simulator import running_simulator
 from tests.platforms.test_every_platform import write_config
 
 T0 = datetime(2025, 6, 1, tzinfo=UTC)
@@ -64,33 +64,29 @@ def logs() -> Iterator[io.StringIO]:
 
 async def run(engine: Engine, tmp_path: Path) -> tuple[list[str], str]:
     clock = ManualClock(T0)
-    simulator = Simulator(clock)
-    base = await simulator.start("127.0.0.1", 0)
-    config = write_config(tmp_path / "all.toml", base)
-    # YouTube (key in the query) at a closed port: the connection error must not quote the URL.
-    text = config.read_text().replace(
-        f'[platforms.youtube]\nbase_url = "{base}"',
-        '[platforms.youtube]\nbase_url = "http://127.0.0.1:9"',
-    )
-    config.write_text(text)
-    settings = load_settings(config, environ=SECRETS)
-    with Session(engine) as session:
-        sync_accounts(session, settings, clock())
-    runtime, _ = make_runtime(settings, clock)
-    telegram = SECRETS["TELEGRAM_BOT_TOKEN"]
-    simulator.inject("/2/users/by", "503", times=3)
-    simulator.inject(f"/bot{telegram}/getChat", "malformed")
-    simulator.inject("/v21.0/", "429")
-    metrics = Metrics()
-    messages: list[str] = []
-    try:
+    async with running_simulator(clock) as (simulator, base):
+        config = write_config(tmp_path / "all.toml", base)
+        # YouTube (key in the query) at a closed port: the connection error must not quote the URL.
+        text = config.read_text().replace(
+            f'[platforms.youtube]\nbase_url = "{base}"',
+            '[platforms.youtube]\nbase_url = "http://127.0.0.1:9"',
+        )
+        config.write_text(text)
+        settings = load_settings(config, environ=SECRETS)
+        with Session(engine) as session:
+            sync_accounts(session, settings, clock())
+        runtime, _ = make_runtime(settings, clock)
+        telegram = SECRETS["TELEGRAM_BOT_TOKEN"]
+        simulator.inject("/2/users/by", "503", times=3)
+        simulator.inject(f"/bot{telegram}/getChat", "malformed")
+        simulator.inject("/v21.0/", "429")
+        metrics = Metrics()
+        messages: list[str] = []
         async with make_client() as client:
             for _ in range(3):
                 results = await tick(engine, settings, client, runtime, metrics=metrics)
                 messages += [r.message or "" for r in results]
                 clock.advance(timedelta(hours=7))
-    finally:
-        await simulator.stop()
     return messages, metrics.render().decode()
 
 

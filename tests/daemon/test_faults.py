@@ -11,7 +11,6 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session
 
 from bot.clock import ManualClock
-from bot.config import AccountSettings, PlatformSettings, Settings
 from bot.daemon.poller import LEASE, RETRY_FAILED_AFTER, PollResult, poll_accounts, select_accounts
 from bot.daemon.runtime import Runtime
 from bot.http.budget import BREAKER_COOLDOWN, BREAKER_THRESHOLD
@@ -20,19 +19,13 @@ from bot.query.accounts import account_by_key
 from bot.store.claims import claim_due
 from bot.store.models import PollAttempt, Snapshot
 from tests.helpers.daemon import cycle, make_runtime
+from tests.helpers.settings import settings_for
 
 T0 = datetime(2025, 3, 1, 12, tzinfo=UTC)
 PROFILES = "/xrpc/app.bsky.actor.getProfiles"
 Handler = Callable[[httpx.Request], httpx.Response]
 
 
-def settings_for(bluesky: list[str], mastodon: list[str] = ()) -> Settings:  # type: ignore[assignment]
-    accounts = [AccountSettings("bluesky", h) for h in bluesky]
-    accounts += [AccountSettings("mastodon", h) for h in mastodon]
-    return Settings(
-        accounts=tuple(accounts),
-        platforms={n: PlatformSettings(n) for n in ("bluesky", "mastodon")},
-    )
 
 
 def profile(actor: str, followers: int) -> dict[str, object]:

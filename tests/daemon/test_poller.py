@@ -18,6 +18,7 @@ from bot.http.client import make_client
 from bot.query.accounts import account_by_key
 from bot.store.accounts import sync_accounts
 from bot.store.models import PollAttempt, Snapshot
+from tests.helpers.settings import settings_for
 
 T0 = datetime(2025, 3, 1, 12, tzinfo=UTC)
 PROFILES = "/xrpc/app.bsky.actor.getProfiles"
@@ -49,11 +50,6 @@ def bluesky_handler(seen: list[httpx.Request], followers: int = 1000) -> httpx.M
     return httpx.MockTransport(handle)
 
 
-def settings_for(handles: list[str]) -> Settings:
-    return Settings(
-        accounts=tuple(AccountSettings("bluesky", h) for h in handles),
-        platforms={"bluesky": PlatformSettings("bluesky")},
-    )
 
 
 def run_cycle(

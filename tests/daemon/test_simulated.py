@@ -22,9 +22,9 @@ from bot.daemon.runtime import Runtime
 from bot.daemon.scheduler import tick
 from bot.http.client import make_client
 from bot.http.retry import RetryPolicy
-from bot.simulator import Simulator
 from bot.store.accounts import sync_accounts
 from tests.helpers.daemon import FakeSleep
+from tests.helpers.simulator import running_simulator
 
 T0 = datetime(2025, 6, 1, 12, tzinfo=UTC)
 TOKEN = "123456:sim-secret"
@@ -81,21 +81,17 @@ def config(tmp_path: Path, base_url: str, platform: str) -> Path:
 
 async def first_tick(engine: Engine, tmp_path: Path, case: Case) -> tuple[PollResult, int, str]:
     clock = ManualClock(T0)
-    simulator = Simulator(clock)
-    simulator.fault_delay = 2.0  # a hang or a drip outlasts the 0.5 s deadline below
-    base = await simulator.start("127.0.0.1", 0)
-    env = {"X_BEARER_TOKEN": TOKEN, "TELEGRAM_BOT_TOKEN": TOKEN}
-    settings = load_settings(config(tmp_path, base, case.platform), environ=env)
-    with Session(engine) as session:
-        sync_accounts(session, settings, clock())
-    policy = RetryPolicy(sleep=FakeSleep(clock), deadline=0.5)
-    runtime = Runtime(settings, clock, retry=policy, worker="w")
-    simulator.inject(PATHS[case.platform], case.fault, times=case.times)  # type: ignore[arg-type]
-    try:
+    # A hang or a drip outlasts the 0.5 s deadline below.
+    async with running_simulator(clock, fault_delay=2.0) as (simulator, base):
+        env = {"X_BEARER_TOKEN": TOKEN, "TELEGRAM_BOT_TOKEN": TOKEN}
+        settings = load_settings(config(tmp_path, base, case.platform), environ=env)
+        with Session(engine) as session:
+            sync_accounts(session, settings, clock())
+        policy = RetryPolicy(sleep=FakeSleep(clock), deadline=0.5)
+        runtime = Runtime(settings, clock, retry=policy, worker="w")
+        simulator.inject(PATHS[case.platform], case.fault, times=case.times)  # type: ignore[arg-type]
         async with make_client() as client:
             [result] = await tick(engine, settings, client, runtime)
-    finally:
-        await simulator.stop()
     requests = simulator.requests[PATHS[case.platform]]
     return result, requests, runtime.views()[case.platform].state
 
@@ -108,20 +104,18 @@ def test_fault_table(engine: Engine, tmp_path: Path, case: Case) -> None:
 
 async def glitch_run(engine: Engine, kind: str, times: int | None) -> list[str]:
     clock = ManualClock(T0)
-    simulator = Simulator(clock)
-    base = await simulator.start("127.0.0.1", 0)
-    from bot.config import AccountSettings, PlatformSettings, Settings
+    async with running_simulator(clock) as (simulator, base):
+        from bot.config import AccountSettings, PlatformSettings, Settings
 
-    settings = Settings(
-        accounts=(AccountSettings("bluesky", "big.bsky.social"),),
-        platforms={"bluesky": PlatformSettings("bluesky", base_url=base)},
-        poll_interval=timedelta(hours=1),
-    )
-    with Session(engine) as session:
-        sync_accounts(session, settings, clock())
-    runtime = Runtime(settings, clock, retry=RetryPolicy(sleep=FakeSleep(clock)), worker="w")
-    outcomes = []
-    try:
+        settings = Settings(
+            accounts=(AccountSettings("bluesky", "big.bsky.social"),),
+            platforms={"bluesky": PlatformSettings("bluesky", base_url=base)},
+            poll_interval=timedelta(hours=1),
+        )
+        with Session(engine) as session:
+            sync_accounts(session, settings, clock())
+        runtime = Runtime(settings, clock, retry=RetryPolicy(sleep=FakeSleep(clock)), worker="w")
+        outcomes = []
         async with make_client() as client:
             for poll in range(4):
                 if poll == 1:
@@ -129,8 +123,6 @@ async def glitch_run(engine: Engine, kind: str, times: int | None) -> list[str]:
                 [result] = await tick(engine, settings, client, runtime)
                 outcomes.append(result.outcome)
                 clock.advance(timedelta(hours=1))
-    finally:
-        await simulator.stop()
     return outcomes
 
 
@@ -151,21 +143,19 @@ def test_confirmed_drop_through_the_simulator(engine: Engine) -> None:
 async def breaker_run(engine: Engine) -> tuple[str, str, str, int]:
     """Six failing batches open the circuit; after the cooldown a probe closes it."""
     clock = ManualClock(T0)
-    simulator = Simulator(clock)
-    base = await simulator.start("127.0.0.1", 0)
-    from bot.config import AccountSettings, PlatformSettings, Settings
+    async with running_simulator(clock) as (simulator, base):
+        from bot.config import AccountSettings, PlatformSettings, Settings
 
-    settings = Settings(
-        accounts=tuple(AccountSettings("bluesky", f"u{i}.bsky.social") for i in range(150)),
-        platforms={"bluesky": PlatformSettings("bluesky", base_url=base)},
-        poll_interval=timedelta(hours=6),
-    )
-    with Session(engine) as session:
-        sync_accounts(session, settings, clock())
-    runtime = Runtime(settings, clock, retry=RetryPolicy(sleep=FakeSleep(clock)), worker="w")
-    path = PATHS["bluesky"]
-    simulator.inject(path, "503", times=18)  # 6 batches x 3 attempts
-    try:
+        settings = Settings(
+            accounts=tuple(AccountSettings("bluesky", f"u{i}.bsky.social") for i in range(150)),
+            platforms={"bluesky": PlatformSettings("bluesky", base_url=base)},
+            poll_interval=timedelta(hours=6),
+        )
+        with Session(engine) as session:
+            sync_accounts(session, settings, clock())
+        runtime = Runtime(settings, clock, retry=RetryPolicy(sleep=FakeSleep(clock)), worker="w")
+        path = PATHS["bluesky"]
+        simulator.inject(path, "503", times=18)  # 6 batches x 3 attempts
         async with make_client() as client:
             first = {r.outcome for r in await tick(engine, settings, client, runtime)}
             opened = runtime.views()["bluesky"].state
@@ -177,8 +167,6 @@ async def breaker_run(engine: Engine) -> tuple[str, str, str, int]:
             second = {r.outcome for r in await tick(engine, settings, client, runtime)}
             clock.advance(timedelta(seconds=1))
             third = {r.outcome for r in await tick(engine, settings, client, runtime)}
-    finally:
-        await simulator.stop()
     joined = [",".join(sorted(outcomes)) for outcomes in (first, second, third)]
     return joined[0], opened, f"{joined[1]}|{joined[2]}", sent
 

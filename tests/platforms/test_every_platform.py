@@ -16,9 +16,9 @@ from bot.config import Settings, load_settings
 from bot.daemon.poller import PollResult, poll_due
 from bot.http.client import make_client
 from bot.platforms import ADAPTERS, REGISTRY
-from bot.simulator import Simulator
 from bot.store.accounts import sync_accounts
 from bot.store.models import Snapshot
+from tests.helpers.simulator import running_simulator
 
 T0 = datetime(2025, 6, 1, tzinfo=UTC)
 # Per platform: the extra lines its account or platform table needs.
@@ -52,13 +52,11 @@ async def two_cycles(
     engine: Engine, tmp_path: Path
 ) -> tuple[list[list[PollResult]], Settings, dict[str, str]]:
     clock = ManualClock(T0)
-    simulator = Simulator(clock)
-    base_url = await simulator.start("127.0.0.1", 0)
-    settings = load_settings(write_config(tmp_path / "all.toml", base_url), environ=secrets())
-    with Session(engine) as session:
-        sync_accounts(session, settings, clock())
-    cycles = []
-    try:
+    async with running_simulator(clock) as (_simulator, base_url):
+        settings = load_settings(write_config(tmp_path / "all.toml", base_url), environ=secrets())
+        with Session(engine) as session:
+            sync_accounts(session, settings, clock())
+        cycles = []
         async with make_client() as client:
             for _ in range(2):
                 cycles.append(
@@ -70,8 +68,6 @@ async def two_cycles(
                 reddit = await raw.get("/api/info", params={"id": "t5_2qh0y"})
                 mastodon = await raw.get("/api/v1/accounts/lookup", params={"acct": "a"})
             headers = {"reddit": reddit.headers, "mastodon": mastodon.headers}
-    finally:
-        await simulator.stop()
     return cycles, settings, {k: ",".join(sorted(v)) for k, v in headers.items()}
 
 

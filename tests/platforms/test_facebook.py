@@ -14,10 +14,10 @@ from bot.http.client import make_client
 from bot.platforms._graph import GRAPH_VERSION
 from bot.platforms.base import Missing, Observation, Target
 from bot.platforms.facebook import Facebook
-from bot.simulator.app import Simulator
 from bot.simulator.counters import counters_for
 from bot.simulator.graph import GraphSim
 from tests.helpers.adapters import fetch, response_for, routes
+from tests.helpers.simulator import running_simulator
 
 MULTI = f"/{GRAPH_VERSION}/"
 TOKEN = "EAAB-secret-page-token"
@@ -191,9 +191,7 @@ def test_token_is_required() -> None:
 def test_through_the_simulator() -> None:
     async def main() -> None:
         clock = ManualClock(START)
-        sim = Simulator(clock, platforms=[GraphSim])
-        url = await sim.start("127.0.0.1", 0)
-        try:
+        async with running_simulator(clock, platforms=[GraphSim]) as (sim, url):
             facebook = Facebook(base_url=url, token="sim-token")
             targets = [Target("DGSN.MAROC"), Target("missing.page"), Target("suspended.page")]
             async with make_client() as client:
@@ -215,7 +213,5 @@ def test_through_the_simulator() -> None:
                     await facebook.fetch(client, targets)
                 assert caught.value.retry_after == 30
             assert sim.requests[MULTI] == 5
-        finally:
-            await sim.stop()
 
     asyncio.run(main())

@@ -14,10 +14,10 @@ from bot.errors import AuthError, ParseError, PlatformError, RateLimitedError
 from bot.http.client import make_client
 from bot.platforms.base import FetchResult, Missing, Observation, Target
 from bot.platforms.github import GitHub
-from bot.simulator.app import Simulator
 from bot.simulator.counters import counters_for
 from bot.simulator.github import GitHubSim
 from tests.helpers.adapters import Handler, fetch, response_for, routes
+from tests.helpers.simulator import running_simulator
 
 START = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 TOKEN = "ghp_secretvalue123"
@@ -166,9 +166,7 @@ def test_handles(handle: str, expected: str | None) -> None:
 def test_through_the_simulator() -> None:
     async def main() -> None:
         clock = ManualClock(START)
-        sim = Simulator(clock, platforms=[GitHubSim])
-        url = await sim.start("127.0.0.1", 0)
-        try:
+        async with running_simulator(clock, platforms=[GitHubSim]) as (sim, url):
             github = GitHub(base_url=url, token="sim-token")
             targets = [Target("octocat"), Target("missing-one"), Target("suspended-two")]
             async with make_client() as client:
@@ -195,7 +193,5 @@ def test_through_the_simulator() -> None:
                 assert caught.value.retry_after == 30
             assert sim.requests[f"/user/{found.platform_id}"] == 1
             assert sim.requests["/users/octocat"] == 3
-        finally:
-            await sim.stop()
 
     asyncio.run(main())

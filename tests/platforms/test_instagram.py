@@ -14,10 +14,10 @@ from bot.http.client import make_client
 from bot.platforms._graph import GRAPH_VERSION
 from bot.platforms.base import Missing, Observation, Target
 from bot.platforms.instagram import Instagram
-from bot.simulator.app import Simulator
 from bot.simulator.counters import counters_for
 from bot.simulator.graph import GraphSim
 from tests.helpers.adapters import fetch, routes
+from tests.helpers.simulator import running_simulator
 
 OWN = "17841406338772941"
 NODE = f"/{GRAPH_VERSION}/{OWN}"
@@ -175,9 +175,7 @@ def test_fetch_without_ig_user_id_makes_no_request() -> None:
 def test_through_the_simulator() -> None:
     async def main() -> None:
         clock = ManualClock(START)
-        sim = Simulator(clock, platforms=[GraphSim])
-        url = await sim.start("127.0.0.1", 0)
-        try:
+        async with running_simulator(clock, platforms=[GraphSim]) as (sim, url):
             instagram = Instagram(base_url=url, token="sim-token", options={"ig_user_id": OWN})
             targets = [Target("dgsn.maroc"), Target("missing.user"), Target("suspended.user")]
             async with make_client() as client:
@@ -201,7 +199,5 @@ def test_through_the_simulator() -> None:
                     await instagram.fetch(client, targets[:1])
                 assert caught.value.retry_after == 30
             assert sim.requests[NODE] == 5
-        finally:
-            await sim.stop()
 
     asyncio.run(main())

@@ -15,10 +15,10 @@ from bot.http.client import make_client
 from bot.platforms._jsonpointer import PointerNotFound, parse_pointer, resolve
 from bot.platforms.base import Missing, Observation, Target
 from bot.platforms.json_source import JsonSource, is_internal_host
-from bot.simulator.app import Simulator
 from bot.simulator.counters import counters_for
 from bot.simulator.json_source import JsonSourceSim
 from tests.helpers.adapters import fetch, routes
+from tests.helpers.simulator import running_simulator
 
 URL = "https://stats.example.org/stats/doc.json"
 PATH = "/stats/doc.json"
@@ -328,9 +328,7 @@ def test_pointer_malformed(pointer: str) -> None:
 def test_through_the_simulator() -> None:
     async def main() -> None:
         clock = ManualClock(START)
-        sim = Simulator(clock, platforms=[JsonSourceSim])
-        base = await sim.start("127.0.0.1", 0)
-        try:
+        async with running_simulator(clock, platforms=[JsonSourceSim]) as (sim, base):
             adapter = JsonSource(base_url=base, token="tok")
 
             def target(name: str) -> Target:
@@ -362,24 +360,18 @@ def test_through_the_simulator() -> None:
             assert isinstance(later, Observation)
             assert later.posts == counters_for("json", names[0], clock()).posts > now.posts
             assert sim.requests["/json/university-tiktok"] == 2
-        finally:
-            await sim.stop()
 
     asyncio.run(main())
 
 
 def test_simulator_rate_limit_fault_reads_retry_after() -> None:
     async def main() -> None:
-        sim = Simulator(ManualClock(START), platforms=[JsonSourceSim])
-        base = await sim.start("127.0.0.1", 0)
-        try:
+        async with running_simulator(ManualClock(START), platforms=[JsonSourceSim]) as (sim, base):
             sim.inject("/json/busy", "429")
             target = Target("busy", None, {"url": "https://s.example/json/busy", "followers": "/x"})
             async with make_client() as client:
                 with pytest.raises(RateLimitedError) as caught:
                     await JsonSource(base_url=base).fetch(client, [target])
             assert caught.value.retry_after == 30
-        finally:
-            await sim.stop()
 
     asyncio.run(main())

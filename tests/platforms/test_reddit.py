@@ -17,10 +17,10 @@ from bot.errors import AuthError, ParseError, PlatformError, RateLimitedError
 from bot.http.client import make_client
 from bot.platforms.base import FetchResult, Missing, MissingStatus, Observation, Target
 from bot.platforms.reddit import Reddit
-from bot.simulator.app import Simulator
 from bot.simulator.counters import counters_for
 from bot.simulator.reddit import RedditSim
 from tests.helpers.adapters import Handler, fetch, response_for, routes
+from tests.helpers.simulator import running_simulator
 
 START = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 CREDENTIALS = "my-client-id:my-client-secret"
@@ -366,11 +366,9 @@ def test_subreddits_batch_together_and_users_alone() -> None:
 def test_through_the_simulator() -> None:
     async def main() -> None:
         clock = ManualClock(START)
-        sim = Simulator(clock, platforms=[RedditSim])
-        url = await sim.start("127.0.0.1", 0)
-        [reddit_sim] = sim.platforms
-        assert isinstance(reddit_sim, RedditSim)
-        try:
+        async with running_simulator(clock, platforms=[RedditSim]) as (sim, url):
+            [reddit_sim] = sim.platforms
+            assert isinstance(reddit_sim, RedditSim)
             adapter = Reddit(base_url=url, token="sim-client:sim-secret")
             targets = [
                 Target("r/Python"),
@@ -406,7 +404,5 @@ def test_through_the_simulator() -> None:
             # One token, then a renewal after the revocation (and one refused attempt).
             assert sim.requests[TOKEN_PATH] == 3
             assert sim.requests["/api/info"] == 2  # refused once with the revoked token
-        finally:
-            await sim.stop()
 
     asyncio.run(main())

@@ -19,6 +19,7 @@ from bot.simulator.app import Simulator
 from bot.simulator.counters import counters_for
 from bot.simulator.telegram import TelegramSim, chat_id_for
 from tests.helpers.adapters import fetch, response_for, routes
+from tests.helpers.simulator import running_simulator
 
 TOKEN = "987654321:AAH-LeakCanary_token_do_not_show_42"
 GET_CHAT = f"/bot{TOKEN}/getChat"
@@ -295,13 +296,11 @@ def test_transport_failures_are_transient(case: str) -> None:
 def test_simulator_end_to_end() -> None:
     async def main() -> None:
         clock = ManualClock(START)
-        simulator = Simulator(clock, platforms=[TelegramSim])
-        url = await simulator.start("127.0.0.1", 0)
-        try:
-            async with make_client() as client:
-                await scenario(simulator, client, clock, url)
-        finally:
-            await simulator.stop()
+        async with (
+            running_simulator(clock, platforms=[TelegramSim]) as (simulator, url),
+            make_client() as client,
+        ):
+            await scenario(simulator, client, clock, url)
 
     asyncio.run(main())
 

@@ -14,10 +14,10 @@ from bot.errors import AuthError, ParseError, PlatformError, RateLimitedError
 from bot.http.client import make_client
 from bot.platforms.base import FetchResult, Missing, Observation, Target
 from bot.platforms.twitch import Twitch
-from bot.simulator.app import Simulator
 from bot.simulator.counters import counters_for
 from bot.simulator.twitch import TwitchSim
 from tests.helpers.adapters import Handler, fetch, response_for, routes
+from tests.helpers.simulator import running_simulator
 
 START = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
 CREDENTIALS = "my-client-id:my-app-token"
@@ -214,9 +214,7 @@ def test_batches_cap_at_100() -> None:
 def test_through_the_simulator() -> None:
     async def main() -> None:
         clock = ManualClock(START)
-        sim = Simulator(clock, platforms=[TwitchSim])
-        url = await sim.start("127.0.0.1", 0)
-        try:
+        async with running_simulator(clock, platforms=[TwitchSim]) as (sim, url):
             adapter = Twitch(base_url=url, token="sim-client:sim-token")
             targets = [Target("streamer_one"), Target("missing_one"), Target("suspended_two")]
             async with make_client() as client:
@@ -239,7 +237,5 @@ def test_through_the_simulator() -> None:
                     await adapter.fetch(client, targets)
                 assert caught.value.retry_after == 30
             assert sim.requests[USERS] == 4 and sim.requests[FOLLOWERS] == 2
-        finally:
-            await sim.stop()
 
     asyncio.run(main())

@@ -14,10 +14,10 @@ from bot.errors import AuthError, ParseError, PlatformError, RateLimitedError
 from bot.http.client import make_client
 from bot.platforms.base import FetchResult, Missing, Observation, Target
 from bot.platforms.x import X
-from bot.simulator.app import Simulator
 from bot.simulator.counters import counters_for
 from bot.simulator.x import XSim
 from tests.helpers.adapters import fetch, routes
+from tests.helpers.simulator import running_simulator
 
 BY = "/2/users/by"
 IDS = "/2/users"
@@ -251,9 +251,7 @@ def test_token_is_required() -> None:
 def test_through_the_simulator() -> None:
     async def main() -> None:
         clock = ManualClock(START)
-        sim = Simulator(clock, platforms=[XSim])
-        url = await sim.start("127.0.0.1", 0)
-        try:
+        async with running_simulator(clock, platforms=[XSim]) as (sim, url):
             x = X(base_url=url, token="sim-token")
             targets = [Target("DGSN_MAROC"), Target("missing_one"), Target("suspended_two")]
             async with make_client() as client:
@@ -280,7 +278,5 @@ def test_through_the_simulator() -> None:
                     await x.fetch(client, targets)
                 assert caught.value.retry_after == 30
             assert sim.requests["/2/users/by"] == 3 and sim.requests["/2/users"] == 1
-        finally:
-            await sim.stop()
 
     asyncio.run(main())

@@ -19,6 +19,7 @@ from bot.simulator.app import Simulator
 from bot.simulator.counters import counters_for
 from bot.simulator.youtube import YouTubeSim, channel_id, rounded
 from tests.helpers.adapters import fetch, fixture, routes
+from tests.helpers.simulator import running_simulator
 
 CHANNELS = "/youtube/v3/channels"
 KEY = "AIzaSyTEST-key-never-to-be-shown_01"
@@ -309,13 +310,11 @@ def test_fixture_ids_are_valid_channel_ids() -> None:
 def test_simulator_end_to_end() -> None:
     async def main() -> None:
         clock = ManualClock(START)
-        simulator = Simulator(clock, platforms=[YouTubeSim])
-        url = await simulator.start("127.0.0.1", 0)
-        try:
-            async with make_client() as client:
-                await scenario(simulator, client, clock, url)
-        finally:
-            await simulator.stop()
+        async with (
+            running_simulator(clock, platforms=[YouTubeSim]) as (simulator, url),
+            make_client() as client,
+        ):
+            await scenario(simulator, client, clock, url)
 
     asyncio.run(main())
 

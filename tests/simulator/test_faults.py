@@ -26,6 +26,7 @@ from bot.simulator.glitches import CounterSource
 from bot.simulator.stalls import drip_chunks
 from bot.simulator.youtube import PacificDayWindow, rounded
 from tests.helpers.processes import bot, read_line_with
+from tests.helpers.simulator import running_simulator
 
 START = datetime(2026, 4, 11, 23, 12, 34, 746804, tzinfo=UTC)
 TOKEN = "123456:sim-secret"
@@ -109,13 +110,11 @@ def run(scenario: Scenario, **options: Any) -> None:
         clock = ManualClock(START)
         options.setdefault("fault_delay", SHORT)
         options.setdefault("drip_seconds", SHORT)
-        simulator = Simulator(clock, **options)
-        url = await simulator.start("127.0.0.1", 0)
-        try:
-            async with httpx.AsyncClient(base_url=url, timeout=5) as client:
-                await scenario(simulator, client, clock)
-        finally:
-            await simulator.stop()
+        async with (
+            running_simulator(clock, **options) as (simulator, url),
+            httpx.AsyncClient(base_url=url, timeout=5) as client,
+        ):
+            await scenario(simulator, client, clock)
 
     asyncio.run(main())
 

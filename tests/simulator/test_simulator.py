@@ -14,6 +14,7 @@ import pytest
 from bot.clock import ManualClock
 from bot.simulator import Counters, Simulator, counters_for, serve_forever
 from bot.simulator.counters import bluesky_did, kind_of, mastodon_id
+from tests.helpers.simulator import running_simulator
 
 START = datetime(2026, 4, 11, 23, 12, 34, 746804, tzinfo=UTC)
 LOOKUP = "/api/v1/accounts/lookup"
@@ -38,13 +39,11 @@ def run(scenario: Scenario, start: datetime = START) -> None:
 
     async def main() -> None:
         clock = ManualClock(start)
-        simulator = Simulator(clock)
-        url = await simulator.start("127.0.0.1", 0)
-        try:
-            async with httpx.AsyncClient(base_url=url, timeout=5) as client:
-                await scenario(simulator, client, clock)
-        finally:
-            await simulator.stop()
+        async with (
+            running_simulator(clock) as (simulator, url),
+            httpx.AsyncClient(base_url=url, timeout=5) as client,
+        ):
+            await scenario(simulator, client, clock)
 
     asyncio.run(main())
 

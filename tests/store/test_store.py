@@ -12,7 +12,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Engine, func, select, text
 from sqlmodel import Session, SQLModel
 
-from bot.config import AccountSettings, Settings
+from bot.config import AccountSettings
 from bot.kinds import Quality
 from bot.query.accounts import account_by_key
 from bot.store import history
@@ -26,13 +26,12 @@ from bot.store.writes import (
     insert_snapshots,
     save_poll_records,
 )
+from tests.helpers.settings import settings_for
 from tests.helpers.store import snap
 
 T0 = datetime(2021, 1, 1, tzinfo=UTC)
 
 
-def settings_with(*accounts: AccountSettings) -> Settings:
-    return Settings(accounts=accounts)
 
 
 def make_account(engine: Engine, platform: str = "bluesky", handle: str = "a.bsky.social") -> int:
@@ -138,13 +137,15 @@ def test_growth_candidates_for_many_accounts(engine: Engine) -> None:
 
 
 def test_sync_accounts_adds_and_unschedules(engine: Engine) -> None:
-    first = settings_with(
-        AccountSettings("bluesky", "a.bsky.social", "A", ("g",)),
-        AccountSettings("bluesky", "b.bsky.social"),
+    first = settings_for(
+        accounts=[
+            AccountSettings("bluesky", "a.bsky.social", "A", ("g",)),
+            AccountSettings("bluesky", "b.bsky.social"),
+        ]
     )
     with Session(engine) as session:
         sync_accounts(session, first, T0)
-        sync_accounts(session, settings_with(AccountSettings("bluesky", "a.bsky.social")), T0)
+        sync_accounts(session, settings_for(["a.bsky.social"]), T0)
         a = account_by_key(session, "bluesky:A.bsky.social")
         b = account_by_key(session, "bluesky:b.bsky.social")
     assert a.next_poll_at == T0 and b.next_poll_at is None
@@ -198,7 +199,7 @@ def test_renamed_handle_adopts_the_old_history(engine: Engine) -> None:
         )
     new = make_account(engine, handle="new.bsky.social")
     with Session(engine) as session:  # the config now names the new handle only
-        sync_accounts(session, settings_with(AccountSettings("bluesky", "new.bsky.social")), T0)
+        sync_accounts(session, settings_for(["new.bsky.social"]), T0)
     later = T0 + timedelta(days=1)
     with engine.begin() as connection:
         save_poll_records(
