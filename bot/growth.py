@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from fractions import Fraction
 from zoneinfo import ZoneInfo
+
+from bot.clock import day_start
 
 YTD = "ytd"
 
@@ -156,10 +158,16 @@ def growth(
     target: datetime,
     tol: timedelta,
 ) -> Growth:
-    """Return the growth from the baseline nearest ``target`` to ``current``."""
-    baseline = nearest(target, before, after, tol)
-    # A baseline at or after the current snapshot measures nothing.
-    if current is None or baseline is None or baseline.at >= current.at:
+    """Return the growth from the baseline nearest ``target`` to ``current``.
+
+    The baseline is the good snapshot nearest ``target`` (t - P) within ``tol``, other than the
+    current figure: a candidate at or after ``current`` measures nothing, so the other one is taken.
+    """
+    if current is None:
+        return _short_history(current)
+    earlier = [p if p is not None and p.at < current.at else None for p in (before, after)]
+    baseline = nearest(target, earlier[0], earlier[1], tol)
+    if baseline is None:
         return _short_history(current)
     change, pct = _followers_figures(baseline, current)
     return Growth(
@@ -188,8 +196,7 @@ def _short_history(current: Point | None) -> Growth:
 
 
 def _year_start(year: int, tz: ZoneInfo) -> datetime:
-    # fold=0 resolves a wall-clock midnight lost to a transition to the transition instant.
-    return datetime(year, 1, 1, tzinfo=tz).astimezone(UTC)
+    return day_start(date(year, 1, 1), tz)
 
 
 def year_bounds(year: int, tz: ZoneInfo) -> tuple[datetime, datetime]:

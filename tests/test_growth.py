@@ -567,3 +567,15 @@ def test_pick_then_report_end_to_end() -> None:
     assert line.start is SERIES[1]
     assert line.followers_change == 2
     assert line.followers_growth_pct == 100.0
+
+
+# --- issue 15: the baseline is never the current figure -------------------------------------
+
+
+def test_growth_skips_the_current_figure_for_an_older_one_in_tolerance() -> None:
+    # t - 1d is nearest the current snapshot (1 h after it), but an older one lies 2 h before it.
+    target = T0 - timedelta(days=1)
+    current = pt(target + HOUR, 500)
+    older = pt(target - 2 * HOUR, 450)
+    result = growth(current, older, current, target=target, tol=tolerance("1d"))
+    assert (result.previous, result.change, result.from_at) == (450, 50, older.at)

@@ -25,6 +25,7 @@ from sqlalchemy import Connection, Engine
 from sqlmodel import Session
 
 from bot import growth
+from bot.clock import day_bounds, day_start
 from bot.config import Settings
 from bot.digest import events, periods
 from bot.digest.model import (
@@ -39,7 +40,6 @@ from bot.digest.model import (
     Mover,
     Projection,
 )
-from bot.digest.periods import day_bounds
 from bot.kinds import AccountStatus, PollOutcome, Quality
 from bot.output.text import CLI
 from bot.staleness import interval_of, is_stale
@@ -85,13 +85,15 @@ def build_digest(
     if at < first:
         raise CLI.error("date", periods.not_started(day, tz))
     # Milestones and anomalies are those of the whole period (the day itself for a daily one).
-    since = day_bounds(period_first, tz)[0]
+    since = day_start(period_first, tz)
+    # The series covers SERIES_DAYS whole local days ending on ``day`` (23- and 25-hour ones too).
+    charted = day_start(day - timedelta(days=SERIES_DAYS - 1), tz)
     with Session(engine) as session:
         accounts = _chosen(session, settings)
-        facts = _gather(session.connection(), accounts, at=at, first=since)
+        facts = _gather(session.connection(), accounts, at=at, first=since, charted=charted)
     # An account added after the instant described, with no older history, did not exist yet.
     facts = [f for f in facts if f.current is not None or f.account.created_at <= at]
-    lines = [_line(f, settings, day, at) for f in facts]
+    lines = [_line(f, settings, day, at, charted) for f in facts]
     groups = _groups(lines)
     order = {key: i for i, key in enumerate(k for g in groups for k in g.accounts)}
     lines.sort(key=lambda line: order[line.key])
@@ -122,7 +124,12 @@ def _chosen(session: Session, settings: Settings) -> list[Account]:
 
 
 def _gather(
-    connection: Connection, accounts: Sequence[Account], *, at: datetime, first: datetime
+    connection: Connection,
+    accounts: Sequence[Account],
+    *,
+    at: datetime,
+    first: datetime,
+    charted: datetime,
 ) -> list[_Facts]:
     """One query per window, one for the window's snapshots, one for the last attempts."""
     ids = [a.id for a in accounts if a.id is not None]
@@ -143,7 +150,7 @@ def _gather(
         connection, ids, first=first - timedelta(microseconds=1), last=first
     )
     # The charts' days, or the whole period when it is longer (a 31-day month).
-    since = min(at - timedelta(days=SERIES_DAYS), first)
+    since = min(charted, first)
     series = snapshots_between(connection, ids, since=since, until=at)
     attempts = last_attempts(connection, ids, at=at)
     empty = growth.growth(None, None, None, target=at, tol=timedelta(0))
@@ -165,10 +172,11 @@ def _good(rows: Sequence[history.SnapshotRow]) -> list[growth.Point]:
     return [row.point() for row in rows if row.quality != Quality.SUSPECT]
 
 
-def _line(facts: _Facts, settings: Settings, day: date, at: datetime) -> AccountLine:
-    """One account's figures."""
+def _line(
+    facts: _Facts, settings: Settings, day: date, at: datetime, charted: datetime
+) -> AccountLine:
+    """One account's figures; ``charted``: the first instant of the series' first local day."""
     now = facts.windows["1d"]
-    charted = at - timedelta(days=SERIES_DAYS)
     points = [p for p in _good(facts.series) if p.at >= charted]
     last_data = max(
         (t for t in (now.to_at, facts.series[-1].captured_at if facts.series else None) if t),

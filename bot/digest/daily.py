@@ -14,11 +14,10 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from bot.clock import Clock
+from bot.clock import Clock, day_bounds
 from bot.config import Settings
 from bot.digest import periods
 from bot.digest.deliver import DeliveryResult, configured_channels, deliver_digest
-from bot.digest.periods import day_bounds
 from bot.kinds import DeliveryStatus
 from bot.store.digests import runs_on
 from bot.store.history import first_captured_at

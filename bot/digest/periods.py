@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import calendar
 import hashlib
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 
 PERIODS: tuple[str, ...] = ("day", "week", "month")
@@ -85,9 +85,3 @@ def not_started(day: date, tz: ZoneInfo) -> str:
     """Why there is no digest of a day yet: ``2999-01-01 has not started yet in Europe/Paris``."""
     return f"{day.isoformat()} has not started yet in {tz.key}"
 
-
-def day_bounds(day: date, tz: ZoneInfo) -> tuple[datetime, datetime]:
-    """The first and last instant (microsecond) of a local day, in UTC (23 or 25 h on DST days)."""
-    first = datetime.combine(day, time.min, tz).astimezone(UTC)
-    following = datetime.combine(day + timedelta(days=1), time.min, tz).astimezone(UTC)
-    return first, following - timedelta(microseconds=1)

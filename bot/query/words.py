@@ -10,12 +10,13 @@ names the argument. ``spell`` is the face's way of naming its options (``bot.out
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import cast
 from zoneinfo import ZoneInfo
 
 from bot import growth
+from bot.clock import day_bounds
 from bot.config import Settings
 from bot.digest import periods
 from bot.errors import InputError
@@ -33,11 +34,8 @@ def when(text: str, tz: ZoneInfo, *, field: str, end_of_day: bool, spell: Spelli
     stripped = text.strip()
     try:
         if len(stripped) == 10:
-            day = date.fromisoformat(stripped)
-            if end_of_day:
-                following = datetime.combine(day + timedelta(days=1), time.min, tz)
-                return (following - timedelta(microseconds=1)).astimezone(UTC)
-            return datetime.combine(day, time.min, tz).astimezone(UTC)
+            first, last = day_bounds(date.fromisoformat(stripped), tz)
+            return last if end_of_day else first
         moment = datetime.fromisoformat(stripped.replace("Z", "+00:00"))
     except ValueError:
         raise spell.error(

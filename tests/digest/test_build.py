@@ -13,10 +13,10 @@ import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from bot.clock import day_bounds
 from bot.config import AccountSettings, Settings, load_settings
 from bot.digest import build_digest, events
 from bot.digest.fmt import sparkline
-from bot.digest.periods import day_bounds
 from bot.errors import ConfigError, InputError
 from bot.growth import Point
 from bot.store.models import Account
@@ -378,3 +378,26 @@ def test_only_configured_accounts_that_existed(engine: Engine, settings: Setting
 def test_empty_database(engine: Engine) -> None:
     digest = build_digest(engine, Settings(timezone=TZ), DAY, now=datetime(2024, 4, 1, tzinfo=UTC))
     assert digest.accounts == () and digest.groups == () and digest.to_json()["accounts"] == []
+
+
+# --- issue 15: the series covers whole local days ----------------------------------------------
+
+
+def test_the_series_keeps_its_first_day_when_the_window_holds_a_25_hour_day(engine: Engine) -> None:
+    from bot.store.writes import insert_snapshots
+    from tests.helpers.settings import settings_for
+    from tests.helpers.store import snap
+
+    paris = TZ  # Europe/Paris: clocks go back on 27 October, a 25-hour day
+    first_hour = datetime(2024, 10, 1, 0, 30, tzinfo=paris).astimezone(UTC)
+    with Session(engine) as session:
+        account = Account(platform="bluesky", handle="a.bsky.social", created_at=first_hour)
+        session.add(account)
+        session.commit()
+        account_id = account.id or 0
+    with engine.begin() as connection:
+        insert_snapshots(connection, [snap(account_id, first_hour, 1_000)])
+    settings = settings_for(["a.bsky.social"], timezone=paris)
+    digest = build_digest(engine, settings, date(2024, 10, 30))
+    line = digest.account("bluesky:a.bsky.social")
+    assert line.daily[0] == 1_000  # 1 October, the window's first local day
