@@ -111,9 +111,11 @@ def snapshot_rows(
         account = account_by_key(session, key)
         rows = history.series(session.connection(), account.id or 0, since=since, until=until)
     if every != "raw":
+        # A suspect snapshot is no day's (week's, month's) figure: the last good one is.
         buckets: dict[Any, history.SnapshotRow] = {}
         for row in rows:
-            buckets[_bucket(row.captured_at, every, settings)] = row
+            if row.quality != Quality.SUSPECT:
+                buckets[_bucket(row.captured_at, every, settings)] = row
         rows = list(buckets.values())
     return [
         {

@@ -111,12 +111,33 @@ def growth_candidates(
     target: datetime,
     tol: timedelta,
 ) -> dict[int, tuple[SnapshotRow | None, SnapshotRow | None, SnapshotRow | None]]:
-    """Per account: the newest good snapshot at ``at`` and the good ones around ``target``."""
+    """Per account: the newest good snapshot at ``at`` and the good ones around ``target``.
+
+    The candidates around ``target`` are older than that current one: the baseline is never the
+    current figure, and a snapshot between them must not hide an older one in the tolerance.
+    """
     captured = SNAPSHOT.c.captured_at
+    inner = SNAPSHOT.alias("current")
+    current_at = (
+        select(inner.c.captured_at)
+        .where(
+            inner.c.account_id == ACCOUNT.c.id,
+            inner.c.quality != Quality.SUSPECT,
+            inner.c.captured_at <= at,
+        )
+        .order_by(inner.c.captured_at.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
     seeks = [
         _seek(captured <= at, newest=True),
-        _seek(captured < target, captured >= target - tol, newest=True),
-        _seek(captured >= target, captured <= min(target + tol, at), newest=False),
+        _seek(captured < target, captured >= target - tol, captured < current_at, newest=True),
+        _seek(
+            captured >= target,
+            captured <= min(target + tol, at),
+            captured < current_at,
+            newest=False,
+        ),
     ]
     return {k: (v[0], v[1], v[2]) for k, v in _seek_many(connection, account_ids, seeks).items()}
 
