@@ -58,6 +58,9 @@ async def run_demo(engine: Engine, *, days: int, out: TextIO | None = None) -> S
     end = datetime(2026, 1, 2, tzinfo=UTC)
     clock = ManualClock(end - timedelta(days=days))
     simulator = Simulator(clock)
+    # A re-run polls by the ids the first run stored: this simulator knows them as the first did.
+    for entry in DEMO_ACCOUNTS:
+        simulator.remember(entry.platform, [entry.handle])
     base_url = await simulator.start("127.0.0.1", 0)
     settings = demo_settings(base_url)
     try:

@@ -200,3 +200,7 @@ def test_demo_runs_offline_and_prints_a_report(tmp_path: Path) -> None:
     asyncio.run(run_demo(engine, days=100, out=again))  # a re-run replays, adding nothing
     with engine.connect() as connection:
         assert connection.execute(select(func.count()).select_from(Snapshot)).scalar_one() == stored
+    # Simulated ids are stable: a new simulator still knows every account the first one served.
+    assert again.getvalue().count("not_found") == text.count("not_found")
+    report = text[text.index("Annual report 2025") :].split("\n\n")[0]
+    assert report in again.getvalue()

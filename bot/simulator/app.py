@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import signal
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from aiohttp import web
@@ -223,6 +223,13 @@ class Simulator:
         if platform not in known:
             raise ValueError(f"unknown platform {platform!r} for a glitch; expected one of {known}")
         self.counters.glitch(platform, handle, kind, times, factor)
+
+    def remember(self, platform: str, handles: Iterable[str]) -> None:
+        """Know these accounts' ids from the start, as a simulator that served them before would."""
+        for sim in self.platforms:
+            if platform in sim.counter_platforms:
+                for handle in handles:
+                    sim.remember(handle)
 
     def counter_platforms(self) -> list[str]:
         """The platform names glitches accept (facebook and instagram share the Graph sim)."""

@@ -60,6 +60,11 @@ class BlueskySim(PlatformSim):
             "ratelimit-policy": f"{hit.limit};w={seconds}",
         }
 
+    def remember(self, handle: str) -> None:
+        """Know the DID of ``handle``."""
+        handle = handle.strip().lstrip("@").lower()
+        self.handles.setdefault(bluesky_did(handle), handle)
+
     def resolve(self, actor: str) -> str | None:
         """The handle an actor (handle or DID) names, or None for an unknown DID."""
         actor = actor.strip().lstrip("@").lower()

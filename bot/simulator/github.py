@@ -83,6 +83,10 @@ class GitHubSim(PlatformSim):
             "x-ratelimit-resource": "core",
         }
 
+    def remember(self, handle: str) -> None:
+        """Know the id of a login."""
+        self.logins.setdefault(str(github_id(handle)), handle)
+
     def user(self, login: str, origin: str) -> dict[str, Any]:
         """The user object of ``login`` now, remembering its id."""
         user_id = github_id(login)

@@ -90,6 +90,10 @@ class GraphSim(PlatformSim):
             return graph_error("Invalid OAuth access token - Cannot parse access token", 190)
         return None
 
+    def remember(self, handle: str) -> None:
+        """Know the id of a Page name."""
+        self.pages.setdefault(graph_id("fb-page", handle), handle)
+
     def page(self, name: str, fields: list[str]) -> dict[str, Any]:
         """The Page node of ``name`` now, with the requested fields only."""
         page_id = graph_id("fb-page", name)

@@ -80,6 +80,13 @@ class PlatformSim:
         self.rate_limited_body: dict[str, Any] = {"error": "Too many requests"}
         self.auth_error_body: dict[str, Any] = dict(DEFAULT_AUTH_ERROR)
 
+    def remember(self, handle: str) -> None:
+        """Know ``handle``'s id before anyone asks for it by handle (a restarted simulator).
+
+        Ids are derived from handles, but a lookup by id needs the handle back; platforms that
+        look accounts up by id override this.
+        """
+
     @property
     def limit(self) -> int:
         """Requests allowed per window (the unauthenticated budget where it differs)."""

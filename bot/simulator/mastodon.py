@@ -51,6 +51,11 @@ class MastodonSim(PlatformSim):
             "X-RateLimit-Reset": reset.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
         }
 
+    def remember(self, handle: str) -> None:
+        """Know the id of ``user@instance`` (or a bare username)."""
+        username = handle.lstrip("@").split("@", 1)[0]
+        self.usernames.setdefault(mastodon_id(username), username)
+
     def account(self, username: str, origin: str) -> dict[str, Any]:
         """The Account entity of ``username`` now; suspended ones have empty profile and zeros."""
         account_id = mastodon_id(username)

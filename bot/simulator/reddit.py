@@ -109,6 +109,12 @@ class RedditSim(PlatformSim):
         scheme, _, token = request.headers.get("Authorization", "").partition(" ")
         return scheme.lower() == "bearer" and token in self.tokens
 
+    def remember(self, handle: str) -> None:
+        """Know the fullname of ``r/name`` (users are looked up by name only)."""
+        kind, _, name = handle.partition("/")
+        if kind == "r" and name:
+            self.subreddits.setdefault(f"t5_{base36_id('t5', name)}", name)
+
     def subreddit(self, name: str) -> dict[str, Any]:
         """The t5 thing of ``name`` now, remembering its fullname."""
         sub_id = base36_id("t5", name)

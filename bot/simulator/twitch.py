@@ -83,6 +83,10 @@ class TwitchSim(PlatformSim):
             return helix_error(401, "Unauthorized", "Client ID and OAuth token do not match")
         return None
 
+    def remember(self, handle: str) -> None:
+        """Know the id of a login."""
+        self.logins.setdefault(twitch_id(handle.lower()), handle.lower())
+
     def user(self, login: str) -> dict[str, Any]:
         """The Helix user object of ``login``, remembering its id."""
         user_id = twitch_id(login)

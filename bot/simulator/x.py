@@ -84,6 +84,10 @@ class XSim(PlatformSim):
             "x-rate-limit-reset": str(reset),
         }
 
+    def remember(self, handle: str) -> None:
+        """Know the id of ``handle``."""
+        self.handles.setdefault(x_user_id(handle), handle)
+
     def user(self, handle: str, fields: list[str]) -> dict[str, Any]:
         """The user object of ``handle`` now; counters only when ``public_metrics`` is asked."""
         user_id = x_user_id(handle)

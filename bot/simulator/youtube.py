@@ -136,6 +136,12 @@ class YouTubeSim(PlatformSim):
         )
         self.handles: dict[str, str] = {}
 
+    def remember(self, handle: str) -> None:
+        """Know the channel id of an ``@handle`` (``UC…`` ids are their own key)."""
+        if handle.startswith("@"):
+            key = "@" + handle.strip().lstrip("@").lower()
+            self.handles.setdefault(channel_id(key), key)
+
     def routes(self) -> list[web.RouteDef]:
         """The one read route."""
         return [web.get("/youtube/v3/channels", self.channels)]

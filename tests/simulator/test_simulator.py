@@ -351,3 +351,25 @@ def test_serve_forever_serves_until_cancelled() -> None:
                 await client.get(LOOKUP, params={"acct": "alice"})
 
     asyncio.run(main())
+
+
+def test_a_new_simulator_knows_remembered_ids() -> None:
+    """Ids derive from handles; `remember` lets a restarted simulator answer lookups by id."""
+    from bot.simulator.x import x_user_id
+
+    async def scenario(sim: Simulator, client: httpx.AsyncClient, clock: ManualClock) -> None:
+        auth = {"Authorization": "Bearer demo-token"}
+        did = bluesky_did("press-office.bsky.social")
+        x_id = x_user_id("DGSN_MAROC")
+        unknown = await client.get("/2/users", params={"ids": x_id}, headers=auth)
+        assert "errors" in unknown.json() and "data" not in unknown.json()
+        sim.remember("x", ["DGSN_MAROC"])
+        sim.remember("bluesky", ["press-office.bsky.social"])
+        known = await client.get("/2/users", params={"ids": x_id}, headers=auth)
+        assert known.json()["data"][0]["username"] == "DGSN_MAROC"
+        profiles = await client.get(
+            "/xrpc/app.bsky.actor.getProfiles", params={"actors": did}
+        )
+        assert profiles.json()["profiles"][0]["handle"] == "press-office.bsky.social"
+
+    run(scenario)
