@@ -200,12 +200,14 @@ def _line(
 
 
 def _status(facts: _Facts, settings: Settings, last_data: datetime | None, at: datetime) -> str:
-    """active, stale, failing, or the status the latest attempt revealed."""
+    """active, stale, failing, or the status the latest attempt by ``at`` revealed.
+
+    Only what was known at ``at`` counts (the attempts and snapshots up to then), never the
+    account's status today: a past day's digest renders the same after later polls.
+    """
     attempt = facts.attempt
     if attempt is not None and attempt.outcome not in _FINE:
         return attempt.outcome if attempt.outcome in _GONE else "failing"
-    if attempt is None and facts.account.status != AccountStatus.ACTIVE:
-        return facts.account.status
     account = facts.account
     interval = interval_of(settings, account.platform, account.handle)
     stale = is_stale(last_data, account.created_at, interval, at, at_least=MIN_STALE)

@@ -401,3 +401,62 @@ def test_the_series_keeps_its_first_day_when_the_window_holds_a_25_hour_day(engi
     digest = build_digest(engine, settings, date(2024, 10, 30))
     line = digest.account("bluesky:a.bsky.social")
     assert line.daily[0] == 1_000  # 1 October, the window's first local day
+
+
+# --- issue 11: a past day's digest is what was known by the end of that day ---------------------
+
+
+@pytest.mark.parametrize("polled_before", [True, False])
+def test_a_past_digest_is_the_same_after_later_polls(engine: Engine, polled_before: bool) -> None:
+    from bot.digest import render_digest
+    from bot.kinds import AccountStatus, PollOutcome
+    from bot.store.models import PollAttempt
+    from bot.store.writes import insert_snapshots
+    from tests.helpers.settings import settings_for
+    from tests.helpers.store import snap
+
+    nov_30 = date(2024, 11, 30)
+    start = utc(2024, 11, 1, 9)
+    with Session(engine) as session:
+        account = Account(platform="bluesky", handle="a.bsky.social", created_at=start)
+        session.add(account)
+        session.commit()
+        account_id = account.id or 0
+    days = [start + timedelta(days=i) for i in range(30)]
+    with engine.begin() as connection:
+        insert_snapshots(connection, [snap(account_id, at, 1_000 + i) for i, at in enumerate(days)])
+    with Session(engine) as session:
+        if polled_before:
+            for at in days:
+                session.add(
+                    PollAttempt(account_id=account_id, started_at=at, duration_ms=5, outcome="ok")
+                )
+        session.commit()
+    settings = settings_for(["a.bsky.social"], timezone=TZ)
+    now = utc(2024, 12, 5)
+    before = {
+        f: render_digest(build_digest(engine, settings, nov_30, now=now), f)
+        for f in ("json", "text")
+    }
+    with Session(engine) as session:  # 1 December: the account is gone
+        session.add(
+            PollAttempt(
+                account_id=account_id,
+                started_at=utc(2024, 12, 1, 9),
+                duration_ms=5,
+                outcome=PollOutcome.NOT_FOUND,
+                message="Profile not found",
+            )
+        )
+        stored = session.get(Account, account_id)
+        assert stored is not None
+        stored.status = AccountStatus.NOT_FOUND
+        stored.last_error = "Profile not found"
+        session.add(stored)
+        session.commit()
+    after = {
+        f: render_digest(build_digest(engine, settings, nov_30, now=now), f)
+        for f in ("json", "text")
+    }
+    assert after == before
+    assert "not_found" not in after["json"]
