@@ -38,6 +38,7 @@ _MD_SPECIAL = re.compile(r"([\\`*\[\]<>|#~&])|(?<!\w)_|_(?!\w)")
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 # Line breaks and tabs read as the space they stand for; every other unsafe character is shown.
 _SPACES = frozenset("\t\n\r\v\f\x85\u2028\u2029")
+_BREAKS = re.compile("[\t\n\r\v\f\x85\u2028\u2029]+")
 # A spreadsheet runs a cell starting with one of these as a formula (OWASP's CSV injection list);
 # quotes before them are counted so that adding and removing the guard round-trips exactly.
 _FORMULA = re.compile("'*[=+\\-@\t\r]")
@@ -59,8 +60,8 @@ def _visible(match: re.Match[str]) -> str:
 
 
 def cleaned(text: str) -> str:
-    """Untrusted text to store: line breaks as spaces, the other unsafe characters dropped."""
-    return _UNSAFE.sub(lambda m: " " if m.group() in _SPACES else "", text).strip()
+    """Untrusted text to store: each run of line breaks a space, other unsafe characters dropped."""
+    return _UNSAFE.sub("", _BREAKS.sub(" ", text)).strip()
 
 
 def isolate(text: str) -> str:
