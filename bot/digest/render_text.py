@@ -11,7 +11,8 @@ from bot.digest import fmt
 from bot.digest.model import AccountLine, Digest, GroupSummary
 from bot.output.text import NULL, isolate, literal, number, percent, signed, width
 
-_NAME_WIDTH = 36
+# Wide enough for an institution's full name with its archive tag (the seed label is 44).
+_NAME_WIDTH = 48
 
 
 def _headings(order: Sequence[str]) -> tuple[str, ...]:

@@ -207,3 +207,42 @@ def test_csv_cells_cannot_start_a_formula(
     # The quote is the export's own: importing the file back finds the same snapshot.
     again = run_cli(capsys, "import", "all.csv")
     assert "0 snapshots added, 1 already stored" in again.out, again.out + again.err
+
+
+SEED_LABEL = "DGSN [archive] المديرية العامة للأمن الوطني"
+
+
+def test_the_seed_label_survives_every_format(
+    env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 11: a bracketed Arabic label in table, csv, json, text, markdown, HTML and PNG."""
+    (env / "seed.toml").write_text(
+        f'[bot]\ntimezone = "Africa/Casablanca"\n\n[[accounts]]\nplatform = "x"\n'
+        f'handle = "DGSN_MAROC"\nlabel = "{SEED_LABEL}"\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("BOT_CONFIG", str(env / "seed.toml"))
+    (env / "seed.csv").write_text(
+        "platform,handle,captured_at,followers,following,posts\n"
+        "x,DGSN_MAROC,2020-12-31,226481,,\nx,DGSN_MAROC,2021-12-30,317000,,\n"
+        "x,DGSN_MAROC,2021-12-31,317074,,\n",
+        encoding="utf-8",
+    )
+    assert run_cli(capsys, "import", "seed.csv").code == 0
+    assert SEED_LABEL in run_cli(capsys, "accounts").out
+    [row] = csv.DictReader(io.StringIO(run_cli(capsys, "accounts", "-f", "csv").out))
+    assert row["label"] == SEED_LABEL
+    assert json.loads(run_cli(capsys, "accounts", "-f", "json").out)[0]["label"] == SEED_LABEL
+    isolated = f"\u2068{SEED_LABEL}\u2069"
+    text = run_cli(capsys, "report", "--year", "2021", "-f", "text").out
+    sentence = "(@DGSN_MAROC): 317,074 followers on 31 Dec 2021, +90,593 (+40.00%)"
+    assert f"{isolated} {sentence}" in text
+    escaped = "\u2068DGSN \\[archive\\] المديرية العامة للأمن الوطني\u2069"
+    markdown = run_cli(capsys, "report", "--year", "2021", "-f", "markdown").out
+    assert f"**{escaped} (@DGSN_MAROC)**" in markdown
+    day = ("digest", "--date", "2021-12-31", "-f")
+    assert isolated in run_cli(capsys, *day, "text").out
+    assert f"{escaped} (`x:DGSN_MAROC`)" in run_cli(capsys, *day, "markdown").out
+    assert f"<bdi>{SEED_LABEL}</bdi>" in run_cli(capsys, *day, "html").out
+    chart = run_cli(capsys, "chart", "x:DGSN_MAROC", "--output", "seed.png")
+    assert chart.code == 0, chart.err  # its title: tests/output/test_chart_scripts.py
