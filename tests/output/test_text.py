@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.output.text import (
     account_key,
@@ -156,3 +159,17 @@ def test_markdown_escapes_strike_and_entities() -> None:
 def test_spreadsheet_cells_never_start_a_formula(cell: str, guarded: str) -> None:
     assert spreadsheet(cell) == guarded
     assert unspreadsheet(guarded) == cell
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_any_text_is_shown_safely_and_guarded_reversibly(text: str) -> None:
+    shown = literal(text)
+    assert not [c for c in shown if unicodedata.category(c) in ("Cc", "Cs")]
+    assert not set(shown) & set(
+        "\u2028\u2029\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+    )
+    shown.encode("utf-8")
+    assert unspreadsheet(spreadsheet(text)) == text
+    assert spreadsheet(text)[:1] not in ("=", "+", "-", "@", "\t", "\r")
+    assert "\x00" not in cleaned(text) and cleaned(text) == cleaned(text).strip()
