@@ -43,6 +43,9 @@ class LiteralFilter(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.msg, record.args = literal(record.getMessage()), ()
+        if record.exc_text:
+            # A traceback keeps its lines; what an exception quoted is shown like the message.
+            record.exc_text = "\n".join(map(literal, record.exc_text.split("\n")))
         return True
 
 

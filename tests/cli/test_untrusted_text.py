@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -246,3 +247,24 @@ def test_the_seed_label_survives_every_format(
     assert f"<bdi>{SEED_LABEL}</bdi>" in run_cli(capsys, *day, "html").out
     chart = run_cli(capsys, "chart", "x:DGSN_MAROC", "--output", "seed.png")
     assert chart.code == 0, chart.err  # its title: tests/output/test_chart_scripts.py
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_daemon_log_lines_are_redacted_and_literal(fmt: str) -> None:
+    """`bot run` and `bot serve` log through the same filters as every command."""
+    from bot.daemon.logs import configure
+    from bot.http.redact import Redactor
+
+    buffer = io.StringIO()
+    root = logging.getLogger()
+    saved = (list(root.handlers), root.level)
+    try:
+        configure(fmt, Redactor([TOKEN]), stream=buffer)
+        try:
+            raise ValueError(f"echoed {TOKEN} \x1b[2J")
+        except ValueError:
+            logging.getLogger("bot.test").exception("x said %s", HOSTILE)
+    finally:
+        root.handlers[:], root.level = saved
+    assert_literal(buffer.getvalue())
+    assert "\\x1b[2J" in buffer.getvalue() and "[REDACTED]" in buffer.getvalue()
