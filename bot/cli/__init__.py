@@ -12,7 +12,9 @@ from typing import Any
 import typer
 
 from bot.cli import daemon, digest, io, queries
+from bot.daemon.logs import command_logging
 from bot.errors import UserError
+from bot.output.text import literal
 
 HELP = "Poll public social accounts' counters, store snapshots, report growth."
 # The query commands first, then those that run things.
@@ -47,7 +49,9 @@ def build_app() -> typer.Typer:
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; user mistakes become one line on stderr and a non-zero status."""
     try:
-        build_app()(args=argv)
+        with command_logging():
+            build_app()(args=argv)
     except UserError as exc:
-        typer.echo(f"error: {exc}", err=True)
+        # The message may quote a file or a platform: shown literally, on one line.
+        typer.echo(f"error: {literal(str(exc))}", err=True)
         sys.exit(exc.exit_code)

@@ -11,8 +11,7 @@ import typer
 from bot.cli.options import ConfigOpt, EnvOpt, FormatOpt, command_context
 from bot.clock import system_clock
 from bot.errors import InputError
-from bot.http import redact
-from bot.output.tables import render
+from bot.output.tables import redacted, render
 from bot.output.text import CLI
 from bot.store.db import make_engine, migrate
 
@@ -36,7 +35,7 @@ def run(
             f"expected a port from 1 to 65535, got {metrics_port}", param_hint="--metrics-port"
         )
     ctx = command_context(config, env_file)
-    configure(log_format, redact.Redactor(ctx.settings.secret_values()))
+    configure(log_format, ctx.redact)
     try:
         asyncio.run(run_daemon(ctx.settings, ctx.engine, metrics_port=metrics_port))
     except OSError as exc:
@@ -56,15 +55,12 @@ def status(
 
     ctx = command_context(config, env_file, fmt=fmt)
     report = health.status(ctx.engine, ctx.settings, system_clock())
-    render(
-        report["platforms"],
-        health.PLATFORM_COLUMNS,
-        fmt,
-        title="Platforms",
-        document=report,
-    )
+    platforms = redacted(report["platforms"], health.PLATFORM_COLUMNS, ctx.redact)
+    problems = redacted(report["accounts"], health.PROBLEM_COLUMNS, ctx.redact)
+    document = {"platforms": platforms, "accounts": problems}
+    render(platforms, health.PLATFORM_COLUMNS, fmt, title="Platforms", document=document)
     if fmt == "table":
-        render(report["accounts"], health.PROBLEM_COLUMNS, fmt, title="Failing and stale accounts")
+        render(problems, health.PROBLEM_COLUMNS, fmt, title="Failing and stale accounts")
 
 
 def simulate(
@@ -135,7 +131,7 @@ def serve(
             f"--host {host}: set BOT_API_TOKEN before serving beyond loopback (anyone could read)",
             field="host",
         )
-    configure("text", redact.Redactor(ctx.settings.secret_values()))
+    configure("text", ctx.redact)
     try:
         serve_api(create_app(ctx.settings, ctx.engine), host, port)
     except OSError as exc:

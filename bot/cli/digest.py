@@ -10,7 +10,7 @@ import typer
 from bot.cli.options import ConfigOpt, EnvOpt, command_context
 from bot.clock import system_clock
 from bot.kinds import DeliveryStatus
-from bot.output.text import CLI
+from bot.output.text import CLI, literal
 from bot.query import words
 
 
@@ -60,7 +60,8 @@ def digest(
         ctx.engine, ctx.settings, chosen, period=kind, clock=system_clock, force=force
     )
     for result in results:
-        error = f": {result.error}" if result.error else ""
+        # The error is a receiver's words (redacted by delivery): shown literally.
+        error = f": {literal(result.error)}" if result.error else ""
         typer.echo(f"{result.channel}: {result.status}{error}")
     if any(r.status in (DeliveryStatus.FAILED, DeliveryStatus.DISABLED) for r in results):
         raise typer.Exit(1)

@@ -12,6 +12,8 @@ from sqlmodel import Session
 
 from bot.clock import system_clock
 from bot.config import Settings, load_settings
+from bot.daemon.logs import redact_secrets
+from bot.http.redact import Redactor
 from bot.output.tables import FORMATS
 from bot.output.text import CLI
 from bot.store.accounts import sync_accounts
@@ -31,10 +33,12 @@ FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table, csv or js
 
 @dataclass
 class Context:
-    """Settings and a migrated engine, built once per command."""
+    """Settings, a migrated engine and the redactor of their secrets, built once per command."""
 
     settings: Settings
     engine: Engine
+    # Masks the secrets in whatever a platform said before a command prints it.
+    redact: Redactor
 
 
 def command_context(
@@ -44,9 +48,11 @@ def command_context(
     if fmt is not None:
         CLI.choice("format", fmt, FORMATS)
     settings = load_settings(config, env_file=env_file)
+    redactor = Redactor(settings.secret_values())
+    redact_secrets(redactor)
     engine = make_engine(settings.database_url)
     migrate(engine)
     if sync:
         with Session(engine) as session:
             sync_accounts(session, settings, system_clock())
-    return Context(settings, engine)
+    return Context(settings, engine, redactor)

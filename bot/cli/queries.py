@@ -64,7 +64,7 @@ def poll(
         return [r.__dict__ for r in results]
 
     rows = asyncio.run(cycle())
-    render(rows, views.POLL_COLUMNS, fmt)
+    render(rows, views.POLL_COLUMNS, fmt, redact=ctx.redact)
     if not rows:
         typer.echo("no account was due (use --all or name accounts)", err=True)
     if rows and all(r["outcome"] != PollOutcome.OK for r in rows):
@@ -79,7 +79,7 @@ def accounts(
 ) -> None:
     """List accounts with status, last poll and latest counts."""
     ctx = command_context(config, env_file, fmt=fmt)
-    render(views.account_rows(ctx.engine, group), views.ACCOUNT_COLUMNS, fmt)
+    render(views.account_rows(ctx.engine, group), views.ACCOUNT_COLUMNS, fmt, redact=ctx.redact)
 
 
 def snapshots(

@@ -290,8 +290,9 @@ def _record(
         return record, PollResult(*key, outcome, *counts, None, elapsed)
     if isinstance(result, Missing):
         outcome, status = PollOutcome(result.status), AccountStatus(result.status)
-        record = replace(base, outcome=outcome, status=status, message=result.message)
-        return record, PollResult(*key, outcome, None, None, None, result.message, elapsed)
+        # A platform's "not found" may quote the request, token included.
+        record = replace(base, outcome=outcome, status=status, message=redactor(result.message))
+        return record, PollResult(*key, outcome, None, None, None, record.message, elapsed)
     status = AccountStatus.AUTH_ERROR if isinstance(result, AuthError) else base.status
     if status == AccountStatus.AUTH_ERROR and not isinstance(result, AuthError):
         status = AccountStatus.ACTIVE  # credentials work again, whatever failed this time

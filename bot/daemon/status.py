@@ -26,7 +26,7 @@ PLATFORM_COLUMNS = (
     Column("last_success_at", "Last success (UTC)"),
     Column("requests", "Requests", numeric=True),
     Column("rate_limited", "429s", numeric=True),
-    Column("last_error", "Last error"),
+    Column("last_error", "Last error", from_platform=True),
 )
 PROBLEM_COLUMNS = (
     Column("platform", "Platform"),
@@ -35,7 +35,7 @@ PROBLEM_COLUMNS = (
     Column("status", "Status"),
     Column("last_data_at", "Last data (UTC)"),
     Column("last_polled_at", "Last poll (UTC)"),
-    Column("last_error", "Last error"),
+    Column("last_error", "Last error", from_platform=True),
 )
 _FAILING_STATUSES = (AccountStatus.NOT_FOUND, AccountStatus.SUSPENDED, AccountStatus.AUTH_ERROR)
 

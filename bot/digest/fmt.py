@@ -7,8 +7,18 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from bot.digest import periods
-from bot.digest.model import WINDOWS, Anomaly, Digest, Failure, Milestone, Mover, Projection
-from bot.output.text import NULL, account_key, change, number, who
+from bot.digest.model import (
+    WINDOWS,
+    AccountLine,
+    Anomaly,
+    Digest,
+    Failure,
+    GroupSummary,
+    Milestone,
+    Mover,
+    Projection,
+)
+from bot.output.text import NULL, account_key, change, isolate, literal, number, who
 
 SPARKS = "▁▂▃▄▅▆▇█"
 ARROWS = {"up": "▲", "down": "▼"}
@@ -47,6 +57,16 @@ def local(moment: datetime | None, tz: ZoneInfo, *, with_date: bool = True) -> s
         return NULL
     shown = moment.astimezone(tz)
     return shown.strftime("%Y-%m-%d %H:%M" if with_date else "%H:%M")
+
+
+def account_name(line: AccountLine) -> str:
+    """The label between direction isolates, else ``platform:handle``; shown literally."""
+    return isolate(line.label) if line.label else literal(line.key)
+
+
+def group_title(group: GroupSummary) -> str:
+    """A group's heading, shown literally."""
+    return literal(group.title)
 
 
 def long_date(day: date) -> str:
@@ -108,12 +128,12 @@ def mover_text(m: Mover) -> str:
 def anomaly_text(a: Anomaly, tz: ZoneInfo) -> str:
     """One sentence per anomaly."""
     if a.kind == "platform_event":
-        names = ", ".join(a.handles)
+        names = ", ".join(literal(handle) for handle in a.handles)
         # Dated in a weekly or monthly digest (a daily one's is the digest's day).
         day = f" on {a.at.astimezone(tz).date().isoformat()}" if a.at else ""
         return f"Platform event on {a.platform}{day}: {len(a.handles)} accounts dropped ({names})"
     what = "Suspect count (left out of growth)" if a.kind == "suspect" else "Confirmed drop"
-    key = account_key(a.platform, a.handle or "")
+    key = literal(account_key(a.platform, a.handle or ""))
     return f"{what}: {key} at {local(a.at, tz)}, {number(a.followers)} after {number(a.previous)}"
 
 
@@ -121,7 +141,7 @@ def failure_text(f: Failure, tz: ZoneInfo) -> str:
     """``x:acme failing since …: timeout (no data since 2024-03-25 12:00)``."""
     since = f"no data since {local(f.last_data_at, tz)}" if f.last_data_at else "no data yet"
     state = STATUS_WORDS.get(f.status, f.status)
-    message = f": {f.message}" if f.message else ""
+    message = f": {literal(f.message)}" if f.message else ""
     return f"{who(f.platform, f.handle, f.label)} {state}{message} ({since})"
 
 

@@ -11,6 +11,7 @@ from bot.digest.render_text import render_text
 
 DIGEST_FORMATS: tuple[str, ...] = ("text", "markdown", "html", "json")
 
+
 def render_digest(digest: Digest, fmt: str) -> str:
     """The digest in ``fmt`` (text, markdown, html with data: images, json)."""
     if fmt == "text":

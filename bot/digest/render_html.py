@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from bot.digest import fmt
 from bot.digest.model import SERIES_DAYS, AccountLine, Digest, GroupSummary
 from bot.growth import Point
-from bot.output.text import NULL, number, percent, signed
+from bot.output.text import NULL, html, literal, number, percent, signed
 
 # An email with hundreds of images is unreadable and heavy: the first accounts get charts.
 MAX_CHARTS = 24
@@ -75,8 +75,8 @@ def _account_rows(line: AccountLine, order: Sequence[str]) -> str:
     if line.status != "active":
         word = fmt.STATUS_WORDS.get(line.status, line.status)
         status = f' <span style="color:{_DOWN};font-size:11px;">{escape(word)}</span>'
-    key = f'<br><span style="color:{_MUTED};font-size:11px;">{escape(line.key)}</span>'
-    name = f"<strong>{escape(line.name)}</strong>{status}{key if line.label else ''}"
+    key = f'<br><span style="color:{_MUTED};font-size:11px;">{html(literal(line.key))}</span>'
+    name = f"<strong>{html(fmt.account_name(line))}</strong>{status}{key if line.label else ''}"
     rule = "" if line.posts is None else _NO_RULE
     cells = "".join(_change_cell(line.change[p], line.growth_pct[p], extra=rule) for p in order)
     row = (
@@ -112,7 +112,7 @@ def _group_table(digest: Digest, group: GroupSummary) -> str:
             f'<td style="{_NUM}"><strong>{number(group.followers)}</strong></td>{cells}</tr>'
         )
     return (
-        _heading(group.title)
+        _heading(fmt.group_title(group))
         + '<table role="presentation" width="100%" cellpadding="0" cellspacing="0" '
         + 'style="border-collapse:collapse;">'
         + f'<tr><th align="left" style="{_HEAD}text-align:left;">Account</th>'
@@ -125,16 +125,14 @@ def _group_table(digest: Digest, group: GroupSummary) -> str:
 
 def _heading(text: str) -> str:
     """A section heading."""
-    return (
-        f'<h2 style="{_FONT}font-size:16px;color:#24292f;margin:24px 0 8px 0;">{escape(text)}</h2>'
-    )
+    return f'<h2 style="{_FONT}font-size:16px;color:#24292f;margin:24px 0 8px 0;">{html(text)}</h2>'
 
 
 def _list(title: str, items: Sequence[str]) -> str:
     """A heading and a bullet list, or nothing."""
     if not items:
         return ""
-    lis = "".join(f'<li style="margin:0 0 4px 0;">{escape(item)}</li>' for item in items)
+    lis = "".join(f'<li style="margin:0 0 4px 0;">{html(item)}</li>' for item in items)
     return _heading(title) + (
         f'<ul style="{_FONT}font-size:13px;color:#24292f;margin:0;padding-left:20px;">{lis}</ul>'
     )
@@ -171,7 +169,7 @@ def _highlights(digest: Digest) -> str:
     if not digest.milestones:
         return ""
     items = "".join(
-        f'<li style="margin:0 0 4px 0;">{escape(fmt.milestone_text(m, digest.timezone))}</li>'
+        f'<li style="margin:0 0 4px 0;">{html(fmt.milestone_text(m, digest.timezone))}</li>'
         for m in digest.milestones
     )
     return (
@@ -190,8 +188,8 @@ def _charts(digest: Digest, chart: ChartFunction) -> tuple[str, dict[str, bytes]
     cells: list[str] = []
     for line in [line for line in digest.accounts if len(line.points) >= 2][:MAX_CHARTS]:
         cid = f"chart-{len(images) + 1}"
-        images[cid] = _png(chart, line.points, line.name, digest.timezone)
-        alt = f"Followers of {line.name} over the last {SERIES_DAYS} days"
+        images[cid] = _png(chart, line.points, fmt.account_name(line), digest.timezone)
+        alt = f"Followers of {literal(line.name)} over the last {SERIES_DAYS} days"
         cells.append(
             f'<td width="50%" valign="top" style="padding:0 0 8px 0;">'
             f'<img src="cid:{cid}" width="{CHART_WIDTH}" height="{CHART_HEIGHT}" '

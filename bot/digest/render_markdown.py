@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from bot.digest import fmt
 from bot.digest.model import WINDOWS, AccountLine, Digest, GroupSummary
-from bot.output.text import NULL, labelled, md, number, percent, signed
+from bot.output.text import NULL, code, isolate, literal, md, number, percent, signed
 
 _RULE = "|---|--:|" + "--:|" * len(WINDOWS)
 
@@ -23,7 +23,8 @@ def _window_headings(digest: Digest) -> str:
 
 def _name(line: AccountLine) -> str:
     """``Label (`platform:handle`)``, with the status when it is not active."""
-    name = labelled(md(line.label) if line.label else None, f"`{line.key}`")
+    key = code(line.key)
+    name = f"{md(isolate(line.label))} ({key})" if line.label else key
     if line.status != "active":
         name += f" *{fmt.STATUS_WORDS.get(line.status, line.status)}*"
     return name
@@ -41,7 +42,8 @@ def _group(digest: Digest, group: GroupSummary) -> list[str]:
     lines = digest.group_lines(group)
     order = fmt.windows(digest)
     headings = _window_headings(digest)
-    out = ["", f"## {md(group.title)}", "", f"| Account | Followers | {headings} |"]
+    title = md(literal(group.title))
+    out = ["", f"## {title}", "", f"| Account | Followers | {headings} |"]
     out.append(_RULE)
     for line in lines:
         cells = [_both(line.change[p], line.growth_pct[p]) for p in order]
@@ -51,7 +53,7 @@ def _group(digest: Digest, group: GroupSummary) -> list[str]:
         out.append(f"| **Total** | **{number(group.followers)}** | {' | '.join(cells)} |")
     counted = [line for line in lines if line.posts is not None]
     if counted:
-        out += ["", f"Posts published in {md(group.title)}:", ""]
+        out += ["", f"Posts published in {title}:", ""]
         out += [f"| Account | Posts | {headings} |", _RULE]
         for line in counted:
             cells = [signed(line.posts_change[p]) for p in order]

@@ -9,9 +9,10 @@ from collections.abc import Sequence
 
 from bot.digest import fmt
 from bot.digest.model import AccountLine, Digest, GroupSummary
-from bot.output.text import NULL, number, percent, signed
+from bot.output.text import NULL, isolate, literal, number, percent, signed, width
 
-_NAME_WIDTH = 36
+# Wide enough for an institution's full name with its archive tag (the seed label is 44).
+_NAME_WIDTH = 48
 
 
 def _headings(order: Sequence[str]) -> tuple[str, ...]:
@@ -19,9 +20,20 @@ def _headings(order: Sequence[str]) -> tuple[str, ...]:
     return ("Account", "Followers", *order, "Last 30 days")
 
 
-def _clip(text: str, width: int = _NAME_WIDTH) -> str:
+def _clip(text: str, cells: int = _NAME_WIDTH) -> str:
     """Cut a long name with an ellipsis so the columns stay aligned."""
-    return text if len(text) <= width else text[: width - 1] + "…"
+    if width(text) <= cells:
+        return text
+    while width(text) > cells - 1:
+        text = text[:-1]
+    return text + "…"
+
+
+def _name(line: AccountLine) -> str:
+    """The label (cut, then isolated) or ``platform:handle``, shown literally."""
+    if line.label:
+        return isolate(_clip(literal(line.label)))
+    return _clip(literal(line.key))
 
 
 def _account_rows(line: AccountLine, order: Sequence[str]) -> list[list[str]]:
@@ -29,13 +41,13 @@ def _account_rows(line: AccountLine, order: Sequence[str]) -> list[list[str]]:
     state = "" if line.status == "active" else fmt.STATUS_WORDS.get(line.status, line.status)
     rows = [
         [
-            _clip(line.name),
+            _name(line),
             number(line.followers),
             *(signed(line.change[p]) for p in order),
             fmt.sparkline(line.daily),
         ],
         [
-            _clip(f"  {line.key}") if line.label else "",
+            _clip(f"  {literal(line.key)}") if line.label else "",
             "",
             *(percent(line.growth_pct[p]) for p in order),
             f"[{state}]" if state else "",
@@ -65,8 +77,9 @@ def _align(rows: Sequence[Sequence[str]], widths: Sequence[int]) -> list[str]:
     """Name left, numbers right, sparkline as is; no trailing spaces."""
     out = []
     for row in rows:
-        cells = [row[0].ljust(widths[0])]
-        cells += [cell.rjust(width) for cell, width in zip(row[1:-1], widths[1:-1], strict=True)]
+        # Padding counts terminal cells: isolates take none, so len() would misalign a label.
+        cells = [row[0] + " " * (widths[0] - width(row[0]))]
+        cells += [cell.rjust(size) for cell, size in zip(row[1:-1], widths[1:-1], strict=True)]
         cells.append(row[-1])
         out.append("  ".join(cells).rstrip())
     return out
@@ -77,11 +90,11 @@ def _tables(digest: Digest) -> list[str]:
     headings = _headings(fmt.windows(digest))
     blocks = [(group, _group_rows(digest, group)) for group in digest.groups]
     every = [list(headings)] + [row for _, rows in blocks for row in rows]
-    widths = [max(len(row[i]) for row in every) for i in range(len(headings))]
+    widths = [max(width(row[i]) for row in every) for i in range(len(headings))]
     out: list[str] = []
     for group, rows in blocks:
         count = len(group.accounts)
-        out += ["", f"{group.title} ({count} account{'s' if count != 1 else ''})"]
+        out += ["", f"{fmt.group_title(group)} ({count} account{'s' if count != 1 else ''})"]
         out += _align([headings, *rows], widths)
     return out
 

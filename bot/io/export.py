@@ -1,6 +1,8 @@
 """Write snapshots out as CSV or JSON lines for ``bot export``; the caller queries the database.
 
 The CSV is re-importable by ``bot import`` (its ``source`` and ``quality`` columns are ignored).
+A text cell a spreadsheet would run as a formula (starting ``= + - @``, tab or CR: a Telegram
+``@channel``, a chat id ``-100…``) gets a leading ``'``, which ``bot import`` removes again.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 from typing import Literal, TextIO
 
 from bot.errors import InputError
+from bot.output.text import spreadsheet
 
 ExportFormat = Literal["csv", "jsonl"]
 EXPORT_COLUMNS = (
@@ -78,14 +81,21 @@ def format_timestamp(value: datetime) -> str:
 
 
 def _write_csv(rows: Iterable[ExportRow], out: TextIO) -> int:
-    """CSV with a header; None is an empty cell."""
+    """CSV with a header; None is an empty cell, text is guarded against formulas."""
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(EXPORT_COLUMNS)
     written = 0
     for row in rows:
-        writer.writerow(["" if value is None else value for value in _values(row)])
+        writer.writerow([_cell(value) for value in _values(row)])
         written += 1
     return written
+
+
+def _cell(value: str | int | None) -> str | int:
+    """One CSV cell: empty for None, a formula-guarded string, or a number."""
+    if value is None:
+        return ""
+    return spreadsheet(value) if isinstance(value, str) else value
 
 
 def _write_jsonl(rows: Iterable[ExportRow], out: TextIO) -> int:

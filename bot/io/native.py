@@ -19,6 +19,7 @@ from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo
 
 from bot.errors import InputError
+from bot.output.text import unspreadsheet
 
 REQUIRED_COLUMNS = ("platform", "handle", "captured_at", "followers")
 OPTIONAL_COLUMNS = ("following", "posts")
@@ -188,7 +189,8 @@ def _csv_records(lines: Iterable[str]) -> Iterator[Parsed]:
         elif len(cells) != len(columns):
             yield line, f"expected {len(columns)} cells as in the header, found {len(cells)}"
         else:
-            yield line, dict(zip(columns, cells, strict=True))
+            # A cell ``bot export`` guarded against spreadsheet formulas reads as it was.
+            yield line, dict(zip(columns, map(unspreadsheet, cells), strict=True))
 
 
 def _csv_rows(lines: Iterable[str]) -> Iterator[tuple[int, list[str]]]:

@@ -1,4 +1,10 @@
-"""Followers history as a PNG line chart (matplotlib's object API on Agg: no pyplot, no globals)."""
+"""Followers history as a PNG line chart (matplotlib's object API on Agg: no pyplot, no globals).
+
+Titles in any script: matplotlib 3.11+ lays text out with libraqm (the Unicode bidi algorithm
+and Arabic shaping) and its bundled DejaVu Sans has Arabic glyphs, so a label given between
+direction isolates (``bot.output.text.isolate``) is drawn in reading order with joined letters.
+A ``$`` in a label is escaped: matplotlib would read text between two of them as mathtext.
+"""
 
 from __future__ import annotations
 
@@ -77,6 +83,22 @@ def followers_chart_png(
 
     The caller leaves suspect points out; missing counts and long pauses are drawn as gaps.
     """
+    figure = followers_figure(points, title=title, tz=tz, width_px=width_px, height_px=height_px)
+    buffer = BytesIO()
+    # No Software/date metadata: the same history gives the same bytes.
+    figure.savefig(buffer, format="png", dpi=_DPI, metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def followers_figure(
+    points: Sequence[Point],
+    *,
+    title: str,
+    tz: ZoneInfo,
+    width_px: int = 600,
+    height_px: int = 220,
+) -> Figure:
+    """The chart of ``followers_chart_png`` as a matplotlib figure, before it is saved."""
     figure = Figure(figsize=(width_px / _DPI, height_px / _DPI), dpi=_DPI, facecolor="white")
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
@@ -87,7 +109,7 @@ def followers_chart_png(
         # A lone point between two gaps would be invisible as a line of one point.
         marker = "o" if len(run) == 1 else None
         axes.plot(times, counts, color=_LINE, linewidth=1.8, marker=marker, markersize=3)
-    axes.set_title(title, fontsize=10, loc="left", color="#24292f")
+    axes.set_title(title.replace("$", r"\$"), fontsize=10, loc="left", color="#24292f")
     axes.tick_params(labelsize=8, colors=_MUTED)
     for side in ("top", "right"):
         axes.spines[side].set_visible(False)
@@ -100,10 +122,7 @@ def followers_chart_png(
             0.5, 0.5, "no data", ha="center", va="center", color=_MUTED, transform=axes.transAxes
         )
     figure.tight_layout()
-    buffer = BytesIO()
-    # No Software/date metadata: the same history gives the same bytes.
-    figure.savefig(buffer, format="png", dpi=_DPI, metadata={"Software": None})
-    return buffer.getvalue()
+    return figure
 
 
 def _style_axes(axes: Axes, tz: ZoneInfo, counts: list[int]) -> None:

@@ -39,6 +39,7 @@ from bot.clock import Clock, system_clock
 from bot.errors import GoneError, MissingStatus, ParseError
 from bot.http.budget import RateBudget
 from bot.http.retry import SINGLE_ATTEMPT, RetryPolicy
+from bot.output.text import cleaned
 from bot.platforms._requests import Requests, json_or_none
 
 if TYPE_CHECKING:
@@ -228,8 +229,9 @@ class Adapter(Requests, ABC):
 
 
 def text_value(value: Any) -> str | None:
-    """A non-empty string from a platform's answer, or None (absent, empty or not a string)."""
-    return value if isinstance(value, str) and value else None
+    """A non-empty string from a platform's answer, cleaned; None if absent, blank or not text."""
+    # Stored as it will be shown: no NUL, control character or direction override survives.
+    return (cleaned(value) or None) if isinstance(value, str) else None
 
 
 def is_integer(value: Any) -> bool:

@@ -18,6 +18,7 @@ from bot.platforms.base import (
     Observation,
     Target,
     count,
+    text_value,
 )
 
 _PROFILES = "/xrpc/app.bsky.actor.getProfiles"
@@ -125,6 +126,6 @@ class Bluesky(Adapter):
                 profile.get("followsCount"), platform=self.name, field_name="followsCount"
             ),
             posts=count(profile.get("postsCount"), platform=self.name, field_name="postsCount"),
-            display_name=profile.get("displayName") or None,
+            display_name=text_value(profile.get("displayName")),
             current_handle=profile.get("handle"),
         )

@@ -10,7 +10,16 @@ import httpx
 from bot.errors import GoneError, ParseError, PlatformError
 from bot.http.budget import RateBudget
 from bot.platforms._graph import GRAPH_HOURLY_CALLS, GRAPH_ORIGIN, GRAPH_VERSION, graph_error
-from bot.platforms.base import Adapter, FetchResult, HandleRule, Missing, Observation, Target, count
+from bot.platforms.base import (
+    Adapter,
+    FetchResult,
+    HandleRule,
+    Missing,
+    Observation,
+    Target,
+    count,
+    text_value,
+)
 
 PAGE_FIELDS = "id,name,username,followers_count,fan_count"
 # An unknown alias fails the whole multi-id read; each retry drops the aliases it named.
@@ -112,7 +121,7 @@ class Facebook(Adapter):
             ),
             following=None,
             posts=None,
-            display_name=page.get("name") or None,
+            display_name=text_value(page.get("name")),
             current_handle=username if isinstance(username, str) and username else None,
             extra=extra,
         )

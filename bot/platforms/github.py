@@ -19,6 +19,7 @@ from bot.platforms.base import (
     Observation,
     Target,
     count,
+    text_value,
 )
 
 _HEADERS = {"Accept": "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28"}
@@ -112,14 +113,13 @@ class GitHub(Adapter):
         if isinstance(body.get("type"), str):
             extra["type"] = body["type"]
         login = body.get("login")
-        name = body.get("name")
         return Observation(
             handle=handle,
             platform_id=str(raw_id),
             followers=count(body.get("followers"), platform=self.name, field_name="followers"),
             following=count(body.get("following"), platform=self.name, field_name="following"),
             posts=count(body.get("public_repos"), platform=self.name, field_name="public_repos"),
-            display_name=name if isinstance(name, str) and name else None,
+            display_name=text_value(body.get("name")),
             current_handle=login if isinstance(login, str) and login else None,
             extra=extra,
         )

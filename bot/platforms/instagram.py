@@ -11,7 +11,16 @@ import httpx
 from bot.errors import AuthError, GoneError, ParseError, PlatformError
 from bot.http.budget import RateBudget
 from bot.platforms._graph import GRAPH_HOURLY_CALLS, GRAPH_ORIGIN, GRAPH_VERSION, graph_error
-from bot.platforms.base import Adapter, FetchResult, HandleRule, Missing, Observation, Target, count
+from bot.platforms.base import (
+    Adapter,
+    FetchResult,
+    HandleRule,
+    Missing,
+    Observation,
+    Target,
+    count,
+    text_value,
+)
 
 DISCOVERY_FIELDS = "id,username,name,followers_count,follows_count,media_count"
 _IG_USER_ID = re.compile(r"^[0-9]+$")
@@ -99,6 +108,6 @@ class Instagram(Adapter):
                 user.get("follows_count"), platform=self.name, field_name="follows_count"
             ),
             posts=count(user.get("media_count"), platform=self.name, field_name="media_count"),
-            display_name=user.get("name") or None,
+            display_name=text_value(user.get("name")),
             current_handle=username if isinstance(username, str) and username else None,
         )

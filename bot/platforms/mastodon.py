@@ -18,6 +18,7 @@ from bot.platforms.base import (
     Observation,
     Target,
     count,
+    text_value,
 )
 
 # A deleted account answers 404; a suspended one 410 Gone.
@@ -129,7 +130,7 @@ class Mastodon(Adapter):
             posts=count(
                 item.get("statuses_count"), platform=self.name, field_name="statuses_count"
             ),
-            display_name=item.get("display_name") or None,
+            display_name=text_value(item.get("display_name")),
             current_handle=f"{acct}@{instance}"
             if isinstance(acct, str) and "@" not in acct
             else acct,

@@ -31,6 +31,7 @@ from bot.platforms.base import (
     Target,
     count,
     is_integer,
+    text_value,
 )
 
 
@@ -123,7 +124,7 @@ class Telegram(Adapter):
             followers=members,
             following=None,
             posts=None,
-            display_name=title or None,
+            display_name=text_value(title),
             current_handle=f"@{username}" if username else None,
         )
 

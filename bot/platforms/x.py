@@ -18,6 +18,7 @@ from bot.platforms.base import (
     Target,
     count,
     json_or_none,
+    text_value,
 )
 
 _BY_USERNAMES = "/2/users/by"
@@ -162,7 +163,7 @@ class X(Adapter):
                 metrics.get("following_count"), platform=self.name, field_name="following_count"
             ),
             posts=count(metrics.get("tweet_count"), platform=self.name, field_name="tweet_count"),
-            display_name=user.get("name") or None,
+            display_name=text_value(user.get("name")),
             current_handle=username if isinstance(username, str) and username else None,
             extra=extra,
         )

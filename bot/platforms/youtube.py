@@ -22,6 +22,7 @@ from bot.platforms.base import (
     Target,
     count,
     json_or_none,
+    text_value,
 )
 
 _CHANNELS = "/youtube/v3/channels"
@@ -186,7 +187,7 @@ class YouTube(Adapter):
             followers=followers,
             following=None,
             posts=count(stats.get("videoCount"), platform=self.name, field_name="videoCount"),
-            display_name=snippet.get("title") or None,
+            display_name=text_value(snippet.get("title")),
             current_handle=custom_url
             if isinstance(custom_url, str) and custom_url.startswith("@")
             else None,

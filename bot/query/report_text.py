@@ -15,7 +15,7 @@ from typing import Any, TextIO
 from bot import growth
 from bot.config import Settings
 from bot.output.tables import FORMATS, Column, render
-from bot.output.text import NULL, change, md, number, percent, signed
+from bot.output.text import NULL, change, isolate, literal, md, number, percent, signed
 from bot.platforms import REGISTRY
 from bot.query.report import GROUPS_NOTE, GroupTotal, Period, document, group_totals
 from bot.query.rows import REPORT_COLUMNS, ReportEntry, report_json_line, report_table_rows
@@ -50,11 +50,12 @@ def basis(period: Period, settings: Settings) -> str:
 
 
 def account_name(entry: ReportEntry) -> str:
-    """``X (@DGSN_MAROC)``, or the configured label with the handle."""
-    shown = entry.handle
+    """``X (@DGSN_MAROC)``, or the configured label (isolated) with the handle; literal."""
+    shown = literal(entry.handle)
     if not shown.startswith("@") and _PLAIN_HANDLE.fullmatch(shown):
         shown = "@" + shown
-    return f"{entry.label or platform_title(entry.platform)} ({shown})"
+    name = isolate(entry.label) if entry.label else platform_title(entry.platform)
+    return f"{name} ({shown})"
 
 
 def platform_title(name: str) -> str:
@@ -208,7 +209,7 @@ def render_text(period: Period, entries: Sequence[ReportEntry], settings: Settin
     totals = group_totals(entries)
     if totals:
         lines += ["", "Groups", GROUPS_NOTE]
-        lines += [f"{total.group}: {group_sentence(total, period)}" for total in totals]
+        lines += [f"{literal(t.group)}: {group_sentence(t, period)}" for t in totals]
     return "\n".join(lines) + "\n"
 
 
@@ -226,7 +227,7 @@ def render_markdown(period: Period, entries: Sequence[ReportEntry], settings: Se
     totals = group_totals(entries)
     if totals:
         lines += ["", "## Groups", "", GROUPS_NOTE, ""]
-        lines += [f"- **{md(t.group)}**: {md(group_sentence(t, period))}" for t in totals]
+        lines += [f"- **{md(literal(t.group))}**: {md(group_sentence(t, period))}" for t in totals]
         lines += ["", *_group_table(totals)]
     return "\n".join(lines) + "\n"
 
@@ -257,7 +258,7 @@ def _group_table(totals: Sequence[GroupTotal]) -> list[str]:
     ]
     for total in totals:
         cells = [
-            md(total.group),
+            md(literal(total.group)),
             f"{total.counted} of {total.accounts}",
             ("~" if total.rounded else "") + number(total.end_followers),
             signed(total.followers_change),

@@ -29,7 +29,7 @@ ACCOUNT_COLUMNS = (
     Column("followers", "Followers", numeric=True),
     Column("posts", "Posts", numeric=True),
     Column("last_polled_at", "Last poll (UTC)"),
-    Column("last_error", "Last error"),
+    Column("last_error", "Last error", from_platform=True),
 )
 SNAPSHOT_COLUMNS = (
     Column("captured_at", "Captured (UTC)"),
@@ -66,7 +66,7 @@ POLL_COLUMNS = (
     Column("followers", "Followers", numeric=True),
     Column("following", "Following", numeric=True),
     Column("posts", "Posts", numeric=True),
-    Column("message", "Message"),
+    Column("message", "Message", from_platform=True),
 )
 Every = Literal["raw", "day", "week", "month"]
 EVERY: tuple[str, ...] = get_args(Every)

@@ -56,6 +56,25 @@ def test_csv_header_and_cells() -> None:
     ]
 
 
+def test_csv_text_cells_cannot_start_a_formula(tmp_path: Path) -> None:
+    rows = [
+        ExportRow("telegram", handle, ROW.captured_at, 1, None, None, "poll", "ok")
+        for handle in ("@channel", "-1001234567890", "=cmd|' /C calc'!A0", "plain")
+    ]
+    text = _export(rows, "csv")[1]
+    assert [line.split(",")[1] for line in text.splitlines()[1:]] == [
+        "'@channel",
+        "'-1001234567890",
+        "'=cmd|' /C calc'!A0",
+        "plain",
+    ]
+    path = tmp_path / "export.csv"
+    path.write_text(text, encoding="utf-8")
+    back = read_import_file(path, tz=ZoneInfo("UTC"), platforms={"telegram"})
+    assert [r.handle for r in back] == [r.handle for r in rows]
+    assert '"handle": "@channel"' in _export(rows[:1], "jsonl")[1]  # JSON needs no guard
+
+
 def test_jsonl_uses_the_same_keys_and_null() -> None:
     written, text = _export([ROW], "jsonl")
     assert written == 1

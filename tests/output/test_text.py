@@ -2,23 +2,34 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.output.text import (
     account_key,
     change,
+    cleaned,
+    code,
+    html,
     iso,
+    isolate,
     labelled,
+    literal,
     md,
     number,
     percent,
     plain,
     signed,
+    spreadsheet,
+    unspreadsheet,
     who,
+    width,
 )
 
 
@@ -64,9 +75,10 @@ def test_markdown_escaping_beyond_the_reports_cases() -> None:
 
 def test_account_names() -> None:
     assert account_key("x", "DGSN_MAROC") == "x:DGSN_MAROC"
-    assert who("x", "acme", "Acme on X") == "Acme on X (x:acme)"
+    # Labels sit between direction isolates (issue 11: an Arabic label keeps its place).
+    assert who("x", "acme", "Acme on X") == "\u2068Acme on X\u2069 (x:acme)"
     assert who("x", "acme", None) == "x:acme" == who("x", "acme", "")
-    assert labelled("Acme", "`x:acme`") == "Acme (`x:acme`)"
+    assert labelled("Acme", "`x:acme`") == "\u2068Acme\u2069 (`x:acme`)"
 
 
 def test_json_values() -> None:
@@ -77,3 +89,87 @@ def test_json_values() -> None:
         "days": ["2021-01-01"],
         "n": 1,
     }
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("DGSN [archive] المديرية", "DGSN [archive] المديرية"),  # brackets and Arabic as they are
+        ("clear\x1b[2Jscreen", "clear\\x1b[2Jscreen"),
+        ("\x1b]8;;http://evil/\x1b\\link", "\\x1b]8;;http://evil/\\x1b\\link"),
+        ("csi\x9b31m", "csi\\x9b31m"),
+        ("nul\x00 bell\x07 del\x7f", "nul\\x00 bell\\x07 del\\x7f"),
+        ("a\tb\nc\r\nd\u2028e", "a b c  d e"),
+        ("abc\u202edef \u2066x\u2069", "abc\\u202edef \\u2066x\\u2069"),
+        ("lone \ud800 surrogate", "lone \\ud800 surrogate"),
+        ("zero\u200dwidth joiner and \u200f mark", "zero\u200dwidth joiner and \u200f mark"),
+    ],
+)
+def test_literal_shows_what_a_terminal_would_obey(text: str, shown: str) -> None:
+    assert literal(text) == shown
+    assert literal(shown) == shown  # nothing left to escape: showing twice changes nothing
+    shown.encode("utf-8")  # and it can always be written
+
+
+def test_cleaned_is_what_an_adapter_stores() -> None:
+    assert cleaned("  Evil\x00\x1b[2J\u202eName\n") == "Evil[2JName"
+    assert cleaned("\x00\u202e") == ""
+    assert cleaned("المديرية العامة") == "المديرية العامة"
+
+
+def test_isolates_wrap_a_label_and_take_no_cell() -> None:
+    assert isolate("DGSN \u202e") == "\u2068DGSN \\u202e\u2069"
+    assert width(isolate("Acme")) == 4 and width("المديرية") == 8
+    assert html(who("x", "acme", "<Acme>")) == "<bdi>&lt;Acme&gt;</bdi> (x:acme)"
+
+
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [
+        ("x:acme", "`x:acme`"),
+        ("mastodon:ev`il@x.social", "``mastodon:ev`il@x.social``"),
+        ("a``b", "```a``b```"),
+        ("`edge`", "`` `edge` ``"),
+        ("esc\x1b", "`esc\\x1b`"),
+    ],
+)
+def test_code_spans_hold_any_backticks(text: str, span: str) -> None:
+    assert code(text) == span
+
+
+def test_markdown_escapes_strike_and_entities() -> None:
+    assert md("~~gone~~ &amp;") == "\\~\\~gone\\~\\~ \\&amp;"
+
+
+@pytest.mark.parametrize(
+    ("cell", "guarded"),
+    [
+        ("=HYPERLINK(1)", "'=HYPERLINK(1)"),
+        ("+1", "'+1"),
+        ("-1001234", "'-1001234"),
+        ("@telegram", "'@telegram"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ("'=x", "''=x"),
+        ("'quoted", "'quoted"),
+        ("plain", "plain"),
+        ("", ""),
+    ],
+)
+def test_spreadsheet_cells_never_start_a_formula(cell: str, guarded: str) -> None:
+    assert spreadsheet(cell) == guarded
+    assert unspreadsheet(guarded) == cell
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_any_text_is_shown_safely_and_guarded_reversibly(text: str) -> None:
+    shown = literal(text)
+    assert not [c for c in shown if unicodedata.category(c) in ("Cc", "Cs")]
+    assert not set(shown) & set(
+        "\u2028\u2029\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+    )
+    shown.encode("utf-8")
+    assert unspreadsheet(spreadsheet(text)) == text
+    assert spreadsheet(text)[:1] not in ("=", "+", "-", "@", "\t", "\r")
+    assert "\x00" not in cleaned(text) and cleaned(text) == cleaned(text).strip()

@@ -266,8 +266,9 @@ def test_group_with_nothing_comparable() -> None:
         ("youtube", "UCabcdefghijklmnopqrstuv", None, "YouTube (UCabcdefghijklmnopqrstuv)"),
         ("reddit", "r/Morocco", None, "Reddit (r/Morocco)"),
         ("telegram", "-1001234", None, "Telegram (-1001234)"),
-        ("github", "octocat", "Our code", "Our code (@octocat)"),
-        ("json", "forum-members", "Forum", "Forum (forum-members)"),
+        # A label sits between direction isolates (issue 11: every script keeps its order).
+        ("github", "octocat", "Our code", "\u2068Our code\u2069 (@octocat)"),
+        ("json", "forum-members", "Forum", "\u2068Forum\u2069 (forum-members)"),
     ],
 )
 def test_account_names(platform: str, handle: str, label: str | None, shown: str) -> None:
