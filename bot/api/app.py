@@ -124,7 +124,8 @@ def _history_routes(
         """Like ``bot growth -f json``."""
         name = words.growth_period(period, API)
         moment = words.at(at, settings.timezone, clock(), API)
-        return _json(views.growth_rows(engine, settings, period=name, at=moment, group=group))
+        lines = views.growth_rows(engine, settings, period=name, at=moment, group=group)
+        return _json(views.growth_json(lines))
 
 
 def _document_routes(

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli.options import ConfigOpt, EnvOpt, FormatOpt, command_context
+from bot.cli.options import ConfigOpt, EnvOpt, FormatOpt, UtcOpt, command_context
 from bot.clock import system_clock
 from bot.errors import InputError
 from bot.output.tables import redacted, render
@@ -47,6 +47,7 @@ def run(
 
 def status(
     fmt: FormatOpt = "table",
+    utc: UtcOpt = False,
     config: ConfigOpt = None,
     env_file: EnvOpt = None,
 ) -> None:
@@ -58,9 +59,13 @@ def status(
     platforms = redacted(report["platforms"], health.PLATFORM_COLUMNS, ctx.redact)
     problems = redacted(report["accounts"], health.PROBLEM_COLUMNS, ctx.redact)
     document = {"platforms": platforms, "accounts": problems}
-    render(platforms, health.PLATFORM_COLUMNS, fmt, title="Platforms", document=document)
+    zone = ctx.zone(utc)
+    render(
+        platforms, health.PLATFORM_COLUMNS, fmt, title="Platforms", document=document, tz=zone
+    )
     if fmt == "table":
-        render(problems, health.PROBLEM_COLUMNS, fmt, title="Failing and stale accounts")
+        title = "Failing and stale accounts"
+        render(problems, health.PROBLEM_COLUMNS, fmt, title=title, tz=zone)
 
 
 def simulate(

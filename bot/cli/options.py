@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 from sqlalchemy import Engine
@@ -29,6 +30,9 @@ EnvOpt = Annotated[
     Path | None, typer.Option("--env-file", help="The .env file to read (default: ./.env).")
 ]
 FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table, csv or json.")]
+UtcOpt = Annotated[
+    bool, typer.Option("--utc", help="Tables and CSV in UTC instead of bot.timezone.")
+]
 
 
 @dataclass
@@ -39,6 +43,10 @@ class Context:
     engine: Engine
     # Masks the secrets in whatever a platform said before a command prints it.
     redact: Redactor
+
+    def zone(self, utc: bool) -> ZoneInfo | None:
+        """The zone tables and CSV show times in: ``bot.timezone``, or None (UTC) for --utc."""
+        return None if utc else self.settings.timezone
 
 
 def command_context(

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from sqlmodel import Session
 
-from bot.cli.options import ConfigOpt, EnvOpt, FormatOpt, command_context
+from bot.cli.options import ConfigOpt, EnvOpt, FormatOpt, UtcOpt, command_context
 from bot.clock import system_clock
 from bot.errors import InputError
 from bot.http.client import make_client
@@ -74,12 +74,14 @@ def poll(
 def accounts(
     group: Annotated[str | None, typer.Option(help="Only accounts in this group.")] = None,
     fmt: FormatOpt = "table",
+    utc: UtcOpt = False,
     config: ConfigOpt = None,
     env_file: EnvOpt = None,
 ) -> None:
     """List accounts with status, last poll and latest counts."""
     ctx = command_context(config, env_file, fmt=fmt)
-    render(views.account_rows(ctx.engine, group), views.ACCOUNT_COLUMNS, fmt, redact=ctx.redact)
+    rows = views.account_rows(ctx.engine, group)
+    render(rows, views.ACCOUNT_COLUMNS, fmt, redact=ctx.redact, tz=ctx.zone(utc))
 
 
 def snapshots(
@@ -88,6 +90,7 @@ def snapshots(
     until: UntilOpt = None,
     every: Annotated[str, typer.Option(help="raw, day, week or month.")] = "raw",
     fmt: FormatOpt = "table",
+    utc: UtcOpt = False,
     config: ConfigOpt = None,
     env_file: EnvOpt = None,
 ) -> None:
@@ -98,7 +101,7 @@ def snapshots(
     rows = views.snapshot_rows(
         ctx.engine, ctx.settings, account, since=first, until=last, every=kind
     )
-    render(rows, views.SNAPSHOT_COLUMNS, fmt)
+    render(rows, views.SNAPSHOT_COLUMNS, fmt, tz=ctx.zone(utc))
 
 
 def growth(
@@ -108,6 +111,7 @@ def growth(
     ] = None,
     group: Annotated[str | None, typer.Option(help="Only accounts in this group.")] = None,
     fmt: FormatOpt = "table",
+    utc: UtcOpt = False,
     config: ConfigOpt = None,
     env_file: EnvOpt = None,
 ) -> None:
@@ -116,7 +120,8 @@ def growth(
     ctx = command_context(config, env_file, fmt=fmt)
     moment = words.at(at, ctx.settings.timezone, system_clock(), CLI)
     rows = views.growth_rows(ctx.engine, ctx.settings, period=name, at=moment, group=group)
-    render(rows, views.GROWTH_COLUMNS, fmt, title=f"Growth over {period}")
+    title = "Growth year to date" if name == "ytd" else f"Growth over {name}"
+    render(rows, views.GROWTH_COLUMNS, fmt, title=title, tz=ctx.zone(utc))
 
 
 def report(

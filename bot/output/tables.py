@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal, TextIO
+from zoneinfo import ZoneInfo
 
 from rich.console import Console
 from rich.table import Table
@@ -36,14 +37,16 @@ class Column:
     percent: bool = False
     # A platform's words (an error message): may echo a secret, so it is redacted.
     from_platform: bool = False
+    # Shown in tables only; JSON and CSV keep the documented fields.
+    table_only: bool = False
 
 
-def cell(value: Any, column: Column) -> str:
-    """Human text for a table cell."""
+def cell(value: Any, column: Column, tz: ZoneInfo | None = None) -> str:
+    """Human text for a table cell (instants in ``tz``, else as stored: UTC)."""
     if value is None:
         return NULL
     if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
+        return (value.astimezone(tz) if tz else value).strftime("%Y-%m-%d %H:%M")
     if column.percent and isinstance(value, int | float):
         return percent(value)
     if column.numeric and isinstance(value, int):
@@ -51,10 +54,15 @@ def cell(value: Any, column: Column) -> str:
     return literal(str(value))
 
 
-def csv_cell(value: Any) -> Any:
-    """A CSV cell: empty for None, text literal and formula-guarded, numbers as they are."""
+def csv_cell(value: Any, tz: ZoneInfo | None = None) -> Any:
+    """A CSV cell: empty for None, text literal and formula-guarded, numbers as they are.
+
+    Instants are ISO 8601: with ``tz``, local with their offset (``2021-01-01T00:00:00+01:00``).
+    """
     if value is None:
         return ""
+    if isinstance(value, datetime) and tz is not None:
+        return value.astimezone(tz).isoformat()
     shown = plain(value)
     return spreadsheet(literal(shown)) if isinstance(shown, str) else shown
 
@@ -68,26 +76,42 @@ def render(
     title: str | None = None,
     document: Any = None,
     redact: Callable[[str], str] | None = None,
+    tz: ZoneInfo | None = None,
 ) -> None:
-    """Write rows in the chosen format; ``document`` replaces the rows for JSON when given."""
+    """Write rows in the chosen format; ``document`` replaces the rows for JSON when given.
+
+    Tables and CSV show instants in ``tz`` (the configured zone; a heading's "(UTC)" names it
+    instead); JSON keeps UTC. ``tz=None`` keeps UTC everywhere (``--utc``).
+    """
     stream = out or sys.stdout
     if redact is not None:
         rows = redacted(rows, columns, redact)
+    hidden = {c.key for c in columns if c.table_only} if fmt != "table" else set()
+    columns = [c for c in columns if c.key not in hidden]
     if fmt == "json":
-        payload = document if document is not None else [dict(r) for r in rows]
+        payload = document
+        if payload is None:
+            payload = [{k: v for k, v in r.items() if k not in hidden} for r in rows]
         stream.write(json.dumps(plain(payload), indent=2, ensure_ascii=False) + "\n")
     elif fmt == "csv":
         writer = csv.writer(stream, lineterminator="\n")
         writer.writerow([c.key for c in columns])
         for row in rows:
-            writer.writerow([csv_cell(row.get(c.key)) for c in columns])
+            writer.writerow([csv_cell(row.get(c.key), tz) for c in columns])
     else:
         table = Table(title=Text(title) if title else None, show_lines=False, header_style="bold")
         for column in columns:
-            table.add_column(Text(column.heading), justify="right" if column.numeric else "left")
+            table.add_column(
+                Text(heading(column, tz)), justify="right" if column.numeric else "left"
+            )
         for row in rows:
-            table.add_row(*(Text(cell(row.get(c.key), c)) for c in columns))
+            table.add_row(*(Text(cell(row.get(c.key), c, tz)) for c in columns))
         Console(file=stream, width=200 if not stream.isatty() else None).print(table)
+
+
+def heading(column: Column, tz: ZoneInfo | None) -> str:
+    """A column's heading; a time column says which zone its times are in."""
+    return column.heading.replace("(UTC)", f"({tz.key})") if tz else column.heading
 
 
 def redacted(

@@ -97,3 +97,9 @@ ReportDocument = TypedDict(
         "groups": list[ReportGroup],
     },
 )
+
+
+class GrowthLine(GrowthRow):
+    """A growth row with the account's label, which tables show (not a JSON contract field)."""
+
+    label: str | None

@@ -16,7 +16,14 @@ from bot.kinds import Quality
 from bot.output.tables import Column
 from bot.output.text import who
 from bot.query.accounts import account_by_key
-from bot.query.contract import AccountsRow, GrowthRow, ReportAccount, ReportPoint, SnapshotsRow
+from bot.query.contract import (
+    AccountsRow,
+    GrowthLine,
+    GrowthRow,
+    ReportAccount,
+    ReportPoint,
+    SnapshotsRow,
+)
 from bot.store import history
 from bot.store.accounts import all_accounts
 from bot.store.models import Account
@@ -40,6 +47,7 @@ SNAPSHOT_COLUMNS = (
 GROWTH_COLUMNS = (
     Column("platform", "Platform"),
     Column("handle", "Handle"),
+    Column("label", "Label", table_only=True),
     Column("followers", "Followers", numeric=True),
     Column("previous", "Previous", numeric=True),
     Column("change", "Change", numeric=True, signed=True),
@@ -139,6 +147,14 @@ def chart_series(
     return f"{title}: followers", [row.point() for row in rows if row.quality != Quality.SUSPECT]
 
 
+def growth_json(lines: Sequence[GrowthLine]) -> list[GrowthRow]:
+    """The documented JSON rows of growth: the table's label left out."""
+    return [
+        {key: value for key, value in line.items() if key != "label"}  # type: ignore[misc]
+        for line in lines
+    ]
+
+
 def _bucket(moment: datetime, every: Every, settings: Settings) -> Any:
     """The local day, ISO week or month a moment falls in."""
     local = moment.astimezone(settings.timezone)
@@ -151,8 +167,8 @@ def _bucket(moment: datetime, every: Every, settings: Settings) -> Any:
 
 def growth_rows(
     engine: Engine, settings: Settings, *, period: str, at: datetime, group: str | None
-) -> list[GrowthRow]:
-    """Growth of every account over ``period`` ending at ``at``."""
+) -> list[GrowthLine]:
+    """Growth of every account over ``period`` ending at ``at`` (with labels, for tables)."""
     name = growth.parse_period(period)
     target = growth.period_target(name, at, settings.timezone)
     tol = growth.tolerance(name, at, settings.timezone)
@@ -161,7 +177,7 @@ def growth_rows(
         found = history.growth_candidates(
             session.connection(), [a.id for a in accounts if a.id], at=at, target=target, tol=tol
         )
-    rows: list[GrowthRow] = []
+    rows: list[GrowthLine] = []
     for account in accounts:
         current, before, after = found.get(account.id or 0, (None, None, None))
         result = growth.growth(
@@ -175,6 +191,7 @@ def growth_rows(
             {
                 "platform": account.platform,
                 "handle": account.handle,
+                "label": account.label,
                 "followers": result.followers,
                 "previous": result.previous,
                 "change": result.change,

@@ -236,3 +236,24 @@ def test_every_command_has_help_and_is_in_the_readme() -> None:
         name = command.name or (command.callback.__name__ if command.callback else "")
         assert command.callback is not None and command.callback.__doc__, name
         assert f"bot {name}" in readme, f"README lacks `bot {name}`"
+
+
+def test_tables_and_csv_speak_local_time_json_stays_utc(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """One time rule (issue 11): human output in bot.timezone and says so; --utc switches."""
+    (env / "one.csv").write_text(
+        "platform,handle,captured_at,followers\nbluesky,dgsn.example.com,2021-06-30T12:00Z,5\n"
+    )
+    run_cli(capsys, "import", "one.csv")
+    table = run_cli(capsys, "snapshots", "bluesky:dgsn.example.com").out
+    assert "Africa/Casablanca" in table and "2021-06-30 13:00" in table  # UTC+1 that day
+    csv_out = run_cli(capsys, "snapshots", "bluesky:dgsn.example.com", "-f", "csv").out
+    assert "2021-06-30T13:00:00+01:00" in csv_out
+    utc = run_cli(capsys, "snapshots", "bluesky:dgsn.example.com", "--utc").out
+    assert "(UTC)" in utc and "2021-06-30 12:00" in utc
+    shots = json.loads(run_cli(capsys, "snapshots", "bluesky:dgsn.example.com", "-f", "json").out)
+    assert shots[0]["captured_at"] == "2021-06-30T12:00:00Z"
+    growth = run_cli(capsys, "growth", "--period", "ytd", "--at", "2021-06-30").out
+    assert "Growth year to date" in growth and "DGSN" in growth
+    assert "Africa/Casablanca" in run_cli(capsys, "accounts").out
