@@ -20,6 +20,7 @@ from dotenv import dotenv_values
 
 from bot.errors import ConfigError
 from bot.http.budget import RateBudget
+from bot.http.redact import credential_values
 from bot.platforms import REGISTRY
 
 DEFAULT_CONFIG = Path("config/accounts.toml")
@@ -114,6 +115,8 @@ class Settings:
         tokens = [p.token.reveal() for p in self.platforms.values() if p.token is not None]
         if self.api_token is not None:
             tokens.append(self.api_token.reveal())
+        # A key written into an account's URL (``?api_key=…``) is a secret like any token.
+        tokens += [v for a in self.accounts for v in credential_values(a.options.get("url", ""))]
         return tokens + [part for url in self.notify for part in notify_secret_parts(url.reveal())]
 
     def interval_for(self, account: AccountSettings) -> timedelta:

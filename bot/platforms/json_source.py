@@ -13,6 +13,7 @@ import httpx
 
 from bot.errors import GoneError, ParseError, PlatformError
 from bot.http.budget import RateBudget
+from bot.http.redact import redact_url
 from bot.platforms._jsonpointer import PointerNotFound, parse_pointer, resolve
 from bot.platforms.base import (
     Adapter,
@@ -192,10 +193,11 @@ class JsonSource(Adapter):
             return None
 
     def _platform_id(self, document: Any, options: Mapping[str, str]) -> str:
-        """The value at the ``id`` pointer when configured, else the account's URL."""
+        """The value at the ``id`` pointer when configured, else the account's URL (keys masked)."""
         pointer = options.get("id")
         if pointer is None:
-            return options["url"]
+            # The id is stored and shown: a key in the URL's query must not be.
+            return redact_url(options["url"])
         try:
             value = resolve(document, pointer)
         except PointerNotFound:

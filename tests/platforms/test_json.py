@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
 from bot.clock import ManualClock
+from bot.config import load_settings
 from bot.errors import AuthError, ParseError, PlatformError, RateLimitedError
 from bot.http.client import make_client
 from bot.platforms._jsonpointer import PointerNotFound, parse_pointer, resolve
@@ -375,3 +377,23 @@ def test_simulator_rate_limit_fault_reads_retry_after() -> None:
             assert caught.value.retry_after == 30
 
     asyncio.run(main())
+
+
+def test_a_key_in_the_url_query_is_never_kept_in_clear(tmp_path: Path) -> None:
+    # Without an id pointer the URL is the stable id: it is stored with its key masked, while the
+    # request itself still carries the key.
+    transport, seen = routes({"/doc.json": lambda r: httpx.Response(200, json={"n": 7})})
+    url = "https://stats.example.org/doc.json?user=a&api_key=K3y-Sekret-99"
+    target = Target("src", None, {"url": url, "followers": "/n"})
+    [result] = fetch(JsonSource(), transport, [target])
+    assert isinstance(result, Observation) and result.followers == 7
+    assert "K3y-Sekret-99" not in result.platform_id
+    assert result.platform_id == "https://stats.example.org/doc.json?user=a&api_key=[REDACTED]"
+    assert seen[0].url.params["api_key"] == "K3y-Sekret-99"
+    config = tmp_path / "accounts.toml"
+    config.write_text(
+        '[[accounts]]\nplatform = "json"\nhandle = "src"\n'
+        f'options = {{ url = "{url}", followers = "/n" }}\n'
+    )
+    # The configured key is a secret like any token: masked in every log line and message.
+    assert "K3y-Sekret-99" in load_settings(config, environ={}).secret_values()
