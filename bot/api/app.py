@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import logging
 import signal
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Annotated, Any
@@ -35,7 +34,6 @@ from bot.query import words
 from bot.store.db import ping
 
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
-log = logging.getLogger(__name__)
 
 
 def create_app(
@@ -123,8 +121,8 @@ def _error_handlers(app: FastAPI) -> None:
         return _error(f"{what} ({str(exc)[:200]})", None, 400)
 
     @app.exception_handler(Exception)
-    async def internal(_request: Request, exc: Exception) -> JSONResponse:
-        log.error("API request failed: %s", type(exc).__name__, exc_info=exc)
+    async def internal(_request: Request, _exc: Exception) -> JSONResponse:
+        # Starlette re-raises after this answer, so the server still logs the traceback.
         return _error("internal error", None, 500)
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import socket
 import subprocess
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -165,34 +167,40 @@ def test_serving_beyond_loopback_needs_a_token(
     assert "Traceback" not in result.err
 
 
-@pytest.mark.process
-def test_bot_serve_process_answers_and_stops_on_sigterm(tmp_path: Path) -> None:
+@contextlib.contextmanager
+def serving(tmp_path: Path, env: dict[str, str]) -> Iterator[tuple[subprocess.Popen[str], str]]:
+    """``bot serve`` on a free loopback port with ``env`` added, stopped with SIGTERM after."""
     (tmp_path / "accounts.toml").write_text("")
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    env = {**environment(tmp_path, f"sqlite:///{tmp_path / 'bot.db'}"), "BOT_API_TOKEN": TOKEN}
     process = subprocess.Popen(
         bot("serve", "--port", str(port)),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         cwd=tmp_path,
-        env=env,
+        env={**environment(tmp_path, f"sqlite:///{tmp_path / 'bot.db'}"), **env},
     )
     try:
         read_line_with(process, "stderr", "Uvicorn running")
-        base = f"http://127.0.0.1:{port}"
+        yield process, f"127.0.0.1:{port}"
+    finally:
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=TIMEOUT)
+
+
+@pytest.mark.process
+def test_bot_serve_process_answers_and_stops_on_sigterm(tmp_path: Path) -> None:
+    with serving(tmp_path, {"BOT_API_TOKEN": TOKEN}) as (process, address):
+        base = f"http://{address}"
         assert httpx.get(f"{base}/healthz", timeout=5).json() == {"status": "ok"}
         answer = httpx.get(
             f"{base}/accounts", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=5
         )
         assert answer.status_code == 200 and answer.json() == []
-    finally:
-        process.send_signal(signal.SIGTERM)
-        code = process.wait(timeout=TIMEOUT)
     rest = rest_of(process, "stderr")
-    assert code == 0 and TOKEN not in rest
+    assert process.returncode == 0 and TOKEN not in rest
 
 
 def open_client(
@@ -310,6 +318,22 @@ def test_an_out_of_range_value_that_escapes_is_still_a_400(engine: Engine, tmp_p
     }
 
 
+def test_unknown_routes_and_failures_answer_the_one_shape(engine: Engine, tmp_path: Path) -> None:
+    client = open_client(engine, tmp_path, {})
+    app = client.app
+    assert isinstance(app, FastAPI)
+
+    @app.get("/broken")
+    def broken() -> None:
+        raise RuntimeError("a bug")
+
+    assert client.get("/nowhere").json() == {"error": "not Found", "field": None}
+    quiet = TestClient(app, raise_server_exceptions=False)
+    failed = quiet.get("/broken")
+    assert failed.status_code == 500
+    assert failed.json() == {"error": "internal error", "field": None}
+
+
 def test_healthz_says_503_in_json_when_the_database_is_gone(tmp_path: Path) -> None:
     password = "hunter2-Secret-pw"
     gone = create_engine(
@@ -340,29 +364,11 @@ def test_a_non_ascii_token_matches(engine: Engine, tmp_path: Path) -> None:
 
 @pytest.mark.process
 def test_bot_serve_without_a_token_answers_only_its_own_host_name(tmp_path: Path) -> None:
-    (tmp_path / "accounts.toml").write_text("")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    env = environment(tmp_path, f"sqlite:///{tmp_path / 'bot.db'}")
-    env.pop("BOT_API_TOKEN", None)
-    process = subprocess.Popen(
-        bot("serve", "--port", str(port)),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=tmp_path,
-        env=env,
-    )
-    try:
-        read_line_with(process, "stderr", "Uvicorn running")
-        base = f"http://127.0.0.1:{port}"
+    with serving(tmp_path, {}) as (process, address):
+        base = f"http://{address}"
         assert httpx.get(f"{base}/accounts", timeout=5).json() == []
-        local = httpx.get(f"{base}/accounts", headers={"Host": f"localhost:{port}"}, timeout=5)
-        assert local.status_code == 200
+        local = address.replace("127.0.0.1", "localhost")
+        assert httpx.get(f"{base}/accounts", headers={"Host": local}, timeout=5).status_code == 200
         rebound = httpx.get(f"{base}/accounts", headers={"Host": "evil.example"}, timeout=5)
         assert rebound.status_code == 400 and rebound.json()["field"] == "host"
-    finally:
-        process.send_signal(signal.SIGTERM)
-        code = process.wait(timeout=TIMEOUT)
-    assert code == 0
+    assert process.returncode == 0
