@@ -38,7 +38,9 @@ async def measure(name: str, engine: Engine) -> None:
     accounts += [AccountSettings("bluesky", f"u{i}.bsky.social") for i in range(PER_PLATFORM)]
     settings = Settings(
         platforms={
-            n: PlatformSettings(n, base_url=base_url, rate_limit=UNLIMITED)
+            n: PlatformSettings(
+                n, base_url=base_url, rate_limit=UNLIMITED, allow_private_addresses=True
+            )
             for n in ("mastodon", "bluesky")
         },
         accounts=tuple(accounts),

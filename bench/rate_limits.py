@@ -90,7 +90,11 @@ async def run(scenario: Scenario, database: Path) -> str:
     token = Secret(TOKEN) if scenario.token else None
     settings = Settings(
         accounts=tuple(AccountSettings(scenario.platform, h) for h in scenario.handles),
-        platforms={scenario.platform: PlatformSettings(scenario.platform, base, token=token)},
+        platforms={
+            scenario.platform: PlatformSettings(
+                scenario.platform, base, token=token, allow_private_addresses=True
+            )
+        },
         poll_interval=scenario.interval,
     )
     engine = make_engine(f"sqlite:///{database}")

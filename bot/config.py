@@ -19,7 +19,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from dotenv import dotenv_values
 
 from bot.errors import ConfigError
+from bot.http.addresses import outbound_origin
 from bot.http.budget import RateBudget
+from bot.http.redact import credential_values
 from bot.platforms import REGISTRY
 
 DEFAULT_CONFIG = Path("config/accounts.toml")
@@ -29,7 +31,7 @@ _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _BOT_KEYS = {"timezone", "poll_interval", "digest_at", "user_agent", "milestones", "digests"}
 # ``[bot] digests``: which digests the daemon sends (bot/digest/periods.py).
 DIGEST_KINDS = ("daily", "weekly", "monthly")
-_PLATFORM_KEYS = {"base_url", "token_env", "rate_limit"}
+_PLATFORM_KEYS = {"base_url", "token_env", "rate_limit", "allow_private_addresses"}
 _RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smhd])\s*$")
 _ACCOUNT_KEYS = {"platform", "handle", "label", "groups", "interval", "options"}
 _NOTIFY_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://\S+$")
@@ -65,6 +67,8 @@ class PlatformSettings:
     options: Mapping[str, str] = field(default_factory=dict)
     # Overrides the adapter's documented budget (``rate_limit = "300/15m"``).
     rate_limit: RateBudget | None = None
+    # Lets this platform reach private, loopback and link-local addresses (the simulator).
+    allow_private_addresses: bool = False
 
 
 @dataclass(frozen=True)
@@ -114,6 +118,8 @@ class Settings:
         tokens = [p.token.reveal() for p in self.platforms.values() if p.token is not None]
         if self.api_token is not None:
             tokens.append(self.api_token.reveal())
+        # A key written into an account's URL (``?api_key=…``) is a secret like any token.
+        tokens += [v for a in self.accounts for v in credential_values(a.options.get("url", ""))]
         return tokens + [part for url in self.notify for part in notify_secret_parts(url.reveal())]
 
     def interval_for(self, account: AccountSettings) -> timedelta:
@@ -222,12 +228,7 @@ def _platforms(
         options = {k: _string(entry[k], where, f"{key}.{k}") for k in extra_keys if k in entry}
         base_url = entry.get("base_url")
         if base_url is not None:
-            base_url = _string(base_url, where, f"{key}.base_url")
-            if not re.match(r"^https?://[^/\s]+/?$", base_url):
-                raise ConfigError(
-                    f"{where}: {key}.base_url",
-                    f"expected an origin like https://host[:port], got {base_url!r}",
-                )
+            base_url = _origin(_string(base_url, where, f"{key}.base_url"), where, key)
         token_env = entry.get("token_env", REGISTRY[name].token_env)
         if token_env is not None:
             token_env = _string(token_env, where, f"{key}.token_env")
@@ -240,8 +241,33 @@ def _platforms(
             token=token,
             options=options,
             rate_limit=_rate(rate, where, f"{key}.rate_limit") if rate is not None else None,
+            allow_private_addresses=_boolean(
+                entry.get("allow_private_addresses", False),
+                where,
+                f"{key}.allow_private_addresses",
+            ),
         )
     return result
+
+
+def _origin(value: str, where: str, key: str) -> str:
+    """A ``base_url``: http(s)://host[:port], its host as a resolver reads it, or a ConfigError."""
+    try:
+        if not re.match(r"^https?://[^/\s]+/?$", value):
+            raise ValueError(value)
+        return outbound_origin(value)
+    except ValueError:
+        raise ConfigError(
+            f"{where}: {key}.base_url",
+            f"expected an origin like https://host[:port], got {value!r}",
+        ) from None
+
+
+def _boolean(value: Any, where: str, key: str) -> bool:
+    """``true`` or ``false`` or a ConfigError."""
+    if not isinstance(value, bool):
+        raise ConfigError(f"{where}: {key}", f"expected true or false, got {value!r}")
+    return value
 
 
 def _notify(raw: str) -> tuple[Secret, ...]:

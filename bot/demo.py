@@ -42,8 +42,12 @@ def demo_settings(base_url: str) -> Settings:
         timezone=ZoneInfo("Africa/Casablanca"),
         poll_interval=STEP,
         platforms={
+            # The simulator listens on loopback, which platforms may reach only when allowed.
             account.platform: PlatformSettings(
-                name=account.platform, base_url=base_url, token=Secret(DEMO_TOKEN)
+                name=account.platform,
+                base_url=base_url,
+                token=Secret(DEMO_TOKEN),
+                allow_private_addresses=True,
             )
             for account in DEMO_ACCOUNTS
         },

@@ -18,6 +18,7 @@ that platform's breaker: only failures that say the platform is unwell do (marke
         ├── TransientError *      5xx, resets, truncated bodies; retried
         │   └── TimeoutError_ *   no complete answer within the deadline; retried
         ├── ParseError            a 2xx body that is not JSON, or lacks the id or the counters
+        ├── RefusedAddressError   the host is or resolves to a private address: never requested
         └── GoneError             the target is gone (not found, suspended); the adapter turns
                                   it into a ``Missing`` result, never a failed poll
 """
@@ -140,6 +141,14 @@ class ParseError(PlatformError):
 
     outcome = PollOutcome.PARSE_ERROR
     # One odd body is not an outage: the account records parse_error, the platform stays open.
+    counts_against_platform: ClassVar[bool] = False
+
+
+class RefusedAddressError(PlatformError):
+    """The request's host is, or resolves to, a private address its platform may not reach."""
+
+    # No request was sent: a matter of configuration (or a hostile DNS), not the platform's health.
+    outcome = PollOutcome.HTTP_ERROR
     counts_against_platform: ClassVar[bool] = False
 
 

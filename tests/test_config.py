@@ -18,6 +18,7 @@ digest_at = "08:30"
 
 [platforms.bluesky]
 base_url = "http://127.0.0.1:8765"
+allow_private_addresses = true
 
 [platforms.mastodon]
 token_env = "MASTODON_TOKEN"

@@ -99,7 +99,8 @@ def test_missing_and_suspended_handles_become_statuses(engine: Engine) -> None:
         async with running_simulator(clock) as (_simulator, base_url):
             settings = Settings(
                 platforms={
-                    n: PlatformSettings(n, base_url=base_url) for n in ("mastodon", "bluesky")
+                    n: PlatformSettings(n, base_url=base_url, allow_private_addresses=True)
+                    for n in ("mastodon", "bluesky")
                 },
                 accounts=(
                     AccountSettings("mastodon", "missing-one@sim.social"),

@@ -3,14 +3,14 @@
 Every route answers what the matching command prints with ``--format json``, with the same
 field names, and reads its parameters through the CLI's parser (bot/query/words.py). A mistake
 in a query, FastAPI's own validation included, is a 400 ``{"error": "date: ...", "field":
-"date"}``; an unknown account is a 404 and a missing token a 401, in the same shape.
+"date"}``; an unknown account is a 404, a missing token a 401, a Host that is not this server
+a 400 (loopback without a token, see bot/api/guards.py), all in the same shape.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
-import secrets
 import signal
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Annotated, Any
@@ -20,7 +20,10 @@ from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.exceptions import HTTPException
 
+from bot.api.guards import Unauthorized, allowed_hosts, host_refusal, require_token
 from bot.clock import Clock, system_clock
 from bot.config import Settings
 from bot.daemon import status as health
@@ -33,22 +36,39 @@ from bot.store.db import ping
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
-def create_app(settings: Settings, engine: Engine, *, clock: Clock = system_clock) -> FastAPI:
-    """The API over one database; requests need ``Authorization: Bearer <BOT_API_TOKEN>``."""
+def create_app(
+    settings: Settings,
+    engine: Engine,
+    *,
+    clock: Clock = system_clock,
+    bound: tuple[str, int] | None = None,
+) -> FastAPI:
+    """The API over one database; requests need ``Authorization: Bearer <BOT_API_TOKEN>``.
+
+    ``bound`` is the address ``bot serve`` listens on: on loopback without a token, only
+    requests naming this server in their Host header are answered.
+    """
     app = FastAPI(
         title="social-monitor-bot",
         summary="Read-only access to the stored snapshots, growth, reports and digests.",
         docs_url="/docs",
         redoc_url=None,
     )
-    guard = [Depends(_require_token(settings))]
+    guard = [Depends(require_token(settings))]
 
     _error_handlers(app)
+    _host_check(app, allowed_hosts(settings, bound))
 
     @app.get("/healthz")
     def healthz() -> Response:
         """Liveness and database reachability; no token needed."""
-        ping(engine)
+        try:
+            ping(engine)
+        except (SQLAlchemyError, OSError) as exc:
+            # The driver's words name the server and maybe the user: the class name only.
+            cause = type(getattr(exc, "orig", None) or exc).__name__
+            body = {"status": "unavailable", "error": f"database unreachable ({cause})"}
+            return _json(body, status=503)
         return _json({"status": "ok"})
 
     _history_routes(app, settings, engine, clock, guard)
@@ -76,14 +96,49 @@ def _error_handlers(app: FastAPI) -> None:
         message = f"{problem[:1].lower()}{problem[1:]}{shown}"
         return _error(f"{field}: {message}" if field else message, field, 400)
 
-    @app.exception_handler(_Unauthorized)
-    async def unauthorized(_request: Request, _exc: _Unauthorized) -> JSONResponse:
+    @app.exception_handler(Unauthorized)
+    async def unauthorized(_request: Request, _exc: Unauthorized) -> JSONResponse:
         return _error(
             "missing or wrong bearer token (BOT_API_TOKEN)",
             None,
             401,
             headers={"WWW-Authenticate": "Bearer"},
         )
+
+    @app.exception_handler(HTTPException)
+    async def http_error(_request: Request, exc: HTTPException) -> JSONResponse:
+        # Starlette's own answers (no such route, wrong method) in our shape too.
+        detail = str(exc.detail)
+        headers = dict(exc.headers) if exc.headers else None
+        return _error(detail[:1].lower() + detail[1:], None, exc.status_code, headers=headers)
+
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(ValueError)
+    async def out_of_range(_request: Request, exc: Exception) -> JSONResponse:
+        # A value the query layer let through but the maths cannot hold (a date past 9999):
+        # the caller's mistake, not a 500.
+        what = "a value is out of range" if isinstance(exc, OverflowError) else "invalid value"
+        return _error(f"{what} ({str(exc)[:200]})", None, 400)
+
+    @app.exception_handler(Exception)
+    async def internal(_request: Request, _exc: Exception) -> JSONResponse:
+        # Starlette re-raises after this answer, so the server still logs the traceback.
+        return _error("internal error", None, 500)
+
+
+def _host_check(app: FastAPI, allowed: tuple[str, ...] | None) -> None:
+    """Answer 400 to any request whose Host is not one of ``allowed`` (None: no check)."""
+    if allowed is None:
+        return
+
+    @app.middleware("http")
+    async def check_host(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        problem = host_refusal(request.headers.get("host", ""), allowed)
+        if problem is not None:
+            return _error(problem, "host", 400)
+        return await call_next(request)
 
 
 def _error(
@@ -103,7 +158,8 @@ def _history_routes(
         """Like ``bot accounts -f json``."""
         return _json(views.account_rows(engine, group))
 
-    @app.get("/accounts/{platform}/{handle}/snapshots", dependencies=guard)
+    # ``:path``: Reddit handles (``r/name``) hold a slash.
+    @app.get("/accounts/{platform}/{handle:path}/snapshots", dependencies=guard)
     def snapshots(
         platform: str,
         handle: str,
@@ -164,29 +220,10 @@ def _document_routes(
         return _json(health.status(engine, settings, clock()))
 
 
-def _json(payload: Any) -> Response:
+def _json(payload: Any, *, status: int = 200) -> Response:
     """The CLI's JSON (UTC instants with Z, nulls kept) as a response."""
     body = json.dumps(plain(payload), ensure_ascii=False)
-    return Response(body, media_type="application/json")
-
-
-def _require_token(settings: Settings) -> Callable[[Request], Awaitable[None]]:
-    """A dependency checking the bearer token; without BOT_API_TOKEN every caller is let in."""
-    expected = settings.api_token.reveal().encode() if settings.api_token else None
-
-    async def check(request: Request) -> None:
-        if expected is None:
-            return
-        scheme, _, given = request.headers.get("authorization", "").partition(" ")
-        # compare_digest: the time taken must not tell how much of a guess was right.
-        if scheme.lower() != "bearer" or not secrets.compare_digest(given.encode(), expected):
-            raise _Unauthorized()
-
-    return check
-
-
-class _Unauthorized(Exception):
-    """A request without the right token."""
+    return Response(body, status_code=status, media_type="application/json")
 
 
 class _Server(uvicorn.Server):

@@ -16,6 +16,21 @@ from bot.daemon.logs import command_logging
 from bot.errors import UserError
 from bot.output.text import literal
 
+
+def _click_class(name: str) -> type[Exception]:
+    """A class of the Click that Typer runs, found through Typer's public ``BadParameter``.
+
+    Typer 0.26+ vendors Click and exports none of its usage errors but ``BadParameter``, whose
+    bases are ``UsageError`` and ``ClickException`` of whichever Click it runs.
+    """
+    for cls in typer.BadParameter.__mro__:
+        if cls.__name__ == name and issubclass(cls, Exception):
+            return cls
+    raise ImportError(f"Typer's Click has no {name}")
+
+
+_CLICK_ERROR = _click_class("ClickException")
+_USAGE_ERROR = _click_class("UsageError")
 HELP = "Poll public social accounts' counters, store snapshots, report growth."
 # The query commands first, then those that run things.
 COMMANDS: tuple[tuple[str, Callable[..., Any]], ...] = (
@@ -49,9 +64,31 @@ def build_app() -> typer.Typer:
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; user mistakes become one line on stderr and a non-zero status."""
     try:
+        # Not standalone: Click's usage errors reach us instead of printing a boxed panel.
         with command_logging():
-            build_app()(args=argv)
+            code = build_app()(args=argv, prog_name="bot", standalone_mode=False)
     except UserError as exc:
         # The message may quote a file or a platform: shown literally, on one line.
         typer.echo(f"error: {literal(str(exc))}", err=True)
         sys.exit(exc.exit_code)
+    except _CLICK_ERROR as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError":
+            # ``bot`` alone: the help itself is the message.
+            typer.echo(getattr(exc, "format_message", str)(), err=True)
+        else:
+            typer.echo(f"error: {usage_line(exc)}", err=True)
+        sys.exit(getattr(exc, "exit_code", 2))
+    except typer.Abort:
+        typer.echo("error: aborted", err=True)
+        sys.exit(1)
+    if isinstance(code, int) and code:
+        # ``typer.Exit(n)`` comes back as a return value when not standalone.
+        sys.exit(code)
+
+
+def usage_line(exc: Exception) -> str:
+    """Click's message as one line like our own errors, naming where help is."""
+    message = " ".join(getattr(exc, "format_message", exc.__str__)().split()).rstrip(".")
+    message = message[:1].lower() + message[1:]
+    context = getattr(exc, "ctx", None) if isinstance(exc, _USAGE_ERROR) else None
+    return f"{message} (see '{context.command_path} --help')" if context else message

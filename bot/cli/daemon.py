@@ -138,7 +138,7 @@ def serve(
         )
     configure("text", ctx.redact)
     try:
-        serve_api(create_app(ctx.settings, ctx.engine), host, port)
+        serve_api(create_app(ctx.settings, ctx.engine, bound=(host, port)), host, port)
     except OSError as exc:
         raise typer.BadParameter(
             f"cannot listen on {host}:{port}: {exc.strerror}", param_hint="--port"

@@ -69,6 +69,7 @@ class Runtime:
                 gate=self.gate(platform),
                 retry=self.retry,
                 clock=self.clock,
+                allow_private_addresses=entry.allow_private_addresses,
             )
         return self._adapters[platform]
 

@@ -5,15 +5,41 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable
+from urllib.parse import parse_qsl, urlsplit
 
 MASK = "[REDACTED]"
 _FORMATTER = logging.Formatter()
+# A query parameter whose name holds one of these carries a credential (api_key, access_token,
+# client_secret, password, sig, X-Amz-Signature, auth, session_id…): its value is never shown.
+_CREDENTIAL = r"key|token|secret|passw|pwd|sig|auth|credential|session"
+_CREDENTIAL_NAME = re.compile(_CREDENTIAL, re.IGNORECASE)
 # Secrets that may travel in URLs or headers even when we do not know their value.
 _PATTERNS = (
-    re.compile(r"(access_token|key|client_secret|token)=[^&\s\"']+", re.IGNORECASE),
+    re.compile(rf"([\w.-]*(?:{_CREDENTIAL})[\w.-]*)=[^&\s\"'#]+", re.IGNORECASE),
     re.compile(r"/bot\d+:[A-Za-z0-9_-]+"),
     re.compile(r"(Bearer|Basic|bearer)\s+[A-Za-z0-9._~+/=-]+"),
 )
+
+
+def redact_url(url: str) -> str:
+    """``url`` with the value of every credential-looking query parameter masked."""
+    parts = urlsplit(url)
+    if not parts.query:
+        return url
+    pieces = []
+    for piece in parts.query.split("&"):
+        name, equals, value = piece.partition("=")
+        masked = equals and value and _CREDENTIAL_NAME.search(name)
+        pieces.append(f"{name}={MASK}" if masked else piece)
+    return parts._replace(query="&".join(pieces)).geturl()
+
+
+def credential_values(url: str) -> list[str]:
+    """The values of ``url``'s credential-looking query parameters, for the redactor."""
+    query = urlsplit(url).query
+    return [
+        v for k, v in parse_qsl(query, keep_blank_values=True) if v and _CREDENTIAL_NAME.search(k)
+    ]
 
 
 class Redactor:

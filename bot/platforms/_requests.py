@@ -23,6 +23,7 @@ from bot.errors import (
     TimeoutError_,
     TransientError,
 )
+from bot.http.addresses import request_tag
 from bot.http.headers import retry_after_seconds
 from bot.http.retry import RetryPolicy
 
@@ -42,8 +43,10 @@ class Requests:
     """One platform's requests: ``request`` and the JSON readers built on it."""
 
     name: ClassVar[str]
-    # Set by ``Adapter.__init__``: the secret, the platform's budget, retries, the clock.
+    # Set by ``Adapter.__init__``: the secret, the platform's budget, retries, the clock, and
+    # whether ``allow_private_addresses = true`` lets it reach private addresses.
     token: str | None
+    allow_private_addresses: bool
     gate: PlatformGate | None
     retry: RetryPolicy
     clock: Clock
@@ -227,6 +230,8 @@ class Requests:
     ) -> httpx.Response:
         """One attempt: map transport failures, the hook, 429, 401/403, 5xx and 3xx."""
         sent["headers"] = {**self.auth_headers(), **(sent.get("headers") or {})}
+        # The client holds each request to the address policy of the platform it tags.
+        sent["extensions"] = request_tag(self.name, self.allow_private_addresses)
         deadline = self.retry.deadline
         try:
             async with asyncio.timeout(deadline):

@@ -140,6 +140,7 @@ class Wiring(TypedDict, total=False):
     gate: PlatformGate | None
     retry: RetryPolicy
     clock: Clock
+    allow_private_addresses: bool
 
 
 class Adapter(Requests, ABC):
@@ -167,6 +168,7 @@ class Adapter(Requests, ABC):
         gate: PlatformGate | None = None,
         retry: RetryPolicy = SINGLE_ATTEMPT,
         clock: Clock = system_clock,
+        allow_private_addresses: bool = False,
     ) -> None:
         self.base_url = base_url.rstrip("/") if base_url else None
         self.token = token
@@ -177,6 +179,8 @@ class Adapter(Requests, ABC):
         self.retry = retry
         # Reset times in headers (epochs, HTTP dates) are read against this clock.
         self.clock = clock
+        # ``[platforms.<name>] allow_private_addresses``: the client refuses them otherwise.
+        self.allow_private_addresses = allow_private_addresses
 
     def missing_credentials(self) -> str | None:
         """Why this adapter cannot make a request yet (a required token is not set), or None."""

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
-import re
-import socket
 from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 from urllib.parse import SplitResult, urlsplit
@@ -12,7 +9,9 @@ from urllib.parse import SplitResult, urlsplit
 import httpx
 
 from bot.errors import GoneError, ParseError, PlatformError
+from bot.http.addresses import normalize_host, outbound_url
 from bot.http.budget import RateBudget
+from bot.http.redact import redact_url
 from bot.platforms._jsonpointer import PointerNotFound, parse_pointer, resolve
 from bot.platforms.base import (
     Adapter,
@@ -27,12 +26,8 @@ from bot.platforms.base import (
 
 _POINTER_KEYS = ("followers", "following", "posts", "id")
 _OPTION_KEYS = frozenset({"url", *_POINTER_KEYS})
-# Characters inet_aton reads as an IPv4 literal in its legacy forms (127.1, 0x7f.1, 2130706433).
-_LEGACY_IPV4 = re.compile(r"[0-9A-Fa-fXx.]+")
 # A document that is no longer served is a source gone, not a failed poll.
 _GONE: dict[int, MissingStatus] = {404: "not_found", 410: "not_found"}
-
-IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
 def check_url(url: str) -> SplitResult:
@@ -52,41 +47,18 @@ def check_url(url: str) -> SplitResult:
         parts.port  # noqa: B018 - reading it validates the port
     except ValueError:
         raise ValueError("option 'url' has an invalid port") from None
-    return parts
-
-
-def literal_address(host: str) -> IPAddress | None:
-    """The IP address ``host`` spells literally (any form a resolver accepts), else None."""
-    host = host.rstrip(".")
     try:
-        address: IPAddress = ipaddress.ip_address(host)
+        normalize_host(parts.hostname)
     except ValueError:
-        if not _LEGACY_IPV4.fullmatch(host):
-            return None
-        try:
-            address = ipaddress.IPv4Address(socket.inet_aton(host))
-        except OSError:
-            return None
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return address.ipv4_mapped
-    return address
-
-
-def is_internal_host(host: str) -> bool:
-    """True for localhost names and private, loopback, link-local or reserved IP literals."""
-    lowered = host.lower().rstrip(".")
-    if lowered == "localhost" or lowered.endswith(".localhost"):
-        return True
-    address = literal_address(lowered)
-    if address is None:
-        return False
-    return not address.is_global or address.is_multicast or address.is_reserved
+        raise ValueError("option 'url' has an invalid host name") from None
+    return parts
 
 
 class JsonSource(Adapter):
     """Counters read from any JSON document over HTTP(S), one URL per account.
 
-    Account options: ``url`` (required, http or https, no user:pass@), ``followers``
+    Account options: ``url`` (required, http or https, no user:pass@; a private host only with
+    ``allow_private_addresses = true``), ``followers``
     (required), ``following``, ``posts`` and ``id`` (optional): RFC 6901 JSON pointers such
     as ``/data/follower_count`` or ``/items/0/count``. Without ``id`` the URL is the stable id.
     """
@@ -139,19 +111,16 @@ class JsonSource(Adapter):
         return [await self._fetch_one(client, target) for target in targets]
 
     def request_url(self, url: str) -> str:
-        """The URL to GET: ``base_url`` replaces the origin; internal hosts are refused."""
+        """The URL to GET: ``base_url`` replaces the origin, else the host as a resolver reads it.
+
+        The client refuses a private host (``127。0。0。1`` is 127.0.0.1) unless
+        ``[platforms.json] allow_private_addresses = true``.
+        """
         parts = check_url(url)
         if self.base_url:
             query = f"?{parts.query}" if parts.query else ""
             return f"{self.base_url}{parts.path or '/'}{query}"
-        host = parts.hostname or ""
-        if is_internal_host(host):
-            raise PlatformError(
-                self.name,
-                f"refusing a private, loopback, link-local or reserved address ({host}); "
-                "set [platforms.json] base_url to poll a local server",
-            )
-        return url
+        return outbound_url(url)
 
     async def _fetch_one(self, client: httpx.AsyncClient, target: Target) -> FetchResult:
         """GET the account's document and read its counters at the configured pointers."""
@@ -192,10 +161,11 @@ class JsonSource(Adapter):
             return None
 
     def _platform_id(self, document: Any, options: Mapping[str, str]) -> str:
-        """The value at the ``id`` pointer when configured, else the account's URL."""
+        """The value at the ``id`` pointer when configured, else the account's URL (keys masked)."""
         pointer = options.get("id")
         if pointer is None:
-            return options["url"]
+            # The id is stored and shown: a key in the URL's query must not be.
+            return redact_url(options["url"])
         try:
             value = resolve(document, pointer)
         except PointerNotFound:

@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 import httpx
 
 from bot.errors import GoneError, ParseError
+from bot.http.addresses import display_host, normalize_host
 from bot.http.budget import RateBudget
 from bot.platforms.base import (
     Adapter,
@@ -45,8 +46,18 @@ class Mastodon(Adapter):
 
     @classmethod
     def normalize_handle(cls, handle: str) -> str:
-        """Strip a leading @, lower-case the instance (the user keeps its case)."""
-        user, instance = split_handle(super().normalize_handle(handle.strip().lstrip("@")))
+        """Strip a leading @; the instance a bare host name as a resolver reads it, in its own
+        script (``mastodon。social`` is mastodon.social); the user keeps its case."""
+        user, _, written = handle.strip().lstrip("@").partition("@")
+        try:
+            # No port, path, query, fragment or user:pass@: nothing that moves the request.
+            instance = display_host(normalize_host(written))
+        except ValueError:
+            raise ValueError(
+                "expected user@instance, the instance a bare host name without port, path, "
+                f"query or fragment (e.g. {cls.example_handle}), got {handle!r}"
+            ) from None
+        user, instance = split_handle(super().normalize_handle(f"{user}@{instance}"))
         return f"{user}@{instance.lower()}"
 
     def batch_key(self, target: Target) -> str:
@@ -58,8 +69,8 @@ class Mastodon(Adapter):
         return "" if self.base_url else split_handle(target.handle)[1]
 
     def instance_origin(self, instance: str) -> str:
-        """``base_url`` replaces ``https://<instance>`` for every handle."""
-        return self.base_url or self.default_base_url.format(instance=instance)
+        """``base_url`` replaces ``https://<instance>`` (its ASCII name) for every handle."""
+        return self.base_url or self.default_base_url.format(instance=normalize_host(instance))
 
     def batch_requests(self, batch: Sequence[Target]) -> int:
         """One batch read for the known ids, one lookup per account without one."""

@@ -15,12 +15,16 @@ from bot.errors import AlreadyRunningError
 
 @contextlib.contextmanager
 def daemon_lock(engine: Engine) -> Iterator[None]:
-    """Hold ``<database>.lock`` while the daemon runs; PostgreSQL needs none (leases)."""
+    """Hold ``<database>.lock`` beside the real file while the daemon runs; PostgreSQL needs none.
+
+    The lock is keyed on the file's real path: a symlink or another spelling of the same file
+    must find the lock taken, or a second daemon would release the first one's leases.
+    """
     database = engine.url.database
     if engine.dialect.name != "sqlite" or not database or database == ":memory:":
         yield
         return
-    path = Path(database + ".lock")
+    path = Path(os.path.realpath(database) + ".lock")
     handle = path.open("a+", encoding="ascii")
     try:
         try:

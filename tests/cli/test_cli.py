@@ -199,6 +199,34 @@ def test_query_mistakes_keep_the_flag_form(
     assert result.out == ""
 
 
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("snapshots",), "error: missing argument 'account' (see 'bot snapshots --help')"),
+        (("poll", "--bogus"), "error: no such option: --bogus (see 'bot poll --help')"),
+        (("nosuch",), "error: no such command 'nosuch' (see 'bot --help')"),
+        (("serve", "--port", "abc"), "error: invalid value for '--port': Input should be a valid"),
+        (("serve", "--port", "0"), "error: invalid value for --port: expected a port from 1"),
+        (("poll", "--platform", "myspace"), "error: invalid value for --platform: unknown"),
+        (("demo", "--days", "1"), "error: invalid value for --days: expected at least 2 days"),
+    ],
+)
+def test_usage_errors_are_one_line_not_a_panel(
+    env: Path, capsys: pytest.CaptureFixture[str], args: tuple[str, ...], message: str
+) -> None:
+    result = run_cli(capsys, *args)
+    assert result.code == 2
+    assert result.err.startswith(message) and result.err.count("\n") == 1, result.err
+    assert "Usage:" not in result.err and "\u256d" not in result.err
+    assert result.out == ""
+
+
+def test_help_and_no_arguments_still_show_the_help(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run_cli(capsys, "--help").code == 0
+    bare = run_cli(capsys)
+    assert "Usage" in bare.out + bare.err and "poll" in bare.out + bare.err
+
+
 def test_bad_import_writes_nothing(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (env / "bad.csv").write_text(SEED + "bluesky,dgsn.example.com,not-a-date,1,,\n")
     result = run_cli(capsys, "import", "bad.csv")

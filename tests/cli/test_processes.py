@@ -22,9 +22,11 @@ poll_interval = "{interval}"
 
 [platforms.bluesky]
 base_url = "{base_url}"
+allow_private_addresses = true
 
 [platforms.mastodon]
 base_url = "{base_url}"
+allow_private_addresses = true
 
 [[accounts]]
 platform = "bluesky"

@@ -33,6 +33,7 @@ def write_config(tmp_path: Path, base_url: str, accounts: int, interval: str) ->
         f'poll_interval = "{interval}"',
         "[platforms.bluesky]",
         f'base_url = "{base_url}"',
+        "allow_private_addresses = true",
     ]
     for i in range(accounts):
         lines += ["[[accounts]]", 'platform = "bluesky"', f'handle = "user{i}.bsky.social"']

@@ -73,7 +73,7 @@ CASES = [
 def config(tmp_path: Path, base_url: str, platform: str) -> Path:
     path = tmp_path / "accounts.toml"
     path.write_text(
-        f'[platforms.{platform}]\nbase_url = "{base_url}"\n\n'
+        f'[platforms.{platform}]\nbase_url = "{base_url}"\nallow_private_addresses = true\n\n'
         f'[[accounts]]\nplatform = "{platform}"\nhandle = "{HANDLES[platform]}"\n'
     )
     return path
@@ -109,7 +109,9 @@ async def glitch_run(engine: Engine, kind: str, times: int | None) -> list[str]:
 
         settings = Settings(
             accounts=(AccountSettings("bluesky", "big.bsky.social"),),
-            platforms={"bluesky": PlatformSettings("bluesky", base_url=base)},
+            platforms={
+                "bluesky": PlatformSettings("bluesky", base_url=base, allow_private_addresses=True)
+            },
             poll_interval=timedelta(hours=1),
         )
         with Session(engine) as session:
@@ -148,7 +150,9 @@ async def breaker_run(engine: Engine) -> tuple[str, str, str, int]:
 
         settings = Settings(
             accounts=tuple(AccountSettings("bluesky", f"u{i}.bsky.social") for i in range(150)),
-            platforms={"bluesky": PlatformSettings("bluesky", base_url=base)},
+            platforms={
+                "bluesky": PlatformSettings("bluesky", base_url=base, allow_private_addresses=True)
+            },
             poll_interval=timedelta(hours=6),
         )
         with Session(engine) as session:

@@ -19,7 +19,8 @@ def settings_for(
     """Settings watching these Bluesky and Mastodon handles and ``accounts``, in that order.
 
     Every platform used gets a ``[platforms.<name>]`` table (at ``base_url`` when given, e.g. the
-    simulator's); ``fields`` set the rest of ``Settings`` (``poll_interval``, ``timezone``...).
+    simulator's on loopback, with ``allow_private_addresses``); ``fields`` set the rest of
+    ``Settings`` (``poll_interval``, ``timezone``...).
     """
     entries = (
         *(AccountSettings("bluesky", handle) for handle in bluesky),
@@ -27,5 +28,9 @@ def settings_for(
         *accounts,
     )
     names = sorted({entry.platform for entry in entries} | {"bluesky", "mastodon"})
-    platforms = {name: PlatformSettings(name, base_url=base_url) for name in names}
+    local = base_url is not None
+    platforms = {
+        name: PlatformSettings(name, base_url=base_url, allow_private_addresses=local)
+        for name in names
+    }
     return Settings(accounts=entries, platforms=platforms, **fields)

@@ -202,11 +202,12 @@ def test_the_runtime_hands_each_adapter_its_gate_retry_policy_and_clock(
 ) -> None:
     clock = ManualClock(datetime(2025, 1, 1, tzinfo=UTC))
     policy = RetryPolicy(attempts=2)
-    entry = PlatformSettings(adapter.name, base_url="http://sim")
+    entry = PlatformSettings(adapter.name, base_url="http://sim", allow_private_addresses=True)
     runtime = Runtime(Settings(platforms={adapter.name: entry}), clock, retry=policy)
     made = runtime.adapter(adapter.name)
     assert made.gate is runtime.gate(adapter.name)
     assert (made.retry, made.clock, made.base_url) == (policy, clock, "http://sim")
+    assert made.allow_private_addresses is True
 
 
 def test_an_adapter_on_its_own_has_safe_defaults() -> None:

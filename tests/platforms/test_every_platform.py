@@ -35,6 +35,7 @@ def write_config(path: Path, base_url: str) -> Path:
     lines = ["[bot]", 'poll_interval = "1h"', ""]
     for adapter in ADAPTERS:
         lines += [f"[platforms.{adapter.name}]", f'base_url = "{base_url}"']
+        lines += ["allow_private_addresses = true"]
         lines += [PLATFORM_EXTRA.get(adapter.name, ""), ""]
     for adapter in ADAPTERS:
         lines += ["[[accounts]]", f'platform = "{adapter.name}"']

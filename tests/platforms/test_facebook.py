@@ -192,7 +192,7 @@ def test_through_the_simulator() -> None:
     async def main() -> None:
         clock = ManualClock(START)
         async with running_simulator(clock, platforms=[GraphSim]) as (sim, url):
-            facebook = Facebook(base_url=url, token="sim-token")
+            facebook = Facebook(base_url=url, allow_private_addresses=True, token="sim-token")
             targets = [Target("DGSN.MAROC"), Target("missing.page"), Target("suspended.page")]
             async with make_client() as client:
                 first = await facebook.fetch(client, targets)
@@ -207,7 +207,9 @@ def test_through_the_simulator() -> None:
                 assert isinstance(again[0], Observation)
                 assert again[0].platform_id == page.platform_id
                 with pytest.raises(AuthError):
-                    await Facebook(base_url=url, token="bad-token").fetch(client, targets)
+                    await Facebook(
+                        base_url=url, allow_private_addresses=True, token="bad-token"
+                    ).fetch(client, targets)
                 sim.inject(MULTI, "429")
                 with pytest.raises(RateLimitedError) as caught:
                     await facebook.fetch(client, targets)

@@ -167,7 +167,7 @@ def test_through_the_simulator() -> None:
     async def main() -> None:
         clock = ManualClock(START)
         async with running_simulator(clock, platforms=[GitHubSim]) as (sim, url):
-            github = GitHub(base_url=url, token="sim-token")
+            github = GitHub(base_url=url, allow_private_addresses=True, token="sim-token")
             targets = [Target("octocat"), Target("missing-one"), Target("suspended-two")]
             async with make_client() as client:
                 first: list[FetchResult] = await github.fetch(client, targets)
@@ -186,7 +186,9 @@ def test_through_the_simulator() -> None:
                 assert isinstance(again[0], Observation)
                 assert again[0].platform_id == found.platform_id
                 with pytest.raises(AuthError):
-                    await GitHub(base_url=url, token="bad-token").fetch(client, targets)
+                    await GitHub(
+                        base_url=url, allow_private_addresses=True, token="bad-token"
+                    ).fetch(client, targets)
                 sim.inject("/users/octocat", "429")
                 with pytest.raises(RateLimitedError) as caught:
                     await github.fetch(client, targets)

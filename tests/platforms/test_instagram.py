@@ -176,7 +176,12 @@ def test_through_the_simulator() -> None:
     async def main() -> None:
         clock = ManualClock(START)
         async with running_simulator(clock, platforms=[GraphSim]) as (sim, url):
-            instagram = Instagram(base_url=url, token="sim-token", options={"ig_user_id": OWN})
+            instagram = Instagram(
+                base_url=url,
+                allow_private_addresses=True,
+                token="sim-token",
+                options={"ig_user_id": OWN},
+            )
             targets = [Target("dgsn.maroc"), Target("missing.user"), Target("suspended.user")]
             async with make_client() as client:
                 results = [r for t in targets for r in await instagram.fetch(client, [t])]
@@ -192,7 +197,10 @@ def test_through_the_simulator() -> None:
                 assert [getattr(r, "status", None) for r in results[1:]] == ["not_found"] * 2
                 with pytest.raises(AuthError):
                     await Instagram(
-                        base_url=url, token="bad-token", options={"ig_user_id": OWN}
+                        base_url=url,
+                        allow_private_addresses=True,
+                        token="bad-token",
+                        options={"ig_user_id": OWN},
                     ).fetch(client, targets[:1])
                 sim.inject(NODE, "429")
                 with pytest.raises(RateLimitedError) as caught:

@@ -4,20 +4,25 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import Engine
 
 from bot.clock import ManualClock
+from bot.config import AccountSettings, load_settings
 from bot.errors import AuthError, ParseError, PlatformError, RateLimitedError
 from bot.http.client import make_client
 from bot.platforms._jsonpointer import PointerNotFound, parse_pointer, resolve
 from bot.platforms.base import Missing, Observation, Target
-from bot.platforms.json_source import JsonSource, is_internal_host
+from bot.platforms.json_source import JsonSource
 from bot.simulator.counters import counters_for
 from bot.simulator.json_source import JsonSourceSim
 from tests.helpers.adapters import fetch, routes
+from tests.helpers.daemon import cycle, make_runtime
+from tests.helpers.settings import settings_for
 from tests.helpers.simulator import running_simulator
 
 URL = "https://stats.example.org/stats/doc.json"
@@ -201,30 +206,44 @@ def test_redirect_is_an_error_and_not_followed() -> None:
         "http://0x7f.1/stats.json",
         "http://localhost:9000/stats.json",
         "http://240.0.0.1/stats.json",
+        # Written with Unicode look-alikes that IDNA maps onto the addresses above.
+        "http://127\u30020\u30020\u30021/stats.json",
+        "http://localhost\uff0e:9000/stats.json",
+        "http://\uff11\uff12\uff17.0.0.1/stats.json",
+        "http://169\uff0e254\uff0e169\uff0e254/latest/meta-data/",
+        "http://0177.0.0.1/stats.json",
     ],
 )
 def test_internal_addresses_are_refused_before_any_request(url: str) -> None:
     transport, seen = routes({})
     target = Target("src", None, {"url": url, "followers": "/f"})
-    with pytest.raises(PlatformError, match="private, loopback, link-local or reserved"):
-        fetch(JsonSource(), transport, [target])
-    assert seen == []
+    with pytest.raises(PlatformError, match="resolves to a private address") as caught:
+        fetch(JsonSource(token="tok"), transport, [target])
+    assert "allow_private_addresses = true" in str(caught.value)
+    assert seen == []  # so the bearer token never left
 
 
-@pytest.mark.parametrize(
-    ("host", "internal"),
-    [
-        ("stats.example.org", False),
-        ("8.8.8.8", False),
-        ("2606:4700::1111", False),
-        ("cafe.be", False),
-        ("100.64.0.1", True),
-        ("localhost.", True),
-        ("a.localhost", True),
-    ],
-)
-def test_internal_host_detection(host: str, internal: bool) -> None:
-    assert is_internal_host(host) is internal
+def test_allow_private_addresses_lets_a_local_document_be_read() -> None:
+    transport, seen = routes({"/stats.json": lambda r: httpx.Response(200, json={"f": 3})})
+    url = "http://127\u30020\u30020\u30021:8080/stats.json"
+    target = Target("src", None, {"url": url, "followers": "/f"})
+    [result] = fetch(JsonSource(allow_private_addresses=True), transport, [target])
+    assert isinstance(result, Observation) and result.followers == 3
+    assert str(seen[0].url) == "http://127.0.0.1:8080/stats.json"
+
+
+def test_the_refusal_is_one_line_in_the_poll_outcome(engine: Engine) -> None:
+    url = "http://127\u30020\u30020\u30021/stats.json"
+    account = AccountSettings("json", "local", options={"url": url, "followers": "/f"})
+    settings = settings_for(accounts=[account])
+    runtime, _ = make_runtime(settings, ManualClock(START))
+    served: list[httpx.Request] = []
+    [line] = cycle(engine, runtime, lambda r: served.append(r) or httpx.Response(200))
+    assert line.outcome == "http_error" and served == []
+    assert line.message == (
+        "json: refused: 127.0.0.1 resolves to a private address "
+        "(set allow_private_addresses = true to allow)"
+    )
 
 
 def test_base_url_replaces_origin_keeps_path_and_query_and_sends_token() -> None:
@@ -329,7 +348,7 @@ def test_through_the_simulator() -> None:
     async def main() -> None:
         clock = ManualClock(START)
         async with running_simulator(clock, platforms=[JsonSourceSim]) as (sim, base):
-            adapter = JsonSource(base_url=base, token="tok")
+            adapter = JsonSource(base_url=base, allow_private_addresses=True, token="tok")
 
             def target(name: str) -> Target:
                 options = {
@@ -371,7 +390,29 @@ def test_simulator_rate_limit_fault_reads_retry_after() -> None:
             target = Target("busy", None, {"url": "https://s.example/json/busy", "followers": "/x"})
             async with make_client() as client:
                 with pytest.raises(RateLimitedError) as caught:
-                    await JsonSource(base_url=base).fetch(client, [target])
+                    await JsonSource(base_url=base, allow_private_addresses=True).fetch(
+                        client, [target]
+                    )
             assert caught.value.retry_after == 30
 
     asyncio.run(main())
+
+
+def test_a_key_in_the_url_query_is_never_kept_in_clear(tmp_path: Path) -> None:
+    # Without an id pointer the URL is the stable id: it is stored with its key masked, while the
+    # request itself still carries the key.
+    transport, seen = routes({"/doc.json": lambda r: httpx.Response(200, json={"n": 7})})
+    url = "https://stats.example.org/doc.json?user=a&api_key=K3y-Sekret-99"
+    target = Target("src", None, {"url": url, "followers": "/n"})
+    [result] = fetch(JsonSource(), transport, [target])
+    assert isinstance(result, Observation) and result.followers == 7
+    assert "K3y-Sekret-99" not in result.platform_id
+    assert result.platform_id == "https://stats.example.org/doc.json?user=a&api_key=[REDACTED]"
+    assert seen[0].url.params["api_key"] == "K3y-Sekret-99"
+    config = tmp_path / "accounts.toml"
+    config.write_text(
+        '[[accounts]]\nplatform = "json"\nhandle = "src"\n'
+        f'options = {{ url = "{url}", followers = "/n" }}\n'
+    )
+    # The configured key is a secret like any token: masked in every log line and message.
+    assert "K3y-Sekret-99" in load_settings(config, environ={}).secret_values()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.errors import AuthError, RateLimitedError
+from bot.errors import AuthError, PlatformError, RateLimitedError
 from bot.platforms.base import Missing, Observation, Target
 from bot.platforms.mastodon import Mastodon
 from tests.helpers.adapters import fetch, routes
@@ -111,6 +111,18 @@ def test_mastodon_whole_request_failures_raise(fixture_name: str, error: type) -
         ("nodomain", None),
         ("a@", None),
         ("a@localhost", None),
+        ("a@mastodon\u3002social", "a@mastodon.social"),
+        ("a@MASTODON\uff0esocial.", "a@mastodon.social"),
+        ("a@b\u00fccher.social", "a@b\u00fccher.social"),
+        # The instance is a bare host name: nothing that would change where a request goes.
+        ("a@mastodon.social:8443", None),
+        ("a@mastodon.social/evil", None),
+        ("a@mastodon.social?x=1", None),
+        ("a@mastodon.social#frag", None),
+        ("a@user:pw@mastodon.social", None),
+        ("a@[::1]", None),
+        ("a@mastodon .social", None),
+        ("a@.social", None),
     ],
 )
 def test_mastodon_handles(handle: str, ok: str | None) -> None:
@@ -119,6 +131,39 @@ def test_mastodon_handles(handle: str, ok: str | None) -> None:
             Mastodon.normalize_handle(handle)
     else:
         assert Mastodon.normalize_handle(handle) == ok
+
+
+@pytest.mark.parametrize(
+    ("handle", "host"),
+    [
+        ("a@127.0.0.1", "127.0.0.1"),
+        ("a@10.0.0.5", "10.0.0.5"),
+        ("a@169.254.169.254", "169.254.169.254"),
+        ("a@mastodon.localhost", "mastodon.localhost"),
+    ],
+)
+def test_mastodon_private_instances_are_refused_before_any_request(handle: str, host: str) -> None:
+    transport, seen = routes({LOOKUP: "mastodon/accounts-lookup-200.json"})
+    instance = Mastodon.normalize_handle(handle)
+    with pytest.raises(PlatformError) as caught:
+        fetch(Mastodon(token="tok"), transport, [Target(instance)])
+    assert str(caught.value) == (
+        f"mastodon: refused: {host} resolves to a private address "
+        "(set allow_private_addresses = true to allow)"
+    )
+    assert seen == []
+
+
+def test_mastodon_private_instances_are_polled_when_allowed() -> None:
+    transport, seen = routes({LOOKUP: "mastodon/accounts-lookup-200.json"})
+    [result] = fetch(Mastodon(allow_private_addresses=True), transport, [Target("a@10.0.0.5")])
+    assert isinstance(result, Observation) and seen[0].url.host == "10.0.0.5"
+
+
+def test_mastodon_unicode_instances_are_requested_by_their_ascii_name() -> None:
+    transport, seen = routes({LOOKUP: "mastodon/accounts-lookup-200.json"})
+    fetch(Mastodon(), transport, [Target(Mastodon.normalize_handle("a@b\u00fccher.social"))])
+    assert seen[0].url.raw_host == b"xn--bcher-kva.social"
 
 
 def test_mastodon_batches_group_by_instance_and_cap_at_40() -> None:

@@ -369,7 +369,9 @@ def test_through_the_simulator() -> None:
         async with running_simulator(clock, platforms=[RedditSim]) as (sim, url):
             [reddit_sim] = sim.platforms
             assert isinstance(reddit_sim, RedditSim)
-            adapter = Reddit(base_url=url, token="sim-client:sim-secret")
+            adapter = Reddit(
+                base_url=url, allow_private_addresses=True, token="sim-client:sim-secret"
+            )
             targets = [
                 Target("r/Python"),
                 Target("u/spez"),
@@ -396,7 +398,9 @@ def test_through_the_simulator() -> None:
                 assert isinstance(again[0], Observation)
                 assert again[0].followers == sub.followers
                 with pytest.raises(AuthError):
-                    await Reddit(base_url=url, token="sim-client:bad-token").fetch(client, targets)
+                    await Reddit(
+                        base_url=url, allow_private_addresses=True, token="sim-client:bad-token"
+                    ).fetch(client, targets)
                 sim.inject("/r/Python/about", "429")
                 with pytest.raises(RateLimitedError) as caught:
                     await adapter.fetch(client, [Target("r/Python")])

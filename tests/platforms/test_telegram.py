@@ -309,7 +309,7 @@ async def scenario(
     simulator: Simulator, client: httpx.AsyncClient, clock: ManualClock, url: str
 ) -> None:
     token = "4242:sim-token_ok"
-    adapter = Telegram(base_url=url, token=token)
+    adapter = Telegram(base_url=url, allow_private_addresses=True, token=token)
     handles = ["@alice_channel", "@missing_chan", "@suspended_chan", "-4242"]
     results = await adapter.fetch(client, [Target(h) for h in handles])
     alice, missing, suspended, group = results
@@ -337,7 +337,9 @@ async def scenario(
 
     for bad in ("bad-token", "not-a-token"):
         with pytest.raises(AuthError) as caught:
-            await Telegram(base_url=url, token=bad).fetch(client, known[:1])
+            await Telegram(base_url=url, allow_private_addresses=True, token=bad).fetch(
+                client, known[:1]
+            )
         assert bad not in str(caught.value)
 
     simulator.inject(f"/bot{token}/getChatMemberCount", "429")

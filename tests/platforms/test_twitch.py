@@ -215,7 +215,9 @@ def test_through_the_simulator() -> None:
     async def main() -> None:
         clock = ManualClock(START)
         async with running_simulator(clock, platforms=[TwitchSim]) as (sim, url):
-            adapter = Twitch(base_url=url, token="sim-client:sim-token")
+            adapter = Twitch(
+                base_url=url, allow_private_addresses=True, token="sim-client:sim-token"
+            )
             targets = [Target("streamer_one"), Target("missing_one"), Target("suspended_two")]
             async with make_client() as client:
                 first: list[FetchResult] = await adapter.fetch(client, targets)
@@ -231,7 +233,9 @@ def test_through_the_simulator() -> None:
                 assert isinstance(again[0], Observation)
                 assert again[0].platform_id == found.platform_id
                 with pytest.raises(AuthError):
-                    await Twitch(base_url=url, token="sim-client:bad-token").fetch(client, targets)
+                    await Twitch(
+                        base_url=url, allow_private_addresses=True, token="sim-client:bad-token"
+                    ).fetch(client, targets)
                 sim.inject(USERS, "429")
                 with pytest.raises(RateLimitedError) as caught:
                     await adapter.fetch(client, targets)

@@ -252,7 +252,7 @@ def test_through_the_simulator() -> None:
     async def main() -> None:
         clock = ManualClock(START)
         async with running_simulator(clock, platforms=[XSim]) as (sim, url):
-            x = X(base_url=url, token="sim-token")
+            x = X(base_url=url, allow_private_addresses=True, token="sim-token")
             targets = [Target("DGSN_MAROC"), Target("missing_one"), Target("suspended_two")]
             async with make_client() as client:
                 first = await x.fetch(client, targets)
@@ -272,7 +272,9 @@ def test_through_the_simulator() -> None:
                 assert isinstance(again[0], Observation)
                 assert again[0].platform_id == found.platform_id
                 with pytest.raises(AuthError):
-                    await X(base_url=url, token="bad-token").fetch(client, targets)
+                    await X(base_url=url, allow_private_addresses=True, token="bad-token").fetch(
+                        client, targets
+                    )
                 sim.inject("/2/users/by", "429")
                 with pytest.raises(RateLimitedError) as caught:
                     await x.fetch(client, targets)

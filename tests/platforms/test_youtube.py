@@ -322,7 +322,7 @@ def test_simulator_end_to_end() -> None:
 async def scenario(
     simulator: Simulator, client: httpx.AsyncClient, clock: ManualClock, url: str
 ) -> None:
-    adapter = YouTube(base_url=url, token="sim-key")
+    adapter = YouTube(base_url=url, allow_private_addresses=True, token="sim-key")
     handles = ["@alice-tube", "@missing-chan", "@suspended-chan", "@hiddenchan"]
     alice, missing, suspended, hidden = await adapter.fetch(client, [Target(h) for h in handles])
     counts = counters_for("youtube", "@alice-tube", clock())
@@ -346,7 +346,9 @@ async def scenario(
 
     for token, status in (("bad-token", 400), (None, 403)):
         with pytest.raises(AuthError) as caught:
-            await YouTube(base_url=url, token=token).fetch(client, known)
+            await YouTube(base_url=url, allow_private_addresses=True, token=token).fetch(
+                client, known
+            )
         assert caught.value.http_status == status
 
     simulator.inject(CHANNELS, "429")
