@@ -11,7 +11,7 @@ from typing import Any
 
 import typer
 
-from bot.cli import daemon, digest, io, queries
+from bot.cli import corrections, daemon, digest, io, queries
 from bot.errors import UserError
 
 HELP = "Poll public social accounts' counters, store snapshots, report growth."
@@ -25,6 +25,8 @@ COMMANDS: tuple[tuple[str, Callable[..., Any]], ...] = (
     ("chart", queries.chart),
     ("import", io.import_history),
     ("export", io.export),
+    ("correct", corrections.correct),
+    ("corrections", corrections.corrections),
     ("run", daemon.run),
     ("status", daemon.status),
     ("simulate", daemon.simulate),
