@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import getpass
 from typing import Annotated
 
 import typer
 
-from bot.cli.options import ConfigOpt, EnvOpt, FormatOpt, command_context
+from bot.cli.options import ConfigOpt, EnvOpt, FormatOpt, actor, command_context
 from bot.clock import system_clock
 from bot.output.tables import render
 from bot.output.text import CLI
@@ -52,7 +51,7 @@ def correct(
         spell=CLI,
     )
     ctx = command_context(config, env_file, sync=False)
-    audit = Audit(ORIGIN, _actor(), system_clock())
+    audit = Audit(ORIGIN, actor(), system_clock())
     if change is None:
         assert undo is not None  # words.correction returns no change only for --undo
         typer.echo(corrections.undo(ctx.engine, undo, audit, spell=CLI))
@@ -79,11 +78,3 @@ def corrections(
         return
     columns = trail.TABLE_COLUMNS if fmt == "table" else trail.CSV_COLUMNS
     render(trail.flat_rows(rows), columns, fmt, title="Corrections")
-
-
-def _actor() -> str | None:
-    """The user running the command, for the audit trail; None when the system cannot say."""
-    try:
-        return getpass.getuser()
-    except (OSError, KeyError):
-        return None
