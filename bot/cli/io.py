@@ -44,6 +44,12 @@ def import_history(
             "--replace", help="Overwrite stored snapshots at the same instants (recorded)."
         ),
     ] = False,
+    figures: Annotated[
+        bool,
+        typer.Option(
+            "--figures", help="FILE holds published figures: platform,handle,from,to,metric,value."
+        ),
+    ] = False,
     config: ConfigOpt = None,
     env_file: EnvOpt = None,
 ) -> None:
@@ -52,12 +58,31 @@ def import_history(
         raise typer.BadParameter(f"no such file: {file}", param_hint="FILE")
     from bot.io.load import import_history as load
 
+    if figures:
+        mapped = abbreviated or any(v is not None for v in (platform, handle, map_, date_format))
+        words.figures_import(mapped, CLI)
+        _import_figures(file, config, env_file)
+        return
     mapping = words.import_mapping(platform, handle, map_, date_format, abbreviated, CLI)
     ctx = command_context(config, env_file)
     now = system_clock()
     audit = Audit(f"bot import --replace {file.name}", actor(), now) if replace else None
     counts = load(ctx.engine, ctx.settings, file, now, mapping, replace=audit)
     typer.echo(f"{file}: {_counts(counts, replace)}")
+
+
+def _import_figures(file: Path, config: Path | None, env_file: Path | None) -> None:
+    """``bot import FILE --figures``: published counts and totals, replacing other values."""
+    from bot.io.figures import import_figures
+
+    ctx = command_context(config, env_file)
+    now = system_clock()
+    audit = Audit(f"bot import --figures {file.name}", actor(), now)
+    read, added, replaced = import_figures(ctx.engine, ctx.settings, file, now, audit)
+    stored = read - added - replaced
+    typer.echo(
+        f"{file}: {read} figures read, {added} added, {replaced} replaced, {stored} already stored"
+    )
 
 
 def _counts(counts: ImportCounts, replace: bool) -> str:

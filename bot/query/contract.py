@@ -67,6 +67,8 @@ class ReportAccount(TypedDict):
     followers_change: int | None
     followers_growth_pct: float | None
     posts_in_period: int | None
+    # "counter" (the post counter's change), "imported" (a published total), or None.
+    posts_source: str | None
 
 
 class ReportGroup(TypedDict):

@@ -249,3 +249,14 @@ def _count(name: str, value: int, spell: Spelling) -> int:
     if not 0 <= value <= MAX_COUNT:
         raise spell.error(name, f"expected a whole number from 0 to {MAX_COUNT}, got {value}")
     return value
+
+
+def figures_import(mapped: bool, spell: Spelling) -> None:
+    """``--figures`` reads its own columns: no one-account mapping goes with it."""
+    if mapped:
+        raise InputError(
+            f"import: {spell.name('figures')} reads platform,handle,from,to,metric,value;"
+            f" {spell.name('platform')}, {spell.name('handle')}, {spell.name('map')},"
+            f" {spell.name('date-format')} and {spell.name('abbreviated')} do not apply",
+            field="figures",
+        )

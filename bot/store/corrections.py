@@ -285,9 +285,8 @@ def undo(connection: Connection, record: CorrectionRecord, *, at: datetime) -> b
         done = _reinsert(connection, record)
     else:
         assert record.captured_at is not None
-        values = (
-            record.old if record.action == CorrectionAction.REPLACE else {record.field: record.old}
-        )
+        # A whole row (a replacement by a re-import) or one field's value.
+        values = record.old if isinstance(record.old, dict) else {record.field: record.old}
         result = connection.execute(
             update(SNAPSHOT).where(_at(record.account_id, record.captured_at)).values(values)
         )
