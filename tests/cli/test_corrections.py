@@ -214,3 +214,16 @@ def test_bad_combinations_are_one_line_and_exit_2(
 def test_an_unknown_account_exits_1(history: Path, capsys: pytest.CaptureFixture[str]) -> None:
     result = run_cli(capsys, "correct", "x:nobody", "--at", "2021-12-31", "--delete")
     assert result.code == 1 and "unknown account x:nobody" in result.err
+
+
+def test_the_digest_and_the_chart_see_the_corrected_history(
+    history: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    digest = ("digest", "--date", "2021-12-31", "-f", "json")
+    assert json.loads(run_cli(capsys, *digest).out)["accounts"][0]["followers"] == 317074
+    _correct(capsys, ACCOUNT, "--at", "2021-12-31", "--followers", "317075")
+    assert json.loads(run_cli(capsys, *digest).out)["accounts"][0]["followers"] == 317075
+    chart = ("chart", ACCOUNT, "--output", "x.png")
+    assert run_cli(capsys, *chart).out == "x.png: 4 snapshots drawn\n"
+    _correct(capsys, ACCOUNT, "--at", "2020-12-31", "--mark-suspect")
+    assert run_cli(capsys, *chart).out == "x.png: 3 snapshots drawn\n"

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
 
+from bot.api.app import create_app
+from bot.clock import ManualClock
+from bot.config import load_settings
 from tests.helpers.cli import run_cli
 
+NOW = datetime(2026, 1, 5, 12, tzinfo=UTC)
 SEED = Path(__file__).parents[1] / "fixtures" / "seed" / "dgsn-maroc-2021.csv"
 # What the team has: year-end followers and the posts of the year, no counters.
 FIGURES = """platform,handle,from,to,metric,value
@@ -168,3 +175,18 @@ def test_a_group_total_says_it_includes_an_imported_total(
         " (2 of 2 accounts); 1,061 posts published (1 of 2 accounts with a post count;"
         " 1 imported total included).\n"
     ) in text
+
+
+def test_the_api_report_uses_the_imported_total(
+    team: Path, engine: Engine, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run_cli(capsys, "import", "figures.csv", "--figures").code == 0
+    settings = load_settings(team / "accounts.toml", environ={"BOT_API_TOKEN": "t0ken-Api-1"})
+    client = TestClient(create_app(settings, engine, clock=ManualClock(NOW)))
+    response = client.get("/report?year=2021", headers={"Authorization": "Bearer t0ken-Api-1"})
+    x = next(a for a in response.json()["accounts"] if a["platform"] == "x")
+    assert (x["posts_in_period"], x["posts_source"], x["followers_growth_pct"]) == (
+        1061,
+        "imported",
+        40.0,
+    )
