@@ -50,6 +50,16 @@ class Source(StrEnum):
     DEMO = "demo"
 
 
+class CorrectionAction(StrEnum):
+    """``correction.action``: what a correction of the stored history did."""
+
+    MARK_SUSPECT = "mark_suspect"
+    MARK_OK = "mark_ok"
+    DELETE = "delete"
+    SET = "set"
+    REPLACE = "replace"
+
+
 class GateState(StrEnum):
     """``platform_state.state``: a platform's health as the daemon's gate sees it."""
 

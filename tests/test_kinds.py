@@ -9,7 +9,15 @@ from enum import StrEnum
 
 import pytest
 
-from bot.kinds import AccountStatus, DeliveryStatus, GateState, PollOutcome, Quality, Source
+from bot.kinds import (
+    AccountStatus,
+    CorrectionAction,
+    DeliveryStatus,
+    GateState,
+    PollOutcome,
+    Quality,
+    Source,
+)
 
 
 @pytest.mark.parametrize(
@@ -32,6 +40,7 @@ from bot.kinds import AccountStatus, DeliveryStatus, GateState, PollOutcome, Qua
         ),
         (Quality, ["ok", "suspect", "confirmed_drop"]),
         (Source, ["poll", "import", "demo"]),
+        (CorrectionAction, ["mark_suspect", "mark_ok", "delete", "set", "replace"]),
         (GateState, ["ok", "rate_limited", "circuit_open", "failing"]),
         (DeliveryStatus, ["sending", "sent", "failed", "disabled"]),
     ],

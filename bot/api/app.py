@@ -199,7 +199,9 @@ def _document_routes(
         from bot.query import report as reports
 
         period = words.report_period(year, from_, to, settings, API)
-        entries = views.report_entries(engine, first=period.first, last=period.last)
+        entries = views.report_entries(
+            engine, first=period.first, last=period.last, tz=settings.timezone
+        )
         return _json(reports.document(period, entries, settings))
 
     @app.get("/digest", dependencies=guard)

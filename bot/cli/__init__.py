@@ -11,7 +11,7 @@ from typing import Any
 
 import typer
 
-from bot.cli import daemon, digest, io, queries
+from bot.cli import corrections, daemon, digest, io, queries
 from bot.daemon.logs import command_logging
 from bot.errors import UserError
 from bot.output.text import literal
@@ -42,6 +42,8 @@ COMMANDS: tuple[tuple[str, Callable[..., Any]], ...] = (
     ("chart", queries.chart),
     ("import", io.import_history),
     ("export", io.export),
+    ("correct", corrections.correct),
+    ("corrections", corrections.corrections),
     ("run", daemon.run),
     ("status", daemon.status),
     ("simulate", daemon.simulate),

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from bot.cli.options import ConfigOpt, EnvOpt, command_context
+from bot.cli.options import ConfigOpt, EnvOpt, actor, command_context
 from bot.clock import system_clock
 from bot.output.files import atomic_text
 from bot.output.text import CLI
 from bot.query import words
+from bot.store.corrections import Audit
+
+if TYPE_CHECKING:
+    from bot.io.load import ImportCounts
 
 
 def import_history(
@@ -34,6 +38,18 @@ def import_history(
             "--abbreviated", help="Accept rounded follower counts like 1.2M (stored as rounded)."
         ),
     ] = False,
+    replace: Annotated[
+        bool,
+        typer.Option(
+            "--replace", help="Overwrite stored snapshots at the same instants (recorded)."
+        ),
+    ] = False,
+    figures: Annotated[
+        bool,
+        typer.Option(
+            "--figures", help="FILE holds published figures: platform,handle,from,to,metric,value."
+        ),
+    ] = False,
     config: ConfigOpt = None,
     env_file: EnvOpt = None,
 ) -> None:
@@ -42,10 +58,41 @@ def import_history(
         raise typer.BadParameter(f"no such file: {file}", param_hint="FILE")
     from bot.io.load import import_history as load
 
+    if figures:
+        mapped = abbreviated or any(v is not None for v in (platform, handle, map_, date_format))
+        words.figures_import(mapped, CLI)
+        _import_figures(file, config, env_file)
+        return
     mapping = words.import_mapping(platform, handle, map_, date_format, abbreviated, CLI)
     ctx = command_context(config, env_file)
-    read, added = load(ctx.engine, ctx.settings, file, system_clock(), mapping)
-    typer.echo(f"{file}: {read} rows read, {added} snapshots added, {read - added} already stored")
+    now = system_clock()
+    audit = Audit(f"bot import --replace {file.name}", actor(), now) if replace else None
+    counts = load(ctx.engine, ctx.settings, file, now, mapping, replace=audit)
+    typer.echo(f"{file}: {_counts(counts, replace)}")
+
+
+def _import_figures(file: Path, config: Path | None, env_file: Path | None) -> None:
+    """``bot import FILE --figures``: published counts and totals, replacing other values."""
+    from bot.io.figures import import_figures
+
+    ctx = command_context(config, env_file)
+    now = system_clock()
+    audit = Audit(f"bot import --figures {file.name}", actor(), now)
+    read, added, replaced = import_figures(ctx.engine, ctx.settings, file, now, audit)
+    stored = read - added - replaced
+    typer.echo(
+        f"{file}: {read} figures read, {added} added, {replaced} replaced, {stored} already stored"
+    )
+
+
+def _counts(counts: ImportCounts, replace: bool) -> str:
+    """``3 rows read, 1 snapshots added, 1 replaced, 1 already stored``."""
+    stored = counts.read - counts.added - counts.replaced
+    said = f"{counts.read} rows read, {counts.added} snapshots added"
+    if replace:
+        return f"{said}, {counts.replaced} replaced, {stored} already stored"
+    hint = " (--replace overwrites those whose values differ)" if stored else ""
+    return f"{said}, {stored} already stored{hint}"
 
 
 def export(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
@@ -64,3 +65,11 @@ def command_context(
         with Session(engine) as session:
             sync_accounts(session, settings, system_clock())
     return Context(settings, engine, redactor)
+
+
+def actor() -> str | None:
+    """The user running the command, for the audit trail; None when the system cannot say."""
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return None

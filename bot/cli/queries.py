@@ -146,7 +146,9 @@ def report(
     CLI.choice("format", fmt, REPORT_FORMATS)
     ctx = command_context(config, env_file)
     period = words.report_period(year, from_, to, ctx.settings, CLI)
-    entries = views.report_entries(ctx.engine, first=period.first, last=period.last)
+    entries = views.report_entries(
+        ctx.engine, first=period.first, last=period.last, tz=ctx.settings.timezone
+    )
     write(period, entries, ctx.settings, fmt)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import NamedTuple
 
 from sqlalchemy import Engine
 from sqlmodel import Session
@@ -14,6 +15,7 @@ from bot.io.native import read_import_file
 from bot.kinds import Quality, Source
 from bot.platforms import REGISTRY
 from bot.store.accounts import get_or_create
+from bot.store.corrections import Audit
 from bot.store.tables import chunks
 from bot.store.writes import count_snapshots, insert_snapshots
 
@@ -25,14 +27,23 @@ def _normalize(platform: str, handle: str) -> str:
     return REGISTRY[platform].normalize_handle(handle)
 
 
+class ImportCounts(NamedTuple):
+    """What an import did: rows read, snapshots added, stored ones replaced (``--replace``)."""
+
+    read: int
+    added: int
+    replaced: int = 0
+
+
 def import_history(
     engine: Engine,
     settings: Settings,
     path: Path,
     now: datetime,
     mapping: ColumnMap | None = None,
-) -> tuple[int, int]:
-    """Import ``path``; return (rows read, snapshots added). Re-importing adds nothing."""
+    replace: Audit | None = None,
+) -> ImportCounts:
+    """Import ``path``. Re-importing adds nothing; ``replace`` overwrites values that differ."""
     if mapping is not None:
         rows = read_mapped_file(path, mapping, tz=settings.timezone, normalize=_normalize)
     else:
@@ -47,8 +58,9 @@ def import_history(
         connection = session.connection()
         # Counting before and after is cheaper than RETURNING every new id on PostgreSQL.
         before = count_snapshots(connection, list(ids.values()))
+        replaced = 0
         for batch in chunks(rows, BATCH):
-            insert_snapshots(
+            replaced += insert_snapshots(
                 connection,
                 [
                     {
@@ -64,7 +76,8 @@ def import_history(
                     }
                     for r in batch
                 ],
+                replace=replace,
             )
         added = count_snapshots(connection, list(ids.values())) - before
         session.commit()
-    return len(rows), added
+    return ImportCounts(len(rows), added, replaced)

@@ -7,7 +7,7 @@ Scripts read these names from ``--format json`` and the API; renaming one breaks
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import NotRequired, TypedDict
+from typing import Any, NotRequired, TypedDict
 
 
 class AccountsRow(TypedDict):
@@ -67,6 +67,8 @@ class ReportAccount(TypedDict):
     followers_change: int | None
     followers_growth_pct: float | None
     posts_in_period: int | None
+    # "counter" (the post counter's change), "imported" (a published total), or None.
+    posts_source: str | None
 
 
 class ReportGroup(TypedDict):
@@ -103,3 +105,26 @@ class GrowthLine(GrowthRow):
     """A growth row with the account's label, which tables show (not a JSON contract field)."""
 
     label: str | None
+
+
+# One row of ``bot corrections``: a snapshot's ``captured_at``, or a published figure's span
+# ``from``/``to``; ``old`` and ``new`` are the values (a whole row for a delete or replace).
+CorrectionsRow = TypedDict(
+    "CorrectionsRow",
+    {
+        "id": int,
+        "platform": str,
+        "handle": str,
+        "captured_at": datetime | None,
+        "from": date | None,
+        "to": date | None,
+        "action": str,
+        "field": str,
+        "old": Any,
+        "new": Any,
+        "origin": str,
+        "actor": str | None,
+        "at": datetime,
+        "undone_at": datetime | None,
+    },
+)

@@ -48,6 +48,7 @@ class GroupTotal:
     posts_in_period: int | None
     posts_accounts: int  # accounts with a post count at both ends
     rounded: bool  # some member's count is rounded by its platform
+    posts_imported: int = 0  # members whose posts published is an imported total
 
 
 def year_period(year: int, settings: Settings) -> Period:
@@ -88,6 +89,7 @@ def _total(name: str, members: Sequence[ReportEntry]) -> GroupTotal:
     """Add up one group's members that have both endpoints."""
     counted = [e.line for e in members if e.line.followers_change is not None]
     posts = [e.line.posts_in_period for e in members if e.line.posts_in_period is not None]
+    imported = sum(1 for e in members if e.posts_source == "imported")
     if not counted:
         start = end = change = None
         pct = None
@@ -111,6 +113,7 @@ def _total(name: str, members: Sequence[ReportEntry]) -> GroupTotal:
         posts_in_period=sum(posts) if posts else None,
         posts_accounts=len(posts),
         rounded=rounded,
+        posts_imported=imported,
     )
 
 

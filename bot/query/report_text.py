@@ -40,13 +40,24 @@ def title(period: Period) -> str:
     return f"Report {day_text(period.first_day)} to {day_text(period.last_day)}"
 
 
-def basis(period: Period, settings: Settings) -> str:
-    """One sentence on what the figures are."""
+def basis(period: Period, settings: Settings, *, imported: bool = False) -> str:
+    """One sentence on what the figures are (and on imported totals, when there are any)."""
+    totals = (
+        "; an imported total (bot import --figures) replaces the counter where one covers"
+        " exactly the period"
+        if imported
+        else ""
+    )
     return (
         f"Figures are the last good snapshot on or before the start ({day_text(period.first_day)})"
         f" and the end ({day_text(period.last_day)}) of the period, in {settings.timezone.key};"
-        " posts published is the change of the post counter (deleted posts are not counted)."
+        " posts published is the change of the post counter (deleted posts are not counted)"
+        f"{totals}."
     )
+
+
+def _any_imported(entries: Sequence[ReportEntry]) -> bool:
+    return any(entry.posts_source == "imported" for entry in entries)
 
 
 def account_name(entry: ReportEntry) -> str:
@@ -90,6 +101,16 @@ def _posts_text(posts: int | None) -> str:
     return f"{number(posts)} post{'' if posts == 1 else 's'} published"
 
 
+def _entry_posts(entry: ReportEntry) -> str:
+    """Posts published, saying when the figure is an imported total (and what the counter says)."""
+    text = _posts_text(entry.line.posts_in_period)
+    if entry.posts_source != "imported":
+        return text
+    if entry.counter_posts is None:
+        return f"{text} (an imported total)"
+    return f"{text} (an imported total; the post counter says {number(entry.counter_posts)})"
+
+
 def account_sentence(entry: ReportEntry, period: Period, settings: Settings) -> str:
     """``317,074 followers on 31 Dec 2021, +90,592 (+40.00%) on a year before; 1,061 posts…``."""
     line = entry.line
@@ -108,7 +129,7 @@ def account_sentence(entry: ReportEntry, period: Period, settings: Settings) -> 
         figure += f", {change(line.followers_change, line.followers_growth_pct)} {since}"
     elif line.end.followers is not None:
         figure += f", no follower count {since} to compare with"
-    return f"{figure}; {_posts_text(line.posts_in_period)}."
+    return f"{figure}; {_entry_posts(entry)}."
 
 
 def group_sentence(total: GroupTotal, period: Period) -> str:
@@ -134,9 +155,15 @@ def _of(counted: int, accounts: int) -> str:
 
 
 def _posts_of(total: GroupTotal) -> str:
-    if total.posts_in_period is None or total.posts_accounts == total.accounts:
+    if total.posts_in_period is None:
         return ""
-    return f" ({_of(total.posts_accounts, total.accounts)} with a post count)"
+    notes = []
+    if total.posts_accounts != total.accounts:
+        notes.append(f"{_of(total.posts_accounts, total.accounts)} with a post count")
+    if total.posts_imported:
+        plural = "s" if total.posts_imported > 1 else ""
+        notes.append(f"{total.posts_imported} imported total{plural} included")
+    return f" ({'; '.join(notes)})" if notes else ""
 
 
 # --- Renderers -----------------------------------------------------------------------------
@@ -201,7 +228,8 @@ def group_row(total: GroupTotal) -> dict[str, Any]:
 def render_text(period: Period, entries: Sequence[ReportEntry], settings: Settings) -> str:
     """The report as plain sentences, one per account and per group."""
     heading = title(period)
-    lines = [heading, "=" * len(heading), basis(period, settings), "", "Accounts"]
+    about = basis(period, settings, imported=_any_imported(entries))
+    lines = [heading, "=" * len(heading), about, "", "Accounts"]
     if not entries:
         lines.append("No accounts are stored yet.")
     for entry in entries:
@@ -215,7 +243,8 @@ def render_text(period: Period, entries: Sequence[ReportEntry], settings: Settin
 
 def render_markdown(period: Period, entries: Sequence[ReportEntry], settings: Settings) -> str:
     """The report as Markdown: sentences, then a table, per account and per group."""
-    lines = [f"# {title(period)}", "", f"*{basis(period, settings)}*", "", "## Accounts", ""]
+    about = basis(period, settings, imported=_any_imported(entries))
+    lines = [f"# {title(period)}", "", f"*{about}*", "", "## Accounts", ""]
     if not entries:
         lines.append("No accounts are stored yet.")
     else:
@@ -245,7 +274,8 @@ def _account_table(entries: Sequence[ReportEntry], settings: Settings) -> list[s
             day_text(_local_day(end, settings)) if end else NULL,
             signed(line.followers_change),
             percent(line.followers_growth_pct),
-            number(line.posts_in_period),
+            number(line.posts_in_period)
+            + (" (imported)" if entry.posts_source == "imported" else ""),
         ]
         rows.append("| " + " | ".join(cells) + " |")
     return rows

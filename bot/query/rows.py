@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import date, datetime
 from typing import Any, Literal, get_args
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot import growth
+from bot.clock import day_bounds
 from bot.config import Settings
 from bot.kinds import Quality
 from bot.output.tables import Column
@@ -24,7 +26,7 @@ from bot.query.contract import (
     ReportPoint,
     SnapshotsRow,
 )
-from bot.store import history
+from bot.store import figures, history
 from bot.store.accounts import all_accounts
 from bot.store.models import Account
 
@@ -66,6 +68,7 @@ REPORT_COLUMNS = (
     Column("followers_change", "Change", numeric=True, signed=True),
     Column("followers_growth_pct", "Growth", numeric=True, percent=True),
     Column("posts_in_period", "Posts published", numeric=True),
+    Column("posts_source", "Posts from"),
 )
 POLL_COLUMNS = (
     Column("platform", "Platform"),
@@ -213,6 +216,10 @@ class ReportEntry:
     label: str | None
     groups: tuple[str, ...]
     line: growth.ReportLine
+    # Where ``line.posts_in_period`` comes from: "counter" (the change of the post counter),
+    # "imported" (a published total for exactly the period, which wins), or None (no figure).
+    posts_source: str | None = None
+    counter_posts: int | None = None  # the counter's figure, when an imported total replaced it
 
 
 def report_entries(
@@ -220,21 +227,56 @@ def report_entries(
     *,
     first: datetime,
     last: datetime,
+    tz: ZoneInfo,
     accounts: Sequence[Account] | None = None,
 ) -> list[ReportEntry]:
-    """Per account: the report figures between the last good snapshots at ``first`` and ``last``."""
+    """Per account: the report figures between the last good snapshots at ``first`` and ``last``.
+
+    Posts published are the change of the post counter, unless the team imported a published
+    total for exactly the period's local days (``bot import --figures``): that total wins.
+    """
     with Session(engine) as session:
         chosen = list(accounts) if accounts is not None else list(all_accounts(session))
-        found = history.range_endpoints(
-            session.connection(), [a.id for a in chosen if a.id], first=first, last=last
+        ids = [a.id for a in chosen if a.id]
+        connection = session.connection()
+        found = history.range_endpoints(connection, ids, first=first, last=last)
+        days = _whole_days(first, last, tz)
+        totals = (
+            figures.totals_for(
+                connection, ids, metric=figures.POSTS_PUBLISHED, from_date=days[0], to_date=days[1]
+            )
+            if days
+            else {}
         )
     entries = []
     for account in chosen:
         start, end = found.get(account.id or 0, (None, None))
         line = growth.report_line(start.point() if start else None, end.point() if end else None)
         groups = tuple(account.groups or ())
-        entries.append(ReportEntry(account.platform, account.handle, account.label, groups, line))
+        entry = ReportEntry(account.platform, account.handle, account.label, groups, line)
+        entries.append(_posts_from(entry, totals.get(account.id or 0)))
     return entries
+
+
+def _posts_from(entry: ReportEntry, total: int | None) -> ReportEntry:
+    """The entry with its posts published from an imported ``total`` (it wins), or the counter."""
+    line = entry.line
+    if total is not None:
+        return replace(
+            entry,
+            line=replace(line, posts_in_period=total),
+            posts_source="imported",
+            counter_posts=line.posts_in_period,
+        )
+    return replace(entry, posts_source="counter" if line.posts_in_period is not None else None)
+
+
+def _whole_days(first: datetime, last: datetime, tz: ZoneInfo) -> tuple[date, date] | None:
+    """The local days from ``first`` to ``last`` when they are exactly whole days, else None."""
+    start, end = first.astimezone(tz).date(), last.astimezone(tz).date()
+    if day_bounds(start, tz)[0] != first or day_bounds(end, tz)[1] != last:
+        return None
+    return start, end
 
 
 def report_json_line(entry: ReportEntry, settings: Settings) -> ReportAccount:
@@ -248,6 +290,7 @@ def report_json_line(entry: ReportEntry, settings: Settings) -> ReportAccount:
         "followers_change": line.followers_change,
         "followers_growth_pct": line.followers_growth_pct,
         "posts_in_period": line.posts_in_period,
+        "posts_source": entry.posts_source,
     }
 
 
@@ -260,7 +303,9 @@ def report(
     accounts: Sequence[Account] | None = None,
 ) -> list[ReportAccount]:
     """Per account: start and end counts, change, growth % and posts published in the range."""
-    entries = report_entries(engine, first=first, last=last, accounts=accounts)
+    entries = report_entries(
+        engine, first=first, last=last, tz=settings.timezone, accounts=accounts
+    )
     return [report_json_line(entry, settings) for entry in entries]
 
 
@@ -290,6 +335,7 @@ def report_table_rows(lines: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]
                         "followers_change",
                         "followers_growth_pct",
                         "posts_in_period",
+                        "posts_source",
                     )
                 },
                 "start_date": start.get("date"),

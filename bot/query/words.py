@@ -10,6 +10,7 @@ names the argument. ``spell`` is the face's way of naming its options (``bot.out
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import cast
@@ -21,12 +22,15 @@ from bot.config import Settings
 from bot.digest import periods
 from bot.errors import InputError
 from bot.io.mapped import ColumnMap, parse_map
+from bot.kinds import Quality
 from bot.output.text import Spelling
 from bot.platforms import REGISTRY
 from bot.query import report
 from bot.query.rows import EVERY, Every
+from bot.store.corrections import Change
 
 FIRST_YEAR, LAST_YEAR = 1970, 9998
+MAX_COUNT = 2**63 - 1  # what a snapshot's BIGINT counter holds
 
 
 def when(text: str, tz: ZoneInfo, *, field: str, end_of_day: bool, spell: Spelling) -> datetime:
@@ -177,3 +181,82 @@ def import_mapping(
         raise spell.error("platform", f"unknown platform {platform!r} (known: {known})")
     mapped = parse_map(columns) if columns is not None else {}
     return ColumnMap(name, handle, mapped, date_format, abbreviated)
+
+
+@dataclass(frozen=True)
+class SnapshotTime:
+    """What ``--at`` names: one instant, or a whole local day (``day`` set)."""
+
+    first: datetime  # UTC
+    last: datetime  # UTC; equal to ``first`` for an instant
+    day: date | None
+
+
+def snapshot_time(text: str, tz: ZoneInfo, spell: Spelling) -> SnapshotTime:
+    """``--at`` of ``bot correct``: an ISO time (local if naive), or a date (its local day)."""
+    first = when(text, tz, field="at", end_of_day=False, spell=spell)
+    if len(text.strip()) != 10:
+        return SnapshotTime(first, first, None)
+    last = when(text, tz, field="at", end_of_day=True, spell=spell)
+    return SnapshotTime(first, last, first.astimezone(tz).date())
+
+
+def correction(
+    account: str | None,
+    at_text: str | None,
+    undo: int | None,
+    *,
+    marks: tuple[bool, bool, bool],
+    counts: tuple[int | None, int | None],
+    spell: Spelling,
+) -> Change | None:
+    """The one change ``bot correct`` asks for, or None for ``--undo ID``; else one line, exit 2.
+
+    ``marks`` are ``--mark-suspect``, ``--mark-ok`` and ``--delete``; ``counts`` are the new
+    ``--followers`` and ``--posts``.
+    """
+    asked = [change for flag, change in zip(marks, _MARKS, strict=True) if flag]
+    asked += [
+        Change.set_count(name, _count(name, value, spell))
+        for name, value in zip(("followers", "posts"), counts, strict=True)
+        if value is not None
+    ]
+    at, undo_id = spell.given(("at", "WHEN")), spell.given(("undo", "ID"))
+    usage = f"give ACCOUNT {at} and one change, or {undo_id}"
+    if undo is not None:
+        if account is not None or at_text is not None or asked:
+            problem = f"{undo_id} takes no ACCOUNT, {spell.name('at')} or change"
+            raise InputError(f"correct: {problem}", field="undo")
+        return None
+    if account is None and at_text is None and not asked:
+        raise InputError(f"correct: {usage}", field="account")
+    if account is None:
+        raise InputError(f"correct: ACCOUNT is missing ({usage})", field="account")
+    if at_text is None:
+        raise InputError(f"correct: {at} is missing ({usage})", field="at")
+    if len(asked) != 1:
+        flags = [spell.name(name) for name in ("mark-suspect", "mark-ok", "delete")]
+        flags += [spell.given((name, "N")) for name in ("followers", "posts")]
+        raise InputError(f"correct: give exactly one of {', '.join(flags)}", field="account")
+    return asked[0]
+
+
+_MARKS = (Change.mark(Quality.SUSPECT), Change.mark(Quality.OK), Change.delete())
+
+
+def _count(name: str, value: int, spell: Spelling) -> int:
+    """A counter's new value: a whole number the database can hold."""
+    if not 0 <= value <= MAX_COUNT:
+        raise spell.error(name, f"expected a whole number from 0 to {MAX_COUNT}, got {value}")
+    return value
+
+
+def figures_import(mapped: bool, spell: Spelling) -> None:
+    """``--figures`` reads its own columns: no one-account mapping goes with it."""
+    if mapped:
+        raise InputError(
+            f"import: {spell.name('figures')} reads platform,handle,from,to,metric,value;"
+            f" {spell.name('platform')}, {spell.name('handle')}, {spell.name('map')},"
+            f" {spell.name('date-format')} and {spell.name('abbreviated')} do not apply",
+            field="figures",
+        )

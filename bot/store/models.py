@@ -120,3 +120,55 @@ class PlatformState(SQLModel, table=True):
     requests: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
     rate_limited: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
     updated_at: datetime
+
+
+class PublishedFigure(SQLModel, table=True):
+    """A total the team published for a span of local days (``bot import --figures``)."""
+
+    __tablename__ = "published_figure"
+    __table_args__ = (
+        UniqueConstraint(
+            "account_id", "from_date", "to_date", "metric", name="uq_published_figure_span"
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("account.id", ondelete="CASCADE"), nullable=False)
+    )
+    # Local days in ``bot.timezone``, both included: the span the total covers.
+    from_date: date
+    to_date: date
+    metric: str = Field(max_length=32)
+    value: int = Field(sa_column=Column(BigInteger, nullable=False))
+    source_file: str = Field(max_length=255)
+    imported_at: datetime
+
+
+class Correction(SQLModel, table=True):
+    """One change to the stored history, with the value it replaced: the audit trail."""
+
+    __table_args__ = (Index("ix_correction_account_captured", "account_id", "captured_at"),)
+
+    id: int | None = Field(
+        default=None, sa_column=Column(BigId, primary_key=True, autoincrement=True)
+    )
+    account_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("account.id", ondelete="CASCADE"), nullable=False)
+    )
+    # The snapshot's instant, or the published figure changed (one of the two is set).
+    captured_at: datetime | None = None
+    figure_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer, ForeignKey("published_figure.id", ondelete="CASCADE"), nullable=True
+        ),
+    )
+    action: str = Field(max_length=16)
+    field: str = Field(max_length=32)
+    old_value: Any = Field(default=None, sa_column=Column(JSON(none_as_null=True), nullable=True))
+    new_value: Any = Field(default=None, sa_column=Column(JSON(none_as_null=True), nullable=True))
+    origin: str = Field(max_length=255)  # the command that made it
+    actor: str | None = Field(default=None, max_length=64)  # the user who ran it, when known
+    at: datetime
+    undone_at: datetime | None = None

@@ -16,7 +16,15 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
 from sqlmodel import SQLModel
 
-from bot.store.models import Account, DigestRun, PlatformState, PollAttempt, Snapshot
+from bot.store.models import (
+    Account,
+    Correction,
+    DigestRun,
+    PlatformState,
+    PollAttempt,
+    PublishedFigure,
+    Snapshot,
+)
 
 T = TypeVar("T")
 # SQLite caps bound parameters per statement (999 before 3.32): IN lists go in pieces this big.
@@ -35,6 +43,8 @@ SNAPSHOT = _table(Snapshot)
 POLL_ATTEMPT = _table(PollAttempt)
 DIGEST_RUN = _table(DigestRun)
 PLATFORM_STATE = _table(PlatformState)
+PUBLISHED_FIGURE = _table(PublishedFigure)
+CORRECTION = _table(Correction)
 
 
 def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:

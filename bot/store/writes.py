@@ -10,6 +10,7 @@ from typing import Any, TypedDict
 from sqlalchemy import Connection, bindparam, delete, func, select, update
 
 from bot.kinds import AccountStatus, PollOutcome, Quality, Source
+from bot.store.corrections import Audit, replace_existing
 from bot.store.tables import ACCOUNT, POLL_ATTEMPT, SNAPSHOT, chunks, insert_new
 
 
@@ -60,12 +61,20 @@ class PollRecord:
     confirmed_drop_at: datetime | None = None
 
 
-def insert_snapshots(connection: Connection, rows: Sequence[NewSnapshot]) -> None:
-    """Insert snapshots in bulk; an existing (account, instant) is left alone."""
+def insert_snapshots(
+    connection: Connection, rows: Sequence[NewSnapshot], *, replace: Audit | None = None
+) -> int:
+    """Insert snapshots in bulk; an existing (account, instant) is left alone.
+
+    With ``replace``, an existing one whose values differ is overwritten first, each recorded in
+    the audit trail under ``replace``; returns how many were (0 without it).
+    """
     if not rows:
-        return
+        return 0
+    replaced = replace_existing(connection, rows, replace) if replace is not None else 0
     statement = insert_new(connection.dialect, SNAPSHOT, unique=["account_id", "captured_at"])
     connection.execute(statement, list(rows))
+    return replaced
 
 
 def count_snapshots(connection: Connection, account_ids: Sequence[int]) -> int:

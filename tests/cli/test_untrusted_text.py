@@ -80,7 +80,7 @@ def platform() -> Iterator[tuple[Platform, str]]:
 def write_config(path: Path, base_url: str) -> Path:
     """An X account the fake platform says is missing, with a bracketed Arabic label."""
     path.write_text(
-        f'[platforms.x]\nbase_url = "{base_url}"\n\n'
+        f'[platforms.x]\nbase_url = "{base_url}"\nallow_private_addresses = true\n\n'
         "[[accounts]]\n"
         'platform = "x"\nhandle = "missing_dgsn"\n'
         f'label = "{LABEL}"\ngroups = ["[/bold] team [archive]"]\n',

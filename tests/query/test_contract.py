@@ -6,6 +6,7 @@ import pytest
 
 from bot.query.contract import (
     AccountsRow,
+    CorrectionsRow,
     GrowthRow,
     ReportAccount,
     ReportDocument,
@@ -28,7 +29,13 @@ from bot.query.contract import (
         ),
         (
             ReportAccount,
-            "platform handle start end followers_change followers_growth_pct posts_in_period",
+            "platform handle start end followers_change followers_growth_pct posts_in_period"
+            " posts_source",
+        ),
+        (
+            CorrectionsRow,
+            "id platform handle captured_at from to action field old new origin actor at"
+            " undone_at",
         ),
         (ReportPoint, "date followers posts"),
     ],

@@ -104,7 +104,7 @@ def test_json_keeps_the_documented_shape(
     assert list(year) == ["year", "accounts", "groups"] and year["year"] == 2021
     keys = {"platform", "handle", "start", "end", "followers_change", "followers_growth_pct"}
     for account in year["accounts"]:
-        assert set(account) == keys | {"posts_in_period"}
+        assert set(account) == keys | {"posts_in_period", "posts_source"}
         for end in (account["start"], account["end"]):
             assert end is None or set(end) == {"date", "followers", "posts"}
     ranged = run_cli(

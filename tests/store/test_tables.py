@@ -10,13 +10,23 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 import bot.store
-from bot.store.models import Account, DigestRun, PlatformState, PollAttempt, Snapshot
+from bot.store.models import (
+    Account,
+    Correction,
+    DigestRun,
+    PlatformState,
+    PollAttempt,
+    PublishedFigure,
+    Snapshot,
+)
 from bot.store.tables import (
     ACCOUNT,
     CHUNK,
+    CORRECTION,
     DIGEST_RUN,
     PLATFORM_STATE,
     POLL_ATTEMPT,
+    PUBLISHED_FIGURE,
     SNAPSHOT,
     chunks,
     insert_new,
@@ -34,6 +44,8 @@ def test_handles_are_the_models_tables() -> None:
         (POLL_ATTEMPT, PollAttempt),
         (DIGEST_RUN, DigestRun),
         (PLATFORM_STATE, PlatformState),
+        (PUBLISHED_FIGURE, PublishedFigure),
+        (CORRECTION, Correction),
     ]
     for table, model in pairs:
         assert table is model.__table__  # type: ignore[attr-defined]
