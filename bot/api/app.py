@@ -198,7 +198,7 @@ def _document_routes(
         """Like ``bot report -f json``: ``?year=2021`` or ``?from=D&to=D``."""
         from bot.query import report as reports
 
-        period = words.report_period(year, from_, to, settings, API)
+        period = words.report_period(year, from_, to, settings, API, now=clock())
         entries = views.report_entries(
             engine, first=period.first, last=period.last, tz=settings.timezone
         )

@@ -145,7 +145,7 @@ def report(
 
     CLI.choice("format", fmt, REPORT_FORMATS)
     ctx = command_context(config, env_file)
-    period = words.report_period(year, from_, to, ctx.settings, CLI)
+    period = words.report_period(year, from_, to, ctx.settings, CLI, now=system_clock())
     entries = views.report_entries(
         ctx.engine, first=period.first, last=period.last, tz=ctx.settings.timezone
     )

@@ -62,9 +62,10 @@ REPORT_COLUMNS = (
     Column("platform", "Platform"),
     Column("handle", "Handle"),
     Column("start_date", "Start"),
-    Column("start_followers", "Followers then", numeric=True),
+    # Headed by the days compared (bot.query.report_text.dated): "Followers 31 Dec 2020".
+    Column("start_followers", "Followers", numeric=True),
     Column("end_date", "End"),
-    Column("end_followers", "Followers now", numeric=True),
+    Column("end_followers", "Followers", numeric=True),
     Column("followers_change", "Change", numeric=True, signed=True),
     Column("followers_growth_pct", "Growth", numeric=True, percent=True),
     Column("posts_in_period", "Posts published", numeric=True),
