@@ -1,4 +1,4 @@
-"""The config is the schedule: a changed interval counts from the last poll, not the old due time."""
+"""The config is the schedule: a changed interval counts from the last poll, not the old due."""
 
 from __future__ import annotations
 
