@@ -146,10 +146,11 @@ async def run_daemon(
 def apply_intervals(engine: Engine, settings: Settings, runtime: Runtime) -> int:
     """At start, the config is the schedule: due one configured interval after the last poll.
 
-    ``sync_accounts`` already brings a shortened interval's due time forward; this postpones
-    the due time an interval made longer left early. Only accounts whose last poll went fine
-    are moved: an earlier due time after a failure or a suspect count is a retry, and stands.
-    Returns how many due times moved.
+    A shortened interval no longer waits for the due time the old one set, a lengthened one no
+    longer polls at it. Only accounts whose last poll went fine are moved: the due time after a
+    failure, a 429 or a suspect count is the platform's or a retry's, and stands. A due time
+    within the jitter's spread before the interval is already this interval's. Returns how many
+    due times moved.
     """
     now = runtime.clock()
     configured = configured_intervals(settings)
@@ -171,8 +172,8 @@ def apply_intervals(engine: Engine, settings: Settings, runtime: Runtime) -> int
         ):
             continue
         regular = account.last_polled_at + interval
-        # A due time inside the jitter's spread is this interval's already.
-        if account.next_poll_at < regular - min(interval * JITTER_SHARE, MAX_JITTER):
+        spread = min(interval * JITTER_SHARE, MAX_JITTER)
+        if not regular - spread <= account.next_poll_at <= regular:
             due[account.id] = regular - runtime.jitter(interval)
     if due:
         with engine.begin() as connection:

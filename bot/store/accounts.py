@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlmodel import Session, col, select
 
@@ -17,10 +17,9 @@ from bot.store.tables import ACCOUNT, insert_new
 def sync_accounts(session: Session, settings: Settings, now: datetime) -> list[Account]:
     """Make the account table match the config: add new accounts, mark removed ones.
 
-    The config is the schedule: a configured account is due one interval after its last poll
-    at the latest (a shortened interval counts now, not at the old due time). An account taken
-    out of the config becomes ``removed``: its history stays, it is never polled and listings
-    leave it out unless asked; configured again, it is live again with that history.
+    An account taken out of the config becomes ``removed``: its history stays, it is never
+    polled and listings leave it out unless asked; configured again, it is live again with that
+    history. (A changed interval is applied at daemon start: bot.daemon.scheduler.)
     """
     _insert_missing(session, settings, now)
     existing = {(a.platform, a.handle): a for a in session.exec(select(Account)).all()}
@@ -32,7 +31,7 @@ def sync_accounts(session: Session, settings: Settings, now: datetime) -> list[A
         if account is None:
             account = Account(platform=entry.platform, handle=entry.handle, created_at=now)
             session.add(account)
-        _apply_config(account, entry, now, settings.interval_for(entry))
+        _apply_config(account, entry, now)
         configured.append(account)
     for key, account in existing.items():
         if key not in wanted:
@@ -72,20 +71,14 @@ def _insert_missing(session: Session, settings: Settings, now: datetime) -> None
     session.commit()
 
 
-def _apply_config(
-    account: Account, entry: AccountSettings, now: datetime, interval: timedelta
-) -> None:
-    """Copy label and groups; due at once if new (or back), else by the configured interval."""
+def _apply_config(account: Account, entry: AccountSettings, now: datetime) -> None:
+    """Copy label and groups; a newly configured (or re-added) account is due at once."""
     account.label = entry.label
     account.groups = list(entry.groups)
     if account.status in (AccountStatus.PAUSED, AccountStatus.REMOVED):
         account.status = AccountStatus.ACTIVE
     if account.next_poll_at is None:
         account.next_poll_at = now
-    elif account.last_polled_at is not None:
-        # Never later than the interval now configured; an earlier due time (a retry after a
-        # failure, a jittered one) stands.
-        account.next_poll_at = min(account.next_poll_at, account.last_polled_at + interval)
 
 
 def find_account(session: Session, *, platform: str, handle: str) -> Account:

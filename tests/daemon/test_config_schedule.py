@@ -53,8 +53,12 @@ def test_a_shortened_interval_counts_from_the_last_poll(engine: Engine) -> None:
     assert cycle(engine, make_runtime(every(6), clock)[0], profiles) == []
     # Under one hour the account is three hours old: stale until the daemon polls it...
     assert [a["problem"] for a in status(engine, every(1), clock())["accounts"]] == ["stale"]
-    # ...which it does at once: due one hour after the last poll, not at the old due time.
-    results = cycle(engine, make_runtime(every(1), clock)[0], profiles)
+    # ...which it does at once when it starts: due one hour after the last poll, not at the old
+    # due time.
+    hourly, _ = make_runtime(every(1), clock)
+    assert apply_intervals(engine, every(1), hourly) == 1
+    assert due_at(engine) <= T0 + timedelta(hours=1)
+    results = cycle(engine, hourly, profiles)
     assert [r.outcome for r in results] == ["ok"]
     assert status(engine, every(1), clock())["accounts"] == []
     next_due = T0 + timedelta(hours=4)
