@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -10,7 +11,7 @@ from sqlmodel import Session
 
 from bot.clock import ManualClock
 from bot.config import Settings
-from bot.daemon.scheduler import apply_intervals
+from bot.daemon.scheduler import apply_intervals, run_daemon
 from bot.daemon.status import status
 from bot.query.accounts import account_by_key
 from tests.helpers.daemon import cycle, make_runtime
@@ -83,3 +84,31 @@ def test_a_lengthened_interval_postpones_at_start_but_a_retry_stands(engine: Eng
     assert retry <= clock() + timedelta(minutes=15)
     assert apply_intervals(engine, every(12), make_runtime(every(12), clock)[0]) == 0
     assert due_at(engine) == retry
+
+
+def test_the_daemon_applies_the_interval_when_it_starts(engine: Engine) -> None:
+    clock = ManualClock(T0)
+    cycle(engine, make_runtime(every(6), clock)[0], profiles)
+    stop = asyncio.Event()
+    asked: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        asked.append(request)
+        stop.set()  # one poll is the proof: the old due time was three hours away
+        return profiles(request)
+
+    async def go() -> None:
+        daemon = run_daemon(
+            every(1),
+            engine,
+            clock=ManualClock(T0 + timedelta(hours=3)),
+            transport=httpx.MockTransport(handler),
+            stop=stop,
+        )
+        await asyncio.wait_for(daemon, timeout=30)
+
+    asyncio.run(go())
+    assert len(asked) == 1
+    with Session(engine) as session:
+        polled = account_by_key(session, KEY).last_polled_at
+    assert polled is not None and polled.astimezone(UTC) == T0 + timedelta(hours=3)
