@@ -19,6 +19,8 @@ from bot.growth import year_bounds
 from bot.http.client import make_client
 from bot.output.tables import render
 from bot.query import rows as views
+from bot.query.report import year_period
+from bot.query.report_text import dated
 from bot.simulator import Simulator
 from bot.store.accounts import sync_accounts
 
@@ -112,7 +114,7 @@ def _print_results(engine: Engine, settings: Settings, end: datetime, stream: Te
     lines = views.report(engine, settings, first=first, last=last)
     render(
         views.report_table_rows(lines),
-        views.REPORT_COLUMNS,
+        dated(views.REPORT_COLUMNS, year_period(year, settings, end)),
         "table",
         out=stream,
         title=f"Annual report {year} ({settings.timezone.key})",

@@ -18,6 +18,8 @@ class AccountStatus(StrEnum):
     SUSPENDED = "suspended"
     AUTH_ERROR = "auth_error"
     PAUSED = "paused"
+    # Taken out of the config: history kept, never polled, left out of listings unless --all.
+    REMOVED = "removed"
 
 
 class PollOutcome(StrEnum):

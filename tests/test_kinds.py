@@ -23,7 +23,7 @@ from bot.kinds import (
 @pytest.mark.parametrize(
     ("kind", "words"),
     [
-        (AccountStatus, ["active", "not_found", "suspended", "auth_error", "paused"]),
+        (AccountStatus, ["active", "not_found", "suspended", "auth_error", "paused", "removed"]),
         (
             PollOutcome,
             [

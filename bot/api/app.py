@@ -34,6 +34,8 @@ from bot.query import words
 from bot.store.db import ping
 
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+# ``?all=true``: accounts removed from the config too, like the commands' ``--all``.
+AllQuery = Annotated[bool, Query(alias="all")]
 
 
 def create_app(
@@ -154,9 +156,9 @@ def _history_routes(
     """Accounts, snapshots and growth: the tables of the query commands."""
 
     @app.get("/accounts", dependencies=guard)
-    def accounts(group: str | None = None) -> Response:
-        """Like ``bot accounts -f json``."""
-        return _json(views.account_rows(engine, group))
+    def accounts(group: str | None = None, all_: AllQuery = False) -> Response:
+        """Like ``bot accounts -f json``; ``all=true`` like ``--all``."""
+        return _json(views.account_rows(engine, group, removed=all_))
 
     # ``:path``: Reddit handles (``r/name``) hold a slash.
     @app.get("/accounts/{platform}/{handle:path}/snapshots", dependencies=guard)
@@ -176,11 +178,15 @@ def _history_routes(
         )
 
     @app.get("/growth", dependencies=guard)
-    def growth(period: str = "7d", at: str | None = None, group: str | None = None) -> Response:
-        """Like ``bot growth -f json``."""
+    def growth(
+        period: str = "7d", at: str | None = None, group: str | None = None, all_: AllQuery = False
+    ) -> Response:
+        """Like ``bot growth -f json``; ``all=true`` like ``--all``."""
         name = words.growth_period(period, API)
         moment = words.at(at, settings.timezone, clock(), API)
-        lines = views.growth_rows(engine, settings, period=name, at=moment, group=group)
+        lines = views.growth_rows(
+            engine, settings, period=name, at=moment, group=group, removed=all_
+        )
         return _json(views.growth_json(lines))
 
 
@@ -194,13 +200,14 @@ def _document_routes(
         year: int | None = None,
         from_: Annotated[str | None, Query(alias="from")] = None,
         to: str | None = None,
+        all_: AllQuery = False,
     ) -> Response:
-        """Like ``bot report -f json``: ``?year=2021`` or ``?from=D&to=D``."""
+        """Like ``bot report -f json``: ``?year=2021`` or ``?from=D&to=D``; ``all=true``."""
         from bot.query import report as reports
 
-        period = words.report_period(year, from_, to, settings, API)
+        period = words.report_period(year, from_, to, settings, API, now=clock())
         entries = views.report_entries(
-            engine, first=period.first, last=period.last, tz=settings.timezone
+            engine, first=period.first, last=period.last, tz=settings.timezone, removed=all_
         )
         return _json(reports.document(period, entries, settings))
 

@@ -13,10 +13,10 @@ from bot.cli.options import ConfigOpt, EnvOpt, FormatOpt, UtcOpt, command_contex
 from bot.clock import system_clock
 from bot.errors import InputError
 from bot.http.client import make_client
-from bot.kinds import PollOutcome
+from bot.kinds import AccountStatus, PollOutcome
 from bot.output.files import write_atomic
 from bot.output.tables import render
-from bot.output.text import CLI
+from bot.output.text import CLI, account_key
 from bot.platforms import REGISTRY
 from bot.query import rows as views
 from bot.query import words
@@ -50,6 +50,14 @@ def poll(
     async def cycle() -> list[dict[str, object]]:
         with Session(ctx.engine) as session:
             chosen = accounts_by_keys(session, accounts) if accounts else None
+            for account in chosen or ():
+                if account.status == AccountStatus.REMOVED:
+                    key = account_key(account.platform, account.handle)
+                    raise InputError(
+                        f"{key} was removed from the config (status removed): add it back to"
+                        " poll it",
+                        field="accounts",
+                    )
             selected = select_accounts(
                 session, system_clock(), keys=chosen, platform=platform, everything=all_
             )
@@ -71,8 +79,14 @@ def poll(
         raise typer.Exit(1)
 
 
+AllOpt = Annotated[
+    bool, typer.Option("--all", help="Include accounts removed from the config (status removed).")
+]
+
+
 def accounts(
     group: Annotated[str | None, typer.Option(help="Only accounts in this group.")] = None,
+    all_: AllOpt = False,
     fmt: FormatOpt = "table",
     utc: UtcOpt = False,
     config: ConfigOpt = None,
@@ -80,7 +94,7 @@ def accounts(
 ) -> None:
     """List accounts with status, last poll and latest counts."""
     ctx = command_context(config, env_file, fmt=fmt)
-    rows = views.account_rows(ctx.engine, group)
+    rows = views.account_rows(ctx.engine, group, removed=all_)
     render(rows, views.ACCOUNT_COLUMNS, fmt, redact=ctx.redact, tz=ctx.zone(utc))
 
 
@@ -110,6 +124,7 @@ def growth(
         str | None, typer.Option(help="End of the period (date = end of that day).")
     ] = None,
     group: Annotated[str | None, typer.Option(help="Only accounts in this group.")] = None,
+    all_: AllOpt = False,
     fmt: FormatOpt = "table",
     utc: UtcOpt = False,
     config: ConfigOpt = None,
@@ -119,7 +134,9 @@ def growth(
     name = words.growth_period(period, CLI)
     ctx = command_context(config, env_file, fmt=fmt)
     moment = words.at(at, ctx.settings.timezone, system_clock(), CLI)
-    rows = views.growth_rows(ctx.engine, ctx.settings, period=name, at=moment, group=group)
+    rows = views.growth_rows(
+        ctx.engine, ctx.settings, period=name, at=moment, group=group, removed=all_
+    )
     title = "Growth year to date" if name == "ytd" else f"Growth over {name}"
     render(rows, views.GROWTH_COLUMNS, fmt, title=title, tz=ctx.zone(utc))
 
@@ -134,6 +151,7 @@ def report(
     to: Annotated[
         str | None, typer.Option("--to", help="End of the range (a date = its end).")
     ] = None,
+    all_: AllOpt = False,
     fmt: Annotated[
         str, typer.Option("--format", "-f", help="table, csv, json, text or markdown.")
     ] = "table",
@@ -145,9 +163,9 @@ def report(
 
     CLI.choice("format", fmt, REPORT_FORMATS)
     ctx = command_context(config, env_file)
-    period = words.report_period(year, from_, to, ctx.settings, CLI)
+    period = words.report_period(year, from_, to, ctx.settings, CLI, now=system_clock())
     entries = views.report_entries(
-        ctx.engine, first=period.first, last=period.last, tz=ctx.settings.timezone
+        ctx.engine, first=period.first, last=period.last, tz=ctx.settings.timezone, removed=all_
     )
     write(period, entries, ctx.settings, fmt)
 

@@ -7,26 +7,31 @@ import contextlib
 import logging
 import signal
 from collections.abc import Awaitable, Callable
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 
 import httpx
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import Engine
+from sqlmodel import Session
 
 from bot.clock import Clock, system_clock
 from bot.config import Settings
 from bot.daemon.metrics import Metrics, serve_metrics
 from bot.daemon.poller import PollResult, poll_due
-from bot.daemon.runtime import Runtime
+from bot.daemon.runtime import JITTER_SHARE, MAX_JITTER, Runtime
 from bot.digest.daily import send_due_digests
 from bot.http.budget import GateView, RateBudget
 from bot.http.client import make_client
 from bot.http.redact import Redactor
 from bot.kinds import PollOutcome
 from bot.platforms import REGISTRY
+from bot.staleness import intervals as configured_intervals
 from bot.store import health
+from bot.store.accounts import scheduled_accounts
+from bot.store.attempts import last_attempts
 from bot.store.claims import release_leases
 from bot.store.lock import daemon_lock
+from bot.store.writes import defer_accounts
 
 log = logging.getLogger(__name__)
 # How long a stopping daemon waits for an in-flight cycle before it cancels it.
@@ -138,6 +143,44 @@ async def run_daemon(
         await _run(settings, engine, clock, transport, stop, runtime, metrics_port)
 
 
+def apply_intervals(engine: Engine, settings: Settings, runtime: Runtime) -> int:
+    """At start, the config is the schedule: due one configured interval after the last poll.
+
+    A shortened interval no longer waits for the due time the old one set, a lengthened one no
+    longer polls at it. Only accounts whose last poll went fine are moved: the due time after a
+    failure, a 429 or a suspect count is the platform's or a retry's, and stands. A due time
+    within the jitter's spread before the interval is already this interval's. Returns how many
+    due times moved.
+    """
+    now = runtime.clock()
+    configured = configured_intervals(settings)
+    with Session(engine) as session:
+        accounts = scheduled_accounts(session, now=now, everything=True)
+        attempts = last_attempts(session.connection(), [a.id for a in accounts if a.id], at=now)
+    due: dict[int, datetime] = {}
+    for account in accounts:
+        interval = configured.get((account.platform, account.handle))
+        attempt = attempts.get(account.id or 0)
+        if (
+            interval is None
+            or account.id is None
+            or account.next_poll_at is None
+            or account.last_polled_at is None
+            or attempt is None
+            or attempt.outcome != PollOutcome.OK
+            or (account.lease_until is not None and account.lease_until > now)
+        ):
+            continue
+        regular = account.last_polled_at + interval
+        spread = min(interval * JITTER_SHARE, MAX_JITTER)
+        if not regular - spread <= account.next_poll_at <= regular:
+            due[account.id] = regular - runtime.jitter(interval)
+    if due:
+        with engine.begin() as connection:
+            defer_accounts(connection, due)
+    return len(due)
+
+
 async def _run(
     settings: Settings,
     engine: Engine,
@@ -150,6 +193,7 @@ async def _run(
     """The daemon's body, once it holds the database."""
     stop = stop or asyncio.Event()
     runtime = runtime or Runtime(settings, clock)
+    apply_intervals(engine, settings, runtime)
     metrics = Metrics() if metrics_port is not None else None
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

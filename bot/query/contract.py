@@ -89,12 +89,26 @@ class ReportGroup(TypedDict):
 ReportRange = TypedDict(
     "ReportRange", {"year": NotRequired[int], "from": NotRequired[str], "to": NotRequired[str]}
 )
+
+
+class ReportSpan(TypedDict):
+    """The report's ``span``: what it compares (``end_at`` is now while ``complete`` is false)."""
+
+    start_at: datetime  # UTC: start figures are the last good snapshot on or before it
+    end_at: datetime  # UTC: end figures are the last good snapshot on or before it
+    first_day: date  # local days of the period (``last_day``: today while not complete)
+    last_day: date
+    against: date  # the day the start figures stand for: the year's eve, or --from
+    complete: bool
+
+
 ReportDocument = TypedDict(
     "ReportDocument",
     {
         "year": NotRequired[int],
         "from": NotRequired[str],
         "to": NotRequired[str],
+        "span": ReportSpan,
         "accounts": list[ReportAccount],
         "groups": list[ReportGroup],
     },

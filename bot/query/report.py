@@ -7,13 +7,13 @@ only adds up groups. ``bot.query.report_text`` writes them as text, Markdown or 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
 
 from bot import growth
 from bot.config import Settings
 from bot.output.text import iso
-from bot.query.contract import ReportDocument, ReportRange
+from bot.query.contract import ReportDocument, ReportRange, ReportSpan
 from bot.query.rows import ReportEntry, report_json_line
 
 GROUPS_NOTE = (
@@ -32,6 +32,18 @@ class Period:
     last_day: date  # local day of ``last``
     year: int | None  # set for --year
     json_range: ReportRange  # {"year": Y} or {"from": …, "to": …}
+    # Set when the period is not over: the last day asked for (``last`` is then now).
+    asked_last_day: date | None = None
+
+    @property
+    def complete(self) -> bool:
+        """Whether the period is over (else its end figures are the latest so far)."""
+        return self.asked_last_day is None
+
+    @property
+    def against_day(self) -> date:
+        """The day the start figures stand for: a year's eve, or a range's first day."""
+        return self.first_day - timedelta(days=1) if self.year is not None else self.first_day
 
 
 @dataclass(frozen=True)
@@ -51,19 +63,23 @@ class GroupTotal:
     posts_imported: int = 0  # members whose posts published is an imported total
 
 
-def year_period(year: int, settings: Settings) -> Period:
-    """The calendar ``year`` in the configured time zone (bot/query/words.py checks it)."""
+def year_period(year: int, settings: Settings, now: datetime) -> Period:
+    """The calendar ``year`` in the configured time zone, up to ``now`` if it is not over.
+
+    bot/query/words.py checks the year and that it has started.
+    """
     first, last = growth.year_bounds(year, settings.timezone)
-    return Period(first, last, date(year, 1, 1), date(year, 12, 31), year, {"year": year})
+    period = Period(first, last, date(year, 1, 1), date(year, 12, 31), year, {"year": year})
+    return _so_far(period, now, settings)
 
 
 def range_period(
-    first: datetime, last: datetime, settings: Settings, *, shown: tuple[str, str]
+    first: datetime, last: datetime, settings: Settings, *, shown: tuple[str, str], now: datetime
 ) -> Period:
-    """From ``first`` to ``last`` (UTC); ``shown`` is the range as the user wrote it."""
+    """From ``first`` to ``last`` (UTC), up to ``now``; ``shown`` is the range as written."""
     start, end = shown
     tz = settings.timezone
-    return Period(
+    period = Period(
         first,
         last,
         first.astimezone(tz).date(),
@@ -71,6 +87,31 @@ def range_period(
         None,
         {"from": _range_bound(start, first), "to": _range_bound(end, last)},
     )
+    return _so_far(period, now, settings)
+
+
+def _so_far(period: Period, now: datetime, settings: Settings) -> Period:
+    """The period cut at ``now`` when it is not over: its end figures are the latest ones."""
+    if now >= period.last:
+        return period
+    return replace(
+        period,
+        last=now.astimezone(UTC),
+        last_day=now.astimezone(settings.timezone).date(),
+        asked_last_day=period.last_day,
+    )
+
+
+def span(period: Period) -> ReportSpan:
+    """The JSON ``span``: the instants and local days the report compares."""
+    return {
+        "start_at": period.first,
+        "end_at": period.last,
+        "first_day": period.first_day,
+        "last_day": period.last_day,
+        "against": period.against_day,
+        "complete": period.complete,
+    }
 
 
 def _range_bound(text: str, instant: datetime) -> str:
@@ -118,9 +159,10 @@ def _total(name: str, members: Sequence[ReportEntry]) -> GroupTotal:
 
 
 def document(period: Period, entries: Sequence[ReportEntry], settings: Settings) -> ReportDocument:
-    """The JSON report: ``{"year"|"from","to", "accounts": [...], "groups": [...]}``."""
+    """The JSON report: ``{"year"|"from","to", "span", "accounts": [...], "groups": [...]}``."""
     return {
         **period.json_range,
+        "span": span(period),
         "accounts": [report_json_line(entry, settings) for entry in entries],
         "groups": [
             {

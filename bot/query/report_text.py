@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any, TextIO
 
@@ -33,11 +34,28 @@ def day_text(day: date) -> str:
     return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
 
 
+def days_text(first: date, last: date) -> str:
+    """``1 Jan to 1 Dec 2026``, or ``1 Mar 2026 to 5 Jan 2027`` across years."""
+    if first.year != last.year:
+        return f"{day_text(first)} to {day_text(last)}"
+    return f"{first.day} {_MONTHS[first.month - 1]} to {day_text(last)}"
+
+
 def title(period: Period) -> str:
-    """``Annual report 2021`` or ``Report 1 Mar 2021 to 30 Jun 2021``."""
+    """``Annual report 2021``, ``Report 1 Mar 2021 to 30 Jun 2021``, or one so far.
+
+    A period not over names the days it covers and the day it is compared with:
+    ``Annual report 2026, so far: 1 Jan to 1 Dec 2026, against 31 Dec 2025``.
+    """
     if period.year is not None:
-        return f"Annual report {period.year}"
-    return f"Report {day_text(period.first_day)} to {day_text(period.last_day)}"
+        name = f"Annual report {period.year}"
+    else:
+        asked = period.asked_last_day or period.last_day
+        name = f"Report {day_text(period.first_day)} to {day_text(asked)}"
+    if period.complete:
+        return name
+    covered = days_text(period.first_day, period.last_day)
+    return f"{name}, so far: {covered}, against {day_text(period.against_day)}"
 
 
 def basis(period: Period, settings: Settings, *, imported: bool = False) -> str:
@@ -48,9 +66,17 @@ def basis(period: Period, settings: Settings, *, imported: bool = False) -> str:
         if imported
         else ""
     )
+    if period.complete:
+        end = f"the end ({day_text(period.last_day)}) of the period"
+    else:
+        moment = period.last.astimezone(settings.timezone)
+        end = (
+            f"now ({day_text(period.last_day)} {moment:%H:%M}; the period ends on"
+            f" {day_text(period.asked_last_day or period.last_day)})"
+        )
     return (
         f"Figures are the last good snapshot on or before the start ({day_text(period.first_day)})"
-        f" and the end ({day_text(period.last_day)}) of the period, in {settings.timezone.key};"
+        f" and {end}, in {settings.timezone.key};"
         " posts published is the change of the post counter (deleted posts are not counted)"
         f"{totals}."
     )
@@ -85,11 +111,11 @@ def _local_day(point: growth.Point, settings: Settings) -> date:
 
 
 def _comparison(period: Period, start_day: date | None) -> str:
-    """``on a year before`` when the start figure is the year's eve, else ``since D``."""
-    if period.year is not None and (
-        start_day is None or start_day >= period.first_day - timedelta(days=1)
-    ):
-        return "on a year before"
+    """``on a year before`` when a whole year is compared with its eve, else ``since D``."""
+    eve = period.first_day - timedelta(days=1)
+    if period.year is not None and (start_day is None or start_day >= eve):
+        # A year not over is not "a year before": it is compared with its eve.
+        return "on a year before" if period.complete else f"since {day_text(eve)}"
     return f"since {day_text(start_day or period.first_day)}"
 
 
@@ -189,7 +215,7 @@ def write(
     heading = title(period)
     render(
         report_table_rows(lines),
-        REPORT_COLUMNS,
+        dated(REPORT_COLUMNS, period),
         fmt,
         out=stream,
         title=heading,
@@ -198,14 +224,26 @@ def write(
     totals = group_totals(entries)
     if fmt == "table" and totals:
         rows = [group_row(total) for total in totals]
-        render(rows, GROUP_COLUMNS, fmt, out=stream, title="Groups (accounts counted at both ends)")
+        named = "Groups (accounts counted at both ends)"
+        render(rows, dated(GROUP_COLUMNS, period), fmt, out=stream, title=named)
+
+
+def dated(columns: Sequence[Column], period: Period) -> list[Column]:
+    """The columns with the start and end followers headed by the days they stand for."""
+    days = {
+        "start_followers": day_text(period.against_day),
+        "end_followers": day_text(period.last_day),
+    }
+    return [
+        replace(c, heading=f"{c.heading} {days[c.key]}") if c.key in days else c for c in columns
+    ]
 
 
 GROUP_COLUMNS = (
     Column("group", "Group"),
     Column("counted", "Accounts counted"),
-    Column("start_followers", "Followers then", numeric=True),
-    Column("end_followers", "Followers now", numeric=True),
+    Column("start_followers", "Followers", numeric=True),
+    Column("end_followers", "Followers", numeric=True),
     Column("followers_change", "Change", numeric=True, signed=True),
     Column("followers_growth_pct", "Growth", numeric=True, percent=True),
     Column("posts_in_period", "Posts published", numeric=True),
@@ -252,18 +290,27 @@ def render_markdown(period: Period, entries: Sequence[ReportEntry], settings: Se
             f"- **{md(account_name(e))}**: {md(account_sentence(e, period, settings))}"
             for e in entries
         ]
-        lines += ["", *_account_table(entries, settings)]
+        lines += ["", *_account_table(entries, period, settings)]
     totals = group_totals(entries)
     if totals:
         lines += ["", "## Groups", "", GROUPS_NOTE, ""]
         lines += [f"- **{md(literal(t.group))}**: {md(group_sentence(t, period))}" for t in totals]
-        lines += ["", *_group_table(totals)]
+        lines += ["", *_group_table(totals, period)]
     return "\n".join(lines) + "\n"
 
 
-def _account_table(entries: Sequence[ReportEntry], settings: Settings) -> list[str]:
+def _headings(period: Period) -> tuple[str, str]:
+    """``Followers 31 Dec 2021`` and ``Change since 31 Dec 2020``: the days compared."""
+    return (
+        f"Followers {day_text(period.last_day)}",
+        f"Change since {day_text(period.against_day)}",
+    )
+
+
+def _account_table(entries: Sequence[ReportEntry], period: Period, settings: Settings) -> list[str]:
+    followers, since = _headings(period)
     rows = [
-        "| Account | Followers | On | Change | Growth | Posts published |",
+        f"| Account | {followers} | On | {since} | Growth | Posts published |",
         "|:--|--:|:--|--:|--:|--:|",
     ]
     for entry in entries:
@@ -281,9 +328,10 @@ def _account_table(entries: Sequence[ReportEntry], settings: Settings) -> list[s
     return rows
 
 
-def _group_table(totals: Sequence[GroupTotal]) -> list[str]:
+def _group_table(totals: Sequence[GroupTotal], period: Period) -> list[str]:
+    followers, since = _headings(period)
     rows = [
-        "| Group | Accounts counted | Followers | Change | Growth | Posts published |",
+        f"| Group | Accounts counted | {followers} | {since} | Growth | Posts published |",
         "|:--|--:|--:|--:|--:|--:|",
     ]
     for total in totals:

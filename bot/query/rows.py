@@ -62,9 +62,10 @@ REPORT_COLUMNS = (
     Column("platform", "Platform"),
     Column("handle", "Handle"),
     Column("start_date", "Start"),
-    Column("start_followers", "Followers then", numeric=True),
+    # Headed by the days compared (bot.query.report_text.dated): "Followers 31 Dec 2020".
+    Column("start_followers", "Followers", numeric=True),
     Column("end_date", "End"),
-    Column("end_followers", "Followers now", numeric=True),
+    Column("end_followers", "Followers", numeric=True),
     Column("followers_change", "Change", numeric=True, signed=True),
     Column("followers_growth_pct", "Growth", numeric=True, percent=True),
     Column("posts_in_period", "Posts published", numeric=True),
@@ -83,10 +84,12 @@ Every = Literal["raw", "day", "week", "month"]
 EVERY: tuple[str, ...] = get_args(Every)
 
 
-def account_rows(engine: Engine, group: str | None = None) -> list[AccountsRow]:
-    """Accounts with status, last poll and latest counts."""
+def account_rows(
+    engine: Engine, group: str | None = None, *, removed: bool = False
+) -> list[AccountsRow]:
+    """Accounts with status, last poll and latest counts (``removed`` ones only if asked)."""
     with Session(engine) as session:
-        accounts = all_accounts(session, group)
+        accounts = all_accounts(session, group, removed=removed)
         latest = history.latest(session.connection(), [a.id for a in accounts if a.id])
     return [
         {
@@ -169,14 +172,20 @@ def _bucket(moment: datetime, every: Every, settings: Settings) -> Any:
 
 
 def growth_rows(
-    engine: Engine, settings: Settings, *, period: str, at: datetime, group: str | None
+    engine: Engine,
+    settings: Settings,
+    *,
+    period: str,
+    at: datetime,
+    group: str | None,
+    removed: bool = False,
 ) -> list[GrowthLine]:
     """Growth of every account over ``period`` ending at ``at`` (with labels, for tables)."""
     name = growth.parse_period(period)
     target = growth.period_target(name, at, settings.timezone)
     tol = growth.tolerance(name, at, settings.timezone)
     with Session(engine) as session:
-        accounts = all_accounts(session, group)
+        accounts = all_accounts(session, group, removed=removed)
         found = history.growth_candidates(
             session.connection(), [a.id for a in accounts if a.id], at=at, target=target, tol=tol
         )
@@ -229,14 +238,18 @@ def report_entries(
     last: datetime,
     tz: ZoneInfo,
     accounts: Sequence[Account] | None = None,
+    removed: bool = False,
 ) -> list[ReportEntry]:
     """Per account: the report figures between the last good snapshots at ``first`` and ``last``.
 
     Posts published are the change of the post counter, unless the team imported a published
     total for exactly the period's local days (``bot import --figures``): that total wins.
+    Accounts removed from the config are left out unless ``removed``.
     """
     with Session(engine) as session:
-        chosen = list(accounts) if accounts is not None else list(all_accounts(session))
+        chosen = (
+            list(accounts) if accounts is not None else list(all_accounts(session, removed=removed))
+        )
         ids = [a.id for a in chosen if a.id]
         connection = session.connection()
         found = history.range_endpoints(connection, ids, first=first, last=last)

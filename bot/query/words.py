@@ -78,9 +78,18 @@ def at(text: str | None, tz: ZoneInfo, now: datetime, spell: Spelling) -> dateti
 
 
 def report_period(
-    year: int | None, start: str | None, end: str | None, settings: Settings, spell: Spelling
+    year: int | None,
+    start: str | None,
+    end: str | None,
+    settings: Settings,
+    spell: Spelling,
+    *,
+    now: datetime,
 ) -> report.Period:
-    """A calendar ``year``, or ``--from`` to ``--to``: exactly one of the two."""
+    """A calendar ``year``, or ``--from`` to ``--to``: exactly one of the two, begun by ``now``.
+
+    A period not over yet ends at ``now`` (the report says so); one not begun is a mistake.
+    """
     in_range = spell.given(("from", "D"), ("to", "D"))
     if (year is None) == (start is None and end is None):
         either = spell.given(("year", "YYYY"))
@@ -90,7 +99,10 @@ def report_period(
     if year is not None:
         if not FIRST_YEAR <= year <= LAST_YEAR:
             raise spell.error("year", f"expected a year like 2021, got {year}")
-        return report.year_period(year, settings)
+        period = report.year_period(year, settings, now)
+        if period.first > now:
+            raise spell.error("year", _not_begun(f"the year {year}", now, settings.timezone))
+        return period
     if start is None or end is None:
         missing = "to" if end is None else "from"
         raise InputError(f"report: {spell.name(missing)} is missing ({in_range})", field=missing)
@@ -102,7 +114,14 @@ def report_period(
             f"{spell.name('to')} ({end.strip()}) is before {spell.name('from')} ({start.strip()})",
             field="to",
         )
-    return report.range_period(first, last, settings, shown=(start, end))
+    if first > now:
+        raise spell.error("from", _not_begun(f"{start.strip()}", now, tz))
+    return report.range_period(first, last, settings, shown=(start, end), now=now)
+
+
+def _not_begun(what: str, now: datetime, tz: ZoneInfo) -> str:
+    """``the year 2027 has not started yet in UTC (today is 2026-12-01)``."""
+    return f"{what} has not started yet in {tz.key} (today is {now.astimezone(tz).date()})"
 
 
 def digest_period(text: str, spell: Spelling) -> str:

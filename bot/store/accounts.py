@@ -15,7 +15,12 @@ from bot.store.tables import ACCOUNT, insert_new
 
 
 def sync_accounts(session: Session, settings: Settings, now: datetime) -> list[Account]:
-    """Make the account table match the config: add new accounts, unschedule removed ones."""
+    """Make the account table match the config: add new accounts, mark removed ones.
+
+    An account taken out of the config becomes ``removed``: its history stays, it is never
+    polled and listings leave it out unless asked; configured again, it is live again with that
+    history. (A changed interval is applied at daemon start: bot.daemon.scheduler.)
+    """
     _insert_missing(session, settings, now)
     existing = {(a.platform, a.handle): a for a in session.exec(select(Account)).all()}
     configured: list[Account] = []
@@ -29,12 +34,19 @@ def sync_accounts(session: Session, settings: Settings, now: datetime) -> list[A
         _apply_config(account, entry, now)
         configured.append(account)
     for key, account in existing.items():
-        # Accounts no longer configured keep their history but are no longer polled.
-        if key not in wanted and account.next_poll_at is not None:
-            account.next_poll_at = None
-            session.add(account)
+        if key not in wanted:
+            _retire(account)
     session.commit()
     return configured
+
+
+def _retire(account: Account) -> None:
+    """Unschedule an account the config no longer names; ``removed`` if it was ever live."""
+    # An account only ever imported (never scheduled, never polled) was not in the config:
+    # it is not "removed" and stays in listings.
+    if account.next_poll_at is not None or account.last_polled_at is not None:
+        account.status = AccountStatus.REMOVED
+    account.next_poll_at = None
 
 
 def _insert_missing(session: Session, settings: Settings, now: datetime) -> None:
@@ -60,13 +72,13 @@ def _insert_missing(session: Session, settings: Settings, now: datetime) -> None
 
 
 def _apply_config(account: Account, entry: AccountSettings, now: datetime) -> None:
-    """Copy label and groups; a newly configured account is due at once."""
+    """Copy label and groups; a newly configured (or re-added) account is due at once."""
     account.label = entry.label
     account.groups = list(entry.groups)
+    if account.status in (AccountStatus.PAUSED, AccountStatus.REMOVED):
+        account.status = AccountStatus.ACTIVE
     if account.next_poll_at is None:
         account.next_poll_at = now
-    if account.status == AccountStatus.PAUSED:
-        account.status = AccountStatus.ACTIVE
 
 
 def find_account(session: Session, *, platform: str, handle: str) -> Account:
@@ -95,9 +107,14 @@ def get_or_create(session: Session, platform: str, handle: str, now: datetime) -
     return account
 
 
-def all_accounts(session: Session, group: str | None = None) -> Sequence[Account]:
-    """Every stored account, ordered by platform and handle, optionally one group only."""
-    rows = session.exec(select(Account).order_by(col(Account.platform), col(Account.handle))).all()
+def all_accounts(
+    session: Session, group: str | None = None, *, removed: bool = False
+) -> Sequence[Account]:
+    """Stored accounts by platform and handle: one group only, ``removed`` ones if asked."""
+    statement = select(Account).order_by(col(Account.platform), col(Account.handle))
+    if not removed:
+        statement = statement.where(Account.status != AccountStatus.REMOVED)
+    rows = session.exec(statement).all()
     if group is None:
         return rows
     return [a for a in rows if group in (a.groups or [])]

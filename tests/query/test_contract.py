@@ -11,6 +11,7 @@ from bot.query.contract import (
     ReportAccount,
     ReportDocument,
     ReportPoint,
+    ReportSpan,
     SnapshotsRow,
 )
 
@@ -38,12 +39,13 @@ from bot.query.contract import (
             " undone_at",
         ),
         (ReportPoint, "date followers posts"),
+        (ReportSpan, "start_at end_at first_day last_day against complete"),
     ],
 )
 def test_rows_have_the_documented_fields(row: type, names: str) -> None:
     assert list(row.__annotations__) == names.split()
 
 
-def test_a_report_names_its_year_or_range_then_accounts_and_groups() -> None:
-    assert ReportDocument.__required_keys__ == {"accounts", "groups"}
+def test_a_report_names_its_year_or_range_then_span_accounts_and_groups() -> None:
+    assert ReportDocument.__required_keys__ == {"span", "accounts", "groups"}
     assert ReportDocument.__optional_keys__ == {"year", "from", "to"}

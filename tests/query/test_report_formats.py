@@ -101,7 +101,15 @@ def test_json_keeps_the_documented_shape(
 ) -> None:
     _setup(monkeypatch, tmp_path, database_url, capsys, "UTC")
     year = json.loads(run_cli(capsys, "report", "--year", "2021", "-f", "json").out)
-    assert list(year) == ["year", "accounts", "groups"] and year["year"] == 2021
+    assert list(year) == ["year", "span", "accounts", "groups"] and year["year"] == 2021
+    assert year["span"] == {
+        "start_at": "2021-01-01T00:00:00Z",
+        "end_at": "2021-12-31T23:59:59.999999Z",
+        "first_day": "2021-01-01",
+        "last_day": "2021-12-31",
+        "against": "2020-12-31",
+        "complete": True,
+    }
     keys = {"platform", "handle", "start", "end", "followers_change", "followers_growth_pct"}
     for account in year["accounts"]:
         assert set(account) == keys | {"posts_in_period", "posts_source"}
@@ -111,7 +119,8 @@ def test_json_keeps_the_documented_shape(
         capsys, "report", "--from", "2021-01-01", "--to", "2021-12-31T18:00", "-f", "json"
     )
     document = json.loads(ranged.out)
-    assert list(document) == ["from", "to", "accounts", "groups"]
+    assert list(document) == ["from", "to", "span", "accounts", "groups"]
+    assert document["span"]["against"] == "2021-01-01" and document["span"]["complete"]
     assert (document["from"], document["to"]) == ("2021-01-01", "2021-12-31T18:00:00Z")
     # The same whole year as a range gives the same figures.
     whole = json.loads(

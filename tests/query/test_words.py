@@ -119,25 +119,37 @@ BAD: list[tuple[Callable[[Any, Spelling], Any], Any, str, str]] = [
     ),
     (words.png_output, Path("chart.jpg"), "output", "expected a file name ending in .png"),
     (
-        lambda year, s: words.report_period(year, None, None, SETTINGS, s),
+        lambda year, s: words.report_period(year, None, None, SETTINGS, s, now=NOW),
         21,
         "year",
         "expected a year like 2021, got 21",
     ),
     (
-        lambda year, s: words.report_period(year, None, None, SETTINGS, s),
+        lambda year, s: words.report_period(year, None, None, SETTINGS, s, now=NOW),
         10000,
         "year",
         "expected a year like 2021",
     ),
     (
-        lambda start, s: words.report_period(None, start, "2021-12-31", SETTINGS, s),
+        lambda year, s: words.report_period(year, None, None, SETTINGS, s, now=NOW),
+        2025,
+        "year",
+        "the year 2025 has not started yet in Europe/Paris (today is 2024-04-01)",
+    ),
+    (
+        lambda start, s: words.report_period(None, start, "2024-12-31", SETTINGS, s, now=NOW),
+        "2024-04-02",
+        "from",
+        "2024-04-02 has not started yet in Europe/Paris (today is 2024-04-01)",
+    ),
+    (
+        lambda start, s: words.report_period(None, start, "2021-12-31", SETTINGS, s, now=NOW),
         "spring",
         "from",
         "expected a date like",
     ),
     (
-        lambda end, s: words.report_period(None, "2021-01-01", end, SETTINGS, s),
+        lambda end, s: words.report_period(None, "2021-01-01", end, SETTINGS, s, now=NOW),
         "2021-02-30",
         "to",
         "expected a date like",
@@ -160,11 +172,37 @@ def test_bad_words_name_their_field_in_each_face(
 
 
 def test_a_report_is_a_year_or_a_range() -> None:
-    year = words.report_period(2021, None, None, SETTINGS, CLI)
+    year = words.report_period(2021, None, None, SETTINGS, CLI, now=NOW)
     assert (year.year, year.first, year.json_range) == (2021, utc(2020, 12, 31, 23), {"year": 2021})
-    ranged = words.report_period(None, "2021-03-01", "2021-06-30T12:00Z", SETTINGS, API)
+    ranged = words.report_period(None, "2021-03-01", "2021-06-30T12:00Z", SETTINGS, API, now=NOW)
     assert ranged.year is None and ranged.first == utc(2021, 2, 28, 23)
     assert ranged.json_range == {"from": "2021-03-01", "to": "2021-06-30T12:00:00Z"}
+
+
+def test_a_period_not_over_ends_now_and_names_its_days() -> None:
+    # NOW is 00:30 on 1 April 2024 in Paris: 2024 is three months old.
+    year = words.report_period(2024, None, None, SETTINGS, CLI, now=NOW)
+    assert (year.first, year.last, year.complete) == (utc(2023, 12, 31, 23), NOW, False)
+    assert (year.first_day, year.last_day, year.asked_last_day) == (
+        date(2024, 1, 1),
+        date(2024, 4, 1),
+        date(2024, 12, 31),
+    )
+    assert year.against_day == date(2023, 12, 31)
+    ranged = words.report_period(None, "2024-03-01", "2024-06-30", SETTINGS, API, now=NOW)
+    assert (ranged.last, ranged.last_day, ranged.asked_last_day) == (
+        NOW,
+        date(2024, 4, 1),
+        date(2024, 6, 30),
+    )
+    assert ranged.against_day == date(2024, 3, 1) and not ranged.complete
+    # A year that is over is whole, its eve the day compared with.
+    whole = words.report_period(2023, None, None, SETTINGS, CLI, now=NOW)
+    assert whole.complete and whole.last == utc(2023, 12, 31, 23) - timedelta(microseconds=1)
+    # New Year in Paris comes before New Year in UTC: the local year has started.
+    paris_new_year = datetime(2024, 12, 31, 23, 30, tzinfo=UTC)
+    started = words.report_period(2025, None, None, SETTINGS, CLI, now=paris_new_year)
+    assert (started.first_day, started.last_day) == (date(2025, 1, 1), date(2025, 1, 1))
 
 
 @pytest.mark.parametrize(
@@ -207,7 +245,7 @@ def test_report_mistakes_are_spelled_for_each_face(
 ) -> None:
     for spell, message in ((CLI, cli), (API, api)):
         with pytest.raises(InputError) as caught:
-            words.report_period(*given, SETTINGS, spell)
+            words.report_period(*given, SETTINGS, spell, now=NOW)
         assert (str(caught.value), caught.value.field) == (message, field)
 
 
