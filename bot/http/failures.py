@@ -28,7 +28,9 @@ def describe(exc: BaseException, host: str) -> Failure:
     chain = list(_chain(exc))
     for cause in chain:
         if isinstance(cause, ssl.SSLCertVerificationError):
-            reason = cause.verify_message or "not trusted"
+            # aiohttp's subclass keeps the reason on the error it wraps.
+            inner = getattr(cause, "certificate_error", cause)
+            reason = getattr(inner, "verify_message", None) or "not trusted"
             # A bad certificate stays bad: retrying it as a timeout only hides it.
             return Failure(f"TLS certificate of {host} refused: {reason}", retry=False)
         if isinstance(cause, ssl.SSLError):
