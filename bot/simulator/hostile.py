@@ -49,7 +49,7 @@ def hostile_json(kind: HostileKind) -> bytes:
         "non-ascii-digits": '"\u0663\u0664\u0665"'.encode(),  # ٣٤٥: isdigit() says yes
         "wrong-type": b"true",
         "over-range": str(2**64).encode(),
-        "control-chars": b'"\u0000\u001b[31m\u202e12\u0085\u2066"',
+        "control-chars": rb'"\u0000\u001b[31m\u202e12\u0085\u2066"',
         "markup": b'"[bold red]12[/bold red][/]"',
         "object": b'{"$numberLong": "12"}',
         "nested": b"[" * 200 + b"1" + b"]" * 200,
