@@ -140,4 +140,3 @@ def fault_response(
         status = 200 if kind == "auth-200" else real
         return web.json_response(body, status=status)
     return _truncated()
-
