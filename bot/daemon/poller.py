@@ -9,13 +9,12 @@ store refuses is written alone, never taking the rest of the cycle with it.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any, Literal, TypeVar
+from typing import Literal
 
 import httpx
 from sqlalchemy import Engine
@@ -23,6 +22,7 @@ from sqlmodel import Session
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.daemon.isolation import Overdue, Stopping, save_cycle, within
 from bot.daemon.runtime import Runtime
 from bot.errors import AuthError, ParseError, PlatformError, RateLimitedError, TimeoutError_
 from bot.http.budget import PlatformGate, Ticket
@@ -33,12 +33,10 @@ from bot.quality import assess
 from bot.store import history
 from bot.store.accounts import scheduled_accounts
 from bot.store.claims import claim_due, pull_back
-from bot.store.db import is_outage
 from bot.store.models import Account
-from bot.store.writes import PollRecord, SnapshotValues, defer_accounts, save_poll_records
+from bot.store.writes import PollRecord, SnapshotValues
 
 log = logging.getLogger(__name__)
-T = TypeVar("T")
 # Requests in flight at once across all platforms; each platform's budget is its gate's job.
 MAX_IN_FLIGHT = 8
 # A failed poll is tried again this soon (or at its interval, if that is sooner).
@@ -73,14 +71,6 @@ class Deferred:
 
 
 Result = FetchResult | PlatformError | Deferred
-
-
-class _Overdue(Exception):
-    """The batch ran past its deadline."""
-
-
-class _Stopping(Exception):
-    """The daemon was asked to stop while the batch ran."""
 
 
 def select_accounts(
@@ -195,11 +185,11 @@ async def _fetch(
         missing = adapter.missing_credentials()
         if missing:
             raise AuthError(adapter.name, missing)
-        results = await _within(adapter.fetch(client, batch), seconds, stop)
-    except _Stopping:
+        results = await within(adapter.fetch(client, batch), seconds, stop)
+    except Stopping:
         platform_gate.finished_batch()
         return Deferred(platform_gate.clock(), "the daemon is stopping")
-    except _Overdue:
+    except Overdue:
         overdue = TimeoutError_(
             adapter.name, f"no complete answer for the batch within {seconds:g}s"
         )
@@ -231,27 +221,6 @@ async def _fetch(
     return results
 
 
-async def _within(work: Awaitable[T], seconds: float, stop: asyncio.Event | None) -> T:
-    """``work``'s result, unless ``seconds`` pass first (``_Overdue``) or ``stop`` is set."""
-    task = asyncio.ensure_future(work)
-    stopper = asyncio.ensure_future(stop.wait()) if stop is not None else None
-    waiting: set[asyncio.Future[Any]] = {task} if stopper is None else {task, stopper}
-    try:
-        done, _ = await asyncio.wait(waiting, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        if stopper is not None:
-            stopper.cancel()
-        if not task.done():
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-    if task in done or (task.done() and not task.cancelled()):
-        return task.result()
-    if stop is not None and stop.is_set():
-        raise _Stopping
-    raise _Overdue
-
-
 def _store(
     engine: Engine,
     settings: Settings,
@@ -278,7 +247,7 @@ def _store(
         records.append(record)
         lines.append(line)
     due = {i: max(d.until, runtime.clock() + MIN_DEFER) for i, d in deferred.items()}
-    refused = _save(engine, records, due)
+    refused = save_cycle(engine, records, due)
     lines = [
         _refused_line(line, refused[i]) if i in refused else line for i, line in enumerate(lines)
     ]
@@ -289,45 +258,6 @@ def _store(
                 PollResult(account.platform, account.handle, "deferred", None, None, None, message)
             )
     return lines
-
-
-def _save(engine: Engine, records: list[PollRecord], due: dict[int, datetime]) -> dict[int, str]:
-    """Store the cycle at once; if the store refuses it, row by row. Returns refused rows."""
-    try:
-        with engine.begin() as connection:
-            save_poll_records(connection, records)
-            defer_accounts(connection, due)
-        return {}
-    except Exception as exc:
-        if is_outage(exc):
-            raise
-        log.warning("storing the cycle failed (%s); storing account by account", type(exc).__name__)
-    refused: dict[int, str] = {}
-    for index, record in enumerate(records):
-        try:
-            with engine.begin() as connection:
-                save_poll_records(connection, [record])
-            continue
-        except Exception as exc:
-            if is_outage(exc):
-                raise
-            why = f"could not be stored ({type(exc).__name__})"
-            log.error("account %d: poll result %s", record.account_id, why)
-        refused[index] = why
-        # The attempt is still recorded, without the values the store would not take.
-        bare = replace(
-            record,
-            outcome=PollOutcome.PARSE_ERROR,
-            values=None,
-            message=why,
-            identity_changed=False,
-            confirmed_drop_at=None,
-        )
-        with engine.begin() as connection:
-            save_poll_records(connection, [bare])
-    with engine.begin() as connection:
-        defer_accounts(connection, due)
-    return refused
 
 
 def _refused_line(line: PollResult, why: str) -> PollResult:
