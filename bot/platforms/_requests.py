@@ -34,6 +34,8 @@ if TYPE_CHECKING:
 
 # Default cap on one answer's body; ``[bot] max_response_bytes`` sets the daemon's.
 DEFAULT_MAX_RESPONSE_BYTES = 5 * 1024 * 1024
+# No platform answer nests this deep (theirs stay under 10 levels).
+MAX_JSON_DEPTH = 64
 
 
 def json_or_none(response: httpx.Response) -> Any:
@@ -47,14 +49,31 @@ def json_or_none(response: httpx.Response) -> Any:
 def decode_json(content: bytes) -> Any:
     """JSON from bytes; ``ValueError`` for anything the decoder cannot take.
 
-    Nesting deeper than the decoder's recursion allows (``RecursionError``) and integers of
-    more than 4,300 digits (a ``ValueError`` of the int conversion) are refused the same way
-    as a syntax error, so neither escapes as something no caller expects.
+    Nesting deeper than ``MAX_JSON_DEPTH`` and integers of more than 4,300 digits (a
+    ``ValueError`` of the int conversion) are refused the same way as a syntax error, so
+    neither escapes as something no caller expects. The depth is checked explicitly: the
+    decoder's own limit (``RecursionError``) depends on how deep the caller's stack is, so the
+    same answer would be read or refused depending on who reads it.
     """
     try:
-        return json.loads(content)
+        value = json.loads(content)
     except RecursionError:
         raise ValueError("JSON nested too deep") from None
+    if _deeper_than(value, MAX_JSON_DEPTH):
+        raise ValueError("JSON nested too deep")
+    return value
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """True when arrays and objects in ``value`` nest more than ``limit`` levels."""
+    pending: list[tuple[Any, int]] = [(value, 1)] if isinstance(value, dict | list) else []
+    while pending:
+        item, depth = pending.pop()
+        children = item.values() if isinstance(item, dict) else item
+        if depth > limit:
+            return True
+        pending.extend((c, depth + 1) for c in children if isinstance(c, dict | list))
+    return False
 
 
 class TooLarge(Exception):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -120,3 +121,18 @@ def test_a_body_under_the_cap_reads_as_before() -> None:
     body = {"profiles": [good("a.bsky.social"), good("b.bsky.social")]}
     results = fetch(Bluesky(max_response_bytes=1024), lambda r: httpx.Response(200, json=body))
     assert all(isinstance(r, Observation) for r in results)
+
+
+def test_nesting_is_refused_at_one_depth_whoever_reads_it() -> None:
+    # 100 levels decode at the top of a stack, but not always deep inside a poll cycle: the
+    # limit is explicit so an answer is read or refused the same way everywhere.
+    deep = b'{"profiles": ' + b"[" * 100 + b"]" * 100 + b"}"
+    assert json.loads(deep)
+    with pytest.raises(ParseError) as caught:
+        fetch(Bluesky(), lambda request: httpx.Response(200, content=deep))
+    assert "nested too deep" in str(caught.value)
+    shallow = {"profiles": [good("a.bsky.social"), good("b.bsky.social")], "x": [[[[[]]]]]}
+    assert all(
+        isinstance(r, Observation)
+        for r in fetch(Bluesky(), lambda request: httpx.Response(200, json=shallow))
+    )
