@@ -5,14 +5,20 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from bot.errors import ParseError
+from bot.clock import ManualClock
+from bot.config import load_settings
+from bot.daemon.runtime import Runtime
+from bot.errors import ConfigError, ParseError
 from bot.http.addresses import ALLOW_PRIVATE_EXTENSION, PLATFORM_EXTENSION
 from bot.http.client import make_client
+from bot.platforms import ADAPTERS
 from bot.platforms.base import Observation, Target, Unreadable, count
 from bot.platforms.bluesky import Bluesky
 
@@ -136,3 +142,24 @@ def test_nesting_is_refused_at_one_depth_whoever_reads_it() -> None:
         isinstance(r, Observation)
         for r in fetch(Bluesky(), lambda request: httpx.Response(200, json=shallow))
     )
+
+
+@pytest.mark.parametrize(
+    ("value", "accepted"),
+    [("2048", 2048), ("0", None), ("1073741824", None), ('"5MB"', None), ("true", None)],
+)
+def test_max_response_bytes_is_read_once_bounded_and_reaches_every_adapter(
+    tmp_path: Path, value: str, accepted: int | None
+) -> None:
+    config = tmp_path / "accounts.toml"
+    config.write_text(f"[bot]\nmax_response_bytes = {value}\n", encoding="utf-8")
+    if accepted is None:
+        with pytest.raises(ConfigError) as caught:
+            load_settings(config, environ={})
+        assert "bot.max_response_bytes" in str(caught.value) and "\n" not in str(caught.value)
+        return
+    settings = load_settings(config, environ={})
+    assert settings.max_response_bytes == accepted
+    runtime = Runtime(settings, ManualClock(datetime(2025, 1, 1, tzinfo=UTC)))
+    assert all(runtime.adapter(a.name).max_response_bytes == accepted for a in ADAPTERS)
+    assert load_settings(None, environ={}).max_response_bytes == 5 * 1024 * 1024
