@@ -28,7 +28,18 @@ DEFAULT_CONFIG = Path("config/accounts.toml")
 DEFAULT_DATABASE_URL = "sqlite:///data/bot.db"
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-_BOT_KEYS = {"timezone", "poll_interval", "digest_at", "user_agent", "milestones", "digests"}
+_BOT_KEYS = {
+    "timezone",
+    "poll_interval",
+    "digest_at",
+    "user_agent",
+    "milestones",
+    "digests",
+    "max_response_bytes",
+}
+# ``[bot] max_response_bytes``: a platform answer larger than this is refused, read no further.
+DEFAULT_MAX_RESPONSE_BYTES = 5 * 1024 * 1024
+MAX_RESPONSE_BYTES_RANGE = (1024, 256 * 1024 * 1024)
 # ``[bot] digests``: which digests the daemon sends (bot/digest/periods.py).
 DIGEST_KINDS = ("daily", "weekly", "monthly")
 _PLATFORM_KEYS = {"base_url", "token_env", "rate_limit", "allow_private_addresses"}
@@ -108,6 +119,8 @@ class Settings:
     milestones: tuple[int, ...] = ()
     # The digests the daemon sends, among DIGEST_KINDS, in that order.
     digests: tuple[str, ...] = ("daily",)
+    # The largest platform answer read, in bytes (a bigger one is that batch's parse_error).
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
 
     def platform(self, name: str) -> PlatformSettings:
         """The settings of one platform (bare defaults when built without a config file)."""
@@ -193,6 +206,12 @@ def _settings_from(data: dict[str, Any], path: Path | None, env: Mapping[str, st
     api_token = Secret(env["BOT_API_TOKEN"]) if env.get("BOT_API_TOKEN") else None
     milestones = _milestones(bot["milestones"], where) if "milestones" in bot else ()
     digests = _digests(bot["digests"], where) if "digests" in bot else ("daily",)
+    max_response_bytes = _bounded_int(
+        bot.get("max_response_bytes", DEFAULT_MAX_RESPONSE_BYTES),
+        where,
+        "bot.max_response_bytes",
+        MAX_RESPONSE_BYTES_RANGE,
+    )
     return Settings(
         config_path=path,
         timezone=timezone,
@@ -206,7 +225,18 @@ def _settings_from(data: dict[str, Any], path: Path | None, env: Mapping[str, st
         api_token=api_token,
         milestones=milestones,
         digests=digests,
+        max_response_bytes=max_response_bytes,
     )
+
+
+def _bounded_int(value: Any, where: str, key: str, bounds: tuple[int, int]) -> int:
+    """An integer within ``bounds`` (inclusive), else ``ConfigError`` naming the key."""
+    low, high = bounds
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise ConfigError(
+            f"{where}: {key}", f"expected an integer from {low} to {high}, got {value!r}"
+        )
+    return value
 
 
 def _platforms(

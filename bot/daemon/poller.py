@@ -1,4 +1,10 @@
-"""One poll cycle: claim due accounts, fetch them in batches within budget, assess, store."""
+"""One poll cycle: claim due accounts, fetch them in batches within budget, assess, store.
+
+Isolation: whatever happens while one batch is fetched or parsed is that batch's outcome (an
+unexpected exception included, logged once with its accounts); a batch past its deadline is a
+timeout; on stop, batches still running are deferred and what finished is stored; a row the
+store refuses is written alone, never taking the rest of the cycle with it.
+"""
 
 from __future__ import annotations
 
@@ -16,18 +22,19 @@ from sqlmodel import Session
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.daemon.isolation import Overdue, Stopping, save_cycle, within
 from bot.daemon.runtime import Runtime
-from bot.errors import AuthError, PlatformError, RateLimitedError
+from bot.errors import AuthError, ParseError, PlatformError, RateLimitedError, TimeoutError_
 from bot.http.budget import PlatformGate, Ticket
 from bot.http.redact import Redactor
 from bot.kinds import AccountStatus, PollOutcome, Quality
-from bot.platforms.base import Adapter, FetchResult, Missing, Observation, Target
+from bot.platforms.base import Adapter, FetchResult, Missing, Observation, Target, Unreadable
 from bot.quality import assess
 from bot.store import history
 from bot.store.accounts import scheduled_accounts
-from bot.store.claims import claim_due
+from bot.store.claims import claim_due, pull_back
 from bot.store.models import Account
-from bot.store.writes import PollRecord, SnapshotValues, defer_accounts, save_poll_records
+from bot.store.writes import PollRecord, SnapshotValues
 
 log = logging.getLogger(__name__)
 # Requests in flight at once across all platforms; each platform's budget is its gate's job.
@@ -88,8 +95,9 @@ async def poll_accounts(
     client: httpx.AsyncClient,
     clock: Clock,
     runtime: Runtime | None = None,
+    stop: asyncio.Event | None = None,
 ) -> list[PollResult]:
-    """Poll ``accounts`` and store everything in one transaction."""
+    """Poll ``accounts`` and store the cycle (one transaction unless a row is refused)."""
     if not accounts:
         return []
     runtime = runtime or Runtime(settings, clock)
@@ -106,7 +114,7 @@ async def poll_accounts(
         ]
         for batch in adapter.batches(targets):
             budget = runtime.gate(platform, adapter.budget_key(batch[0]))
-            tasks.append(_admitted(adapter, budget, client, batch, by_handle, gate))
+            tasks.append(_admitted(adapter, budget, client, batch, by_handle, gate, stop))
     outcomes = [item for group in await asyncio.gather(*tasks) for item in group]
     return _store(engine, settings, runtime, outcomes)
 
@@ -118,6 +126,7 @@ async def _admitted(
     batch: list[Target],
     by_handle: dict[str, Account],
     in_flight: asyncio.Semaphore,
+    stop: asyncio.Event | None = None,
 ) -> list[tuple[Account, Result, tuple[datetime, int]]]:
     """Run the batch if the platform's gate admits it now, else defer its accounts."""
     cost = adapter.batch_requests(batch)
@@ -128,7 +137,9 @@ async def _admitted(
         deferred = Deferred(platform_gate.ready_at(cost), reason)
         now = platform_gate.clock()
         return [(by_handle[t.handle], deferred, (now, 0)) for t in batch]
-    return await _poll_batch(adapter, platform_gate, ticket, client, batch, by_handle, in_flight)
+    return await _poll_batch(
+        adapter, platform_gate, ticket, client, batch, by_handle, in_flight, stop
+    )
 
 
 async def _poll_batch(
@@ -139,6 +150,7 @@ async def _poll_batch(
     batch: list[Target],
     by_handle: dict[str, Account],
     in_flight: asyncio.Semaphore,
+    stop: asyncio.Event | None = None,
 ) -> list[tuple[Account, Result, tuple[datetime, int]]]:
     """Fetch one batch; a failure of the whole request is that failure for every account."""
     clock = platform_gate.clock
@@ -146,11 +158,11 @@ async def _poll_batch(
         started = clock()
         tick = time.monotonic()
         with platform_gate.using(ticket):
-            results = await _fetch(adapter, platform_gate, client, batch)
+            results = await _fetch(adapter, platform_gate, client, batch, stop)
         elapsed = int((time.monotonic() - tick) * 1000)
     if isinstance(results, Deferred):
         return [(by_handle[t.handle], results, (started, elapsed)) for t in batch]
-    answered = {r.handle: r for r in results if isinstance(r, Observation | Missing)}
+    answered = {r.handle: r for r in results if isinstance(r, Observation | Missing | Unreadable)}
     pairs: list[tuple[Account, Result, tuple[datetime, int]]] = []
     for index, target in enumerate(batch):
         result = answered.get(target.handle) if answered else results[index]
@@ -161,14 +173,29 @@ async def _poll_batch(
 
 
 async def _fetch(
-    adapter: Adapter, platform_gate: PlatformGate, client: httpx.AsyncClient, batch: list[Target]
+    adapter: Adapter,
+    platform_gate: PlatformGate,
+    client: httpx.AsyncClient,
+    batch: list[Target],
+    stop: asyncio.Event | None = None,
 ) -> Sequence[FetchResult | PlatformError] | Deferred:
     """The adapter's answer for a batch, with the verdict passed on to the breaker."""
+    seconds = adapter.retry.batch_seconds(adapter.batch_requests(batch))
     try:
         missing = adapter.missing_credentials()
         if missing:
             raise AuthError(adapter.name, missing)
-        results = await adapter.fetch(client, batch)
+        results = await within(adapter.fetch(client, batch), seconds, stop)
+    except Stopping:
+        platform_gate.finished_batch()
+        return Deferred(platform_gate.clock(), "the daemon is stopping")
+    except Overdue:
+        overdue = TimeoutError_(
+            adapter.name, f"no complete answer for the batch within {seconds:g}s"
+        )
+        log.warning("%s batch of %d failed: %s", adapter.name, len(batch), overdue)
+        platform_gate.failed(overdue.message)
+        return [overdue] * len(batch)
     except RateLimitedError as exc:
         platform_gate.finished_batch()
         if exc.local:
@@ -183,6 +210,13 @@ async def _fetch(
         else:
             platform_gate.finished_batch()
         return [exc] * len(batch)
+    except Exception as exc:
+        # A bug or an answer no rule foresaw: this batch's outcome, never the cycle's.
+        handles = ", ".join(t.handle for t in batch)
+        log.exception("%s batch failed unexpectedly (accounts: %s)", adapter.name, handles)
+        platform_gate.finished_batch()
+        problem = f"unexpected {type(exc).__name__} while reading the answer"
+        return [ParseError(adapter.name, problem)] * len(batch)
     platform_gate.succeeded()
     return results
 
@@ -198,25 +232,25 @@ def _store(
     redactor = Redactor(settings.secret_values())
     deferred = {a.id or 0: r for a, r, _ in outcomes if isinstance(r, Deferred)}
     lines: list[PollResult] = []
-    with engine.begin() as connection:
+    with engine.connect() as connection:
         ids = [a.id for a, r, _ in outcomes if a.id is not None and not isinstance(r, Deferred)]
         recent = history.recent(connection, ids)
-        records = []
-        for account, result, started in outcomes:
-            if isinstance(result, Deferred):
-                continue
-            interval = intervals.get((account.platform, account.handle))
-            record, line = _record(account, result, started, recent.get(account.id or 0), redactor)
-            record = replace(
-                record, next_poll_at=_next_due(record, interval, runtime, account, started[0])
-            )
-            records.append(record)
-            lines.append(line)
-        save_poll_records(connection, records)
-        defer_accounts(
-            connection,
-            {i: max(d.until, runtime.clock() + MIN_DEFER) for i, d in deferred.items()},
+    records = []
+    for account, result, started in outcomes:
+        if isinstance(result, Deferred):
+            continue
+        interval = intervals.get((account.platform, account.handle))
+        record, line = _record(account, result, started, recent.get(account.id or 0), redactor)
+        record = replace(
+            record, next_poll_at=_next_due(record, interval, runtime, account, started[0])
         )
+        records.append(record)
+        lines.append(line)
+    due = {i: max(d.until, runtime.clock() + MIN_DEFER) for i, d in deferred.items()}
+    refused = save_cycle(engine, records, due)
+    lines = [
+        _refused_line(line, refused[i]) if i in refused else line for i, line in enumerate(lines)
+    ]
     for account, result, _ in outcomes:
         if isinstance(result, Deferred):
             message = f"deferred until {result.until:%Y-%m-%d %H:%M:%S}Z: {result.reason}"
@@ -224,6 +258,18 @@ def _store(
                 PollResult(account.platform, account.handle, "deferred", None, None, None, message)
             )
     return lines
+
+
+def _refused_line(line: PollResult, why: str) -> PollResult:
+    """The line of a poll whose result the store refused."""
+    return replace(
+        line,
+        outcome=PollOutcome.PARSE_ERROR,
+        followers=None,
+        following=None,
+        posts=None,
+        message=why,
+    )
 
 
 def _next_due(
@@ -256,6 +302,8 @@ def _record(
 ) -> tuple[PollRecord, PollResult]:
     """Turn one account's result into the rows to store and the line to print."""
     at, elapsed = started
+    if isinstance(result, Unreadable):
+        result = result.error
     base = PollRecord(
         account_id=account.id or 0,
         started_at=at,
@@ -331,11 +379,24 @@ async def poll_due(
     """The scheduler's job: claim due accounts (leased to this worker) and poll them."""
     runtime = runtime or Runtime(settings, clock)
     results: list[PollResult] = []
+    # A clock stepped back leaves due times far ahead: at most one interval from now.
+    pull_back(engine, clock(), _intervals(settings))
     while stop is None or not stop.is_set():
         claimed = claim_due(engine, clock(), worker=runtime.worker, lease=LEASE, limit=CLAIM_LIMIT)
         results += await poll_accounts(
-            claimed, engine=engine, settings=settings, client=client, clock=clock, runtime=runtime
+            claimed,
+            engine=engine,
+            settings=settings,
+            client=client,
+            clock=clock,
+            runtime=runtime,
+            stop=stop,
         )
         if len(claimed) < CLAIM_LIMIT:
             break
     return results
+
+
+def _intervals(settings: Settings) -> dict[tuple[str, str], timedelta]:
+    """Each configured account's interval, by (platform, handle)."""
+    return {(a.platform, a.handle): settings.interval_for(a) for a in settings.accounts}

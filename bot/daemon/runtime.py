@@ -70,6 +70,7 @@ class Runtime:
                 retry=self.retry,
                 clock=self.clock,
                 allow_private_addresses=entry.allow_private_addresses,
+                max_response_bytes=self.settings.max_response_bytes,
             )
         return self._adapters[platform]
 

@@ -17,6 +17,7 @@ from sqlmodel import Session
 from bot.clock import Clock, system_clock
 from bot.config import Settings
 from bot.daemon.metrics import Metrics, serve_metrics
+from bot.daemon.outage import DatabaseWatch
 from bot.daemon.poller import PollResult, poll_due
 from bot.daemon.runtime import JITTER_SHARE, MAX_JITTER, Runtime
 from bot.digest.daily import send_due_digests
@@ -203,15 +204,22 @@ async def _run(
     digesting = asyncio.Lock()
     current: list[asyncio.Task[object]] = []
     _warn_about_channels(settings)
+    # One watch for both jobs: an outage seen by either holds both back.
+    watch = DatabaseWatch(engine, runtime.clock)
     async with make_client(transport=transport, user_agent=settings.user_agent) as client:
 
         async def poll() -> None:
-            await tick(engine, settings, client, runtime, metrics=metrics, stop=stop)
+            await watch.run(
+                lambda: tick(engine, settings, client, runtime, metrics=metrics, stop=stop)
+            )
 
-        async def digests() -> None:
+        async def send() -> None:
             for result in await send_due_digests(engine, settings, runtime.clock):
                 error = f": {result.error}" if result.error else ""
                 log.info("digest to %s: %s%s", result.channel, result.status, error)
+
+        async def digests() -> None:
+            await watch.run(send)
 
         scheduler = AsyncIOScheduler(timezone=UTC)
         every = tick_seconds(settings)

@@ -7,6 +7,7 @@ before starting a batch (``admit``); the adapter's request path tells it about e
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.clock import Clock
-from bot.http.headers import remaining_in_window, retry_after_seconds
+from bot.http.headers import MAX_WAIT_SECONDS, remaining_in_window, retry_after_seconds
 from bot.kinds import GateState
 
 # Without a usable Retry-After or reset header, a 429 pauses the platform this long.
@@ -212,7 +213,10 @@ class PlatformGate:
     def pause(self, retry_after: float | None) -> None:
         """A 429: nothing more for this platform until the platform's reset."""
         now = self.clock()
-        wait = timedelta(seconds=retry_after) if retry_after is not None else DEFAULT_PAUSE
+        wait = DEFAULT_PAUSE
+        if retry_after is not None and math.isfinite(retry_after):
+            # Whatever the platform said, never longer than a day (a huge value would overflow).
+            wait = timedelta(seconds=min(max(retry_after, 0.0), MAX_WAIT_SECONDS))
         self.pause_until(now + wait)
         self.rate_limited_count += 1
 

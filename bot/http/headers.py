@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -10,6 +11,9 @@ from bot.clock import system_clock
 
 # Values above this are epoch seconds (x-rate-limit-reset); below, a delay in seconds.
 _EPOCH_THRESHOLD = 1_000_000_000
+# No platform resets later than a day ahead (YouTube's quota, the longest, resets daily); a
+# larger value is a broken or hostile header and must not park an account for years.
+MAX_WAIT_SECONDS = 24 * 3600.0
 
 
 def retry_after_seconds(
@@ -33,11 +37,21 @@ def retry_after_seconds(
 
 
 def _seconds_from(raw: str, now: datetime) -> float | None:
+    """A header value as a delay, an epoch, an ISO time or an HTTP-date, at most a day."""
+    seconds = _raw_seconds(raw[:64], now)
+    if seconds is None or not math.isfinite(seconds):
+        return None
+    return min(seconds, MAX_WAIT_SECONDS)
+
+
+def _raw_seconds(raw: str, now: datetime) -> float | None:
     """Interpret a header value as a delay, an epoch, an ISO time or an HTTP-date."""
     try:
         number = float(raw)
     except ValueError:
         number = None
+    if number is not None and not math.isfinite(number):
+        return None
     if number is not None:
         if number >= _EPOCH_THRESHOLD:
             return max(0.0, number - now.timestamp())
@@ -52,7 +66,10 @@ def _seconds_from(raw: str, now: datetime) -> float | None:
             return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - now).total_seconds())
+    try:
+        return max(0.0, (when - now).total_seconds())
+    except OverflowError:
+        return None
 
 
 def remaining_in_window(headers: Mapping[str, str]) -> int | None:

@@ -24,8 +24,16 @@ class RetryPolicy:
     deadline: float = 30.0
     # A spent request budget is waited out only when the wait is this short; else deferred.
     max_wait: float = 5.0
+    # A whole batch (every request, retry and wait) must end within this, plus ``per_request``
+    # for each request past the first: one slow account never holds a poll cycle longer.
+    batch_deadline: float = 60.0
+    per_request: float = 10.0
     sleep: Sleep = asyncio.sleep
     rng: random.Random = field(default_factory=random.Random, compare=False)
+
+    def batch_seconds(self, requests: int) -> float:
+        """How long a batch of ``requests`` requests may take, all included."""
+        return self.batch_deadline + self.per_request * max(0, requests - 1)
 
     def backoff(self, attempt: int) -> float:
         """Full jitter: uniform between 0 and min(cap, base * 2**attempt)."""

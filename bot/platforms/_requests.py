@@ -24,6 +24,7 @@ from bot.errors import (
     TransientError,
 )
 from bot.http.addresses import request_tag
+from bot.http.failures import describe
 from bot.http.headers import retry_after_seconds
 from bot.http.retry import RetryPolicy
 
@@ -31,12 +32,52 @@ if TYPE_CHECKING:
     from bot.http.budget import PlatformGate
 
 
+# Default cap on one answer's body; ``[bot] max_response_bytes`` sets the daemon's.
+DEFAULT_MAX_RESPONSE_BYTES = 5 * 1024 * 1024
+# No platform answer nests this deep (theirs stay under 10 levels).
+MAX_JSON_DEPTH = 64
+
+
 def json_or_none(response: httpx.Response) -> Any:
     """The body as JSON, or None when it is not JSON (an HTML error page, a cut body)."""
     try:
-        return response.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
+        return decode_json(response.content)
+    except ValueError:
         return None
+
+
+def decode_json(content: bytes) -> Any:
+    """JSON from bytes; ``ValueError`` for anything the decoder cannot take.
+
+    Nesting deeper than ``MAX_JSON_DEPTH`` and integers of more than 4,300 digits (a
+    ``ValueError`` of the int conversion) are refused the same way as a syntax error, so
+    neither escapes as something no caller expects. The depth is checked explicitly: the
+    decoder's own limit (``RecursionError``) depends on how deep the caller's stack is, so the
+    same answer would be read or refused depending on who reads it.
+    """
+    try:
+        value = json.loads(content)
+    except RecursionError:
+        raise ValueError("JSON nested too deep") from None
+    if _deeper_than(value, MAX_JSON_DEPTH):
+        raise ValueError("JSON nested too deep")
+    return value
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """True when arrays and objects in ``value`` nest more than ``limit`` levels."""
+    pending: list[tuple[Any, int]] = [(value, 1)] if isinstance(value, dict | list) else []
+    while pending:
+        item, depth = pending.pop()
+        children = item.values() if isinstance(item, dict) else item
+        if depth > limit:
+            return True
+        pending.extend((c, depth + 1) for c in children if isinstance(c, dict | list))
+    return False
+
+
+class TooLarge(Exception):
+    """The body went past the size cap (raised inside ``_read_capped``)."""
 
 
 class Requests:
@@ -50,6 +91,7 @@ class Requests:
     gate: PlatformGate | None
     retry: RetryPolicy
     clock: Clock
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
 
     # What adapters call -------------------------------------------------------------------
 
@@ -157,13 +199,16 @@ class Requests:
         return response.reason_phrase or "error"
 
     def json_body(self, response: httpx.Response) -> Any:
-        """Decode the body as JSON or raise ``ParseError``."""
+        """Decode the body as JSON or raise ``ParseError`` (too deep and huge numbers too)."""
         try:
-            return response.json()
-        except (json.JSONDecodeError, UnicodeDecodeError):
+            return decode_json(response.content)
+        except ValueError as exc:
+            why = "nested too deep" if "too deep" in str(exc) else "not valid JSON"
+            if "digits" in str(exc):
+                why = "a number with too many digits"
             raise ParseError(
                 self.name,
-                f"response is not valid JSON (HTTP {response.status_code})",
+                f"response is {why} (HTTP {response.status_code})",
                 http_status=response.status_code,
             ) from None
 
@@ -230,19 +275,26 @@ class Requests:
     ) -> httpx.Response:
         """One attempt: map transport failures, the hook, 429, 401/403, 5xx and 3xx."""
         sent["headers"] = {**self.auth_headers(), **(sent.get("headers") or {})}
+        auth = sent.pop("auth", None)
         # The client holds each request to the address policy of the platform it tags.
-        sent["extensions"] = request_tag(self.name, self.allow_private_addresses)
+        request = client.build_request(
+            method, url, extensions=request_tag(self.name, self.allow_private_addresses), **sent
+        )
         deadline = self.retry.deadline
         try:
             async with asyncio.timeout(deadline):
-                response = await client.request(method, url, **sent)
-                await response.aread()
+                response = await client.send(request, auth=auth, stream=True)
+                await self._read_capped(response)
         except TimeoutError:
             raise TimeoutError_(self.name, f"no complete answer within {deadline:g}s") from None
-        except httpx.TimeoutException as exc:
-            raise TimeoutError_(self.name, f"timed out ({type(exc).__name__})") from None
+        except TooLarge:
+            raise ParseError(
+                self.name,
+                f"answer larger than max_response_bytes ({self.max_response_bytes} bytes)",
+                http_status=response.status_code,
+            ) from None
         except httpx.TransportError as exc:
-            raise TransientError(self.name, f"connection failed ({type(exc).__name__})") from None
+            raise self._transport_error(exc, request.url.host) from None
         status = response.status_code
         if gate is not None:
             gate.observe(status, response.headers)
@@ -269,6 +321,35 @@ class Requests:
                 self.name, f"unexpected redirect (HTTP {status})", http_status=status
             )
         return response
+
+    async def _read_capped(self, response: httpx.Response) -> None:
+        """Read the body, at most ``max_response_bytes`` of it (decoded), then close."""
+        limit = self.max_response_bytes
+        try:
+            announced = response.headers.get("Content-Length", "")
+            if announced.isascii() and announced.isdigit() and int(announced) > limit:
+                raise TooLarge
+            parts: list[bytes] = []
+            size = 0
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > limit:
+                    raise TooLarge
+                parts.append(chunk)
+            # What ``aread`` would have set: the answer reads as a whole from here on.
+            response._content = b"".join(parts)
+        finally:
+            await response.aclose()
+
+    def _transport_error(self, exc: httpx.TransportError, host: str) -> PlatformError:
+        """The error a failed connection stands for, named for what it was."""
+        failure = describe(exc, host)
+        if failure.timeout:
+            return TimeoutError_(self.name, failure.words)
+        if failure.retry:
+            return TransientError(self.name, failure.words)
+        # Not retried, and not a timeout: a certificate does not fix itself in a second.
+        return PlatformError(self.name, failure.words)
 
     def _gate(self) -> PlatformGate | None:
         """The budget this request counts against: the running batch's, else the platform's."""

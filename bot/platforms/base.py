@@ -18,8 +18,13 @@ outcome on every platform:
 - any other status outside 2xx is a bare ``PlatformError`` "HTTP <status>: <the platform's
   words>": outcome http_error, and it counts toward the platform's breaker (a route that
   answers what no rule expects is broken for every account, not for one);
-- a 2xx body that is not JSON, not a JSON object (``get_json``), or lacks the id or counters
-  is ``ParseError``: outcome parse_error, not counted (one odd body is not an outage).
+- a 2xx body that is not JSON (nested too deep, numbers of thousands of digits included), not
+  a JSON object (``get_json``), or lacks the id or counters is ``ParseError``: outcome
+  parse_error, not counted (one odd body is not an outage);
+- a body larger than ``max_response_bytes`` is a ``ParseError`` too, read no further.
+
+Within a batch, one account's unreadable entry is that account's ``Unreadable`` result
+(``Adapter.one``), never the batch's: the others in the same answer are still stored.
 
 Outside their ``platform_error`` hook, adapters do not read ``response.status_code`` unless a
 comment says why (Mastodon's batch route falls back to lookups on any refusal).
@@ -29,7 +34,7 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypedDict
 
@@ -40,7 +45,7 @@ from bot.errors import GoneError, MissingStatus, ParseError
 from bot.http.budget import RateBudget
 from bot.http.retry import SINGLE_ATTEMPT, RetryPolicy
 from bot.output.text import cleaned
-from bot.platforms._requests import Requests, json_or_none
+from bot.platforms._requests import DEFAULT_MAX_RESPONSE_BYTES, Requests, json_or_none
 
 if TYPE_CHECKING:
     from bot.http.budget import PlatformGate
@@ -53,6 +58,7 @@ __all__ = [
     "MissingStatus",
     "Observation",
     "Target",
+    "Unreadable",
     "Wiring",
     "count",
     "json_or_none",
@@ -97,7 +103,15 @@ class Missing:
         return cls(handle, gone.status, gone.message)
 
 
-FetchResult = Observation | Missing
+@dataclass(frozen=True)
+class Unreadable:
+    """One target's entry in an answer could not be read: its own parse_error, not the batch's."""
+
+    handle: str
+    error: ParseError
+
+
+FetchResult = Observation | Missing | Unreadable
 
 
 @dataclass(frozen=True)
@@ -141,6 +155,7 @@ class Wiring(TypedDict, total=False):
     retry: RetryPolicy
     clock: Clock
     allow_private_addresses: bool
+    max_response_bytes: int
 
 
 class Adapter(Requests, ABC):
@@ -169,6 +184,7 @@ class Adapter(Requests, ABC):
         retry: RetryPolicy = SINGLE_ATTEMPT,
         clock: Clock = system_clock,
         allow_private_addresses: bool = False,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         self.base_url = base_url.rstrip("/") if base_url else None
         self.token = token
@@ -181,6 +197,8 @@ class Adapter(Requests, ABC):
         self.clock = clock
         # ``[platforms.<name>] allow_private_addresses``: the client refuses them otherwise.
         self.allow_private_addresses = allow_private_addresses
+        # ``[bot] max_response_bytes``: a bigger answer is refused, read no further.
+        self.max_response_bytes = max_response_bytes
 
     def missing_credentials(self) -> str | None:
         """Why this adapter cannot make a request yet (a required token is not set), or None."""
@@ -227,15 +245,38 @@ class Adapter(Requests, ABC):
     ) -> list[FetchResult]:
         """Fetch one batch; raise ``PlatformError`` when the whole request failed."""
 
+    def one(self, handle: str, parse: Callable[[], FetchResult]) -> FetchResult:
+        """``parse()`` for one target of a batch; its failure is that target's alone."""
+        try:
+            return parse()
+        except ParseError as exc:
+            return Unreadable(handle, exc)
+        except (ValueError, TypeError, AttributeError, KeyError, RecursionError) as exc:
+            # A shape no rule expected (a list where an object was, a 5,000-digit id): still
+            # this entry's problem, not the batch's.
+            problem = f"unreadable entry ({type(exc).__name__})"
+            return Unreadable(handle, ParseError(self.name, problem))
+
     def origin(self) -> str:
         """The origin requests go to: the configured ``base_url`` or the platform's default."""
         return self.base_url or self.default_base_url
 
 
+# Display names and the like are stored cut to this many characters.
+MAX_TEXT = 1000
+# Counts must fit the database's 64-bit integer columns.
+COUNT_LIMIT = 2**63
+_JSON_KINDS: dict[type, str] = {
+    float: "a number with a fraction",
+    dict: "an object",
+    list: "an array",
+}
+
+
 def text_value(value: Any) -> str | None:
     """A non-empty string from a platform's answer, cleaned; None if absent, blank or not text."""
     # Stored as it will be shown: no NUL, control character or direction override survives.
-    return (cleaned(value) or None) if isinstance(value, str) else None
+    return (cleaned(value[: MAX_TEXT * 2])[:MAX_TEXT] or None) if isinstance(value, str) else None
 
 
 def is_integer(value: Any) -> bool:
@@ -244,15 +285,28 @@ def is_integer(value: Any) -> bool:
 
 
 def count(value: Any, *, platform: str, field_name: str) -> int | None:
-    """Parse a counter tolerantly: ints and digit strings pass, absent is ``None``."""
+    """A counter: an int or a string of ASCII digits in ``0 <= n < 2**63``; absent is ``None``.
+
+    Everything else (a boolean, a float, '٣' which ``str.isdigit`` accepts, an object) is a
+    ``ParseError`` naming the field; the value is quoted only when it is short text.
+    """
     if value is None:
         return None
     if isinstance(value, bool):
         raise ParseError(platform, f"field {field_name!r} is a boolean, expected a count")
-    if isinstance(value, int):
-        if value < 0:
-            raise ParseError(platform, f"field {field_name!r} is negative ({value})")
-        return value
-    if isinstance(value, str) and value.isdigit():
-        return int(value)
-    raise ParseError(platform, f"field {field_name!r} is not a count: {str(value)[:40]!r}")
+    if isinstance(value, str):
+        text = value
+        # ``isdigit`` alone accepts Arabic-Indic and superscript digits; int() would too.
+        if not (text.isascii() and text.isdigit()):
+            raise ParseError(platform, f"field {field_name!r} is not a count: {value[:40]!r}")
+        if len(text) > 19:
+            raise ParseError(platform, f"field {field_name!r} is out of range ({len(text)} digits)")
+        value = int(text)
+    if not isinstance(value, int):
+        kind = _JSON_KINDS.get(type(value), type(value).__name__)
+        raise ParseError(platform, f"field {field_name!r} is not a count but {kind}")
+    if value < 0:
+        raise ParseError(platform, f"field {field_name!r} is negative")
+    if value >= COUNT_LIMIT:
+        raise ParseError(platform, f"field {field_name!r} is out of range (at least 2**63)")
+    return value

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from typing import Any, ClassVar
 
 import httpx
@@ -91,7 +92,9 @@ class Bluesky(Adapter):
             ):
                 target = actors.get(key)
                 if target is not None and target.handle not in by_key:
-                    by_key[target.handle] = self._observation(target.handle, profile)
+                    by_key[target.handle] = self.one(
+                        target.handle, partial(self._observation, target.handle, profile)
+                    )
         results: list[FetchResult] = []
         for target in targets:
             result = by_key.get(target.handle)
@@ -109,7 +112,7 @@ class Bluesky(Adapter):
             )
         except GoneError as gone:
             return Missing.of(target.handle, gone)
-        return self._observation(target.handle, profile)
+        return self.one(target.handle, partial(self._observation, target.handle, profile))
 
     def _observation(self, handle: str, profile: dict[str, Any]) -> Observation:
         """Parse a profileViewDetailed; only the DID is required besides the counters."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from typing import Any, ClassVar
 
 import httpx
@@ -73,7 +74,10 @@ class Facebook(Adapter):
                 for key in gone:
                     missing[keys[key].handle] = Missing(keys[key].handle, "not_found", exc.message)
                 pending = [k for k in pending if k not in gone]
-        return [missing.get(t.handle) or self._result(t, body) for t in targets]
+        return [
+            missing.get(t.handle) or self.one(t.handle, partial(self._result, t, body))
+            for t in targets
+        ]
 
     async def _read(self, client: httpx.AsyncClient, ids: list[str]) -> dict[str, Any]:
         """``GET /vN/?ids=...&fields=...``: an object keyed by the ids as requested."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from typing import Any, ClassVar
 
 import httpx
@@ -98,7 +99,12 @@ class Mastodon(Adapter):
                 for item in body:
                     target = known.get(str(item.get("id"))) if isinstance(item, dict) else None
                     if target is not None:
-                        results.append(self._result(target.handle, instance, item))
+                        results.append(
+                            self.one(
+                                target.handle,
+                                partial(self._result, target.handle, instance, item),
+                            )
+                        )
                         found.add(target.handle)
             # Before 4.3 the batch route does not exist: fall back to one lookup per account.
         for target in targets:
@@ -115,7 +121,7 @@ class Mastodon(Adapter):
             )
         except GoneError as gone:
             return Missing.of(target.handle, gone)
-        return self._result(target.handle, instance, body)
+        return self.one(target.handle, partial(self._result, target.handle, instance, body))
 
     def _result(self, handle: str, instance: str, item: dict[str, Any]) -> FetchResult:
         """Parse one Account entity; a suspended account is a status, not zero counts."""
@@ -125,9 +131,12 @@ class Mastodon(Adapter):
         if not isinstance(raw_id, str | int) or not str(raw_id):
             raise ParseError(self.name, "account has no id")
         extra: dict[str, Any] = {}
-        for key in ("last_status_at", "moved", "limited", "memorial"):
+        # Only flat values are kept: an answer's nested object is never stored as is.
+        if (last := text_value(item.get("last_status_at"))) is not None:
+            extra["last_status_at"] = last
+        for key in ("moved", "limited", "memorial"):
             if item.get(key) is not None:
-                extra[key] = item[key] if key != "moved" else bool(item[key])
+                extra[key] = bool(item[key])
         acct = item.get("acct")
         return Observation(
             handle=handle,

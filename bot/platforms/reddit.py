@@ -10,6 +10,7 @@ import asyncio
 import re
 import time
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any, ClassVar, Unpack
 from urllib.parse import quote
 
@@ -129,7 +130,9 @@ class Reddit(Adapter):
             item = child.get("data") if isinstance(child, dict) else None
             target = known.get(str(item.get("name"))) if isinstance(item, dict) else None
             if target is not None and isinstance(item, dict):
-                found[target.handle] = self._subreddit(target.handle, item)
+                found[target.handle] = self.one(
+                    target.handle, partial(self._subreddit, target.handle, item)
+                )
         return found
 
     async def _about(self, client: httpx.AsyncClient, target: Target) -> FetchResult:
@@ -146,7 +149,9 @@ class Reddit(Adapter):
         expected = "t5" if kind == "r" else "t2"
         if not isinstance(data, dict) or body.get("kind") != expected:
             raise ParseError(self.name, f"about answer is not a {expected} thing")
-        return self._subreddit(target.handle, data) if kind == "r" else self._user(target, data)
+        if kind == "r":
+            return self.one(target.handle, partial(self._subreddit, target.handle, data))
+        return self.one(target.handle, partial(self._user, target, data))
 
     def _subreddit(self, handle: str, data: dict[str, Any]) -> Observation:
         """A t5: subscribers are the followers; Reddit has no post or following count."""

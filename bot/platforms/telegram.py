@@ -21,7 +21,7 @@ from bot.errors import (
     TransientError,
 )
 from bot.http.budget import RateBudget
-from bot.http.headers import retry_after_seconds
+from bot.http.headers import MAX_WAIT_SECONDS, retry_after_seconds
 from bot.platforms.base import (
     Adapter,
     FetchResult,
@@ -170,7 +170,8 @@ class Telegram(Adapter):
                 self.name,
                 f"flood control: {description}",
                 http_status=status,
-                retry_after=float(wait)
+                # A 4,000-digit wait would not even convert to float: cut to a day first.
+                retry_after=float(min(wait, MAX_WAIT_SECONDS))
                 if isinstance(wait, int | float) and not isinstance(wait, bool)
                 else retry_after_seconds(response.headers, self.clock),
             )

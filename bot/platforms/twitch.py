@@ -16,6 +16,7 @@ from bot.platforms.base import (
     Missing,
     Observation,
     Target,
+    Unreadable,
     count,
     text_value,
 )
@@ -81,7 +82,11 @@ class Twitch(Adapter):
                     Missing(target.handle, "not_found", f"no Twitch user with this {what}")
                 )
             else:
-                results.append(await self._observation(client, target.handle, user))
+                try:
+                    results.append(await self._observation(client, target.handle, user))
+                except ParseError as exc:
+                    # One channel's unreadable total is that channel's, not the batch's.
+                    results.append(Unreadable(target.handle, exc))
         return results
 
     async def _users(

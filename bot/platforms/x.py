@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from typing import Any, ClassVar
 
 import httpx
@@ -112,7 +113,9 @@ class X(Adapter):
             key = str(user.get("username" if by_username else "id", ""))
             target = wanted.get(key.lower() if by_username else key)
             if target is not None:
-                found[target.handle] = self._observation(target.handle, user)
+                found[target.handle] = self.one(
+                    target.handle, partial(self._observation, target.handle, user)
+                )
         strangers = [e for e in errors if not self._missing(e, wanted, found, by_username)]
         if strangers and not found:
             # Errors about none of our accounts and no data: the request itself was refused.

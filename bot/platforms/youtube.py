@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime, time, timedelta
+from functools import partial
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
@@ -137,7 +138,7 @@ class YouTube(Adapter):
                 for index in by_id[channel_id]:
                     handle = targets[index].handle
                     results[index] = (
-                        self._observation(handle, item)
+                        self.one(handle, partial(self._observation, handle, item))
                         if item is not None
                         else Missing(handle, "not_found", "channel not found or terminated")
                     )
@@ -148,7 +149,7 @@ class YouTube(Adapter):
         items = await self._list(client, [("forHandle", handle)])
         if not items:
             return Missing(handle, "not_found", "no channel has this handle")
-        return self._observation(handle, items[0])
+        return self.one(handle, partial(self._observation, handle, items[0]))
 
     async def _list(
         self, client: httpx.AsyncClient, query: list[tuple[str, str]]

@@ -26,6 +26,7 @@ from bot.simulator.faults import (
 from bot.simulator.github import GitHubSim
 from bot.simulator.glitches import CounterSource, GlitchKind
 from bot.simulator.graph import GraphSim
+from bot.simulator.hostile import HostileKind, with_hostile_values
 from bot.simulator.json_source import JsonSourceSim
 from bot.simulator.limits import PlatformSim
 from bot.simulator.mastodon import MastodonSim
@@ -143,6 +144,8 @@ class Simulator:
             except web.HTTPException as exc:
                 exc.headers.update(rate)
                 raise
+            if self.counters.any_hostile:
+                _rewrite_hostile(response)
             if fault == "slow-drip":
                 response.headers.update(rate)
                 seconds = min(self.drip_seconds, self.fault_delay)
@@ -224,6 +227,16 @@ class Simulator:
             raise ValueError(f"unknown platform {platform!r} for a glitch; expected one of {known}")
         self.counters.glitch(platform, handle, kind, times, factor)
 
+    def hostile(self, platform: str, handle: str, kind: HostileKind) -> None:
+        """From now on ``handle`` answers a hostile follower count of ``kind`` (hostile.py).
+
+        ``platform`` is the name the counters use, as for ``glitch``.
+        """
+        known = self.counter_platforms()
+        if platform not in known:
+            raise ValueError(f"unknown platform {platform!r}; expected one of {known}")
+        self.counters.hostile(platform, handle, kind)
+
     def remember(self, platform: str, handles: Iterable[str]) -> None:
         """Know these accounts' ids from the start, as a simulator that served them before would."""
         for sim in self.platforms:
@@ -240,6 +253,12 @@ class Simulator:
         self.requests.clear()
         self.rejected.clear()
         self.faults_served.clear()
+
+
+def _rewrite_hostile(response: web.StreamResponse) -> None:
+    """Swap hostile markers in a whole (not streamed) body for their hostile JSON."""
+    if isinstance(response, web.Response) and isinstance(response.body, bytes):
+        response.body = with_hostile_values(response.body)
 
 
 async def serve_forever(

@@ -6,6 +6,8 @@ its reset headers or body say when), ``503``, ``hang`` and ``slow-drip`` (served
 ``bot.simulator.stalls``), ``truncated``, ``malformed``, ``redirect`` (302 to a login page),
 ``auth-200`` (the platform's auth error body with HTTP 200) and ``auth`` (the same body with the
 platform's real status).
+
+Hostile values, per account rather than per path, live in ``bot.simulator.hostile``.
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Literal, get_args
 
 from bot.simulator.counters import Counters, counters_for
+from bot.simulator.hostile import HOSTILE_KINDS, HostileKind, hostile_marker
 
 GlitchKind = Literal["zero", "drop"]
 GLITCH_KINDS: frozenset[str] = frozenset(get_args(GlitchKind))
@@ -37,6 +38,23 @@ class CounterSource:
 
     def __init__(self) -> None:
         self._glitches: dict[tuple[str, str], _Glitch] = {}
+        self._hostile: dict[tuple[str, str], HostileKind] = {}
+
+    @property
+    def any_hostile(self) -> bool:
+        """True once an account answers a hostile value (bodies are then rewritten)."""
+        return bool(self._hostile)
+
+    def hostile(self, platform: str, handle: str, kind: HostileKind) -> None:
+        """From now on ``handle``'s follower count is served as ``kind`` (see faults.py)."""
+        if kind not in HOSTILE_KINDS:
+            raise ValueError(
+                f"unknown hostile kind {kind!r}; expected one of {sorted(HOSTILE_KINDS)}"
+            )
+        key = glitch_key(handle)
+        if not key:
+            raise ValueError("a hostile value needs a handle")
+        self._hostile[(platform, key)] = kind
 
     def glitch(
         self,
@@ -61,8 +79,9 @@ class CounterSource:
         self._glitches[(platform, key)] = _Glitch(kind, times, factor)
 
     def clear(self) -> None:
-        """Forget every glitch."""
+        """Forget every glitch and hostile value."""
         self._glitches.clear()
+        self._hostile.clear()
 
     def pending(self, platform: str, handle: str) -> int | None:
         """Glitched answers left for ``handle`` (None when lasting, 0 when none)."""
@@ -73,6 +92,8 @@ class CounterSource:
         """The counters of ``handle`` at ``at``, glitched if a glitch is pending for it."""
         counts = counters_for(platform, handle, at)
         key = (platform, glitch_key(handle))
+        if key in self._hostile:
+            return replace(counts, followers=hostile_marker(self._hostile[key]))
         glitch = self._glitches.get(key)
         if glitch is None:
             return counts

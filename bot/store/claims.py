@@ -7,6 +7,7 @@ without row locks (one daemon per file, enforced by a lock file).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, or_, update
@@ -28,7 +29,13 @@ def claim_due(
             ACCOUNT.c.next_poll_at.is_not(None),
             ACCOUNT.c.next_poll_at <= now,
             ACCOUNT.c.status != AccountStatus.PAUSED,
-            or_(ACCOUNT.c.lease_until.is_(None), ACCOUNT.c.lease_until <= now),
+            or_(
+                ACCOUNT.c.lease_until.is_(None),
+                ACCOUNT.c.lease_until <= now,
+                # A lease ending further ahead than a lease lasts was taken before the clock
+                # stepped back: it is stale, not held.
+                ACCOUNT.c.lease_until > now + lease,
+            ),
         )
         .order_by(ACCOUNT.c.next_poll_at, ACCOUNT.c.id)
         .limit(limit)
@@ -49,6 +56,31 @@ def claim_due(
         for chunk in chunks(ids):
             claimed += session.exec(select(Account).where(col(Account.id).in_(chunk))).all()
     return sorted(claimed, key=lambda a: a.id or 0)
+
+
+def pull_back(engine: Engine, now: datetime, intervals: Mapping[tuple[str, str], timedelta]) -> int:
+    """Due times further than their account's interval from ``now`` become one interval on.
+
+    A backward clock correction leaves due times days ahead, computed on the wrong clock; without
+    this, polling stalls until the clock catches up. Returns how many accounts were pulled back.
+    """
+    groups: dict[tuple[str, timedelta], list[str]] = {}
+    for (platform, handle), interval in intervals.items():
+        groups.setdefault((platform, interval), []).append(handle)
+    moved = 0
+    with engine.begin() as connection:
+        for (platform, interval), handles in groups.items():
+            for chunk in chunks(handles):
+                moved += connection.execute(
+                    update(ACCOUNT)
+                    .where(
+                        ACCOUNT.c.platform == platform,
+                        ACCOUNT.c.handle.in_(chunk),
+                        ACCOUNT.c.next_poll_at > now + interval,
+                    )
+                    .values(next_poll_at=now + interval)
+                ).rowcount
+    return moved
 
 
 def release_leases(engine: Engine, worker: str | None = None) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 
 from bot.http.client import make_client
-from bot.platforms.base import Adapter, FetchResult, Target
+from bot.platforms.base import Adapter, FetchResult, Target, Unreadable
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
 
@@ -58,3 +58,18 @@ def fetch(
             return await adapter.fetch(client, targets)
 
     return asyncio.run(go())
+
+
+def fetch_strict(
+    adapter: Adapter, transport: httpx.MockTransport, targets: Sequence[Target]
+) -> list[FetchResult]:
+    """``fetch``, raising the error of the first account whose entry was ``Unreadable``.
+
+    For the tables where a malformed body must end as a ``ParseError`` whether it fails the
+    request or only its one account.
+    """
+    results = fetch(adapter, transport, targets)
+    for result in results:
+        if isinstance(result, Unreadable):
+            raise result.error
+    return results

@@ -8,7 +8,7 @@ import pytest
 from bot.errors import ParseError, RateLimitedError, TimeoutError_, TransientError
 from bot.platforms.base import Missing, Observation, Target
 from bot.platforms.bluesky import Bluesky
-from tests.helpers.adapters import fetch, fixture, routes
+from tests.helpers.adapters import fetch, fetch_strict, fixture, routes
 
 PROFILES = "/xrpc/app.bsky.actor.getProfiles"
 PROFILE = "/xrpc/app.bsky.actor.getProfile"
@@ -104,7 +104,7 @@ def test_bluesky_rate_limited_reads_reset_header() -> None:
 def test_bluesky_malformed_bodies_are_parse_errors(body: str, error: type) -> None:
     transport, _ = routes({PROFILES: lambda req: httpx.Response(200, content=body.encode())})
     with pytest.raises(error):
-        fetch(Bluesky(), transport, [Target("a.bsky.social")])
+        fetch_strict(Bluesky(), transport, [Target("a.bsky.social")])
 
 
 def test_missing_optional_counter_is_none_not_zero() -> None:

@@ -16,7 +16,7 @@ from bot.platforms.base import Missing, Observation, Target
 from bot.platforms.facebook import Facebook
 from bot.simulator.counters import counters_for
 from bot.simulator.graph import GraphSim
-from tests.helpers.adapters import fetch, response_for, routes
+from tests.helpers.adapters import fetch, fetch_strict, response_for, routes
 from tests.helpers.simulator import running_simulator
 
 MULTI = f"/{GRAPH_VERSION}/"
@@ -147,7 +147,7 @@ def test_error_body_on_http_200_is_still_an_error() -> None:
 def test_malformed_bodies(body: str, error: type[Exception]) -> None:
     transport, _ = routes({MULTI: lambda req: httpx.Response(200, content=body.encode())})
     with pytest.raises(error):
-        fetch(adapter(), transport, [Target("DGSN.MAROC")])
+        fetch_strict(adapter(), transport, [Target("DGSN.MAROC")])
 
 
 def test_page_absent_from_the_answer_is_not_found() -> None:

@@ -19,7 +19,7 @@ from bot.platforms.base import FetchResult, Missing, MissingStatus, Observation,
 from bot.platforms.reddit import Reddit
 from bot.simulator.counters import counters_for
 from bot.simulator.reddit import RedditSim
-from tests.helpers.adapters import Handler, fetch, response_for, routes
+from tests.helpers.adapters import Handler, fetch, fetch_strict, response_for, routes
 from tests.helpers.simulator import running_simulator
 
 START = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
@@ -236,7 +236,7 @@ def test_whole_request_failures(
 ) -> None:
     transport, _ = routes(dict(table))
     with pytest.raises(error) as caught:
-        fetch(reddit(), transport, [Target("r/announcements")])
+        fetch_strict(reddit(), transport, [Target("r/announcements")])
     assert type(caught.value) is error
     assert "my-client-secret" not in str(caught.value)
     assert "REDACTED-app-only-token" not in str(caught.value)

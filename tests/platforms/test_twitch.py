@@ -16,7 +16,7 @@ from bot.platforms.base import FetchResult, Missing, Observation, Target
 from bot.platforms.twitch import Twitch
 from bot.simulator.counters import counters_for
 from bot.simulator.twitch import TwitchSim
-from tests.helpers.adapters import Handler, fetch, response_for, routes
+from tests.helpers.adapters import Handler, fetch, fetch_strict, response_for, routes
 from tests.helpers.simulator import running_simulator
 
 START = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
@@ -165,7 +165,7 @@ def test_whole_request_failures(
 ) -> None:
     transport, _ = routes(dict(table))
     with pytest.raises(error) as caught:
-        fetch(twitch(), transport, [Target("sodapoppin")])
+        fetch_strict(twitch(), transport, [Target("sodapoppin")])
     assert type(caught.value) is error
     assert "my-app-token" not in str(caught.value)
     if isinstance(caught.value, RateLimitedError):

@@ -16,7 +16,7 @@ from bot.platforms.base import FetchResult, Missing, Observation, Target
 from bot.platforms.x import X
 from bot.simulator.counters import counters_for
 from bot.simulator.x import XSim
-from tests.helpers.adapters import fetch, routes
+from tests.helpers.adapters import fetch, fetch_strict, routes
 from tests.helpers.simulator import running_simulator
 
 BY = "/2/users/by"
@@ -171,7 +171,7 @@ def test_rate_limit_wait_comes_from_the_reset_epoch() -> None:
 def test_malformed_bodies(body: str, error: type[Exception]) -> None:
     transport, _ = routes({BY: lambda req: httpx.Response(200, content=body.encode())})
     with pytest.raises(error):
-        fetch(adapter(), transport, [Target("a")])
+        fetch_strict(adapter(), transport, [Target("a")])
 
 
 def test_account_absent_from_data_and_errors_is_not_found_not_zero() -> None:

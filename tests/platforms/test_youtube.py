@@ -18,7 +18,7 @@ from bot.platforms.youtube import YouTube, seconds_until_quota_reset, subscriber
 from bot.simulator.app import Simulator
 from bot.simulator.counters import counters_for
 from bot.simulator.youtube import YouTubeSim, channel_id, rounded
-from tests.helpers.adapters import fetch, fixture, routes
+from tests.helpers.adapters import fetch, fetch_strict, fixture, routes
 from tests.helpers.simulator import running_simulator
 
 CHANNELS = "/youtube/v3/channels"
@@ -168,7 +168,7 @@ def test_transport_errors_never_carry_the_key(kind: type[httpx.RequestError]) ->
 def test_malformed_bodies_are_parse_errors(body: bytes) -> None:
     transport, _ = routes({CHANNELS: lambda req: httpx.Response(200, content=body)})
     with pytest.raises(ParseError):
-        fetch(youtube(), transport, [Target(GOOGLE_DEVS)])
+        fetch_strict(youtube(), transport, [Target(GOOGLE_DEVS)])
 
 
 def test_other_bad_requests_are_platform_errors() -> None:
