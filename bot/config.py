@@ -5,9 +5,11 @@ Everything below the CLI receives one frozen ``Settings``; nothing else reads th
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import tomllib
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import time, timedelta
@@ -17,6 +19,9 @@ from urllib.parse import unquote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
+from dotenv.parser import parse_stream
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from bot.errors import ConfigError
 from bot.http.addresses import outbound_origin
@@ -36,6 +41,14 @@ _RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smhd])\s*$")
 _ACCOUNT_KEYS = {"platform", "handle", "label", "groups", "interval", "options"}
 _NOTIFY_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://\S+$")
 _URL_PIECES = re.compile(r"[/:@?&=#,;]+")
+# Bounds of the values that validate but would crash every cycle past them (datetime overflow,
+# a header that cannot be sent): a year between polls, a day for a rate window.
+MAX_INTERVAL = timedelta(days=366)
+MAX_RATE_WINDOW = timedelta(days=31)
+MAX_RATE_REQUESTS = 1_000_000
+MAX_MILESTONE = 2**63 - 1
+MAX_TEXT = 200  # labels, group names, the User-Agent
+_HEADER_VALUE = re.compile(r"^[\x20-\x7e]+$")  # visible ASCII: no CR/LF, no other bytes
 
 
 class Secret:
@@ -129,10 +142,13 @@ class Settings:
 
 def parse_duration(text: str) -> timedelta:
     """``"90s"``, ``"30m"``, ``"6h"``, ``"1d"`` -> timedelta; ``ValueError`` otherwise."""
-    match = _DURATION.match(text) if isinstance(text, str) else None
+    match = _DURATION.match(text) if isinstance(text, str) and len(text) < 40 else None
     if not match or int(match.group(1)) == 0:
         raise ValueError(f"expected a duration like '30m', '6h' or '1d', got {text!r}")
-    return timedelta(seconds=int(match.group(1)) * _UNITS[match.group(2)])
+    seconds = int(match.group(1)) * _UNITS[match.group(2)]
+    if seconds > MAX_INTERVAL.total_seconds():
+        raise ValueError(f"expected a duration of at most {MAX_INTERVAL.days}d, got {text!r}")
+    return timedelta(seconds=seconds)
 
 
 def read_environment(env_file: Path | None, environ: Mapping[str, str]) -> dict[str, str]:
@@ -142,9 +158,26 @@ def read_environment(env_file: Path | None, environ: Mapping[str, str]) -> dict[
         raise ConfigError(str(env_file), "env file not found")
     values: dict[str, str] = {}
     if path.is_file():
+        _check_env_file(path)
         values = {k: v for k, v in dotenv_values(path).items() if v is not None}
     values.update(environ)
     return values
+
+
+def _check_env_file(path: Path) -> None:
+    """A ``.env`` line python-dotenv cannot read is the user's mistake, not a warning."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(str(path), "not UTF-8 text") from None
+    for binding in parse_stream(io.StringIO(text)):
+        if binding.error:
+            # The statement's own first line: python-dotenv counts blank lines before it in.
+            skipped = len(binding.original.string) - len(binding.original.string.lstrip("\n"))
+            line = binding.original.line + skipped
+            raise ConfigError(
+                f"{path}: line {line}", "expected NAME=value (quotes closed), a comment or nothing"
+            )
 
 
 def load_settings(
@@ -185,10 +218,10 @@ def _settings_from(data: dict[str, Any], path: Path | None, env: Mapping[str, st
     digest_at = _clock_time(bot.get("digest_at", "08:00"), where, "bot.digest_at")
     user_agent = bot.get("user_agent")
     if user_agent is not None:
-        user_agent = _string(user_agent, where, "bot.user_agent")
+        user_agent = _header(_string(user_agent, where, "bot.user_agent"), where, "bot.user_agent")
     platforms = _platforms(_table(data.get("platforms", {}), where, "platforms"), where, env)
     accounts = _accounts(data.get("accounts", []), where)
-    database_url = env.get("DATABASE_URL") or DEFAULT_DATABASE_URL
+    database_url = _database_url(env.get("DATABASE_URL") or DEFAULT_DATABASE_URL)
     notify = _notify(env.get("BOT_NOTIFY", ""))
     api_token = Secret(env["BOT_API_TOKEN"]) if env.get("BOT_API_TOKEN") else None
     milestones = _milestones(bot["milestones"], where) if "milestones" in bot else ()
@@ -323,10 +356,12 @@ def _accounts(raw: Any, where: str) -> tuple[AccountSettings, ...]:
             raise ConfigError(f"{where}: {key}.handle", str(exc)) from None
         label = entry.get("label")
         if label is not None:
-            label = _string(label, where, f"{key}.label")
+            label = _text(_string(label, where, f"{key}.label"), where, f"{key}.label")
         groups = entry.get("groups", [])
         if not isinstance(groups, list) or not all(isinstance(g, str) and g for g in groups):
             raise ConfigError(f"{where}: {key}.groups", "expected a list of non-empty strings")
+        for group in groups:
+            _text(group, where, f"{key}.groups")
         interval = entry.get("interval")
         account = AccountSettings(
             platform=platform,
@@ -389,10 +424,15 @@ def _duration(value: Any, where: str, key: str) -> timedelta:
 
 def parse_rate(text: Any) -> RateBudget:
     """``"300/15m"`` (requests per duration; ``"30/s"`` means per second) as a budget."""
-    match = _RATE.match(text) if isinstance(text, str) else None
+    match = _RATE.match(text) if isinstance(text, str) and len(text) < 40 else None
     if not match or int(match.group(1)) < 1 or match.group(2) == "0":
         raise ValueError(f"expected requests per duration like '300/15m' or '30/s', got {text!r}")
     span = int(match.group(2) or 1) * _UNITS[match.group(3)]
+    if int(match.group(1)) > MAX_RATE_REQUESTS or span > MAX_RATE_WINDOW.total_seconds():
+        raise ValueError(
+            f"expected at most {MAX_RATE_REQUESTS} requests per at most "
+            f"{MAX_RATE_WINDOW.days}d, got {text!r}"
+        )
     return RateBudget(requests=int(match.group(1)), per_seconds=span)
 
 
@@ -408,7 +448,7 @@ def _milestones(value: Any, where: str) -> tuple[int, ...]:
     """``[1000, 5000, …]``: a non-empty list of positive whole numbers, sorted, or a ConfigError."""
     numbers = value if isinstance(value, list) else []
     whole = all(isinstance(v, int) and not isinstance(v, bool) for v in numbers)
-    if not numbers or not whole or min(numbers) <= 0:
+    if not numbers or not whole or min(numbers) <= 0 or max(numbers) > MAX_MILESTONE:
         raise ConfigError(
             f"{where}: bot.milestones",
             f"expected a non-empty list of positive whole numbers like [1000, 5000], got {value!r}",
@@ -435,3 +475,44 @@ def _clock_time(value: Any, where: str, key: str) -> time:
         if hours < 24 and minutes < 60:
             return time(hours, minutes)
     raise ConfigError(f"{where}: {key}", f"expected a local time like '08:00', got {value!r}")
+
+
+def _text(value: str, where: str, key: str) -> str:
+    """A name shown to people: at most ``MAX_TEXT`` characters, no control or bidi override."""
+    if len(value) > MAX_TEXT or any(unicodedata.category(c) in ("Cc", "Cf") for c in value):
+        raise ConfigError(
+            f"{where}: {key}",
+            f"expected at most {MAX_TEXT} characters without control or format characters,"
+            f" got {value[:40]!r}",
+        )
+    return value
+
+
+def _header(value: str, where: str, key: str) -> str:
+    """An HTTP header value: visible ASCII on one line, at most ``MAX_TEXT`` characters."""
+    if len(value) > MAX_TEXT or not _HEADER_VALUE.match(value):
+        raise ConfigError(
+            f"{where}: {key}",
+            f"expected at most {MAX_TEXT} visible ASCII characters on one line"
+            f" (an HTTP header), got {value[:40]!r}",
+        )
+    return value
+
+
+def _database_url(value: str) -> str:
+    """``DATABASE_URL``: a SQLite file or a PostgreSQL URL; the URL itself is never shown."""
+    expected = "like sqlite:///data/bot.db or postgresql://user@host:5432/db"
+    try:
+        parsed = make_url(value.strip())
+        port = parsed.port
+    except (ArgumentError, ValueError):
+        raise ConfigError("DATABASE_URL", f"expected a database URL {expected}") from None
+    if port is not None and not 0 < port < 65536:
+        raise ConfigError("DATABASE_URL", f"expected a port from 1 to 65535, got {port}")
+    if parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:"):
+        raise ConfigError(
+            "DATABASE_URL",
+            "a SQLite URL needs a file, like sqlite:///data/bot.db (in memory, every"
+            " snapshot would be lost at exit)",
+        )
+    return value.strip()
