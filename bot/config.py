@@ -94,6 +94,8 @@ class AccountSettings:
     groups: tuple[str, ...] = ()
     interval: timedelta | None = None
     options: Mapping[str, str] = field(default_factory=dict)
+    # The platform treats this handle in any case as one account (``HandleRule.any_case``).
+    any_case: bool = False
 
     @property
     def key(self) -> str:
@@ -372,10 +374,12 @@ def _accounts(raw: Any, where: str) -> tuple[AccountSettings, ...]:
             if interval is not None
             else None,
             options=_account_options(platform, entry.get("options", {}), where, key),
+            any_case=REGISTRY[platform].handle_any_case(handle),
         )
-        if account.key.lower() in seen:
+        identity = account.key.lower() if account.any_case else account.key
+        if identity in seen:
             raise ConfigError(f"{where}: {key}", f"duplicate account {account.key}")
-        seen.add(account.key.lower())
+        seen.add(identity)
         accounts.append(account)
     return tuple(accounts)
 
