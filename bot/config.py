@@ -33,7 +33,15 @@ DEFAULT_CONFIG = Path("config/accounts.toml")
 DEFAULT_DATABASE_URL = "sqlite:///data/bot.db"
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-_BOT_KEYS = {"timezone", "poll_interval", "digest_at", "user_agent", "milestones", "digests"}
+_BOT_KEYS = {
+    "timezone",
+    "poll_interval",
+    "digest_at",
+    "user_agent",
+    "milestones",
+    "digests",
+    "notify_timeout",
+}
 # ``[bot] digests``: which digests the daemon sends (bot/digest/periods.py).
 DIGEST_KINDS = ("daily", "weekly", "monthly")
 _PLATFORM_KEYS = {"base_url", "token_env", "rate_limit", "allow_private_addresses"}
@@ -48,6 +56,9 @@ MAX_RATE_WINDOW = timedelta(days=31)
 MAX_RATE_REQUESTS = 1_000_000
 MAX_MILESTONE = 2**63 - 1
 MAX_TEXT = 200  # labels, group names, the User-Agent
+# How long a notification channel may take to answer; below the digest's 15-minute claim lease.
+DEFAULT_NOTIFY_TIMEOUT = timedelta(seconds=30)
+MAX_NOTIFY_TIMEOUT = timedelta(minutes=10)
 _HEADER_VALUE = re.compile(r"^[\x20-\x7e]+$")  # visible ASCII: no CR/LF, no other bytes
 
 
@@ -123,6 +134,8 @@ class Settings:
     milestones: tuple[int, ...] = ()
     # The digests the daemon sends, among DIGEST_KINDS, in that order.
     digests: tuple[str, ...] = ("daily",)
+    # How long a BOT_NOTIFY receiver may take to answer a digest (``[bot] notify_timeout``).
+    notify_timeout: timedelta = DEFAULT_NOTIFY_TIMEOUT
 
     def platform(self, name: str) -> PlatformSettings:
         """The settings of one platform (bare defaults when built without a config file)."""
@@ -228,6 +241,14 @@ def _settings_from(data: dict[str, Any], path: Path | None, env: Mapping[str, st
     api_token = Secret(env["BOT_API_TOKEN"]) if env.get("BOT_API_TOKEN") else None
     milestones = _milestones(bot["milestones"], where) if "milestones" in bot else ()
     digests = _digests(bot["digests"], where) if "digests" in bot else ("daily",)
+    notify_timeout = DEFAULT_NOTIFY_TIMEOUT
+    if "notify_timeout" in bot:
+        notify_timeout = _duration(bot["notify_timeout"], where, "bot.notify_timeout")
+        if notify_timeout > MAX_NOTIFY_TIMEOUT:
+            raise ConfigError(
+                f"{where}: bot.notify_timeout",
+                f"expected a duration of at most 10m, got {bot['notify_timeout']!r}",
+            )
     return Settings(
         config_path=path,
         timezone=timezone,
@@ -241,6 +262,7 @@ def _settings_from(data: dict[str, Any], path: Path | None, env: Mapping[str, st
         api_token=api_token,
         milestones=milestones,
         digests=digests,
+        notify_timeout=notify_timeout,
     )
 
 
