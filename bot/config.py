@@ -150,6 +150,12 @@ class Settings:
         tokens += [v for a in self.accounts for v in credential_values(a.options.get("url", ""))]
         return tokens + [part for url in self.notify for part in notify_secret_parts(url.reveal())]
 
+    def identity(self, platform: str, handle: str) -> tuple[str, str]:
+        """What names one account: ``handle`` in any case where the platform says so."""
+        adapter = REGISTRY.get(platform)
+        folds = adapter is not None and adapter.handle_any_case(handle)
+        return (platform, handle.lower() if folds else handle)
+
     def interval_for(self, account: AccountSettings) -> timedelta:
         """The account's own interval, else the default."""
         return account.interval or self.poll_interval

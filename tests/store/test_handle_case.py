@@ -3,7 +3,7 @@ import and API find the first spelling stored and never create a second account.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from fastapi.testclient import TestClient
@@ -13,6 +13,8 @@ from sqlmodel import Session, select
 from bot.api.app import create_app
 from bot.clock import ManualClock
 from bot.config import load_settings
+from bot.daemon.status import status
+from bot.digest.build import build_digest
 from bot.io.load import import_history
 from bot.store.accounts import sync_accounts
 from bot.store.models import Account
@@ -62,6 +64,14 @@ def test_config_import_and_api_share_the_first_spelling(engine: Engine, tmp_path
     client = TestClient(create_app(respelt, engine, clock=ManualClock(NOW)))
     rows = client.get("/accounts/x/dgsn_MAROC/snapshots").json()
     assert [r["followers"] for r in rows] == [100, 110]
+    # The digest and the status report take the configured account in its stored spelling.
+    digest = build_digest(engine, respelt, date(2021, 12, 31), now=NOW)
+    assert [line.key for line in digest.accounts] == [
+        "x:DGSN_MAROC",
+        "mastodon:Gargron@mastodon.social",
+    ]
+    stale = {a["handle"] for a in status(engine, respelt, NOW)["accounts"]}
+    assert stale == {"DGSN_MAROC", "Gargron@mastodon.social"}  # not polled since 2021
 
 
 def test_case_sensitive_ids_stay_apart(engine: Engine, tmp_path: Path) -> None:
