@@ -59,6 +59,8 @@ MAX_TEXT = 200  # labels, group names, the User-Agent
 # How long a notification channel may take to answer; below the digest's 15-minute claim lease.
 DEFAULT_NOTIFY_TIMEOUT = timedelta(seconds=30)
 MAX_NOTIFY_TIMEOUT = timedelta(minutes=10)
+_UNSAFE_CATEGORIES = frozenset({"Cc", "Cs", "Zl", "Zp"})
+_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 _HEADER_VALUE = re.compile(r"^[\x20-\x7e]+$")  # visible ASCII: no CR/LF, no other bytes
 
 
@@ -511,11 +513,14 @@ def _clock_time(value: Any, where: str, key: str) -> time:
 
 def _text(value: str, where: str, key: str) -> str:
     """A name shown to people: at most ``MAX_TEXT`` characters, no control or bidi override."""
-    if len(value) > MAX_TEXT or any(unicodedata.category(c) in ("Cc", "Cf") for c in value):
+    # Joiners and direction marks (emoji sequences, Arabic names) are text; embeddings,
+    # overrides and isolates would reorder whatever is printed after the name.
+    unsafe = any(unicodedata.category(c) in _UNSAFE_CATEGORIES or c in _BIDI for c in value)
+    if len(value) > MAX_TEXT or unsafe:
         raise ConfigError(
             f"{where}: {key}",
-            f"expected at most {MAX_TEXT} characters without control or format characters,"
-            f" got {value[:40]!r}",
+            f"expected at most {MAX_TEXT} characters without control or bidi override"
+            f" characters, got {value[:40]!r}",
         )
     return value
 

@@ -160,7 +160,7 @@ BAD = [
     (
         '[[accounts]]\nplatform = "bluesky"\nhandle = "a.b"\nlabel = "a\\u202eb"\n',
         "accounts[0].label",
-        "without control or format characters",
+        "without control or bidi override characters",
     ),
     (
         '[[accounts]]\nplatform = "json"\nhandle = "a"\n'
@@ -227,6 +227,9 @@ def test_default_token_variable_is_read_without_a_platform_table(tmp_path: Path)
 
 
 def test_the_bounds_themselves_are_accepted(tmp_path: Path) -> None:
+    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"  # an emoji joined by ZWJs
+    label = f'[[accounts]]\nplatform = "x"\nhandle = "a"\nlabel = "{family} \u200fDGSN"\n'
+    assert load_settings(write(tmp_path, label), environ={}).accounts[0].label
     text = (
         '[bot]\npoll_interval = "366d"\nuser_agent = "monitor/1.0 (+https://example.org)"\n'
         "milestones = [9223372036854775807, 1]\n"
