@@ -5,9 +5,11 @@ Everything below the CLI receives one frozen ``Settings``; nothing else reads th
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import tomllib
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import time, timedelta
@@ -17,6 +19,9 @@ from urllib.parse import unquote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
+from dotenv.parser import parse_stream
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from bot.errors import ConfigError
 from bot.http.addresses import outbound_origin
@@ -40,6 +45,8 @@ _BOT_KEYS = {
 # ``[bot] max_response_bytes``: a platform answer larger than this is refused, read no further.
 DEFAULT_MAX_RESPONSE_BYTES = 5 * 1024 * 1024
 MAX_RESPONSE_BYTES_RANGE = (1024, 256 * 1024 * 1024)
+    "notify_timeout",
+}
 # ``[bot] digests``: which digests the daemon sends (bot/digest/periods.py).
 DIGEST_KINDS = ("daily", "weekly", "monthly")
 _PLATFORM_KEYS = {"base_url", "token_env", "rate_limit", "allow_private_addresses"}
@@ -47,6 +54,19 @@ _RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smhd])\s*$")
 _ACCOUNT_KEYS = {"platform", "handle", "label", "groups", "interval", "options"}
 _NOTIFY_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://\S+$")
 _URL_PIECES = re.compile(r"[/:@?&=#,;]+")
+# Bounds of the values that validate but would crash every cycle past them (datetime overflow,
+# a header that cannot be sent): a year between polls, a day for a rate window.
+MAX_INTERVAL = timedelta(days=366)
+MAX_RATE_WINDOW = timedelta(days=31)
+MAX_RATE_REQUESTS = 1_000_000
+MAX_MILESTONE = 2**63 - 1
+MAX_TEXT = 200  # labels, group names, the User-Agent
+# How long a notification channel may take to answer; below the digest's 15-minute claim lease.
+DEFAULT_NOTIFY_TIMEOUT = timedelta(seconds=30)
+MAX_NOTIFY_TIMEOUT = timedelta(minutes=10)
+_UNSAFE_CATEGORIES = frozenset({"Cc", "Cs", "Zl", "Zp"})
+_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_HEADER_VALUE = re.compile(r"^[\x20-\x7e]+$")  # visible ASCII: no CR/LF, no other bytes
 
 
 class Secret:
@@ -92,6 +112,8 @@ class AccountSettings:
     groups: tuple[str, ...] = ()
     interval: timedelta | None = None
     options: Mapping[str, str] = field(default_factory=dict)
+    # The platform treats this handle in any case as one account (``HandleRule.any_case``).
+    any_case: bool = False
 
     @property
     def key(self) -> str:
@@ -121,6 +143,8 @@ class Settings:
     digests: tuple[str, ...] = ("daily",)
     # The largest platform answer read, in bytes (a bigger one is that batch's parse_error).
     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+    # How long a BOT_NOTIFY receiver may take to answer a digest (``[bot] notify_timeout``).
+    notify_timeout: timedelta = DEFAULT_NOTIFY_TIMEOUT
 
     def platform(self, name: str) -> PlatformSettings:
         """The settings of one platform (bare defaults when built without a config file)."""
@@ -135,6 +159,12 @@ class Settings:
         tokens += [v for a in self.accounts for v in credential_values(a.options.get("url", ""))]
         return tokens + [part for url in self.notify for part in notify_secret_parts(url.reveal())]
 
+    def identity(self, platform: str, handle: str) -> tuple[str, str]:
+        """What names one account: ``handle`` in any case where the platform says so."""
+        adapter = REGISTRY.get(platform)
+        folds = adapter is not None and adapter.handle_any_case(handle)
+        return (platform, handle.lower() if folds else handle)
+
     def interval_for(self, account: AccountSettings) -> timedelta:
         """The account's own interval, else the default."""
         return account.interval or self.poll_interval
@@ -142,10 +172,13 @@ class Settings:
 
 def parse_duration(text: str) -> timedelta:
     """``"90s"``, ``"30m"``, ``"6h"``, ``"1d"`` -> timedelta; ``ValueError`` otherwise."""
-    match = _DURATION.match(text) if isinstance(text, str) else None
+    match = _DURATION.match(text) if isinstance(text, str) and len(text) < 40 else None
     if not match or int(match.group(1)) == 0:
         raise ValueError(f"expected a duration like '30m', '6h' or '1d', got {text!r}")
-    return timedelta(seconds=int(match.group(1)) * _UNITS[match.group(2)])
+    seconds = int(match.group(1)) * _UNITS[match.group(2)]
+    if seconds > MAX_INTERVAL.total_seconds():
+        raise ValueError(f"expected a duration of at most {MAX_INTERVAL.days}d, got {text!r}")
+    return timedelta(seconds=seconds)
 
 
 def read_environment(env_file: Path | None, environ: Mapping[str, str]) -> dict[str, str]:
@@ -155,9 +188,26 @@ def read_environment(env_file: Path | None, environ: Mapping[str, str]) -> dict[
         raise ConfigError(str(env_file), "env file not found")
     values: dict[str, str] = {}
     if path.is_file():
+        _check_env_file(path)
         values = {k: v for k, v in dotenv_values(path).items() if v is not None}
     values.update(environ)
     return values
+
+
+def _check_env_file(path: Path) -> None:
+    """A ``.env`` line python-dotenv cannot read is the user's mistake, not a warning."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(str(path), "not UTF-8 text") from None
+    for binding in parse_stream(io.StringIO(text)):
+        if binding.error:
+            # The statement's own first line: python-dotenv counts blank lines before it in.
+            skipped = len(binding.original.string) - len(binding.original.string.lstrip("\n"))
+            line = binding.original.line + skipped
+            raise ConfigError(
+                f"{path}: line {line}", "expected NAME=value (quotes closed), a comment or nothing"
+            )
 
 
 def load_settings(
@@ -198,10 +248,10 @@ def _settings_from(data: dict[str, Any], path: Path | None, env: Mapping[str, st
     digest_at = _clock_time(bot.get("digest_at", "08:00"), where, "bot.digest_at")
     user_agent = bot.get("user_agent")
     if user_agent is not None:
-        user_agent = _string(user_agent, where, "bot.user_agent")
+        user_agent = _header(_string(user_agent, where, "bot.user_agent"), where, "bot.user_agent")
     platforms = _platforms(_table(data.get("platforms", {}), where, "platforms"), where, env)
     accounts = _accounts(data.get("accounts", []), where)
-    database_url = env.get("DATABASE_URL") or DEFAULT_DATABASE_URL
+    database_url = _database_url(env.get("DATABASE_URL") or DEFAULT_DATABASE_URL)
     notify = _notify(env.get("BOT_NOTIFY", ""))
     api_token = Secret(env["BOT_API_TOKEN"]) if env.get("BOT_API_TOKEN") else None
     milestones = _milestones(bot["milestones"], where) if "milestones" in bot else ()
@@ -212,6 +262,14 @@ def _settings_from(data: dict[str, Any], path: Path | None, env: Mapping[str, st
         "bot.max_response_bytes",
         MAX_RESPONSE_BYTES_RANGE,
     )
+    notify_timeout = DEFAULT_NOTIFY_TIMEOUT
+    if "notify_timeout" in bot:
+        notify_timeout = _duration(bot["notify_timeout"], where, "bot.notify_timeout")
+        if notify_timeout > MAX_NOTIFY_TIMEOUT:
+            raise ConfigError(
+                f"{where}: bot.notify_timeout",
+                f"expected a duration of at most 10m, got {bot['notify_timeout']!r}",
+            )
     return Settings(
         config_path=path,
         timezone=timezone,
@@ -226,6 +284,7 @@ def _settings_from(data: dict[str, Any], path: Path | None, env: Mapping[str, st
         milestones=milestones,
         digests=digests,
         max_response_bytes=max_response_bytes,
+        notify_timeout=notify_timeout,
     )
 
 
@@ -353,10 +412,12 @@ def _accounts(raw: Any, where: str) -> tuple[AccountSettings, ...]:
             raise ConfigError(f"{where}: {key}.handle", str(exc)) from None
         label = entry.get("label")
         if label is not None:
-            label = _string(label, where, f"{key}.label")
+            label = _text(_string(label, where, f"{key}.label"), where, f"{key}.label")
         groups = entry.get("groups", [])
         if not isinstance(groups, list) or not all(isinstance(g, str) and g for g in groups):
             raise ConfigError(f"{where}: {key}.groups", "expected a list of non-empty strings")
+        for group in groups:
+            _text(group, where, f"{key}.groups")
         interval = entry.get("interval")
         account = AccountSettings(
             platform=platform,
@@ -367,10 +428,12 @@ def _accounts(raw: Any, where: str) -> tuple[AccountSettings, ...]:
             if interval is not None
             else None,
             options=_account_options(platform, entry.get("options", {}), where, key),
+            any_case=REGISTRY[platform].handle_any_case(handle),
         )
-        if account.key.lower() in seen:
+        identity = account.key.lower() if account.any_case else account.key
+        if identity in seen:
             raise ConfigError(f"{where}: {key}", f"duplicate account {account.key}")
-        seen.add(account.key.lower())
+        seen.add(identity)
         accounts.append(account)
     return tuple(accounts)
 
@@ -419,10 +482,15 @@ def _duration(value: Any, where: str, key: str) -> timedelta:
 
 def parse_rate(text: Any) -> RateBudget:
     """``"300/15m"`` (requests per duration; ``"30/s"`` means per second) as a budget."""
-    match = _RATE.match(text) if isinstance(text, str) else None
+    match = _RATE.match(text) if isinstance(text, str) and len(text) < 40 else None
     if not match or int(match.group(1)) < 1 or match.group(2) == "0":
         raise ValueError(f"expected requests per duration like '300/15m' or '30/s', got {text!r}")
     span = int(match.group(2) or 1) * _UNITS[match.group(3)]
+    if int(match.group(1)) > MAX_RATE_REQUESTS or span > MAX_RATE_WINDOW.total_seconds():
+        raise ValueError(
+            f"expected at most {MAX_RATE_REQUESTS} requests per at most "
+            f"{MAX_RATE_WINDOW.days}d, got {text!r}"
+        )
     return RateBudget(requests=int(match.group(1)), per_seconds=span)
 
 
@@ -438,7 +506,7 @@ def _milestones(value: Any, where: str) -> tuple[int, ...]:
     """``[1000, 5000, …]``: a non-empty list of positive whole numbers, sorted, or a ConfigError."""
     numbers = value if isinstance(value, list) else []
     whole = all(isinstance(v, int) and not isinstance(v, bool) for v in numbers)
-    if not numbers or not whole or min(numbers) <= 0:
+    if not numbers or not whole or min(numbers) <= 0 or max(numbers) > MAX_MILESTONE:
         raise ConfigError(
             f"{where}: bot.milestones",
             f"expected a non-empty list of positive whole numbers like [1000, 5000], got {value!r}",
@@ -465,3 +533,47 @@ def _clock_time(value: Any, where: str, key: str) -> time:
         if hours < 24 and minutes < 60:
             return time(hours, minutes)
     raise ConfigError(f"{where}: {key}", f"expected a local time like '08:00', got {value!r}")
+
+
+def _text(value: str, where: str, key: str) -> str:
+    """A name shown to people: at most ``MAX_TEXT`` characters, no control or bidi override."""
+    # Joiners and direction marks (emoji sequences, Arabic names) are text; embeddings,
+    # overrides and isolates would reorder whatever is printed after the name.
+    unsafe = any(unicodedata.category(c) in _UNSAFE_CATEGORIES or c in _BIDI for c in value)
+    if len(value) > MAX_TEXT or unsafe:
+        raise ConfigError(
+            f"{where}: {key}",
+            f"expected at most {MAX_TEXT} characters without control or bidi override"
+            f" characters, got {value[:40]!r}",
+        )
+    return value
+
+
+def _header(value: str, where: str, key: str) -> str:
+    """An HTTP header value: visible ASCII on one line, at most ``MAX_TEXT`` characters."""
+    if len(value) > MAX_TEXT or not _HEADER_VALUE.match(value):
+        raise ConfigError(
+            f"{where}: {key}",
+            f"expected at most {MAX_TEXT} visible ASCII characters on one line"
+            f" (an HTTP header), got {value[:40]!r}",
+        )
+    return value
+
+
+def _database_url(value: str) -> str:
+    """``DATABASE_URL``: a SQLite file or a PostgreSQL URL; the URL itself is never shown."""
+    expected = "like sqlite:///data/bot.db or postgresql://user@host:5432/db"
+    try:
+        parsed = make_url(value.strip())
+        port = parsed.port
+    except (ArgumentError, ValueError):
+        raise ConfigError("DATABASE_URL", f"expected a database URL {expected}") from None
+    if port is not None and not 0 < port < 65536:
+        raise ConfigError("DATABASE_URL", f"expected a port from 1 to 65535, got {port}")
+    if parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:"):
+        raise ConfigError(
+            "DATABASE_URL",
+            "a SQLite URL needs a file, like sqlite:///data/bot.db (in memory, every"
+            " snapshot would be lost at exit)",
+        )
+    return value.strip()

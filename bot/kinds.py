@@ -78,3 +78,5 @@ class DeliveryStatus(StrEnum):
     SENT = "sent"
     FAILED = "failed"
     DISABLED = "disabled"
+    # The request went out but no answer came in time: the receiver may have it.
+    UNKNOWN = "unknown"

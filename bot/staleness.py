@@ -15,14 +15,18 @@ STALE_INTERVALS = 2
 
 
 def intervals(settings: Settings) -> dict[tuple[str, str], timedelta]:
-    """Each configured account's poll interval, by (platform, handle)."""
-    return {(a.platform, a.handle): settings.interval_for(a) for a in settings.accounts}
+    """Each configured account's poll interval, by ``Settings.identity``."""
+    return {
+        settings.identity(a.platform, a.handle): settings.interval_for(a) for a in settings.accounts
+    }
 
 
 def interval_of(settings: Settings, platform: str, handle: str) -> timedelta:
     """The poll interval of one account: its own when configured, else the default."""
     for account in settings.accounts:
-        if (account.platform, account.handle) == (platform, handle):
+        if settings.identity(account.platform, account.handle) == settings.identity(
+            platform, handle
+        ):
             return settings.interval_for(account)
     return settings.poll_interval
 

@@ -122,6 +122,52 @@ BAD = [
         "duplicate",
     ),
     ("accounts = 3\n", "accounts", "array of tables"),
+    # Values that validate in form but would overflow a datetime or break a header every cycle.
+    ('[bot]\npoll_interval = "99999999999999999999d"\n', "bot.poll_interval", "at most 366d"),
+    ('[bot]\npoll_interval = "367d"\n', "bot.poll_interval", "at most 366d"),
+    (
+        '[[accounts]]\nplatform = "bluesky"\nhandle = "a.b"\ninterval = "9999999999999d"\n',
+        "accounts[0].interval",
+        "at most 366d",
+    ),
+    ('[platforms.x]\nrate_limit = "1/99999999999d"\n', "platforms.x.rate_limit", "at most"),
+    ('[platforms.x]\nrate_limit = "99999999999/1s"\n', "platforms.x.rate_limit", "at most"),
+    ('[platforms.x]\nrate_limit = "1/32d"\n', "platforms.x.rate_limit", "at most 31d"),
+    ('[bot]\nuser_agent = "bot/1.0\\r\\nX-Evil: 1"\n', "bot.user_agent", "visible ASCII"),
+    ('[bot]\nuser_agent = "bot/1.0\\nsecond"\n', "bot.user_agent", "visible ASCII"),
+    ('[bot]\nuser_agent = "robot-\u00e9t\u00e9/1.0"\n', "bot.user_agent", "visible ASCII"),
+    ('[bot]\nuser_agent = "b\\u0000"\n', "bot.user_agent", "visible ASCII"),
+    ("[bot]\nmilestones = [99999999999999999999]\n", "bot.milestones", "positive whole"),
+    ('[bot]\nuser_agent = [["a"]]\n', "bot.user_agent", "expected a non-empty string"),
+    ('[bot]\ntimezone = [["UTC"]]\n', "bot.timezone", "expected a non-empty string"),
+    ('[bot]\ndigests = [["daily"]]\n', "bot.digests", "expected a non-empty list"),
+    ("[bot]\nmilestones = [[1000]]\n", "bot.milestones", "positive whole numbers"),
+    (
+        '[[accounts]]\nplatform = "bluesky"\nhandle = [["a.b"]]\n',
+        "accounts[0].handle",
+        "expected a non-empty string",
+    ),
+    (
+        '[[accounts]]\nplatform = "bluesky"\nhandle = "a.b"\ngroups = [["g"]]\n',
+        "accounts[0].groups",
+        "list of non-empty strings",
+    ),
+    (
+        '[[accounts]]\nplatform = "bluesky"\nhandle = "a.b"\nlabel = [["l"]]\n',
+        "accounts[0].label",
+        "expected a non-empty string",
+    ),
+    (
+        '[[accounts]]\nplatform = "bluesky"\nhandle = "a.b"\nlabel = "a\\u202eb"\n',
+        "accounts[0].label",
+        "without control or bidi override characters",
+    ),
+    (
+        '[[accounts]]\nplatform = "json"\nhandle = "a"\n'
+        '[accounts.options]\nurl = [["https://example.org/x"]]\nfollowers = "/f"\n',
+        "accounts[0].options",
+        "",
+    ),
     ("[bot\n", "", "not valid TOML"),
 ]
 
@@ -178,3 +224,65 @@ def test_default_token_variable_is_read_without_a_platform_table(tmp_path: Path)
     settings = load_settings(write(tmp_path, ""), environ={"X_BEARER_TOKEN": "abc"})
     token = settings.platform("x").token
     assert token is not None and token.reveal() == "abc"
+
+
+def test_the_bounds_themselves_are_accepted(tmp_path: Path) -> None:
+    family = "\U0001f468\u200d\U0001f469\u200d\U0001f467"  # an emoji joined by ZWJs
+    label = f'[[accounts]]\nplatform = "x"\nhandle = "a"\nlabel = "{family} \u200fDGSN"\n'
+    assert load_settings(write(tmp_path, label), environ={}).accounts[0].label
+    text = (
+        '[bot]\npoll_interval = "366d"\nuser_agent = "monitor/1.0 (+https://example.org)"\n'
+        "milestones = [9223372036854775807, 1]\n"
+        '[platforms.x]\nrate_limit = "1000000/31d"\n'
+    )
+    settings = load_settings(write(tmp_path, text), environ={})
+    assert settings.poll_interval == timedelta(days=366)
+    assert settings.milestones == (1, 2**63 - 1)
+    rate = settings.platform("x").rate_limit
+    assert rate is not None and rate.per_seconds == 31 * 86400
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("sqlite://", "a SQLite URL needs a file"),
+        ("sqlite:///", "a SQLite URL needs a file"),
+        ("sqlite:///:memory:", "a SQLite URL needs a file"),
+        ("postgresql://bot:pw-7f3c@db.example:abc/bot", "expected a database URL like"),
+        ("postgresql://bot:pw-7f3c@db.example:99999/bot", "expected a port from 1 to 65535"),
+        ("not a url", "expected a database URL like"),
+    ],
+)
+def test_a_database_url_without_a_file_or_port_is_one_line(
+    tmp_path: Path, url: str, problem: str
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_settings(write(tmp_path, GOOD), environ={"DATABASE_URL": url})
+    message = str(caught.value)
+    assert message.startswith(f"DATABASE_URL: {problem}"), message
+    assert "\n" not in message and "pw-7f3c" not in message
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ("A=1\nthis is not an assignment\n", 2),
+        ('# secrets\n\nX_BEARER_TOKEN="unclosed\nB=2\n', 3),
+        ("A=1\n\n\n'B=2\n", 4),
+    ],
+)
+def test_a_malformed_env_file_names_the_file_and_line(tmp_path: Path, text: str, line: int) -> None:
+    env = tmp_path / ".env"
+    env.write_text(text)
+    with pytest.raises(ConfigError) as caught:
+        load_settings(write(tmp_path, GOOD), env_file=env, environ={})
+    message = str(caught.value)
+    assert message.startswith(f"{env}: line {line}: expected NAME=value"), message
+    assert "\n" not in message and "unclosed" not in message
+
+
+def test_a_default_env_file_is_checked_too(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_bytes(b"A=\xff\xfe\n")
+    with pytest.raises(ConfigError, match=r"^\.env: not UTF-8 text$"):
+        load_settings(write(tmp_path, GOOD), environ={})

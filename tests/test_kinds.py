@@ -42,7 +42,7 @@ from bot.kinds import (
         (Source, ["poll", "import", "demo"]),
         (CorrectionAction, ["mark_suspect", "mark_ok", "delete", "set", "replace"]),
         (GateState, ["ok", "rate_limited", "circuit_open", "failing"]),
-        (DeliveryStatus, ["sending", "sent", "failed", "disabled"]),
+        (DeliveryStatus, ["sending", "sent", "failed", "disabled", "unknown"]),
     ],
 )
 def test_each_vocabulary_holds_the_documented_words(kind: type[StrEnum], words: list[str]) -> None:

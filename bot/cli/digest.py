@@ -13,6 +13,9 @@ from bot.kinds import DeliveryStatus
 from bot.output.text import CLI, literal
 from bot.query import words
 
+# Exit 1 when a channel did not (or may not have) received the digest.
+_NOT_DELIVERED = (DeliveryStatus.FAILED, DeliveryStatus.DISABLED, DeliveryStatus.UNKNOWN)
+
 
 def digest(
     day: Annotated[
@@ -63,5 +66,5 @@ def digest(
         # The error is a receiver's words (redacted by delivery): shown literally.
         error = f": {literal(result.error)}" if result.error else ""
         typer.echo(f"{result.channel}: {result.status}{error}")
-    if any(r.status in (DeliveryStatus.FAILED, DeliveryStatus.DISABLED) for r in results):
+    if any(r.status in _NOT_DELIVERED for r in results):
         raise typer.Exit(1)

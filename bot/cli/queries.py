@@ -184,7 +184,9 @@ def chart(
     words.png_output(output, CLI)
     ctx = command_context(config, env_file)
     first, last = words.since_until(since, until, ctx.settings.timezone, CLI)
-    title, points = views.chart_series(ctx.engine, account, since=first, until=last)
+    title, stored = views.chart_series(ctx.engine, account, since=first, until=last)
+    # A snapshot dated outside the bounds the query words accept cannot be placed on an axis.
+    points = [point for point in stored if words.in_range(point.at)]
     png = followers_chart_png(points, title=title, tz=ctx.settings.timezone)
     try:
         write_atomic(output, png)

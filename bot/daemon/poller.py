@@ -228,7 +228,9 @@ def _store(
     outcomes: Sequence[tuple[Account, Result, tuple[datetime, int]]],
 ) -> list[PollResult]:
     """Write the cycle in one transaction: snapshots, attempts, next due times, deferrals."""
-    intervals = {(a.platform, a.handle): settings.interval_for(a) for a in settings.accounts}
+    intervals = {
+        settings.identity(a.platform, a.handle): settings.interval_for(a) for a in settings.accounts
+    }
     redactor = Redactor(settings.secret_values())
     deferred = {a.id or 0: r for a, r, _ in outcomes if isinstance(r, Deferred)}
     lines: list[PollResult] = []
@@ -239,7 +241,7 @@ def _store(
     for account, result, started in outcomes:
         if isinstance(result, Deferred):
             continue
-        interval = intervals.get((account.platform, account.handle))
+        interval = intervals.get(settings.identity(account.platform, account.handle))
         record, line = _record(account, result, started, recent.get(account.id or 0), redactor)
         record = replace(
             record, next_poll_at=_next_due(record, interval, runtime, account, started[0])

@@ -160,7 +160,7 @@ def apply_intervals(engine: Engine, settings: Settings, runtime: Runtime) -> int
         attempts = last_attempts(session.connection(), [a.id for a in accounts if a.id], at=now)
     due: dict[int, datetime] = {}
     for account in accounts:
-        interval = configured.get((account.platform, account.handle))
+        interval = configured.get(settings.identity(account.platform, account.handle))
         attempt = attempts.get(account.id or 0)
         if (
             interval is None

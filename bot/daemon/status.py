@@ -44,14 +44,18 @@ def status(engine: Engine, settings: Settings, now: datetime) -> dict[str, Any]:
     """``{"platforms": [...], "accounts": [...]}``: the health report, problems only."""
     configured = intervals(settings)
     with Session(engine) as session:
-        accounts = [a for a in all_accounts(session, None) if (a.platform, a.handle) in configured]
+        accounts = [
+            a
+            for a in all_accounts(session, None)
+            if settings.identity(a.platform, a.handle) in configured
+        ]
         latest = history.latest(session.connection(), [a.id for a in accounts if a.id])
         states = {s.platform: s for s in platform_states(session.connection())}
     problems: list[dict[str, Any]] = []
     for account in accounts:
         row = latest.get(account.id or 0)
         last_data = row.captured_at if row else None
-        interval = configured[(account.platform, account.handle)]
+        interval = configured[settings.identity(account.platform, account.handle)]
         problem = _problem(account.status, account.last_error)
         if problem is None and is_stale(last_data, account.created_at, interval, now):
             problem = "stale"

@@ -119,8 +119,8 @@ def _chosen(session: Session, settings: Settings) -> list[Account]:
     stored = list(all_accounts(session))
     if not settings.accounts:
         return stored
-    wanted = {(a.platform, a.handle) for a in settings.accounts}
-    return [a for a in stored if (a.platform, a.handle) in wanted]
+    wanted = {settings.identity(a.platform, a.handle) for a in settings.accounts}
+    return [a for a in stored if settings.identity(a.platform, a.handle) in wanted]
 
 
 def _gather(

@@ -6,9 +6,14 @@ left in clear (a token in a webhook path) masked too. The name is the ``digest_r
 the text of logs and of results: the URL itself never leaves this module but to Apprise.
 
 Apprise answers a send with True or False only; the HTTP status of a failure is in its log
-lines (``…error=404.``), which ``send`` captures for its own thread to tell a permanent failure
-(the receiver is gone or refuses us: 401, 403, 404, 410) from one worth retrying. That needs
-Apprise's logger to pass warnings, as the bot's logging does; otherwise every failure is retried.
+lines (``…error=404.``), and the socket's exception in its debug lines, which ``send`` captures
+for its own thread (nothing below the logger's own level reaches any other handler) to tell a
+permanent failure (the receiver is gone or refuses us: 401, 403, 404, 410) and an unknown one
+(the request went out, no answer came within the timeout: the receiver may have it) from one
+worth retrying at once.
+
+Apprise waits 4 s for an answer by default; ``send`` gives each receiver ``timeout`` instead
+(``[bot] notify_timeout``, 30 s by default), unless the URL sets its own ``rto=``.
 """
 
 from __future__ import annotations
@@ -35,6 +40,9 @@ MARKDOWN_SCHEMES = frozenset(
     {"slack", "discord", "tgram", "mmost", "mmosts", "rocket", "rockets", "matrix", "matrixs"}
 )
 _STATUS = re.compile(r"error=(\d{3})\b")
+# requests' words for an answer that did not come in time after the request was sent (a
+# connect timeout, "Connection to … timed out", means nothing was sent: a plain failure).
+_READ_TIMEOUT = re.compile(r"Read timed out|ReadTimeout")
 _MAX_NAME = 255
 _APPRISE_LOG = logging.getLogger("apprise")
 
@@ -56,6 +64,8 @@ class Outcome:
     ok: bool
     permanent: bool = False
     error: str | None = None
+    # Sent, but no answer came in time: the receiver may have it (not retried at once).
+    unknown: bool = False
 
 
 @dataclass(frozen=True)
@@ -116,11 +126,16 @@ def body_format(url: str, plugin: Any = None) -> str:
     return "markdown" if _scheme(url) in MARKDOWN_SCHEMES else "text"
 
 
-def send(url: str, body: Body) -> Outcome:
-    """Deliver ``body`` through one Apprise URL (blocking); never raises for a refused send."""
+def send(url: str, body: Body, *, timeout: float | None = None) -> Outcome:
+    """Deliver ``body`` through one Apprise URL (blocking); never raises for a refused send.
+
+    ``timeout``: seconds the receiver may take to answer (None: Apprise's or the URL's own).
+    """
     plugin = _instantiate(url)
     if plugin is None:
         return Outcome(ok=False, permanent=True, error="Apprise cannot use this URL")
+    if timeout is not None and not re.search(r"[?&]rto=", url):
+        plugin.socket_read_timeout = timeout
     fmt = body_format(url, plugin)
     text = {"html": body.html, "markdown": body.markdown}.get(fmt, body.text)
     attach = None
@@ -146,6 +161,13 @@ def send(url: str, body: Body) -> Outcome:
             return Outcome(ok=False, error=f"{type(exc).__name__} in Apprise")
     if ok:
         return Outcome(ok=True)
+    if any(_READ_TIMEOUT.search(line) for line in captured.debug):
+        waited = f"{plugin.socket_read_timeout:g} s"
+        return Outcome(
+            ok=False,
+            unknown=True,
+            error=f"sent, but no answer within {waited}: the receiver may have it",
+        )
     statuses = [int(s) for line in captured.lines for s in _STATUS.findall(line)]
     status = statuses[-1] if statuses else None
     summary = captured.lines[-1] if captured.lines else "Apprise reported a failure"
@@ -173,21 +195,46 @@ def _scheme(url: str) -> str:
     return scheme if re.fullmatch(r"[a-z][a-z0-9+.-]{0,15}", scheme) else "?"
 
 
-class _CapturedLog(logging.Handler):
-    """Collects Apprise's warnings of the current thread (other threads may be sending too)."""
+class _CapturedLog(logging.Filter):
+    """Collects Apprise's records of the current thread (other threads may be sending too).
+
+    A filter on Apprise's logger, which is opened to DEBUG while any capture runs: the filter
+    keeps this thread's lines (warnings in ``lines``, all in ``debug``) and lets through to
+    the handlers only what the logger's own level would have let through.
+    """
+
+    _lock = threading.Lock()
+    _active = 0
+    _level = logging.NOTSET  # Apprise's logger's own level, restored by the last capture
+    _floor = logging.WARNING  # the records handlers would have seen
 
     def __init__(self) -> None:
-        super().__init__(level=logging.WARNING)
+        super().__init__()
         self.thread = threading.get_ident()
         self.lines: list[str] = []
+        self.debug: list[str] = []
 
-    def emit(self, record: logging.LogRecord) -> None:
+    def filter(self, record: logging.LogRecord) -> bool:
         if record.thread == self.thread:
-            self.lines.append(record.getMessage())
+            message = record.getMessage()
+            self.debug.append(message)
+            if record.levelno >= logging.WARNING:
+                self.lines.append(message)
+        return record.levelno >= _CapturedLog._floor
 
     def __enter__(self) -> _CapturedLog:
-        _APPRISE_LOG.addHandler(self)
+        with _CapturedLog._lock:
+            if _CapturedLog._active == 0:
+                _CapturedLog._level = _APPRISE_LOG.level
+                _CapturedLog._floor = _APPRISE_LOG.getEffectiveLevel()
+                _APPRISE_LOG.setLevel(logging.DEBUG)
+            _CapturedLog._active += 1
+            _APPRISE_LOG.addFilter(self)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        _APPRISE_LOG.removeHandler(self)
+        with _CapturedLog._lock:
+            _APPRISE_LOG.removeFilter(self)
+            _CapturedLog._active -= 1
+            if _CapturedLog._active == 0:
+                _APPRISE_LOG.setLevel(_CapturedLog._level)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -17,10 +17,11 @@ from sqlalchemy import Engine
 from bot.clock import Clock, day_bounds
 from bot.config import Settings
 from bot.digest import periods
-from bot.digest.deliver import DeliveryResult, configured_channels, deliver_digest
+from bot.digest.deliver import UNKNOWN_WAIT, DeliveryResult, configured_channels, deliver_digest
 from bot.kinds import DeliveryStatus
 from bot.store.digests import runs_on
 from bot.store.history import first_captured_at
+from bot.store.models import DigestRun
 
 log = logging.getLogger(__name__)
 # A channel that is sent or disabled for the day needs nothing more.
@@ -71,7 +72,8 @@ async def _send_one(
     """One period's digest to its pending channels; built only when one needs it."""
     if not _has_history(engine, settings, day):
         return []
-    done = {run.channel for run in runs_on(engine, day) if run.status in _DONE}
+    now = clock()
+    done = {run.channel for run in runs_on(engine, day) if _settled(run, now)}
     pending = [
         c.name
         for c in configured_channels(settings)
@@ -90,6 +92,16 @@ async def _send_one(
         channels=pending,
         files_dir=files_dir,
     )
+
+
+def _settled(run: DigestRun, now: datetime) -> bool:
+    """Sent, disabled, or unknown and still waiting: nothing to build for it now."""
+    if run.status in _DONE:
+        return True
+    if run.status != DeliveryStatus.UNKNOWN or run.sent_at is None:
+        return False
+    tried = run.sent_at if run.sent_at.tzinfo else run.sent_at.replace(tzinfo=UTC)
+    return tried > now - UNKNOWN_WAIT
 
 
 def _has_history(engine: Engine, settings: Settings, day: date) -> bool:

@@ -14,6 +14,9 @@ Semantics, per (date, channel), through the ``digest_run`` row (bot/store/digest
   over.
 - **failed**: a failure (5xx, timeout, refused connection, a disk error for ``files``) is stored
   (``attempts`` + 1, ``last_error``) and retried by the next call; it never stops other channels.
+- **unknown**: the request went out but no answer came within ``[bot] notify_timeout`` (30 s by
+  default): the receiver may have it, so it is not retried at once but only once
+  ``UNKNOWN_WAIT`` has passed (a slow receiver that did get it meanwhile gets no duplicate).
 - **disabled**: a permanent failure (HTTP 401, 403, 404 or 410, or a URL Apprise cannot use) is
   logged as a warning and not retried for that date.
 - **force**: re-sends a date already ``sent`` or ``disabled`` (never one being sent right now).
@@ -54,6 +57,8 @@ log = logging.getLogger(__name__)
 FILES = "files"
 # Longer than any send takes (Apprise's own timeouts are well under a minute per service).
 LEASE = timedelta(minutes=15)
+# How long a delivery whose answer never came waits before it is tried again.
+UNKNOWN_WAIT = timedelta(hours=1)
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -107,6 +112,7 @@ def send_digest(
             files_dir=files_dir,
             redact=redact,
             period=period,
+            timeout=settings.notify_timeout.total_seconds(),
         )
         for channel in targets
     ]
@@ -187,22 +193,25 @@ def _deliver(
     files_dir: Path,
     redact: Redactor,
     period: str,
+    timeout: float,
 ) -> DeliveryResult:
     """Claim, send and record one channel."""
     # The digest_run key: the plain name for a daily digest, "weekly:files" and so on.
     name = periods.run_channel(period, channel.name)
-    held = digests.claim(engine, day=day, channel=name, now=clock(), lease=LEASE, force=force)
+    held = digests.claim(
+        engine,
+        day=day,
+        channel=name,
+        now=clock(),
+        lease=LEASE,
+        force=force,
+        unknown_wait=UNKNOWN_WAIT,
+    )
     if held is None:
         return _unclaimed(engine, day, name)
-    outcome = _attempt(channel, day, message, files_dir, period)
+    outcome = _attempt(channel, day, message, files_dir, period, timeout)
     error = redact(outcome.error) if outcome.error else None
-    status = (
-        DeliveryStatus.SENT
-        if outcome.ok
-        else DeliveryStatus.DISABLED
-        if outcome.permanent
-        else DeliveryStatus.FAILED
-    )
+    status = _status(outcome)
     if not digests.finish(engine, held, status=status, now=clock(), error=error):
         log.warning("digest %s to %s: our claim expired before we could record it", day, name)
     if status == DeliveryStatus.SENT:
@@ -215,6 +224,15 @@ def _deliver(
             held.attempts,
             error,
         )
+    elif status == DeliveryStatus.UNKNOWN:
+        log.warning(
+            "digest %s to %s: %s (not retried before %s; raise [bot] notify_timeout for a"
+            " slow receiver)",
+            day,
+            name,
+            error,
+            UNKNOWN_WAIT,
+        )
     else:
         log.warning(
             "digest %s to %s disabled for that date: %s (fix BOT_NOTIFY, then send with --force)",
@@ -225,8 +243,22 @@ def _deliver(
     return DeliveryResult(name, status, held.attempts, error)
 
 
+def _status(outcome: Outcome) -> DeliveryStatus:
+    """The row status an outcome records."""
+    if outcome.ok:
+        return DeliveryStatus.SENT
+    if outcome.permanent:
+        return DeliveryStatus.DISABLED
+    return DeliveryStatus.UNKNOWN if outcome.unknown else DeliveryStatus.FAILED
+
+
 def _attempt(
-    channel: Channel, day: date, message: DigestMessage, files_dir: Path, period: str
+    channel: Channel,
+    day: date,
+    message: DigestMessage,
+    files_dir: Path,
+    period: str,
+    timeout: float,
 ) -> Outcome:
     """One try at one channel; never raises for the channel's own failure."""
     if channel.problem is not None:
@@ -244,7 +276,7 @@ def _attempt(
         html=message.html,
         images=message.images,
     )
-    return apprise_channels.send(channel.url.reveal(), body)
+    return apprise_channels.send(channel.url.reveal(), body, timeout=timeout)
 
 
 def _unclaimed(engine: Engine, day: date, name: str) -> DeliveryResult:

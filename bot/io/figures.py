@@ -109,7 +109,10 @@ def import_figures(
     )
     with Session(engine) as session:
         ids = {
-            key: get_or_create(session, key[0], key[1], now).id or 0
+            key: get_or_create(
+                session, key[0], key[1], now, any_case=REGISTRY[key[0]].handle_any_case(key[1])
+            ).id
+            or 0
             for key in sorted({(r.platform, r.handle) for r in rows})
         }
         counts = [

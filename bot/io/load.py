@@ -53,7 +53,8 @@ def import_history(
     with Session(engine) as session:
         ids: dict[tuple[str, str], int] = {}
         for key in sorted({(r.platform, r.handle) for r in rows}):
-            account = get_or_create(session, key[0], key[1], now)
+            any_case = REGISTRY[key[0]].handle_any_case(key[1])
+            account = get_or_create(session, key[0], key[1], now, any_case=any_case)
             ids[key] = account.id or 0
         connection = session.connection()
         # Counting before and after is cheaper than RETURNING every new id on PostgreSQL.

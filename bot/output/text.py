@@ -31,7 +31,8 @@ NULL = "—"
 # First strong isolate and pop directional isolate: the bidi algorithm lays out what is between
 # them on its own, so an Arabic label neither flips nor drags the words around it.
 FSI, PDI = "\u2068", "\u2069"
-_MD_SPECIAL = re.compile(r"([\\`*\[\]<>|#~&])|(?<!\w)_|_(?!\w)")
+# An ``_`` between two letters or digits cannot open or close emphasis; any other can (``__x__``).
+_MD_SPECIAL = re.compile(r"([\\`*\[\]<>|#~&])|(?<![^\W_])_|_(?![^\W_])")
 # Characters no untrusted text may bring to a terminal, a file or a sentence: C0 and C1
 # controls (escape sequences start with ESC or CSI), DEL, the bidi embeddings, overrides and
 # isolates, line and paragraph separators, and lone surrogates (they cannot even be encoded).
@@ -104,12 +105,17 @@ def md(text: str) -> str:
 
 
 def code(text: str) -> str:
-    """A Markdown code span of ``text`` shown literally, fenced by more backticks than it holds."""
+    """A Markdown code span of ``text`` shown literally, fenced by more backticks than it holds.
+
+    Made for a table cell: a ``|`` is written ``\\|``, which GFM tables read as a ``|`` of the
+    cell's content, even inside a code span (else it would end the cell).
+    """
     shown = literal(text)
     fence = "`" * (max((len(run) for run in _BACKTICKS.findall(shown)), default=0) + 1)
     # A span may not start or end with a backtick of its own: a space keeps them apart.
     pad = " " if shown.startswith("`") or shown.endswith("`") else ""
-    return f"{fence}{pad}{shown}{pad}{fence}"
+    cell = shown.replace("|", "\\|")
+    return f"{fence}{pad}{cell}{pad}{fence}"
 
 
 def html(text: str) -> str:

@@ -33,6 +33,7 @@ comment says why (Mastodon's batch route falls back to lookups on any refusal).
 from __future__ import annotations
 
 import re
+import unicodedata
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -114,6 +115,13 @@ class Unreadable:
 FetchResult = Observation | Missing | Unreadable
 
 
+# No platform's handle or id is longer; a longer one is a mistake or an attack on the database.
+MAX_HANDLE = 256
+# Control, format (bidi overrides, zero-width), surrogate, private and unassigned characters,
+# line and paragraph separators: no platform allows them in a handle.
+_UNSEEN = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+
+
 @dataclass(frozen=True)
 class HandleRule:
     """How a platform spells a handle; ``Adapter.normalize_handle`` applies it.
@@ -121,6 +129,8 @@ class HandleRule:
     ``pattern`` must match the whole handle once trimmed, its @ handled (``at``: "strip" one
     leading @, "keep" it as written, "add" one) and, if ``lower``, lower-cased. ``ids`` matches
     the platform's own ids, taken as written. ``hint`` says what is expected, for the error.
+    ``any_case``: the platform treats names (not ``ids``) that differ only in case as one
+    account, so the store matches them so and keeps the first spelling it stored.
     """
 
     pattern: str
@@ -128,10 +138,22 @@ class HandleRule:
     lower: bool = False
     at: Literal["strip", "keep", "add"] = "strip"
     ids: str | None = None
+    any_case: bool = False
+
+    def screen(self, handle: str, example: str) -> str:
+        """``handle`` trimmed, unless too long or holding a control or format character."""
+        cleaned = handle.strip()
+        if len(cleaned) > MAX_HANDLE or any(unicodedata.category(c) in _UNSEEN for c in cleaned):
+            raise self.refusal(handle, example)
+        return cleaned
+
+    def folds(self, handle: str) -> bool:
+        """Whether ``handle`` (canonical) names the same account in any case."""
+        return self.any_case and not (self.ids is not None and re.fullmatch(self.ids, handle))
 
     def apply(self, handle: str, example: str) -> str:
         """The canonical form of ``handle``; ``ValueError`` naming what is expected."""
-        cleaned = handle.strip()
+        cleaned = self.screen(handle, example)
         if self.ids is not None and re.fullmatch(self.ids, cleaned):
             return cleaned
         name = cleaned if self.at == "keep" else cleaned.removeprefix("@")
@@ -142,7 +164,8 @@ class HandleRule:
 
     def refusal(self, handle: str, example: str) -> ValueError:
         """The error for a handle this rule refuses: what is expected, an example, the input."""
-        return ValueError(f"expected {self.hint} (e.g. {example}), got {handle!r}")
+        shown = handle if len(handle) <= 64 else f"{handle[:64]}…"
+        return ValueError(f"expected {self.hint} (e.g. {example}), got {shown!r}")
 
 
 class Wiring(TypedDict, total=False):
@@ -217,6 +240,11 @@ class Adapter(Requests, ABC):
     def normalize_handle(cls, handle: str) -> str:
         """Return the canonical form of a handle; raise ``ValueError`` saying what is expected."""
         return cls.handle_rule.apply(handle, cls.example_handle)
+
+    @classmethod
+    def handle_any_case(cls, handle: str) -> bool:
+        """Whether the platform treats ``handle`` (canonical) and its other cases as one."""
+        return cls.handle_rule.folds(handle)
 
     def batch_key(self, target: Target) -> str:
         """Targets with the same key may share a request (Mastodon: the same instance)."""

@@ -42,16 +42,22 @@ class Bluesky(Adapter):
     rate_budget: ClassVar[RateBudget] = RateBudget(requests=3000, per_seconds=300)
     example_handle: ClassVar[str] = "bsky.app"
     # Handles are DNS names: lower-case, at least one dot, no trailing dot.
+    # atproto.com/specs/handle: ASCII DNS labels of 1-63, at most 253 in all, a letter first in
+    # the last label. DIDs (atproto.com/specs/did): did:method:id, id of ASCII ._:%- and letters.
     handle_rule: ClassVar[HandleRule] = HandleRule(
-        r"[^\s@]*\.[^\s@]*[^\s@.]", "a domain-like handle", lower=True
+        r"(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?",
+        "a domain-like handle (ASCII letters, digits, '-' and dots) or a DID",
+        lower=True,
+        ids=r"did:[a-z]+:[a-zA-Z0-9._:%-]*[a-zA-Z0-9._-]",
+        any_case=True,
     )
 
     @classmethod
     def normalize_handle(cls, handle: str) -> str:
         """A DID (``did:plc:...``) as is, lower-cased; anything else follows ``handle_rule``."""
-        cleaned = handle.strip().lstrip("@").lower()
+        cleaned = cls.handle_rule.screen(handle, cls.example_handle).lstrip("@").lower()
         if cleaned.startswith("did:"):
-            return cleaned
+            return cls.handle_rule.apply(cleaned, cls.example_handle)
         return super().normalize_handle(handle)
 
     def platform_error(self, response: httpx.Response, body: Any) -> PlatformError | None:

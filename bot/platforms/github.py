@@ -46,6 +46,7 @@ class GitHub(Adapter):
         r"[a-z0-9][a-z0-9-]{0,38}",
         "a GitHub login: letters, digits and hyphens, at most 39",
         lower=True,
+        any_case=True,
     )
 
     async def fetch(

@@ -43,6 +43,7 @@ class Instagram(Adapter):
         r"[a-z0-9._]{1,30}",
         "an Instagram username: 1-30 letters, digits, '.' or '_'",
         lower=True,
+        any_case=True,
     )
 
     def missing_credentials(self) -> str | None:

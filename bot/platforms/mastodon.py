@@ -43,13 +43,20 @@ class Mastodon(Adapter):
     example_handle: ClassVar[str] = "Gargron@mastodon.social"
     token_env: ClassVar[str | None] = "MASTODON_TOKEN"
     # One @ between the user and an instance with a dot (``normalize_handle`` lower-cases it).
-    handle_rule: ClassVar[HandleRule] = HandleRule(r"[^@]+@[^@]*\.[^@]*", "user@instance")
+    # Mastodon's username rule (Account::USERNAME_RE): letters, digits and _, dots and dashes
+    # inside; instances compare names in any case.
+    handle_rule: ClassVar[HandleRule] = HandleRule(
+        r"[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,62}[A-Za-z0-9_])?@[^@]*\.[^@]*",
+        "user@instance, the user of letters, digits, '_', '.' and '-'",
+        any_case=True,
+    )
 
     @classmethod
     def normalize_handle(cls, handle: str) -> str:
         """Strip a leading @; the instance a bare host name as a resolver reads it, in its own
         script (``mastodon。social`` is mastodon.social); the user keeps its case."""
-        user, _, written = handle.strip().lstrip("@").partition("@")
+        screened = cls.handle_rule.screen(handle, cls.example_handle)
+        user, _, written = screened.lstrip("@").partition("@")
         try:
             # No port, path, query, fragment or user:pass@: nothing that moves the request.
             instance = display_host(normalize_host(written))

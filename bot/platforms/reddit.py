@@ -56,7 +56,9 @@ class Reddit(Adapter):
     token_env: ClassVar[str | None] = "REDDIT_CREDENTIALS"
     token_required: ClassVar[bool] = True
     # The words of the error: ``normalize_handle`` reads the two kinds of name itself.
-    handle_rule: ClassVar[HandleRule] = HandleRule(r"[ru]/.+", "r/<subreddit> or u/<user>")
+    handle_rule: ClassVar[HandleRule] = HandleRule(
+        r"[ru]/.+", "r/<subreddit> or u/<user>", any_case=True
+    )
 
     def __init__(
         self, *, monotonic: Callable[[], float] = time.monotonic, **wiring: Unpack[Wiring]
@@ -71,7 +73,7 @@ class Reddit(Adapter):
     @classmethod
     def normalize_handle(cls, handle: str) -> str:
         """``r/name`` or ``u/name`` (``/r/``, ``user/`` accepted); the name keeps its case."""
-        match = _HANDLE.match(handle.strip())
+        match = _HANDLE.match(cls.handle_rule.screen(handle, cls.example_handle))
         kind = match.group(1).lower()[0] if match else ""
         name = match.group(2) if match else ""
         pattern = _SUBREDDIT if kind == "r" else _USERNAME

@@ -64,6 +64,7 @@ class Telegram(Adapter):
         "a public channel or group username (5-32 letters, digits or _) or a numeric chat id",
         at="add",
         ids=r"-?[0-9]{1,20}",
+        any_case=True,
     )
 
     def auth_headers(self) -> dict[str, str]:

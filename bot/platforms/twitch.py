@@ -37,7 +37,10 @@ class Twitch(Adapter):
     token_env: ClassVar[str | None] = "TWITCH_CREDENTIALS"
     token_required: ClassVar[bool] = True
     handle_rule: ClassVar[HandleRule] = HandleRule(
-        r"[a-z0-9_]{1,25}", "a Twitch login: letters, digits and _, at most 25", lower=True
+        r"[a-z0-9_]{1,25}",
+        "a Twitch login: letters, digits and _, at most 25",
+        lower=True,
+        any_case=True,
     )
 
     def _credentials(self) -> tuple[str, str] | None:

@@ -46,7 +46,7 @@ class X(Adapter):
     token_required: ClassVar[bool] = True
     # The case is kept as written: the API matches usernames without it, reports keep it.
     handle_rule: ClassVar[HandleRule] = HandleRule(
-        r"[A-Za-z0-9_]{1,15}", "an X handle: 1-15 letters, digits or '_'"
+        r"[A-Za-z0-9_]{1,15}", "an X handle: 1-15 letters, digits or '_'", any_case=True
     )
 
     def platform_error(self, response: httpx.Response, body: Any) -> PlatformError | None:

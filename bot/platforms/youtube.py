@@ -92,6 +92,8 @@ class YouTube(Adapter):
         "a channel id (UC followed by 22 letters, digits, - or _) or an @handle",
         at="keep",
         ids=_CHANNEL_ID,
+        # @handles are one account in any case; channel ids (``ids``) are case-sensitive.
+        any_case=True,
     )
 
     def auth_headers(self) -> dict[str, str]:

@@ -15,26 +15,29 @@ from bot.store.models import Account
 def split_key(key: str) -> tuple[str, str]:
     """``platform:handle`` -> (platform, normalised handle), or ``UnknownAccountError``."""
     platform, sep, handle = key.partition(":")
+    # A 100 kB argument is not echoed whole.
+    shown = repr(key if len(key) <= 80 else f"{key[:80]}…")
     if not sep or not handle:
         raise UnknownAccountError(
-            f"account {key!r}: expected PLATFORM:HANDLE, e.g. bluesky:bsky.app"
+            f"account {shown}: expected PLATFORM:HANDLE, e.g. bluesky:bsky.app"
         )
     platform = platform.strip().lower()
     if platform not in REGISTRY:
         known = ", ".join(sorted(REGISTRY))
         raise UnknownAccountError(
-            f"account {key!r}: unknown platform {platform!r} (known: {known})"
+            f"account {shown}: unknown platform {platform[:40]!r} (known: {known})"
         )
     try:
         return platform, REGISTRY[platform].normalize_handle(handle)
     except ValueError as exc:
-        raise UnknownAccountError(f"account {key!r}: {exc}") from None
+        raise UnknownAccountError(f"account {shown}: {exc}") from None
 
 
 def account_by_key(session: Session, key: str) -> Account:
     """The stored account for ``platform:handle``, or a clear ``UnknownAccountError``."""
     platform, handle = split_key(key)
-    return find_account(session, platform=platform, handle=handle)
+    any_case = REGISTRY[platform].handle_any_case(handle)
+    return find_account(session, platform=platform, handle=handle, any_case=any_case)
 
 
 def accounts_by_keys(session: Session, keys: Iterable[str]) -> list[Account]:

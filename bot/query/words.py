@@ -30,7 +30,25 @@ from bot.query.rows import EVERY, Every
 from bot.store.corrections import Change
 
 FIRST_YEAR, LAST_YEAR = 1970, 9998
+# Every date the user names lies within these days, in any zone: a day's end, a period's
+# tolerance or a week's span past them would overflow Python's and matplotlib's datetimes.
+FIRST_DAY, LAST_DAY = date(FIRST_YEAR, 1, 1), date(LAST_YEAR, 12, 31)
 MAX_COUNT = 2**63 - 1  # what a snapshot's BIGINT counter holds
+
+
+def in_range(moment: datetime | date) -> bool:
+    """Whether a day or an instant (its own zone's calendar day) lies within the bounds."""
+    day = moment.date() if isinstance(moment, datetime) else moment
+    return FIRST_DAY <= day <= LAST_DAY
+
+
+def _bounded(value: datetime | date, text: str, field: str, spell: Spelling) -> None:
+    """Refuse a date outside ``FIRST_DAY``..``LAST_DAY`` in one line naming the field."""
+    if not in_range(value):
+        raise spell.error(
+            field,
+            f"expected a date from {FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()}, got {text!r}",
+        )
 
 
 def when(text: str, tz: ZoneInfo, *, field: str, end_of_day: bool, spell: Spelling) -> datetime:
@@ -38,13 +56,16 @@ def when(text: str, tz: ZoneInfo, *, field: str, end_of_day: bool, spell: Spelli
     stripped = text.strip()
     try:
         if len(stripped) == 10:
-            first, last = day_bounds(date.fromisoformat(stripped), tz)
+            chosen = date.fromisoformat(stripped)
+            _bounded(chosen, text, field, spell)
+            first, last = day_bounds(chosen, tz)
             return last if end_of_day else first
         moment = datetime.fromisoformat(stripped.replace("Z", "+00:00"))
     except ValueError:
         raise spell.error(
             field, f"expected a date like 2021-12-31 or an ISO time, got {text!r}"
         ) from None
+    _bounded(moment, text, field, spell)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=tz)
     return moment.astimezone(UTC)
@@ -136,11 +157,13 @@ def day(text: str, tz: ZoneInfo, now: datetime, spell: Spelling) -> date:
     if word in ("today", "yesterday"):
         return today if word == "today" else today - timedelta(days=1)
     try:
-        return date.fromisoformat(word)
+        chosen = date.fromisoformat(word)
     except ValueError:
         raise spell.error(
             "date", f"expected a date like 2024-03-31, today or yesterday, got {text!r}"
         ) from None
+    _bounded(chosen, text, "date", spell)
+    return chosen
 
 
 def digest_day(text: str | None, period: str, tz: ZoneInfo, now: datetime, spell: Spelling) -> date:

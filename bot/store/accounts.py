@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from bot.config import AccountSettings, Settings
@@ -14,28 +15,44 @@ from bot.store.models import Account
 from bot.store.tables import ACCOUNT, insert_new
 
 
+def _key(platform: str, handle: str, any_case: bool) -> tuple[str, str]:
+    """What identifies an account: its handle in any case where the platform says so."""
+    return (platform, handle.lower() if any_case else handle)
+
+
 def sync_accounts(session: Session, settings: Settings, now: datetime) -> list[Account]:
     """Make the account table match the config: add new accounts, mark removed ones.
 
     An account taken out of the config becomes ``removed``: its history stays, it is never
     polled and listings leave it out unless asked; configured again, it is live again with that
-    history. (A changed interval is applied at daemon start: bot.daemon.scheduler.)
+    history. (A changed interval is applied at daemon start: bot.daemon.scheduler.) A configured
+    handle that differs only in case from a stored one, on a platform that treats them as one,
+    is that account: the spelling stored first stays.
     """
     _insert_missing(session, settings, now)
-    existing = {(a.platform, a.handle): a for a in session.exec(select(Account)).all()}
+    stored = session.exec(select(Account).order_by(col(Account.id))).all()
+    existing = {(a.platform, a.handle): a for a in stored}
+    folded: dict[tuple[str, str], Account] = {}
+    for account in stored:
+        folded.setdefault(_key(account.platform, account.handle, True), account)
     configured: list[Account] = []
-    wanted: set[tuple[str, str]] = set()
+    wanted: set[int] = set()
     for entry in settings.accounts:
-        wanted.add((entry.platform, entry.handle))
-        account = existing.get((entry.platform, entry.handle))
-        if account is None:
-            account = Account(platform=entry.platform, handle=entry.handle, created_at=now)
-            session.add(account)
+        found = existing.get((entry.platform, entry.handle))
+        if found is None and entry.any_case:
+            found = folded.get(_key(entry.platform, entry.handle, True))
+        if found is None:
+            found = Account(platform=entry.platform, handle=entry.handle, created_at=now)
+            session.add(found)
+        account = found
         _apply_config(account, entry, now)
         configured.append(account)
-    for key, account in existing.items():
-        if key not in wanted:
+        if account.id is not None:
+            wanted.add(account.id)
+    for account in stored:
+        if account.id not in wanted:
             _retire(account)
+            session.add(account)
     session.commit()
     return configured
 
@@ -51,7 +68,9 @@ def _retire(account: Account) -> None:
 
 def _insert_missing(session: Session, settings: Settings, now: datetime) -> None:
     """Insert configured accounts not stored yet; a worker starting alongside may race us."""
-    stored = set(session.exec(select(Account.platform, Account.handle)).all())
+    pairs = session.exec(select(Account.platform, Account.handle)).all()
+    exact = {_key(platform, handle, False) for platform, handle in pairs}
+    folded = {_key(platform, handle, True) for platform, handle in pairs}
     rows = [
         {
             "platform": entry.platform,
@@ -62,7 +81,8 @@ def _insert_missing(session: Session, settings: Settings, now: datetime) -> None
             "next_poll_at": now,
         }
         for entry in settings.accounts
-        if (entry.platform, entry.handle) not in stored
+        if _key(entry.platform, entry.handle, entry.any_case)
+        not in (folded if entry.any_case else exact)
     ]
     if not rows:
         return
@@ -81,25 +101,36 @@ def _apply_config(account: Account, entry: AccountSettings, now: datetime) -> No
         account.next_poll_at = now
 
 
-def find_account(session: Session, *, platform: str, handle: str) -> Account:
-    """The stored account, matched exactly and then ignoring case, or ``UnknownAccountError``."""
+def _stored(session: Session, platform: str, handle: str, any_case: bool) -> Account | None:
+    """The account spelt ``handle``, else (``any_case``) the first stored in another case."""
     account = session.exec(
         select(Account).where(Account.platform == platform, Account.handle == handle)
     ).first()
-    if account is None:
+    if account is None and any_case:
+        # Equality on lower(): ``%`` and ``_`` in a handle are characters, never wildcards.
         account = session.exec(
-            select(Account).where(Account.platform == platform, col(Account.handle).ilike(handle))
+            select(Account)
+            .where(Account.platform == platform, func.lower(Account.handle) == handle.lower())
+            .order_by(col(Account.id))
         ).first()
+    return account
+
+
+def find_account(
+    session: Session, *, platform: str, handle: str, any_case: bool = False
+) -> Account:
+    """The stored account, matched exactly (``any_case``: in any case), or an error."""
+    account = _stored(session, platform, handle, any_case)
     if account is None:
         raise UnknownAccountError(f"unknown account {platform}:{handle} (see `bot accounts`)")
     return account
 
 
-def get_or_create(session: Session, platform: str, handle: str, now: datetime) -> Account:
+def get_or_create(
+    session: Session, platform: str, handle: str, now: datetime, *, any_case: bool = False
+) -> Account:
     """The account row for an imported history, created unscheduled if it is new."""
-    account = session.exec(
-        select(Account).where(Account.platform == platform, Account.handle == handle)
-    ).first()
+    account = _stored(session, platform, handle, any_case)
     if account is None:
         account = Account(platform=platform, handle=handle, created_at=now, next_poll_at=None)
         session.add(account)

@@ -31,7 +31,8 @@ def make_engine(url: str) -> Engine:
     url = normalize_url(url)
     try:
         parsed = make_url(url)
-    except ArgumentError:
+    except (ArgumentError, ValueError):
+        # ValueError: a port that is not a number.
         raise ConfigError("DATABASE_URL", f"not a database URL: {url.split('@')[-1]!r}") from None
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(url, parsed.database)

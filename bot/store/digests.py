@@ -1,9 +1,11 @@
 """digest_run: claiming one (date, channel) delivery, so it happens once across workers.
 
 A row's ``status`` is ``sending`` (claimed by a worker), ``sent``, ``failed`` (retried by the next
-claim) or ``disabled`` (a permanent failure; only a forced claim takes it again). While a row is
-``sending``, ``sent_at`` holds the instant of the claim: a claim older than the lease belongs to
-a worker that died, and any worker may take it over. ``attempts`` counts claims.
+claim), ``unknown`` (the request went out but no answer came: retried only once ``unknown_wait``
+has passed, so a slow receiver that did get it is not sent a duplicate at once) or ``disabled``
+(a permanent failure; only a forced claim takes it again). While a row is ``sending`` or
+``unknown``, ``sent_at`` holds the instant of the attempt: a claim older than the lease belongs
+to a worker that died, and any worker may take it over. ``attempts`` counts claims.
 
 The claim is one transaction: ``INSERT … ON CONFLICT DO NOTHING`` on the unique key, else a
 conditional ``UPDATE`` of a reclaimable row. On PostgreSQL a concurrent claimer waits for the
@@ -45,15 +47,22 @@ def claim(
     now: datetime,
     lease: timedelta,
     force: bool = False,
+    unknown_wait: timedelta | None = None,
 ) -> Claim | None:
-    """Take the (day, channel) delivery if it is new, failed, abandoned or ``force``d; else None."""
+    """Take the (day, channel) delivery if it is new, failed, abandoned or ``force``d; else None.
+
+    An ``unknown`` one is taken once ``unknown_wait`` (default: ``lease``) has passed since.
+    """
     insert = _insert_new(engine, day=day, channel=channel, now=now)
+    wait = lease if unknown_wait is None else unknown_wait
     reclaimable = [
         DIGEST_RUN.c.status == DeliveryStatus.FAILED,
         and_(DIGEST_RUN.c.status == DeliveryStatus.SENDING, DIGEST_RUN.c.sent_at <= now - lease),
+        and_(DIGEST_RUN.c.status == DeliveryStatus.UNKNOWN, DIGEST_RUN.c.sent_at <= now - wait),
     ]
     if force:
-        reclaimable.append(DIGEST_RUN.c.status.in_((DeliveryStatus.SENT, DeliveryStatus.DISABLED)))
+        done = (DeliveryStatus.SENT, DeliveryStatus.DISABLED, DeliveryStatus.UNKNOWN)
+        reclaimable.append(DIGEST_RUN.c.status.in_(done))
     retake = (
         update(DIGEST_RUN)
         .where(DIGEST_RUN.c.digest_date == day, DIGEST_RUN.c.channel == channel, or_(*reclaimable))
@@ -87,7 +96,8 @@ def finish(
         )
         .values(
             status=status,
-            sent_at=now if status == DeliveryStatus.SENT else None,
+            # unknown: when it may have been sent, which the retry waits from.
+            sent_at=now if status in (DeliveryStatus.SENT, DeliveryStatus.UNKNOWN) else None,
             last_error=error[:_ERROR_MAX] if error else None,
         )
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -13,6 +13,9 @@ from sqlmodel import Session
 from bot.clock import ManualClock
 from bot.config import AccountSettings, PlatformSettings, Settings
 from bot.digest.daily import due_day, send_due_digests
+from bot.digest.deliver import UNKNOWN_WAIT
+from bot.kinds import DeliveryStatus
+from bot.store import digests
 from bot.store.accounts import sync_accounts
 from bot.store.writes import PollRecord, SnapshotValues, save_poll_records
 
@@ -60,3 +63,26 @@ def test_daily_digest_is_sent_once_after_digest_at(engine: Engine, tmp_path: Pat
     clock.advance(timedelta(days=1))
     assert send() == ["files:sent"]
     assert (files / "2025-05-02.md").is_file()
+
+
+def test_an_unknown_delivery_builds_nothing_until_its_wait_is_over(
+    engine: Engine, tmp_path: Path
+) -> None:
+    clock = ManualClock(datetime(2025, 5, 2, 7, 5, tzinfo=UTC))
+    files = tmp_path / "digests"
+    store_one(engine, datetime(2025, 5, 1, 12, 0, tzinfo=UTC))
+    held = digests.claim(
+        engine, day=date(2025, 5, 1), channel="files", now=clock(), lease=timedelta(minutes=15)
+    )
+    assert held is not None
+    digests.finish(engine, held, status=DeliveryStatus.UNKNOWN, now=clock())
+
+    def send() -> list[str]:
+        results = asyncio.run(send_due_digests(engine, SETTINGS, clock, files_dir=files))
+        return [f"{r.channel}:{r.status}" for r in results]
+
+    clock.advance(UNKNOWN_WAIT - timedelta(minutes=1))
+    assert send() == []  # not even built: the receiver may have it
+    assert not files.exists()
+    clock.advance(timedelta(minutes=2))
+    assert send() == ["files:sent"]

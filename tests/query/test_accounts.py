@@ -52,3 +52,45 @@ def test_account_by_key_matches_exactly_then_ignoring_case(engine: Engine) -> No
         ]
         with pytest.raises(UnknownAccountError, match="unknown account bluesky:other"):
             account_by_key(session, "bluesky:other.bsky.social")
+
+
+def test_like_wildcards_in_a_handle_are_characters(engine: Engine) -> None:
+    with Session(engine) as session:
+        stored = get_or_create(session, "x", "ab_c", T0)
+        session.commit()
+        # ``_`` and ``%`` would match any character(s) in a LIKE pattern.
+        for key in ("x:abxc", "x:a%", "x:%", "x:AB%C"):
+            with pytest.raises(UnknownAccountError):
+                account_by_key(session, key)
+        assert account_by_key(session, "x:AB_C").id == stored.id
+
+
+def test_case_sensitive_ids_are_matched_exactly(engine: Engine) -> None:
+    channel = "UC_x5XG1OV2P6uZZ5FSM9Ttw"
+    with Session(engine) as session:
+        stored = get_or_create(session, "youtube", channel, T0)
+        session.commit()
+        assert account_by_key(session, f"youtube:{channel}").id == stored.id
+        with pytest.raises(UnknownAccountError):
+            account_by_key(session, f"youtube:{channel.lower().replace('uc', 'UC', 1)}")
+        other = get_or_create(session, "youtube", channel.upper(), T0)
+        assert other.id != stored.id
+
+
+@pytest.mark.parametrize(
+    "key",
+    [
+        "bluesky:bsky\x00.app",
+        "mastodon:Garg\x00ron@mastodon.social",
+        "bluesky:\u202eppa.yksb",
+        "bluesky:" + "a" * 100_000 + ".app",
+    ],
+    ids=["nul", "mastodon-nul", "bidi", "100kB"],
+)
+def test_hostile_handles_never_reach_sql(engine: Engine, key: str) -> None:
+    # PostgreSQL refuses NUL in text and would print the statement and its parameters.
+    with Session(engine) as session, pytest.raises(UnknownAccountError) as caught:
+        account_by_key(session, key)
+    message = str(caught.value)
+    assert message.startswith("account ") and "SELECT" not in message
+    assert "\n" not in message and len(message) < 400

@@ -154,7 +154,31 @@ BAD: list[tuple[Callable[[Any, Spelling], Any], Any, str, str]] = [
         "to",
         "expected a date like",
     ),
+    # Extreme dates: one line naming the field, never an OverflowError from the maths after.
+    (until, "9999-12-31", "until", "expected a date from 1970-01-01 to 9998-12-31"),
+    (since, "0001-01-01T00:00+01:00", "since", "expected a date from 1970-01-01 to 9998-12-31"),
+    (since, "1969-12-31", "since", "expected a date from 1970-01-01"),
+    (lambda text, s: words.at(text, TZ, NOW, s), "9999-12-31", "at", "expected a date from"),
+    (lambda text, s: words.at(text, TZ, NOW, s), "0001-01-01", "at", "expected a date from"),
+    (lambda t, s: words.digest_day(t, "day", TZ, NOW, s), "9999-12-31", "date", "expected a"),
+    (lambda t, s: words.digest_day(t, "week", TZ, NOW, s), "0001-01-01", "date", "expected a"),
+    (lambda text, s: words.snapshot_time(text, TZ, s), "9999-12-31T23:59Z", "at", "expected a"),
+    (
+        lambda start, s: words.report_period(None, start, "9999-12-31", SETTINGS, s),
+        "0001-01-01",
+        "from",
+        "expected a date from 1970-01-01 to 9998-12-31, got '0001-01-01'",
+    ),
 ]
+
+
+@pytest.mark.parametrize("zone", ["Pacific/Kiritimati", "Etc/GMT+12", "UTC"])
+@pytest.mark.parametrize("text", ["1970-01-01", "9998-12-31", "9998-12-31T23:59:59-12:00"])
+def test_the_bounds_themselves_are_usable_in_every_zone(zone: str, text: str) -> None:
+    tz = ZoneInfo(zone)
+    first, last = words.since_until(text, text, tz, CLI)
+    assert first is not None and last is not None
+    assert words.at(text, tz, NOW, API).tzinfo == UTC
 
 
 @pytest.mark.parametrize(("parse", "text", "field", "problem"), BAD)
