@@ -28,7 +28,19 @@ DEFAULT_CONFIG = Path("config/accounts.toml")
 DEFAULT_DATABASE_URL = "sqlite:///data/bot.db"
 _DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-_BOT_KEYS = {"timezone", "poll_interval", "digest_at", "user_agent", "milestones", "digests"}
+_BOT_KEYS = {
+    "timezone",
+    "poll_interval",
+    "digest_at",
+    "user_agent",
+    "milestones",
+    "digests",
+    "confirm_drop_after",
+    "recheck_after",
+}
+# The quality gate's durations (bot/quality.py) and the bounds they must stay within.
+CONFIRM_DROP_BOUNDS = ("30m", "7d")
+RECHECK_BOUNDS = ("1m", "6h")
 # ``[bot] digests``: which digests the daemon sends (bot/digest/periods.py).
 DIGEST_KINDS = ("daily", "weekly", "monthly")
 _PLATFORM_KEYS = {"base_url", "token_env", "rate_limit", "allow_private_addresses"}
@@ -108,6 +120,10 @@ class Settings:
     milestones: tuple[int, ...] = ()
     # The digests the daemon sends, among DIGEST_KINDS, in that order.
     digests: tuple[str, ...] = ("daily",)
+    # A drop beyond the gate's threshold is confirmed once the new level held this long.
+    confirm_drop_after: timedelta = timedelta(hours=6)
+    # An account whose newest count is suspect is polled again this soon.
+    recheck_after: timedelta = timedelta(minutes=15)
 
     def platform(self, name: str) -> PlatformSettings:
         """The settings of one platform (bare defaults when built without a config file)."""
@@ -183,6 +199,12 @@ def _settings_from(data: dict[str, Any], path: Path | None, env: Mapping[str, st
         raise ConfigError(f"{where}: bot.timezone", f"unknown time zone {tz_name!r}") from None
     poll_interval = _duration(bot.get("poll_interval", "6h"), where, "bot.poll_interval")
     digest_at = _clock_time(bot.get("digest_at", "08:00"), where, "bot.digest_at")
+    confirm_drop_after = _bounded_duration(
+        bot.get("confirm_drop_after", "6h"), where, "bot.confirm_drop_after", CONFIRM_DROP_BOUNDS
+    )
+    recheck_after = _bounded_duration(
+        bot.get("recheck_after", "15m"), where, "bot.recheck_after", RECHECK_BOUNDS
+    )
     user_agent = bot.get("user_agent")
     if user_agent is not None:
         user_agent = _string(user_agent, where, "bot.user_agent")
@@ -206,6 +228,8 @@ def _settings_from(data: dict[str, Any], path: Path | None, env: Mapping[str, st
         api_token=api_token,
         milestones=milestones,
         digests=digests,
+        confirm_drop_after=confirm_drop_after,
+        recheck_after=recheck_after,
     )
 
 
@@ -385,6 +409,17 @@ def _duration(value: Any, where: str, key: str) -> timedelta:
         return parse_duration(value)
     except ValueError as exc:
         raise ConfigError(f"{where}: {key}", str(exc)) from None
+
+
+def _bounded_duration(
+    value: Any, where: str, key: str, bounds: tuple[str, str]
+) -> timedelta:
+    """A duration within ``bounds`` (both included) or a ConfigError."""
+    duration = _duration(value, where, key)
+    low, high = bounds
+    if not parse_duration(low) <= duration <= parse_duration(high):
+        raise ConfigError(f"{where}: {key}", f"expected between {low} and {high}, got {value!r}")
+    return duration
 
 
 def parse_rate(text: Any) -> RateBudget:
