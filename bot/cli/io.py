@@ -50,6 +50,10 @@ def import_history(
             "--figures", help="FILE holds published figures: platform,handle,from,to,metric,value."
         ),
     ] = False,
+    trust: Annotated[
+        bool,
+        typer.Option("--trust", help="Store rows the quality gate finds suspect as ok (recorded)."),
+    ] = False,
     config: ConfigOpt = None,
     env_file: EnvOpt = None,
 ) -> None:
@@ -67,8 +71,11 @@ def import_history(
     ctx = command_context(config, env_file)
     now = system_clock()
     audit = Audit(f"bot import --replace {file.name}", actor(), now) if replace else None
-    counts = load(ctx.engine, ctx.settings, file, now, mapping, replace=audit)
+    trusted = Audit(f"bot import --trust {file.name}", actor(), now) if trust else None
+    counts = load(ctx.engine, ctx.settings, file, now, mapping, replace=audit, trust=trusted)
     typer.echo(f"{file}: {_counts(counts, replace)}")
+    for line in _quality_lines(counts):
+        typer.echo(line)
 
 
 def _import_figures(file: Path, config: Path | None, env_file: Path | None) -> None:
@@ -93,6 +100,22 @@ def _counts(counts: ImportCounts, replace: bool) -> str:
         return f"{said}, {counts.replaced} replaced, {stored} already stored"
     hint = " (--replace overwrites those whose values differ)" if stored else ""
     return f"{said}, {stored} already stored{hint}"
+
+
+def _quality_lines(counts: ImportCounts) -> list[str]:
+    """What the quality gate did with the file's rows, and how to see the suspect ones."""
+    if counts.trusted:
+        return [f"{counts.trusted} rows the quality gate found suspect stored as ok (--trust)"]
+    total = sum(counts.suspect.values())
+    if not total:
+        return []
+    lines = [
+        f"{total} rows kept as suspect (left out of growth, digests, reports and charts);"
+        " see them with:"
+    ]
+    lines += [f"  bot snapshots {key}   ({n} suspect)" for key, n in sorted(counts.suspect.items())]
+    lines.append("Re-import with --trust to store them as ok, or mark one: bot correct --mark-ok")
+    return lines
 
 
 def export(

@@ -178,15 +178,14 @@ def rejudge(
 
 
 def suspect_instants(
-    connection: Connection, account_ids: Sequence[int], source: str
+    connection: Connection, account_ids: Sequence[int]
 ) -> set[tuple[int, datetime]]:
-    """The (account, instant) of every suspect snapshot of ``source`` of these accounts."""
+    """The (account, instant) of every suspect snapshot of these accounts."""
     found: set[tuple[int, datetime]] = set()
     for chunk in chunks(account_ids):
         rows = connection.execute(
             select(SNAPSHOT.c.account_id, SNAPSHOT.c.captured_at).where(
                 SNAPSHOT.c.account_id.in_(chunk),
-                SNAPSHOT.c.source == source,
                 SNAPSHOT.c.quality == Quality.SUSPECT,
             )
         )

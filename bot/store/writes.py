@@ -125,6 +125,15 @@ def save_poll_records(connection: Connection, records: Sequence[PollRecord]) -> 
         set_qualities(connection, record.account_id, record.requalified)
 
 
+def set_platform_id(connection: Connection, account_id: int, platform_id: str) -> None:
+    """Give an account its stable id (from an imported export) unless it has one already."""
+    connection.execute(
+        update(ACCOUNT)
+        .where(ACCOUNT.c.id == account_id, ACCOUNT.c.platform_id.is_(None))
+        .values(platform_id=platform_id)
+    )
+
+
 def defer_accounts(connection: Connection, due: Mapping[int, datetime]) -> None:
     """Accounts claimed but not polled (budget spent, breaker open): due again at ``due``."""
     if not due:

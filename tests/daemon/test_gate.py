@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import httpx
 from sqlalchemy import Engine, select
@@ -10,6 +11,8 @@ from sqlmodel import Session
 
 from bot.clock import ManualClock
 from bot.daemon.status import status
+from bot.digest.build import build_digest
+from bot.digest.fmt import anomaly_text
 from bot.query.accounts import account_by_key
 from bot.store.models import PlatformEvent, Snapshot
 from tests.daemon.test_faults import ok, poll_named, profile, qualities
@@ -140,6 +143,18 @@ def test_many_accounts_suspect_in_one_cycle_is_one_platform_event(engine: Engine
     assert line["platform"] == "bluesky"
     assert line["event"] == "3 of 4 accounts suspect at once"
     assert line["event_since"] == T0 + timedelta(hours=1)
+    digest = build_digest(engine, runtime.settings, T0.date(), now=clock())
+    [glitch] = [a for a in digest.anomalies if a.kind == "platform_glitch"]
+    assert (glitch.platform, glitch.at, glitch.followers, glitch.previous) == (
+        "bluesky",
+        T0 + timedelta(hours=1),
+        3,
+        4,
+    )
+    assert anomaly_text(glitch, ZoneInfo("UTC")) == (
+        "Platform event on bluesky from 2025-03-01 13:00: 3 of 4 accounts turned suspect in"
+        " one poll; no drop there is confirmed while it lasts"
+    )
     clock.advance(timedelta(hours=1))
     poll_named(engine, runtime, by_actor(dict.fromkeys(handles, 5000)))  # type: ignore[arg-type]
     assert events(engine) == [("bluesky", 3, 4, False)]  # back: the event is over
