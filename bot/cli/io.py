@@ -5,15 +5,19 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 
 from bot.cli.options import ConfigOpt, EnvOpt, actor, command_context
 from bot.clock import system_clock
 from bot.output.files import atomic_text
-from bot.output.text import CLI
+from bot.output.text import CLI, number
 from bot.query import words
 from bot.store.corrections import Audit
+
+# ``bot import`` names this many suspect rows; the rest are counted.
+SHOWN_SUSPECT = 5
 
 if TYPE_CHECKING:
     from bot.io.load import ImportCounts
@@ -74,7 +78,7 @@ def import_history(
     trusted = Audit(f"bot import --trust {file.name}", actor(), now) if trust else None
     counts = load(ctx.engine, ctx.settings, file, now, mapping, replace=audit, trust=trusted)
     typer.echo(f"{file}: {_counts(counts, replace)}")
-    for line in _quality_lines(counts):
+    for line in _quality_lines(counts, ctx.settings.timezone):
         typer.echo(line)
 
 
@@ -102,19 +106,25 @@ def _counts(counts: ImportCounts, replace: bool) -> str:
     return f"{said}, {stored} already stored{hint}"
 
 
-def _quality_lines(counts: ImportCounts) -> list[str]:
+def _quality_lines(counts: ImportCounts, tz: ZoneInfo) -> list[str]:
     """What the quality gate did with the file's rows, and how to see the suspect ones."""
     if counts.trusted:
         return [f"{counts.trusted} rows the quality gate found suspect stored as ok (--trust)"]
-    total = sum(counts.suspect.values())
-    if not total:
+    if not counts.suspect:
         return []
     lines = [
-        f"{total} rows kept as suspect (left out of growth, digests, reports and charts);"
-        " see them with:"
+        f"{len(counts.suspect)} rows kept as suspect"
+        " (left out of growth, digests, reports and charts):"
     ]
-    lines += [f"  bot snapshots {key}   ({n} suspect)" for key, n in sorted(counts.suspect.items())]
-    lines.append("Re-import with --trust to store them as ok, or mark one: bot correct --mark-ok")
+    for key, at, followers in counts.suspect[:SHOWN_SUSPECT]:
+        when = at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S")
+        lines.append(f"  {key} at {when} ({tz.key}): {number(followers)} followers")
+    if len(counts.suspect) > SHOWN_SUSPECT:
+        lines.append(f"  ... and {len(counts.suspect) - SHOWN_SUSPECT} more")
+    lines.append(
+        "See every row's quality with `bot export -o FILE` (column quality); store them as ok"
+        " with `bot import FILE --trust` or `bot correct ACCOUNT --at WHEN --mark-ok`"
+    )
     return lines
 
 

@@ -9,7 +9,7 @@ keeps that quality the same way.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -43,8 +43,8 @@ class ImportCounts:
     read: int
     added: int
     replaced: int = 0
-    # Imported rows the gate newly found suspect, per account key (``platform:handle``).
-    suspect: Mapping[str, int] = field(default_factory=dict)
+    # Imported rows the gate kept as suspect: (``platform:handle``, instant, followers).
+    suspect: Sequence[tuple[str, datetime, int | None]] = ()
     trusted: int = 0  # with ``trust``: rows the gate would have kept as suspect, stored as ok
 
 
@@ -105,9 +105,7 @@ def import_history(
             trusted = _trust(connection, new, trust)
             _gate(connection, settings, spans, now)
             new = []
-        suspect: dict[str, int] = {}
-        for account_id, _ in new:
-            suspect[keys[account_id]] = suspect.get(keys[account_id], 0) + 1
+        suspect = [(keys[account_id], at, flagged[(account_id, at)]) for account_id, at in new]
         session.commit()
     return ImportCounts(len(rows), added, replaced, suspect, trusted)
 

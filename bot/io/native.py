@@ -428,8 +428,10 @@ def _captured_at(raw: str, tz: ZoneInfo, now: datetime | None = None) -> datetim
 
 def day_end(day: date, tz: ZoneInfo, now: datetime | None) -> datetime:
     """The last instant of a local day, or ``now`` while that day is not over."""
-    last = day_bounds(day, tz)[1]
-    return min(last, now) if now is not None else last
+    first, last = day_bounds(day, tz)
+    if now is None or first > now:
+        return last  # a day not begun yet is in the future: ``checked_time`` says so
+    return min(last, now)
 
 
 def checked_time(when: datetime, raw: str, now: datetime | None) -> datetime:

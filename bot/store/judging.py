@@ -179,15 +179,15 @@ def rejudge(
 
 def suspect_instants(
     connection: Connection, account_ids: Sequence[int]
-) -> set[tuple[int, datetime]]:
-    """The (account, instant) of every suspect snapshot of these accounts."""
-    found: set[tuple[int, datetime]] = set()
+) -> dict[tuple[int, datetime], int | None]:
+    """Every suspect snapshot of these accounts: (account, instant) -> its follower count."""
+    found: dict[tuple[int, datetime], int | None] = {}
     for chunk in chunks(account_ids):
         rows = connection.execute(
-            select(SNAPSHOT.c.account_id, SNAPSHOT.c.captured_at).where(
+            select(SNAPSHOT.c.account_id, SNAPSHOT.c.captured_at, SNAPSHOT.c.followers).where(
                 SNAPSHOT.c.account_id.in_(chunk),
                 SNAPSHOT.c.quality == Quality.SUSPECT,
             )
         )
-        found.update((row.account_id, row.captured_at) for row in rows)
+        found.update({(row.account_id, row.captured_at): row.followers for row in rows})
     return found
