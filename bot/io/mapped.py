@@ -22,9 +22,9 @@ from bot.io.native import (
     _ISO,
     EPOCH,
     ImportRow,
+    RowStream,
     _bounded,
     _captured_at,
-    _check_duplicate,
     _csv_rows,
     _decoded_lines,
     _Errors,
@@ -37,6 +37,7 @@ from bot.io.native import (
     checked_time,
     day_end,
     read_rows,
+    unique_rows,
 )
 from bot.output.text import CLI
 
@@ -120,14 +121,32 @@ def read_mapped_file(
 
     Dates follow the native format's time rule (``now``: see ``read_import_file``).
     """
-    try:
-        handle = _handle(mapping.platform, mapping.handle, normalize)
-    except _RowError as exc:
-        raise CLI.error("handle", _one_line(str(exc))) from None
+    handle = _account_handle(mapping, normalize)
     return read_rows(path, lambda fh: _collect(fh, path, mapping, handle, (tz, now)))
 
 
 When = tuple[ZoneInfo, datetime | None]  # the local zone and now
+
+
+def stream_mapped_file(
+    path: Path,
+    mapping: ColumnMap,
+    *,
+    tz: ZoneInfo,
+    normalize: Callable[[str, str], str] | None = None,
+    now: datetime | None = None,
+) -> RowStream:
+    """The rows of a mapped CSV, read as they are used (see ``stream_import_file``)."""
+    handle = _account_handle(mapping, normalize)
+    return RowStream(path, lambda fh, errors: _rows(fh, mapping, handle, (tz, now), errors))
+
+
+def _account_handle(mapping: ColumnMap, normalize: Callable[[str, str], str] | None) -> str:
+    """The mapped account's handle, checked; a bad one is a usage error."""
+    try:
+        return _handle(mapping.platform, mapping.handle, normalize)
+    except _RowError as exc:
+        raise CLI.error("handle", _one_line(str(exc))) from None
 
 
 def _collect(
@@ -135,21 +154,25 @@ def _collect(
 ) -> list[ImportRow]:
     """Check every row, remembering errors; return the rows if there were none."""
     errors = _Errors()
-    rows: list[ImportRow] = []
-    seen: dict[tuple[str, str, datetime], int] = {}
+    rows = unique_rows(_rows(fh, mapping, handle, tz, errors), errors)
+    errors.raise_if_any(path)
+    return rows
+
+
+def _rows(
+    fh: BinaryIO, mapping: ColumnMap, handle: str, tz: When, errors: _Errors
+) -> Iterator[ImportRow]:
+    """Each good row; problems go to ``errors`` and the reading goes on."""
     try:
         for line, cells in _records(_csv_rows(_decoded_lines(fh)), mapping):
             try:
                 row = _build(line, cells, mapping, handle, tz)
-                _check_duplicate(row, seen)
             except _RowError as exc:
                 errors.add(line, str(exc))
                 continue
-            rows.append(row)
+            yield row
     except _Fatal as exc:
         errors.add(exc.line, exc.problem)
-    errors.raise_if_any(path)
-    return rows
 
 
 def _records(

@@ -98,8 +98,8 @@ class _Errors:
         self.count = 0
 
     def add(self, line: int, problem: str) -> None:
-        """Record one error."""
-        if self.first is None:
+        """Record one error; the first is the one on the lowest line."""
+        if self.first is None or line < self.first[0]:
             self.first = (line, problem)
         self.count += 1
 
@@ -130,6 +130,62 @@ def read_import_file(
     return read_rows(path, lambda fh: _collect(fh, ctx))
 
 
+def stream_import_file(
+    path: Path,
+    *,
+    tz: ZoneInfo,
+    platforms: Collection[str],
+    normalize: Callable[[str, str], str] | None = None,
+    now: datetime | None = None,
+) -> RowStream:
+    """The rows of a CSV or JSON-lines history file, read as they are used (bounded memory).
+
+    A second observation of one account at one instant is the reader's to find
+    (``RowStream.reject``): the stream does not remember the rows it gave.
+    """
+    ctx = _Context(path, tz, frozenset(platforms), normalize, now)
+    return RowStream(path, lambda fh, errors: _rows(fh, ctx, errors))
+
+
+class RowStream:
+    """A history file's good rows, in file order; its problems are kept for ``finish``."""
+
+    def __init__(
+        self, path: Path, rows: Callable[[BinaryIO, _Errors], Iterator[ImportRow]]
+    ) -> None:
+        self.path = path
+        self.read = 0
+        self._errors = _Errors()
+        self._rows = rows
+
+    def __iter__(self) -> Iterator[ImportRow]:
+        """Each good row; an unreadable file is an ``InputError``."""
+        try:
+            with self.path.open("rb") as fh:
+                for row in self._rows(fh, self._errors):
+                    self.read += 1
+                    yield row
+        except OSError as exc:
+            raise InputError(
+                _one_line(f"{self.path}: cannot read the file: {exc.strerror or exc}")
+            ) from None
+
+    @property
+    def failed(self) -> bool:
+        """True once any problem was found: nothing should be kept."""
+        return self._errors.first is not None
+
+    def reject(self, line: int, problem: str) -> None:
+        """A problem the reader found with a row the stream gave."""
+        self._errors.add(line, problem)
+
+    def finish(self) -> None:
+        """Raise one ``InputError`` for every problem found, or when the file had no rows."""
+        self._errors.raise_if_any(self.path)
+        if not self.read:
+            raise InputError(_one_line(f"{self.path}: no rows to import"))
+
+
 def read_rows(path: Path, collect: Callable[[BinaryIO], list[ImportRow]]) -> list[ImportRow]:
     """Open ``path`` and collect its rows; an unreadable or empty file is an ``InputError``."""
     try:
@@ -147,8 +203,27 @@ def read_rows(path: Path, collect: Callable[[BinaryIO], list[ImportRow]]) -> lis
 def _collect(fh: BinaryIO, ctx: _Context) -> list[ImportRow]:
     """Check every record, remembering errors; return the rows if there were none."""
     errors = _Errors()
-    rows: list[ImportRow] = []
+    rows = unique_rows(_rows(fh, ctx, errors), errors)
+    errors.raise_if_any(ctx.path)
+    return rows
+
+
+def unique_rows(rows: Iterable[ImportRow], errors: _Errors) -> list[ImportRow]:
+    """The rows, a second observation of one account at one instant recorded as an error."""
+    found: list[ImportRow] = []
     seen: dict[tuple[str, str, datetime], int] = {}
+    for row in rows:
+        try:
+            _check_duplicate(row, seen)
+        except _RowError as exc:
+            errors.add(row.line, str(exc))
+            continue
+        found.append(row)
+    return found
+
+
+def _rows(fh: BinaryIO, ctx: _Context, errors: _Errors) -> Iterator[ImportRow]:
+    """Each good row of the file; problems go to ``errors`` and the reading goes on."""
     try:
         records, count = _open_records(_decoded_lines(fh))
         for line, record in records:
@@ -156,15 +231,12 @@ def _collect(fh: BinaryIO, ctx: _Context) -> list[ImportRow]:
                 if isinstance(record, str):
                     raise _RowError(record)
                 row = _build(line, record, count, ctx)
-                _check_duplicate(row, seen)
             except _RowError as exc:
                 errors.add(line, str(exc))
                 continue
-            rows.append(row)
+            yield row
     except _Fatal as exc:
         errors.add(exc.line, exc.problem)
-    errors.raise_if_any(ctx.path)
-    return rows
 
 
 def _decoded_lines(fh: BinaryIO) -> Iterator[str]:

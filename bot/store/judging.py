@@ -16,7 +16,7 @@ from sqlalchemy import Connection, and_, bindparam, func, insert, select, update
 
 from bot.kinds import CorrectionAction, Quality
 from bot.quality import Judged, judge
-from bot.store.tables import CORRECTION, PLATFORM_EVENT, SNAPSHOT, chunks
+from bot.store.tables import CORRECTION, PLATFORM_EVENT, SNAPSHOT
 
 _MARKS = (CorrectionAction.MARK_OK, CorrectionAction.MARK_SUSPECT)
 
@@ -176,18 +176,3 @@ def rejudge(
     set_qualities(connection, account_id, changes)
     return changes
 
-
-def suspect_instants(
-    connection: Connection, account_ids: Sequence[int]
-) -> dict[tuple[int, datetime], int | None]:
-    """Every suspect snapshot of these accounts: (account, instant) -> its follower count."""
-    found: dict[tuple[int, datetime], int | None] = {}
-    for chunk in chunks(account_ids):
-        rows = connection.execute(
-            select(SNAPSHOT.c.account_id, SNAPSHOT.c.captured_at, SNAPSHOT.c.followers).where(
-                SNAPSHOT.c.account_id.in_(chunk),
-                SNAPSHOT.c.quality == Quality.SUSPECT,
-            )
-        )
-        found.update({(row.account_id, row.captured_at): row.followers for row in rows})
-    return found
