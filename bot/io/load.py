@@ -168,7 +168,10 @@ def _unique(job: _Import, stream: RowStream, batch: list[ImportRow]) -> list[Imp
             stream.reject(row.line, _duplicate(row, f"line {first[key]}"))
             continue
         first[key] = row.line
-        by_account[key[0]].append(row.captured_at)
+        span = job.spans.get(key[0])
+        # Only an instant inside the range written so far can have been written before.
+        if span is not None and span.first <= row.captured_at <= span.last:
+            by_account[key[0]].append(row.captured_at)
         kept.append(row)
     earlier: set[tuple[int, datetime]] = set()
     for account_id, instants in by_account.items():
