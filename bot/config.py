@@ -41,12 +41,16 @@ _BOT_KEYS = {
     "milestones",
     "digests",
     "max_response_bytes",
+    "notify_timeout",
+    "confirm_drop_after",
+    "recheck_after",
 }
 # ``[bot] max_response_bytes``: a platform answer larger than this is refused, read no further.
 DEFAULT_MAX_RESPONSE_BYTES = 5 * 1024 * 1024
 MAX_RESPONSE_BYTES_RANGE = (1024, 256 * 1024 * 1024)
-    "notify_timeout",
-}
+# The quality gate's durations (bot/quality.py) and the bounds they must stay within.
+CONFIRM_DROP_BOUNDS = ("30m", "7d")
+RECHECK_BOUNDS = ("1m", "6h")
 # ``[bot] digests``: which digests the daemon sends (bot/digest/periods.py).
 DIGEST_KINDS = ("daily", "weekly", "monthly")
 _PLATFORM_KEYS = {"base_url", "token_env", "rate_limit", "allow_private_addresses"}
@@ -145,6 +149,10 @@ class Settings:
     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
     # How long a BOT_NOTIFY receiver may take to answer a digest (``[bot] notify_timeout``).
     notify_timeout: timedelta = DEFAULT_NOTIFY_TIMEOUT
+    # A drop beyond the gate's threshold is confirmed once the new level held this long.
+    confirm_drop_after: timedelta = timedelta(hours=6)
+    # An account whose newest count is suspect is polled again this soon.
+    recheck_after: timedelta = timedelta(minutes=15)
 
     def platform(self, name: str) -> PlatformSettings:
         """The settings of one platform (bare defaults when built without a config file)."""
@@ -246,6 +254,12 @@ def _settings_from(data: dict[str, Any], path: Path | None, env: Mapping[str, st
         raise ConfigError(f"{where}: bot.timezone", f"unknown time zone {tz_name!r}") from None
     poll_interval = _duration(bot.get("poll_interval", "6h"), where, "bot.poll_interval")
     digest_at = _clock_time(bot.get("digest_at", "08:00"), where, "bot.digest_at")
+    confirm_drop_after = _bounded_duration(
+        bot.get("confirm_drop_after", "6h"), where, "bot.confirm_drop_after", CONFIRM_DROP_BOUNDS
+    )
+    recheck_after = _bounded_duration(
+        bot.get("recheck_after", "15m"), where, "bot.recheck_after", RECHECK_BOUNDS
+    )
     user_agent = bot.get("user_agent")
     if user_agent is not None:
         user_agent = _header(_string(user_agent, where, "bot.user_agent"), where, "bot.user_agent")
@@ -285,6 +299,8 @@ def _settings_from(data: dict[str, Any], path: Path | None, env: Mapping[str, st
         digests=digests,
         max_response_bytes=max_response_bytes,
         notify_timeout=notify_timeout,
+        confirm_drop_after=confirm_drop_after,
+        recheck_after=recheck_after,
     )
 
 
@@ -478,6 +494,17 @@ def _duration(value: Any, where: str, key: str) -> timedelta:
         return parse_duration(value)
     except ValueError as exc:
         raise ConfigError(f"{where}: {key}", str(exc)) from None
+
+
+def _bounded_duration(
+    value: Any, where: str, key: str, bounds: tuple[str, str]
+) -> timedelta:
+    """A duration within ``bounds`` (both included) or a ConfigError."""
+    duration = _duration(value, where, key)
+    low, high = bounds
+    if not parse_duration(low) <= duration <= parse_duration(high):
+        raise ConfigError(f"{where}: {key}", f"expected between {low} and {high}, got {value!r}")
+    return duration
 
 
 def parse_rate(text: Any) -> RateBudget:

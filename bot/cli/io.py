@@ -5,15 +5,19 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 
 from bot.cli.options import ConfigOpt, EnvOpt, actor, command_context
 from bot.clock import system_clock
 from bot.output.files import atomic_text
-from bot.output.text import CLI
+from bot.output.text import CLI, number
 from bot.query import words
 from bot.store.corrections import Audit
+
+# ``bot import`` names this many suspect rows; the rest are counted.
+SHOWN_SUSPECT = 5
 
 if TYPE_CHECKING:
     from bot.io.load import ImportCounts
@@ -50,6 +54,10 @@ def import_history(
             "--figures", help="FILE holds published figures: platform,handle,from,to,metric,value."
         ),
     ] = False,
+    trust: Annotated[
+        bool,
+        typer.Option("--trust", help="Store rows the quality gate finds suspect as ok (recorded)."),
+    ] = False,
     config: ConfigOpt = None,
     env_file: EnvOpt = None,
 ) -> None:
@@ -67,8 +75,11 @@ def import_history(
     ctx = command_context(config, env_file)
     now = system_clock()
     audit = Audit(f"bot import --replace {file.name}", actor(), now) if replace else None
-    counts = load(ctx.engine, ctx.settings, file, now, mapping, replace=audit)
+    trusted = Audit(f"bot import --trust {file.name}", actor(), now) if trust else None
+    counts = load(ctx.engine, ctx.settings, file, now, mapping, replace=audit, trust=trusted)
     typer.echo(f"{file}: {_counts(counts, replace)}")
+    for line in _quality_lines(counts, ctx.settings.timezone):
+        typer.echo(line)
 
 
 def _import_figures(file: Path, config: Path | None, env_file: Path | None) -> None:
@@ -93,6 +104,28 @@ def _counts(counts: ImportCounts, replace: bool) -> str:
         return f"{said}, {counts.replaced} replaced, {stored} already stored"
     hint = " (--replace overwrites those whose values differ)" if stored else ""
     return f"{said}, {stored} already stored{hint}"
+
+
+def _quality_lines(counts: ImportCounts, tz: ZoneInfo) -> list[str]:
+    """What the quality gate did with the file's rows, and how to see the suspect ones."""
+    if counts.trusted:
+        return [f"{counts.trusted} rows the quality gate found suspect stored as ok (--trust)"]
+    if not counts.suspect:
+        return []
+    lines = [
+        f"{len(counts.suspect)} rows kept as suspect"
+        " (left out of growth, digests, reports and charts):"
+    ]
+    for key, at, followers in counts.suspect[:SHOWN_SUSPECT]:
+        when = at.astimezone(tz).strftime("%Y-%m-%d %H:%M:%S")
+        lines.append(f"  {key} at {when} ({tz.key}): {number(followers)} followers")
+    if len(counts.suspect) > SHOWN_SUSPECT:
+        lines.append(f"  ... and {len(counts.suspect) - SHOWN_SUSPECT} more")
+    lines.append(
+        "See every row's quality with `bot export -o FILE` (column quality); store them as ok"
+        " with `bot import FILE --trust` or `bot correct ACCOUNT --at WHEN --mark-ok`"
+    )
+    return lines
 
 
 def export(

@@ -81,7 +81,7 @@ def save_cycle(
             values=None,
             message=why,
             identity_changed=False,
-            confirmed_drop_at=None,
+            requalified={},
         )
         with engine.begin() as connection:
             save_poll_records(connection, [bare])

@@ -22,6 +22,7 @@ from sqlmodel import Session
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.daemon.gating import Decision, decide
 from bot.daemon.isolation import Overdue, Stopping, save_cycle, within
 from bot.daemon.runtime import Runtime
 from bot.errors import AuthError, ParseError, PlatformError, RateLimitedError, TimeoutError_
@@ -29,7 +30,6 @@ from bot.http.budget import PlatformGate, Ticket
 from bot.http.redact import Redactor
 from bot.kinds import AccountStatus, PollOutcome, Quality
 from bot.platforms.base import Adapter, FetchResult, Missing, Observation, Target, Unreadable
-from bot.quality import assess
 from bot.store import history
 from bot.store.accounts import scheduled_accounts
 from bot.store.claims import claim_due, pull_back
@@ -234,18 +234,24 @@ def _store(
     redactor = Redactor(settings.secret_values())
     deferred = {a.id or 0: r for a, r, _ in outcomes if isinstance(r, Deferred)}
     lines: list[PollResult] = []
-    with engine.connect() as connection:
+    # begin(): the gate may record a platform event; the cycle's rows are saved below.
+    with engine.begin() as connection:
         ids = [a.id for a, r, _ in outcomes if a.id is not None and not isinstance(r, Deferred)]
         recent = history.recent(connection, ids)
+        observed = [(a, r, s[0]) for a, r, s in outcomes if isinstance(r, Observation)]
+        decisions = decide(connection, settings, observed, recent, runtime.clock())
     records = []
     for account, result, started in outcomes:
         if isinstance(result, Deferred):
             continue
         interval = intervals.get(settings.identity(account.platform, account.handle))
-        record, line = _record(account, result, started, recent.get(account.id or 0), redactor)
-        record = replace(
-            record, next_poll_at=_next_due(record, interval, runtime, account, started[0])
-        )
+        decision = decisions.get(account.id or 0, Decision())
+        record, line = _record(account, result, started, decision, redactor)
+        next_due = _next_due(record, interval, runtime, account, started[0])
+        if next_due is not None and record.quality == Quality.SUSPECT:
+            # A suspect count settles sooner if the account is asked again soon.
+            next_due = min(next_due, started[0] + settings.recheck_after)
+        record = replace(record, next_poll_at=next_due)
         records.append(record)
         lines.append(line)
     due = {i: max(d.until, runtime.clock() + MIN_DEFER) for i, d in deferred.items()}
@@ -299,7 +305,7 @@ def _record(
     account: Account,
     result: FetchResult | PlatformError,
     started: tuple[datetime, int],
-    recent: tuple[history.SnapshotRow | None, history.SnapshotRow | None] | None,
+    decision: Decision,
     redactor: Redactor,
 ) -> tuple[PollRecord, PollResult]:
     """Turn one account's result into the rows to store and the line to print."""
@@ -316,13 +322,7 @@ def _record(
     )
     key = (account.platform, account.handle)
     if isinstance(result, Observation):
-        last, last_good = recent or (None, None)
-        verdict = assess(
-            last_good.point() if last_good else None,
-            last is not None and last.quality == Quality.SUSPECT,
-            result,
-        )
-        outcome = PollOutcome.OK if verdict.quality == Quality.OK else PollOutcome.SUSPECT
+        outcome = PollOutcome.SUSPECT if decision.quality == Quality.SUSPECT else PollOutcome.OK
         # A display name the platform did not report this time (None) is not a change.
         changed = result.platform_id != account.platform_id or (
             result.display_name is not None and result.display_name != account.display_name
@@ -332,9 +332,9 @@ def _record(
             outcome=outcome,
             status=AccountStatus.ACTIVE,
             values=_values(result),
-            quality=verdict.quality,
+            quality=decision.quality,
             identity_changed=changed,
-            confirmed_drop_at=last.captured_at if verdict.confirms_drop and last else None,
+            requalified=decision.requalified,
         )
         counts = (result.followers, result.following, result.posts)
         return record, PollResult(*key, outcome, *counts, None, elapsed)

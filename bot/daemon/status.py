@@ -15,6 +15,7 @@ from bot.staleness import intervals, is_stale
 from bot.store import history
 from bot.store.accounts import all_accounts
 from bot.store.health import platform_states
+from bot.store.judging import Event, open_events
 
 PLATFORM_COLUMNS = (
     Column("platform", "Platform"),
@@ -27,6 +28,8 @@ PLATFORM_COLUMNS = (
     Column("requests", "Requests", numeric=True),
     Column("rate_limited", "429s", numeric=True),
     Column("last_error", "Last error", from_platform=True),
+    Column("event", "Platform event"),
+    Column("event_since", "Event since (UTC)"),
 )
 PROBLEM_COLUMNS = (
     Column("platform", "Platform"),
@@ -51,6 +54,7 @@ def status(engine: Engine, settings: Settings, now: datetime) -> dict[str, Any]:
         ]
         latest = history.latest(session.connection(), [a.id for a in accounts if a.id])
         states = {s.platform: s for s in platform_states(session.connection())}
+        events = open_events(session.connection())
     problems: list[dict[str, Any]] = []
     for account in accounts:
         row = latest.get(account.id or 0)
@@ -72,8 +76,9 @@ def status(engine: Engine, settings: Settings, now: datetime) -> dict[str, Any]:
                 }
             )
     platforms = []
-    for name in sorted({a.platform for a in accounts} | set(states)):
+    for name in sorted({a.platform for a in accounts} | set(states) | set(events)):
         state = states.get(name)
+        event = events.get(name)
         mine = [p for p in problems if p["platform"] == name]
         # A pause or an open circuit is over once its instant has passed.
         current = (
@@ -91,9 +96,16 @@ def status(engine: Engine, settings: Settings, now: datetime) -> dict[str, Any]:
                 "requests": state.requests if state else 0,
                 "rate_limited": state.rate_limited if state else 0,
                 "last_error": state.last_error if state else None,
+                "event": _event_text(event) if event else None,
+                "event_since": event.started_at if event else None,
             }
         )
     return {"platforms": platforms, "accounts": problems}
+
+
+def _event_text(event: Event) -> str:
+    """A lasting platform event in a few words: drops there wait for it to end."""
+    return f"{event.suspect} of {event.polled} accounts suspect at once"
 
 
 def _problem(status: str, last_error: str | None) -> str | None:

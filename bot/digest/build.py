@@ -43,7 +43,7 @@ from bot.digest.model import (
 from bot.kinds import AccountStatus, PollOutcome, Quality
 from bot.output.text import CLI
 from bot.staleness import interval_of, is_stale
-from bot.store import history
+from bot.store import history, judging
 from bot.store.accounts import all_accounts
 from bot.store.attempts import Attempt, last_attempts
 from bot.store.history import snapshots_between
@@ -91,6 +91,7 @@ def build_digest(
     with Session(engine) as session:
         accounts = _chosen(session, settings)
         facts = _gather(session.connection(), accounts, at=at, first=since, charted=charted)
+        recorded = judging.events_between(session.connection(), since, at)
     # An account added after the instant described, with no older history, did not exist yet.
     facts = [f for f in facts if f.current is not None or f.account.created_at <= at]
     lines = [_line(f, settings, day, at, charted) for f in facts]
@@ -108,7 +109,10 @@ def build_digest(
         movers=tuple(_movers(lines)),
         milestones=tuple(_milestones(facts, milestones_list, since)),
         projections=tuple(_projections(facts, milestones_list, day, tz)),
-        anomalies=tuple(_anomalies(facts, since, day, tz, dated=period != "day")),
+        anomalies=(
+            *_anomalies(facts, since, day, tz, dated=period != "day"),
+            *_recorded(recorded, {a.platform for a in accounts}),
+        ),
         failures=tuple(_failures(facts, lines)),
         period=period,
     )
@@ -377,6 +381,16 @@ def _anomalies(
         for platform, handles in events.platform_events(dropped[when], totals):
             found.append(Anomaly("platform_event", platform, None, handles, at, None, None))
     return found
+
+
+def _recorded(found: Sequence[judging.Event], platforms: set[str]) -> list[Anomaly]:
+    """The poller's platform events: many accounts of a platform suspect in one cycle."""
+    return [
+        # ``followers``: the accounts that turned suspect; ``previous``: those polled.
+        Anomaly("platform_glitch", e.platform, None, (), e.started_at, e.suspect, e.polled)
+        for e in found
+        if e.platform in platforms
+    ]
 
 
 def _failures(facts: Sequence[_Facts], lines: Sequence[AccountLine]) -> list[Failure]:

@@ -132,6 +132,12 @@ def anomaly_text(a: Anomaly, tz: ZoneInfo) -> str:
         # Dated in a weekly or monthly digest (a daily one's is the digest's day).
         day = f" on {a.at.astimezone(tz).date().isoformat()}" if a.at else ""
         return f"Platform event on {a.platform}{day}: {len(a.handles)} accounts dropped ({names})"
+    if a.kind == "platform_glitch":
+        return (
+            f"Platform event on {a.platform} from {local(a.at, tz)}: {number(a.followers)} of"
+            f" {number(a.previous)} accounts turned suspect in one poll; no drop there is"
+            " confirmed while it lasts"
+        )
     what = "Suspect count (left out of growth)" if a.kind == "suspect" else "Confirmed drop"
     key = literal(account_key(a.platform, a.handle or ""))
     return f"{what}: {key} at {local(a.at, tz)}, {number(a.followers)} after {number(a.previous)}"

@@ -113,9 +113,13 @@ class Projection:
 
 @dataclass(frozen=True)
 class Anomaly:
-    """A suspect point, a confirmed drop, or several accounts of a platform dropping together."""
+    """A suspect point, a confirmed drop, or several accounts of a platform dropping together.
 
-    kind: str  # "suspect", "confirmed_drop" or "platform_event"
+    ``platform_glitch``: the poller saw many of the platform's accounts turn suspect in one
+    cycle (at ``at``); ``followers`` is how many, ``previous`` how many were polled.
+    """
+
+    kind: str  # "suspect", "confirmed_drop", "platform_event" or "platform_glitch"
     platform: str
     handle: str | None  # None for a platform event
     handles: tuple[str, ...]

@@ -1,6 +1,6 @@
 """Write snapshots out as CSV or JSON lines for ``bot export``; the caller queries the database.
 
-The CSV is re-importable by ``bot import`` (its ``source`` and ``quality`` columns are ignored).
+The CSV is re-importable by ``bot import``, quality flags, sources and stable ids included.
 A text cell a spreadsheet would run as a formula (starting ``= + - @``, tab or CR: a Telegram
 ``@channel``, a chat id ``-100…``) gets a leading ``'``, which ``bot import`` removes again.
 """
@@ -28,6 +28,7 @@ EXPORT_COLUMNS = (
     "posts",
     "source",
     "quality",
+    "platform_id",
 )
 _FORMAT_NAMES: dict[str, ExportFormat] = {
     "csv": "csv",
@@ -50,6 +51,7 @@ class ExportRow:
     posts: int | None
     source: str
     quality: str
+    platform_id: str | None = None  # the account's stable id, when the platform gave one
 
 
 def write_export(rows: Iterable[ExportRow], out: TextIO, fmt: ExportFormat) -> int:
@@ -119,4 +121,5 @@ def _values(row: ExportRow) -> tuple[str | int | None, ...]:
         row.posts,
         row.source,
         row.quality,
+        row.platform_id,
     )

@@ -19,10 +19,12 @@ from zoneinfo import ZoneInfo
 
 from bot.io.native import (
     _GROUPED,
+    _ISO,
+    EPOCH,
     ImportRow,
+    RowStream,
     _bounded,
     _captured_at,
-    _check_duplicate,
     _csv_rows,
     _decoded_lines,
     _Errors,
@@ -32,7 +34,10 @@ from bot.io.native import (
     _one_line,
     _RowError,
     _show,
+    checked_time,
+    day_end,
     read_rows,
+    unique_rows,
 )
 from bot.output.text import CLI
 
@@ -51,6 +56,8 @@ _DIGITS = re.compile(r"[0-9]+")
 _DOTTED = re.compile(r"[0-9]{1,3}(?:\.[0-9]{3})+")
 _ABBREVIATED = re.compile(r"([0-9]+(?:[.,][0-9]+)?)\s*([KMB])", re.IGNORECASE)
 _SCALE = {"K": 10**3, "M": 10**6, "B": 10**9}
+# strptime directives that read a time of day (or a whole date-time): the value is not a date alone.
+_TIME_DIRECTIVE = re.compile(r"%[HIMSfpXcTRrsz]")
 
 
 @dataclass(frozen=True)
@@ -108,35 +115,64 @@ def read_mapped_file(
     *,
     tz: ZoneInfo,
     normalize: Callable[[str, str], str] | None = None,
+    now: datetime | None = None,
 ) -> list[ImportRow]:
-    """Parse and validate a whole mapped CSV; raise ``InputError`` naming the first bad line."""
+    """Parse and validate a whole mapped CSV; raise ``InputError`` naming the first bad line.
+
+    Dates follow the native format's time rule (``now``: see ``read_import_file``).
+    """
+    handle = _account_handle(mapping, normalize)
+    return read_rows(path, lambda fh: _collect(fh, path, mapping, handle, (tz, now)))
+
+
+When = tuple[ZoneInfo, datetime | None]  # the local zone and now
+
+
+def stream_mapped_file(
+    path: Path,
+    mapping: ColumnMap,
+    *,
+    tz: ZoneInfo,
+    normalize: Callable[[str, str], str] | None = None,
+    now: datetime | None = None,
+) -> RowStream:
+    """The rows of a mapped CSV, read as they are used (see ``stream_import_file``)."""
+    handle = _account_handle(mapping, normalize)
+    return RowStream(path, lambda fh, errors: _rows(fh, mapping, handle, (tz, now), errors))
+
+
+def _account_handle(mapping: ColumnMap, normalize: Callable[[str, str], str] | None) -> str:
+    """The mapped account's handle, checked; a bad one is a usage error."""
     try:
-        handle = _handle(mapping.platform, mapping.handle, normalize)
+        return _handle(mapping.platform, mapping.handle, normalize)
     except _RowError as exc:
         raise CLI.error("handle", _one_line(str(exc))) from None
-    return read_rows(path, lambda fh: _collect(fh, path, mapping, handle, tz))
 
 
 def _collect(
-    fh: BinaryIO, path: Path, mapping: ColumnMap, handle: str, tz: ZoneInfo
+    fh: BinaryIO, path: Path, mapping: ColumnMap, handle: str, tz: When
 ) -> list[ImportRow]:
     """Check every row, remembering errors; return the rows if there were none."""
     errors = _Errors()
-    rows: list[ImportRow] = []
-    seen: dict[tuple[str, str, datetime], int] = {}
+    rows = unique_rows(_rows(fh, mapping, handle, tz, errors), errors)
+    errors.raise_if_any(path)
+    return rows
+
+
+def _rows(
+    fh: BinaryIO, mapping: ColumnMap, handle: str, tz: When, errors: _Errors
+) -> Iterator[ImportRow]:
+    """Each good row; problems go to ``errors`` and the reading goes on."""
     try:
         for line, cells in _records(_csv_rows(_decoded_lines(fh)), mapping):
             try:
                 row = _build(line, cells, mapping, handle, tz)
-                _check_duplicate(row, seen)
             except _RowError as exc:
                 errors.add(line, str(exc))
                 continue
-            rows.append(row)
+            yield row
     except _Fatal as exc:
         errors.add(exc.line, exc.problem)
-    errors.raise_if_any(path)
-    return rows
 
 
 def _records(
@@ -176,7 +212,7 @@ def _header(line: int, cells: list[str], mapping: ColumnMap) -> dict[str, int]:
 
 
 def _build(
-    line: int, cells: Mapping[str, str], mapping: ColumnMap, handle: str, tz: ZoneInfo
+    line: int, cells: Mapping[str, str], mapping: ColumnMap, handle: str, tz: When
 ) -> ImportRow:
     """Validate one mapped row into an ``ImportRow``."""
     when = _date(cells["date"], mapping.date_format, tz)
@@ -188,26 +224,33 @@ def _build(
     )
 
 
-def _date(raw: str, date_format: str | None, tz: ZoneInfo) -> datetime:
+def _date(raw: str, date_format: str | None, when: When) -> datetime:
     """The row's date: ISO 8601 by default, else ``date_format`` (local unless it has %z)."""
+    tz, now = when
     text = raw.strip()
     if not text:
         raise _RowError("date is empty")
     if date_format is None:
-        try:
-            return _captured_at(text, tz)
-        except _RowError:
+        if not _ISO.fullmatch(text.upper()):
             raise _RowError(
                 f"date {_show(text)} is not an ISO 8601 date or date-time"
                 " (use --date-format for others, e.g. --date-format %Y/%m/%d)"
-            ) from None
+            )
+        return _captured_at(text, tz, now)
     try:
         value = datetime.strptime(text, date_format)
     except ValueError:
         raise _RowError(f"date {_show(text)} does not match --date-format {date_format}") from None
-    if value.tzinfo is not None:
-        return value.astimezone(UTC)
-    return _local(value, tz)
+    try:
+        if value.tzinfo is not None:
+            stamp = value.astimezone(UTC)
+        elif not _TIME_DIRECTIVE.search(date_format):
+            stamp = day_end(value.date(), tz, now)  # a date alone: the end of that local day
+        else:
+            stamp = _local(value, tz)
+    except OverflowError:
+        stamp = (datetime.min if value.year < EPOCH.year else datetime.max).replace(tzinfo=UTC)
+    return checked_time(stamp, text, now)
 
 
 def _count(name: str, value: str | None, abbreviated: bool) -> tuple[int | None, int]:

@@ -12,20 +12,28 @@ import re
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from itertools import chain
 from pathlib import Path
 from typing import Any, BinaryIO
 from zoneinfo import ZoneInfo
 
+from bot.clock import day_bounds
 from bot.errors import InputError
+from bot.kinds import Quality, Source
 from bot.output.text import unspreadsheet
 
 REQUIRED_COLUMNS = ("platform", "handle", "captured_at", "followers")
 OPTIONAL_COLUMNS = ("following", "posts")
-IGNORED_COLUMNS = ("source", "quality")  # written by ``bot export``; accepted and ignored
+# Written by ``bot export`` and read back, so an export imports as it was (all optional).
+EXPORT_COLUMNS = ("source", "quality", "platform_id")
 COUNT_COLUMNS = ("followers", "following", "posts")
-_ALLOWED = frozenset(REQUIRED_COLUMNS + OPTIONAL_COLUMNS + IGNORED_COLUMNS)
+_ALLOWED = frozenset(REQUIRED_COLUMNS + OPTIONAL_COLUMNS + EXPORT_COLUMNS)
+_SOURCES = tuple(str(s) for s in Source)
+_QUALITIES = tuple(str(q) for q in Quality)
+# A clock this far ahead of ours is still believed; any later ``captured_at`` is refused.
+FUTURE_SKEW = timedelta(minutes=5)
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _JSON_REQUIRED = frozenset(("platform", "handle", "captured_at"))
 _MAX_COUNT = 2**63 - 1  # BIGINT
 
@@ -55,6 +63,9 @@ class ImportRow:
     following: int | None
     posts: int | None
     precision: int = 1  # the follower count's rounding step (1 = exact)
+    source: Source = Source.IMPORT  # as exported, else ``import``
+    quality: Quality | None = None  # as exported; None: the quality gate decides
+    platform_id: str | None = None  # the account's stable id, as exported
 
 
 class _RowError(Exception):
@@ -76,6 +87,7 @@ class _Context:
     tz: ZoneInfo
     platforms: frozenset[str]
     normalize: Callable[[str, str], str] | None
+    now: datetime | None
 
 
 class _Errors:
@@ -86,8 +98,8 @@ class _Errors:
         self.count = 0
 
     def add(self, line: int, problem: str) -> None:
-        """Record one error."""
-        if self.first is None:
+        """Record one error; the first is the one on the lowest line."""
+        if self.first is None or line < self.first[0]:
             self.first = (line, problem)
         self.count += 1
 
@@ -107,10 +119,71 @@ def read_import_file(
     tz: ZoneInfo,
     platforms: Collection[str],
     normalize: Callable[[str, str], str] | None = None,
+    now: datetime | None = None,
 ) -> list[ImportRow]:
-    """Parse and validate a whole CSV or JSON-lines history file; raise ``InputError`` if bad."""
-    ctx = _Context(path, tz, frozenset(platforms), normalize)
+    """Parse and validate a whole CSV or JSON-lines history file; raise ``InputError`` if bad.
+
+    With ``now``, a time later than ``now`` (plus ``FUTURE_SKEW``) is refused and a date-only
+    value is the end of that local day, but never later than ``now``.
+    """
+    ctx = _Context(path, tz, frozenset(platforms), normalize, now)
     return read_rows(path, lambda fh: _collect(fh, ctx))
+
+
+def stream_import_file(
+    path: Path,
+    *,
+    tz: ZoneInfo,
+    platforms: Collection[str],
+    normalize: Callable[[str, str], str] | None = None,
+    now: datetime | None = None,
+) -> RowStream:
+    """The rows of a CSV or JSON-lines history file, read as they are used (bounded memory).
+
+    A second observation of one account at one instant is the reader's to find
+    (``RowStream.reject``): the stream does not remember the rows it gave.
+    """
+    ctx = _Context(path, tz, frozenset(platforms), normalize, now)
+    return RowStream(path, lambda fh, errors: _rows(fh, ctx, errors))
+
+
+class RowStream:
+    """A history file's good rows, in file order; its problems are kept for ``finish``."""
+
+    def __init__(
+        self, path: Path, rows: Callable[[BinaryIO, _Errors], Iterator[ImportRow]]
+    ) -> None:
+        self.path = path
+        self.read = 0
+        self._errors = _Errors()
+        self._rows = rows
+
+    def __iter__(self) -> Iterator[ImportRow]:
+        """Each good row; an unreadable file is an ``InputError``."""
+        try:
+            with self.path.open("rb") as fh:
+                for row in self._rows(fh, self._errors):
+                    self.read += 1
+                    yield row
+        except OSError as exc:
+            raise InputError(
+                _one_line(f"{self.path}: cannot read the file: {exc.strerror or exc}")
+            ) from None
+
+    @property
+    def failed(self) -> bool:
+        """True once any problem was found: nothing should be kept."""
+        return self._errors.first is not None
+
+    def reject(self, line: int, problem: str) -> None:
+        """A problem the reader found with a row the stream gave."""
+        self._errors.add(line, problem)
+
+    def finish(self) -> None:
+        """Raise one ``InputError`` for every problem found, or when the file had no rows."""
+        self._errors.raise_if_any(self.path)
+        if not self.read:
+            raise InputError(_one_line(f"{self.path}: no rows to import"))
 
 
 def read_rows(path: Path, collect: Callable[[BinaryIO], list[ImportRow]]) -> list[ImportRow]:
@@ -130,8 +203,27 @@ def read_rows(path: Path, collect: Callable[[BinaryIO], list[ImportRow]]) -> lis
 def _collect(fh: BinaryIO, ctx: _Context) -> list[ImportRow]:
     """Check every record, remembering errors; return the rows if there were none."""
     errors = _Errors()
-    rows: list[ImportRow] = []
+    rows = unique_rows(_rows(fh, ctx, errors), errors)
+    errors.raise_if_any(ctx.path)
+    return rows
+
+
+def unique_rows(rows: Iterable[ImportRow], errors: _Errors) -> list[ImportRow]:
+    """The rows, a second observation of one account at one instant recorded as an error."""
+    found: list[ImportRow] = []
     seen: dict[tuple[str, str, datetime], int] = {}
+    for row in rows:
+        try:
+            _check_duplicate(row, seen)
+        except _RowError as exc:
+            errors.add(row.line, str(exc))
+            continue
+        found.append(row)
+    return found
+
+
+def _rows(fh: BinaryIO, ctx: _Context, errors: _Errors) -> Iterator[ImportRow]:
+    """Each good row of the file; problems go to ``errors`` and the reading goes on."""
     try:
         records, count = _open_records(_decoded_lines(fh))
         for line, record in records:
@@ -139,15 +231,12 @@ def _collect(fh: BinaryIO, ctx: _Context) -> list[ImportRow]:
                 if isinstance(record, str):
                     raise _RowError(record)
                 row = _build(line, record, count, ctx)
-                _check_duplicate(row, seen)
             except _RowError as exc:
                 errors.add(line, str(exc))
                 continue
-            rows.append(row)
+            yield row
     except _Fatal as exc:
         errors.add(exc.line, exc.problem)
-    errors.raise_if_any(ctx.path)
-    return rows
 
 
 def _decoded_lines(fh: BinaryIO) -> Iterator[str]:
@@ -309,9 +398,35 @@ def _build(line: int, record: Record, count: CountParser, ctx: _Context) -> Impo
     """Validate one record into an ``ImportRow``."""
     platform = _platform(_text(record, "platform"), ctx.platforms)
     handle = _handle(platform, _text(record, "handle"), ctx.normalize)
-    captured_at = _captured_at(_text(record, "captured_at"), ctx.tz)
+    captured_at = _captured_at(_text(record, "captured_at"), ctx.tz, ctx.now)
     followers, following, posts = (count(name, record.get(name)) for name in COUNT_COLUMNS)
-    return ImportRow(line, platform, handle, captured_at, followers, following, posts)
+    source = _word(record, "source", _SOURCES) or Source.IMPORT
+    quality = _word(record, "quality", _QUALITIES)
+    platform_id = _text(record, "platform_id").strip() or None
+    if platform_id is not None and (len(platform_id) > 255 or _CONTROL.search(platform_id)):
+        raise _RowError(f"platform_id {_show(platform_id)} is not a platform's id")
+    return ImportRow(
+        line,
+        platform,
+        handle,
+        captured_at,
+        followers,
+        following,
+        posts,
+        source=Source(source),
+        quality=Quality(quality) if quality else None,
+        platform_id=platform_id,
+    )
+
+
+def _word(record: Record, key: str, allowed: tuple[str, ...]) -> str | None:
+    """An optional word from a fixed vocabulary (as ``bot export`` writes it); empty is None."""
+    text = _text(record, key).strip().lower()
+    if not text:
+        return None
+    if text not in allowed:
+        raise _RowError(f"{key} {_show(text)} is not one of {', '.join(allowed)}")
+    return text
 
 
 def _text(record: Record, key: str) -> str:
@@ -351,8 +466,12 @@ def _handle(platform: str, raw: str, normalize: Callable[[str, str], str] | None
         raise _RowError(f"invalid {platform} handle {_show(handle)}: {exc}") from None
 
 
-def _captured_at(raw: str, tz: ZoneInfo) -> datetime:
-    """An ISO 8601 date or date-time as aware UTC; dates and naive times are local to ``tz``."""
+def _captured_at(raw: str, tz: ZoneInfo, now: datetime | None = None) -> datetime:
+    """An ISO 8601 date or date-time as aware UTC; dates and naive times are local to ``tz``.
+
+    A date alone is the end of that local day (the count a spreadsheet writes for it), but never
+    later than ``now``. A time after ``now`` (plus ``FUTURE_SKEW``) or before 1970 is refused.
+    """
     text = raw.strip().upper()
     if not text:
         raise _RowError("captured_at is empty")
@@ -360,16 +479,41 @@ def _captured_at(raw: str, tz: ZoneInfo) -> datetime:
         if not _ISO.fullmatch(text):
             raise ValueError(text)
         value = datetime.fromisoformat(text)
-        if value.tzinfo is not None:
-            return value.astimezone(UTC)
-        if len(text) == len("2021-12-31"):  # the day starts at its first instant
-            return value.replace(tzinfo=tz).astimezone(UTC)
-        return _local(value, tz)
-    except (ValueError, OverflowError):
+    except ValueError:
         raise _RowError(
             f"captured_at {_show(raw.strip())} is not an ISO 8601 date or date-time"
             " (e.g. 2021-12-31, 2021-12-31T23:00:00 or 2021-12-31T23:00:00Z)"
         ) from None
+    try:
+        if value.tzinfo is not None:
+            when = value.astimezone(UTC)
+        elif len(text) == len("2021-12-31"):
+            when = day_end(value.date(), tz, now)
+        else:
+            when = _local(value, tz)
+    except OverflowError:
+        # Year 1 or 9999 shifted out of range by a time zone: before 1970 or in the future.
+        edge = datetime.min if value.year < EPOCH.year else datetime.max
+        when = edge.replace(tzinfo=UTC)
+    return checked_time(when, raw.strip(), now)
+
+
+def day_end(day: date, tz: ZoneInfo, now: datetime | None) -> datetime:
+    """The last instant of a local day, or ``now`` while that day is not over."""
+    first, last = day_bounds(day, tz)
+    if now is None or first > now:
+        return last  # a day not begun yet is in the future: ``checked_time`` says so
+    return min(last, now)
+
+
+def checked_time(when: datetime, raw: str, now: datetime | None) -> datetime:
+    """``when`` if it is from 1970 on and not later than ``now`` (plus ``FUTURE_SKEW``)."""
+    if when < EPOCH:
+        raise _RowError(f"captured_at {_show(raw)} is before 1970")
+    if now is not None and when > now + FUTURE_SKEW:
+        shown = now.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+        raise _RowError(f"captured_at {_show(raw)} is in the future (now is {shown})")
+    return when
 
 
 def _local(naive: datetime, tz: ZoneInfo) -> datetime:

@@ -208,6 +208,7 @@ def export_rows(connection: Connection) -> Iterator[Any]:
             SNAPSHOT.c.posts,
             SNAPSHOT.c.source,
             SNAPSHOT.c.quality,
+            ACCOUNT.c.platform_id,
         )
         .join(ACCOUNT, ACCOUNT.c.id == SNAPSHOT.c.account_id)
         .order_by(ACCOUNT.c.platform, ACCOUNT.c.handle, SNAPSHOT.c.captured_at)

@@ -172,3 +172,21 @@ class Correction(SQLModel, table=True):
     actor: str | None = Field(default=None, max_length=64)  # the user who ran it, when known
     at: datetime
     undone_at: datetime | None = None
+
+
+class PlatformEvent(SQLModel, table=True):
+    """Many of one platform's accounts turned suspect in one poll cycle: a platform glitch.
+
+    Recorded once when it starts; ``ended_at`` is set by the first cycle below the threshold.
+    While it lasts, no drop on that platform is confirmed on its own.
+    """
+
+    __tablename__ = "platform_event"
+    __table_args__ = (Index("ix_platform_event_platform_started", "platform", "started_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=32)
+    started_at: datetime
+    ended_at: datetime | None = None
+    suspect: int  # accounts that turned suspect in the cycle that started it
+    polled: int  # accounts of the platform polled in that cycle

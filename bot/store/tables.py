@@ -20,6 +20,7 @@ from bot.store.models import (
     Account,
     Correction,
     DigestRun,
+    PlatformEvent,
     PlatformState,
     PollAttempt,
     PublishedFigure,
@@ -45,6 +46,7 @@ DIGEST_RUN = _table(DigestRun)
 PLATFORM_STATE = _table(PlatformState)
 PUBLISHED_FIGURE = _table(PublishedFigure)
 CORRECTION = _table(Correction)
+PLATFORM_EVENT = _table(PlatformEvent)
 
 
 def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:

@@ -11,6 +11,7 @@ from sqlalchemy import Connection, bindparam, delete, func, select, update
 
 from bot.kinds import AccountStatus, PollOutcome, Quality, Source
 from bot.store.corrections import Audit, replace_existing
+from bot.store.judging import set_qualities
 from bot.store.tables import ACCOUNT, POLL_ATTEMPT, SNAPSHOT, chunks, insert_new
 
 
@@ -57,8 +58,8 @@ class PollRecord:
     quality: Quality = Quality.OK
     # False when the account already has this stable id and display name: nothing to update.
     identity_changed: bool = True
-    # The suspect snapshot this poll confirmed as a real drop (its capture time).
-    confirmed_drop_at: datetime | None = None
+    # Stored snapshots of the account the gate judged anew with this poll (instant -> quality).
+    requalified: Mapping[datetime, Quality] = field(default_factory=dict)
 
 
 def insert_snapshots(
@@ -120,18 +121,17 @@ def save_poll_records(connection: Connection, records: Sequence[PollRecord]) -> 
     for record in records:
         if record.values is not None and record.identity_changed:
             _record_identity(connection, record.account_id, record.values)
-    confirmed = [r for r in records if r.confirmed_drop_at is not None]
-    if confirmed:
-        connection.execute(
-            update(SNAPSHOT)
-            .where(
-                SNAPSHOT.c.account_id == bindparam("b_id"),
-                SNAPSHOT.c.captured_at == bindparam("b_at"),
-                SNAPSHOT.c.quality == Quality.SUSPECT,
-            )
-            .values(quality=Quality.CONFIRMED_DROP),
-            [{"b_id": r.account_id, "b_at": r.confirmed_drop_at} for r in confirmed],
-        )
+    for record in records:
+        set_qualities(connection, record.account_id, record.requalified)
+
+
+def set_platform_id(connection: Connection, account_id: int, platform_id: str) -> None:
+    """Give an account its stable id (from an imported export) unless it has one already."""
+    connection.execute(
+        update(ACCOUNT)
+        .where(ACCOUNT.c.id == account_id, ACCOUNT.c.platform_id.is_(None))
+        .values(platform_id=platform_id)
+    )
 
 
 def defer_accounts(connection: Connection, due: Mapping[int, datetime]) -> None:

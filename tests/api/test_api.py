@@ -26,6 +26,8 @@ from tests.helpers.processes import TIMEOUT, bot, environment, read_line_with, r
 SEED = Path(__file__).parents[1] / "fixtures" / "seed" / "dgsn-maroc-2021.csv"
 TOKEN = "api-Secret-7f3c"
 NOW = datetime(2022, 1, 5, 12, tzinfo=UTC)
+# The seed has a row after NOW; an import refuses rows later than its own now.
+IMPORTED = datetime(2022, 2, 1, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -34,7 +36,7 @@ def client(engine: Engine, tmp_path: Path) -> TestClient:
     config = tmp_path / "accounts.toml"
     config.write_text('[bot]\ntimezone = "Africa/Casablanca"\n')
     settings = load_settings(config, environ={"BOT_API_TOKEN": TOKEN})
-    import_history(engine, settings, SEED, NOW)
+    import_history(engine, settings, SEED, IMPORTED)
     return TestClient(create_app(settings, engine, clock=ManualClock(NOW)))
 
 
@@ -210,7 +212,7 @@ def open_client(
     config = tmp_path / "accounts.toml"
     config.write_text('[bot]\ntimezone = "Africa/Casablanca"\n')
     settings = load_settings(config, environ=environ)
-    import_history(engine, settings, SEED, NOW)
+    import_history(engine, settings, SEED, IMPORTED)
     return TestClient(create_app(settings, engine, clock=ManualClock(NOW), **options))  # type: ignore[arg-type]
 
 
@@ -263,7 +265,7 @@ def test_reddit_handles_with_a_slash_are_reachable(engine: Engine, tmp_path: Pat
         "platform,handle,captured_at,followers,following,posts\n"
         "reddit,r/Python,2021-12-30,1200000,,\nreddit,r/Python,2021-12-31,1200100,,\n"
     )
-    import_history(engine, settings, history, NOW)
+    import_history(engine, settings, history, IMPORTED)
     client = TestClient(create_app(settings, engine, clock=ManualClock(NOW)))
     rows = get(client, "/accounts/reddit/r/Python/snapshots")
     assert isinstance(rows, list) and [r["followers"] for r in rows] == [1200000, 1200100]

@@ -12,7 +12,8 @@ import pytest
 
 from tests.helpers.cli import run_cli
 
-# Europe/Paris: a date alone is local midnight, so 2021-12-31 is 2021-12-30T23:00:00Z.
+# Europe/Paris: a date alone is the end of that local day (the figure a spreadsheet gives for
+# it), so 2021-12-31 is 2021-12-31T22:59:59.999999Z.
 HISTORY = """platform,handle,captured_at,followers,following,posts
 x,DGSN_MAROC,2020-12-31,226482,312,10254
 x,DGSN_MAROC,2021-06-30T08:00:00Z,266305,318,10790
@@ -20,7 +21,7 @@ x,DGSN_MAROC,2021-06-30T20:00:00Z,266400,318,10795
 x,DGSN_MAROC,2021-12-31,317074,322,11315
 """
 ACCOUNT = "x:DGSN_MAROC"
-YEAR_END = "2021-12-30T23:00:00Z"
+YEAR_END = "2021-12-31T22:59:59.999999Z"
 
 
 @pytest.fixture
@@ -167,12 +168,12 @@ WHEN_ERRORS = [
     (
         ("--at", "2021-07-01", "--delete"),
         "--at: x:DGSN_MAROC has no snapshot on 2021-07-01 (Europe/Paris); the nearest are"
-        " 2021-06-30T20:00:00Z, 2021-12-30T23:00:00Z",
+        " 2021-06-30T20:00:00Z, 2021-12-31T22:59:59.999999Z",
     ),
     (
-        ("--at", "2021-12-30T23:00:01Z", "--delete"),
-        "--at: x:DGSN_MAROC has no snapshot at 2021-12-30T23:00:01Z; the nearest is"
-        " 2021-12-30T23:00:00Z",
+        ("--at", "2021-12-31T23:00:00Z", "--delete"),
+        "--at: x:DGSN_MAROC has no snapshot at 2021-12-31T23:00:00Z; the nearest is"
+        " 2021-12-31T22:59:59.999999Z",
     ),
     (("--at", "banana", "--delete"), "--at: expected a date like 2021-12-31 or an ISO time"),
 ]

@@ -64,7 +64,8 @@ def test_replace_overwrites_counts_them_and_records_each_replacement(
         "bot import --replace corrected.csv",
     )
     assert (row["old"]["followers"], row["new"]["followers"]) == (226482, 226481)
-    assert row["captured_at"] == "2020-12-30T23:00:00Z"
+    # A date alone is the end of that local day (Europe/Paris): the year-end figure.
+    assert row["captured_at"] == "2020-12-31T22:59:59.999999Z"
     again = run_cli(capsys, "import", "corrected.csv", "--replace")
     assert "0 snapshots added, 0 replaced, 3 already stored" in again.out
     undone = run_cli(capsys, "correct", "--undo", str(row["id"]))

@@ -102,7 +102,7 @@ def test_fault_table(engine: Engine, tmp_path: Path, case: Case) -> None:
     assert (result.outcome, requests, state) == (case.outcome, case.requests, case.gate_state)
 
 
-async def glitch_run(engine: Engine, kind: str, times: int | None) -> list[str]:
+async def glitch_run(engine: Engine, kind: str, times: int | None, polls: int = 4) -> list[str]:
     clock = ManualClock(T0)
     async with running_simulator(clock) as (simulator, base):
         from bot.config import AccountSettings, PlatformSettings, Settings
@@ -119,7 +119,7 @@ async def glitch_run(engine: Engine, kind: str, times: int | None) -> list[str]:
         runtime = Runtime(settings, clock, retry=RetryPolicy(sleep=FakeSleep(clock)), worker="w")
         outcomes = []
         async with make_client() as client:
-            for poll in range(4):
+            for poll in range(polls):
                 if poll == 1:
                     simulator.glitch("bluesky", "big.bsky.social", kind, times=times)  # type: ignore[arg-type]
                 [result] = await tick(engine, settings, client, runtime)
@@ -136,10 +136,12 @@ def test_suspect_zero_then_recovery_through_the_simulator(engine: Engine) -> Non
 
 
 def test_confirmed_drop_through_the_simulator(engine: Engine) -> None:
-    assert asyncio.run(glitch_run(engine, "drop", None)) == ["ok", "suspect", "ok", "ok"]
+    # Hourly polls: the lasting drop stays suspect until it has held bot.confirm_drop_after (6h).
+    outcomes = asyncio.run(glitch_run(engine, "drop", None, polls=8))
+    assert outcomes == ["ok", *["suspect"] * 6, "ok"]
     from tests.daemon.test_faults import qualities
 
-    assert qualities(engine) == ["ok", "confirmed_drop", "ok", "ok"]
+    assert qualities(engine) == ["ok", "confirmed_drop", *["ok"] * 6]
 
 
 async def breaker_run(engine: Engine) -> tuple[str, str, str, int]:

@@ -46,13 +46,14 @@ def test_csv_header_and_cells() -> None:
         None,
         "import",
         "suspect",
+        "did:plc:abc",
     )
     written, text = _export([ROW, later], "csv")
     assert written == 2
     assert text.splitlines() == [
-        "platform,handle,captured_at,followers,following,posts,source,quality",
-        "mastodon,a@x.social,2021-12-31T23:00:00Z,1234,,0,poll,ok",
-        'bluesky,"b,""q"".dev",2021-12-31T23:02:03.450000Z,,7,,import,suspect',
+        "platform,handle,captured_at,followers,following,posts,source,quality,platform_id",
+        "mastodon,a@x.social,2021-12-31T23:00:00Z,1234,,0,poll,ok,",
+        'bluesky,"b,""q"".dev",2021-12-31T23:02:03.450000Z,,7,,import,suspect,did:plc:abc',
     ]
 
 
@@ -88,6 +89,7 @@ def test_jsonl_uses_the_same_keys_and_null() -> None:
         "posts": 0,
         "source": "poll",
         "quality": "ok",
+        "platform_id": None,
     }
 
 
@@ -101,7 +103,7 @@ def test_nothing_to_export(fmt: ExportFormat) -> None:
     written, text = _export([], fmt)
     assert written == 0
     assert text == (
-        "platform,handle,captured_at,followers,following,posts,source,quality\n"
+        "platform,handle,captured_at,followers,following,posts,source,quality,platform_id\n"
         if fmt == "csv"
         else ""
     )
@@ -182,12 +184,13 @@ _ROWS = st.builds(
     ExportRow,
     platform=st.sampled_from(["mastodon", "bluesky"]),
     handle=_HANDLES,
-    captured_at=st.datetimes(timezones=st.just(UTC)),
+    captured_at=st.datetimes(min_value=datetime(1970, 1, 1), timezones=st.just(UTC)),
     followers=_COUNTS,
     following=_COUNTS,
     posts=_COUNTS,
-    source=st.just("poll"),
-    quality=st.sampled_from(["ok", "suspect"]),
+    source=st.sampled_from(["poll", "import", "demo"]),
+    quality=st.sampled_from(["ok", "suspect", "confirmed_drop"]),
+    platform_id=st.none() | st.from_regex(r"did:plc:[a-z0-9]{1,24}", fullmatch=True),
 )
 
 
@@ -205,3 +208,7 @@ def test_any_export_imports_back(rows: list[ExportRow], fmt: ExportFormat) -> No
     assert [
         (r.platform, r.handle, r.captured_at, r.followers, r.following, r.posts) for r in back
     ] == [(r.platform, r.handle, r.captured_at, r.followers, r.following, r.posts) for r in rows]
+    # Quality flags, sources and stable ids come back as exported.
+    assert [(r.source, r.quality, r.platform_id) for r in back] == [
+        (r.source, r.quality, r.platform_id) for r in rows
+    ]

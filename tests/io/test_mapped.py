@@ -110,8 +110,8 @@ def test_social_blade_twitter_sample() -> None:
         line=6,
         platform="x",
         handle="DGSN_MAROC",
-        # a date alone is local midnight: 00:00 in Casablanca (UTC+1) is 23:00 UTC the day before
-        captured_at=datetime(2021, 12, 30, 23, 0, tzinfo=UTC),
+        # a date alone is the end of that local day: 23:59:59.999999 in Casablanca (UTC+1)
+        captured_at=datetime(2021, 12, 31, 22, 59, 59, 999999, tzinfo=UTC),
         followers=317074,
         following=331,
         posts=11061,

@@ -11,6 +11,7 @@ import pytest
 
 from bot.errors import InputError
 from bot.io.native import ImportRow, read_import_file
+from bot.kinds import Quality
 from bot.platforms import REGISTRY
 
 UTC_ZONE = ZoneInfo("UTC")
@@ -141,11 +142,11 @@ CSV_ERRORS = [
         "duplicate",
         HEADER + GOOD + "bluesky,b.dev,2021-12-31,1,,\n" + GOOD,
         4,
-        ["duplicate of line 2", "mastodon:a@x.social at 2021-12-30T23:00:00Z"],
+        ["duplicate of line 2", "mastodon:a@x.social at 2021-12-31T22:59:59.999999Z"],
     ),
     (
         "duplicate after normalizing",
-        HEADER + GOOD + "mastodon,@a@X.Social,2021-12-30T23:00Z,1,,\n",
+        HEADER + GOOD + "mastodon,@a@X.Social,2021-12-31T22:59:59.999999Z,1,,\n",
         3,
         ["duplicate of line 2"],
     ),
@@ -369,12 +370,29 @@ def test_a_quoted_multiline_cell_keeps_line_numbers(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("tz", "captured_at", "expected"),
     [
-        pytest.param("UTC", "2021-12-31", _utc(2021, 12, 31), id="date in UTC"),
+        # A date alone is the end of that local day: its last microsecond, in UTC.
+        pytest.param("UTC", "2021-12-31", _utc(2021, 12, 31, 23, 59, 59, 999999), id="date in UTC"),
         # Morocco is +01 except during Ramadan, when it goes back to +00.
-        pytest.param("Africa/Casablanca", "2021-12-31", _utc(2021, 12, 30, 23), id="Casablanca"),
-        pytest.param("Africa/Casablanca", "2021-05-01", _utc(2021, 5, 1), id="Casablanca Ramadan"),
-        # Chile skipped local midnight on 2022-09-11: the day began at 01:00 (-03).
-        pytest.param("America/Santiago", "2022-09-11", _utc(2022, 9, 11, 4), id="midnight gap"),
+        pytest.param(
+            "Africa/Casablanca",
+            "2021-12-31",
+            _utc(2021, 12, 31, 22, 59, 59, 999999),
+            id="Casablanca",
+        ),
+        pytest.param(
+            "Africa/Casablanca",
+            "2021-05-01",
+            _utc(2021, 5, 1, 23, 59, 59, 999999),
+            id="Casablanca Ramadan",
+        ),
+        # Chile skipped local midnight on 2022-09-11 (a 23-hour day, begun at 04:00 UTC): it
+        # ends at the next midnight, 00:00 -03, 03:00 UTC less a microsecond.
+        pytest.param(
+            "America/Santiago",
+            "2022-09-11",
+            _utc(2022, 9, 12, 2, 59, 59, 999999),
+            id="midnight gap",
+        ),
         pytest.param("Europe/Paris", "2021-07-01T12:00", _utc(2021, 7, 1, 10), id="naive summer"),
         pytest.param("Europe/Paris", "2021-12-31 23:00:00", _utc(2021, 12, 31, 22), id="naive"),
         # 02:30 happened twice on 2021-10-31 in Paris: the earlier one is taken.
@@ -419,8 +437,10 @@ def test_json_lines(tmp_path: Path) -> None:
     content = "\n" + json.dumps(lines[0]) + "\n  \n" + json.dumps(lines[1]) + "\n"
     rows = _read(_write(tmp_path, content, "history.csv"), tz=ZoneInfo("Africa/Casablanca"))
     assert rows == [
-        ImportRow(2, "mastodon", "a@x.social", _utc(2021, 12, 30, 23), 5, None, 0),
-        ImportRow(4, "bluesky", "b.dev", _utc(2022, 1, 1, 9), None, None, None),
+        ImportRow(2, "mastodon", "a@x.social", _utc(2021, 12, 31, 22, 59, 59, 999999), 5, None, 0),
+        ImportRow(
+            4, "bluesky", "b.dev", _utc(2022, 1, 1, 9), None, None, None, quality=Quality.OK
+        ),
     ]
 
 
