@@ -8,8 +8,8 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import time, timedelta
 from pathlib import Path
 from typing import Any
@@ -89,6 +89,44 @@ class AccountSettings:
 
 
 @dataclass(frozen=True)
+class AlertRules:
+    """The alert rules applying to one account (``[alerts]`` with its group/account overrides)."""
+
+    enabled: bool = True
+    # not_found / suspended, and the way back.
+    status: bool = True
+    # Refused credentials (auth errors, expired tokens), per platform.
+    credentials: bool = True
+    # A fall of this many percent (or followers) below the window's highest good count.
+    drop_percent: float | None = 10.0
+    drop_followers: int | None = None
+    drop_window: timedelta = timedelta(days=1)
+    milestones: bool = True
+    # No successful poll for this many of the account's intervals; None: off.
+    missed_polls: int | None = None
+
+
+@dataclass(frozen=True)
+class AlertSettings:
+    """``[alerts]``: on unless ``enabled = false``; overrides by group, then by account."""
+
+    enabled: bool = True
+    rules: AlertRules = field(default_factory=AlertRules)
+    # A platform rate limited or with its breaker open for longer than this; None: off.
+    platform_blocked: timedelta | None = None
+    groups: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    accounts: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    def rules_for(self, platform: str, handle: str, groups: Sequence[str]) -> AlertRules:
+        """The account's rules: the defaults, each of its groups' overrides, then its own."""
+        rules = self.rules
+        for group in groups:
+            rules = replace(rules, **self.groups.get(group, {}))
+        own = self.accounts.get(f"{platform}:{handle}".lower(), {})
+        return replace(rules, **own)
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything the bot was told, validated."""
 
@@ -108,6 +146,8 @@ class Settings:
     milestones: tuple[int, ...] = ()
     # The digests the daemon sends, among DIGEST_KINDS, in that order.
     digests: tuple[str, ...] = ("daily",)
+    # ``[alerts]``: which immediate alerts the daemon raises (bot/alerts/).
+    alerts: AlertSettings = field(default_factory=lambda: AlertSettings())
 
     def platform(self, name: str) -> PlatformSettings:
         """The settings of one platform (bare defaults when built without a config file)."""
@@ -173,7 +213,7 @@ def load_settings(
 def _settings_from(data: dict[str, Any], path: Path | None, env: Mapping[str, str]) -> Settings:
     """Build Settings from parsed TOML, naming the file and key of the first problem."""
     where = str(path) if path else "config"
-    _no_unknown(data, {"bot", "platforms", "accounts"}, where, "")
+    _no_unknown(data, {"bot", "platforms", "accounts", "alerts"}, where, "")
     bot = _table(data.get("bot", {}), where, "bot")
     _no_unknown(bot, _BOT_KEYS, where, "bot.")
     tz_name = _string(bot.get("timezone", "UTC"), where, "bot.timezone")
@@ -206,6 +246,7 @@ def _settings_from(data: dict[str, Any], path: Path | None, env: Mapping[str, st
         api_token=api_token,
         milestones=milestones,
         digests=digests,
+        alerts=_alerts(data["alerts"], where) if "alerts" in data else AlertSettings(),
     )
 
 
@@ -435,3 +476,77 @@ def _clock_time(value: Any, where: str, key: str) -> time:
         if hours < 24 and minutes < 60:
             return time(hours, minutes)
     raise ConfigError(f"{where}: {key}", f"expected a local time like '08:00', got {value!r}")
+
+
+# ``[alerts]``: a small section of its own. Rule keys may be overridden per group and account.
+_ALERT_RULE_KEYS = {
+    "enabled",
+    "status",
+    "credentials",
+    "drop_percent",
+    "drop_followers",
+    "drop_window",
+    "milestones",
+    "missed_polls",
+}
+_ALERT_KEYS = _ALERT_RULE_KEYS | {"platform_blocked", "groups", "accounts"}
+
+
+def _alerts(raw: Any, where: str) -> AlertSettings:
+    """``[alerts]`` with its ``[alerts.groups.G]`` and ``[alerts.accounts."p:h"]`` overrides."""
+    table = _table(raw, where, "alerts")
+    _no_unknown(table, _ALERT_KEYS, where, "alerts.")
+    base = _alert_rules(table, where, "alerts")
+    blocked = table.get("platform_blocked")
+    groups = _table(table.get("groups", {}), where, "alerts.groups")
+    accounts = _table(table.get("accounts", {}), where, "alerts.accounts")
+    return AlertSettings(
+        enabled=base.pop("enabled", True),
+        rules=AlertRules(**base),
+        platform_blocked=_duration(blocked, where, "alerts.platform_blocked")
+        if blocked is not None
+        else None,
+        groups={
+            name: _alert_rules(
+                _table(entry, where, f"alerts.groups.{name}"), where, f"alerts.groups.{name}"
+            )
+            for name, entry in groups.items()
+        },
+        accounts={
+            name.lower(): _alert_rules(
+                _table(entry, where, f'alerts.accounts."{name}"'),
+                where,
+                f'alerts.accounts."{name}"',
+            )
+            for name, entry in accounts.items()
+        },
+    )
+
+
+def _alert_rules(table: dict[str, Any], where: str, key: str) -> dict[str, Any]:
+    """The rule keys set in one table, checked; ``drop_percent = 0`` (or false) turns it off."""
+    nested = {"groups", "accounts", "platform_blocked"} if key == "alerts" else set()
+    _no_unknown(table, _ALERT_RULE_KEYS | nested, where, f"{key}.")
+    rules: dict[str, Any] = {}
+    for name in ("enabled", "status", "credentials", "milestones"):
+        if name in table:
+            rules[name] = _boolean(table[name], where, f"{key}.{name}")
+    if "drop_window" in table:
+        rules["drop_window"] = _duration(table["drop_window"], where, f"{key}.drop_window")
+    for name, kind in (("drop_percent", float), ("drop_followers", int), ("missed_polls", int)):
+        if name in table:
+            rules[name] = _off_or_positive(table[name], kind, where, f"{key}.{name}")
+    return rules
+
+
+def _off_or_positive(value: Any, kind: type, where: str, key: str) -> float | int | None:
+    """A positive number (``kind``: int or float), or None for ``false`` / 0 (off)."""
+    if value is False or value == 0:
+        return None
+    numeric = isinstance(value, int | float) and not isinstance(value, bool)
+    if not numeric or value < 0 or (kind is int and not isinstance(value, int)):
+        expected = "a positive whole number" if kind is int else "a positive number"
+        raise ConfigError(f"{where}: {key}", f"expected {expected} or false, got {value!r}")
+    if kind is float and value >= 100:
+        raise ConfigError(f"{where}: {key}", f"expected a percentage below 100, got {value!r}")
+    return float(value) if kind is float else int(value)

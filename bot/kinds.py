@@ -76,3 +76,21 @@ class DeliveryStatus(StrEnum):
     SENT = "sent"
     FAILED = "failed"
     DISABLED = "disabled"
+
+
+class AlertKind(StrEnum):
+    """``alert.kind``: which rule raised an alert (bot/alerts/rules.py)."""
+
+    STATUS = "status"
+    CREDENTIALS = "credentials"
+    DROP = "drop"
+    BLOCKED = "blocked"
+    SILENT = "silent"
+    MILESTONE = "milestone"
+
+
+class AlertPhase(StrEnum):
+    """``alert_delivery.phase``: the notice sent when an alert opens, or when it resolves."""
+
+    OPEN = "open"
+    RESOLVE = "resolve"

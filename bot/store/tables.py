@@ -18,6 +18,8 @@ from sqlmodel import SQLModel
 
 from bot.store.models import (
     Account,
+    Alert,
+    AlertDelivery,
     Correction,
     DigestRun,
     PlatformState,
@@ -45,6 +47,8 @@ DIGEST_RUN = _table(DigestRun)
 PLATFORM_STATE = _table(PlatformState)
 PUBLISHED_FIGURE = _table(PublishedFigure)
 CORRECTION = _table(Correction)
+ALERT = _table(Alert)
+ALERT_DELIVERY = _table(AlertDelivery)
 
 
 def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:

@@ -1,0 +1,178 @@
+"""Evaluating the alert rules over the store: open new alerts, resolve those that stopped holding.
+
+Evaluation reads only the store and the injected clock, so any worker may run it at any time:
+opening is an insert on the unique ``open_key`` and resolving a conditional update, so each
+change happens, and is logged (at WARNING, with the account's label), by exactly one worker.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import Connection, Engine
+from sqlmodel import Session, col, select
+
+from bot.alerts import rules
+from bot.alerts.rules import AccountFacts, Finding, PlatformFacts
+from bot.config import Settings
+from bot.digest.events import DEFAULT_MILESTONES
+from bot.kinds import AlertKind
+from bot.store import alerts as store
+from bot.store.health import platform_states
+from bot.store.models import Account, Alert
+
+log = logging.getLogger(__name__)
+# Good counts older than the longest drop window plus this are not needed by any rule.
+_HISTORY_MARGIN = timedelta(days=2)
+
+
+@dataclass(frozen=True)
+class Change:
+    """An alert this evaluation opened or resolved."""
+
+    alert_id: int
+    kind: str
+    opened: bool
+    message: str | None
+
+
+def evaluate(engine: Engine, settings: Settings, now: datetime) -> list[Change]:
+    """Open and resolve alerts for the configured accounts as of ``now``."""
+    if not settings.alerts.enabled:
+        return []
+    with engine.connect() as connection:
+        accounts = account_facts(connection, settings, now)
+        states = [
+            PlatformFacts(s.platform, s.state, s.until, s.last_success_at, s.updated_at)
+            for s in platform_states(connection)
+        ]
+        opened = {a.open_key: a for a in store.open_alerts(connection) if a.open_key}
+    findings = _findings(settings, accounts, states, opened, now)
+    changes = [c for f in findings if f.key not in opened for c in _open(engine, f, now)]
+    by_id = {a.id: a for a in accounts}
+    current = {f.key for f in findings}
+    for key, alert in opened.items():
+        if key in current or alert.kind == AlertKind.MILESTONE or alert.id is None:
+            continue
+        message = _resolution(alert, by_id.get(alert.account_id or -1))
+        if store.resolve_alert(engine, alert.id, now=now, message=message):
+            log.warning("alert resolved: %s", message or f"{alert.message} (settled)")
+            changes.append(Change(alert.id, alert.kind, opened=False, message=message))
+    return changes
+
+
+def account_facts(connection: Connection, settings: Settings, now: datetime) -> list[AccountFacts]:
+    """The configured accounts as stored, with the rules that apply to each."""
+    configured = {(a.platform, a.handle): a for a in settings.accounts}
+    with Session(connection) as session:
+        stored = session.exec(select(Account).order_by(col(Account.id))).all()
+    rows = [a for a in stored if (a.platform, a.handle) in configured and a.id is not None]
+    ids = [a.id for a in rows if a.id is not None]
+    longest = max(
+        (settings.alerts.rules_for(a.platform, a.handle, a.groups).drop_window for a in rows),
+        default=timedelta(days=1),
+    )
+    since = (
+        now
+        - longest
+        - max((settings.interval_for(c) for c in settings.accounts), default=timedelta(0))
+        - _HISTORY_MARGIN
+    )
+    points = store.good_followers_since(connection, ids, since)
+    successes = store.last_successes(connection, ids)
+    facts = []
+    for row in rows:
+        assert row.id is not None
+        entry = configured[(row.platform, row.handle)]
+        facts.append(
+            AccountFacts(
+                id=row.id,
+                platform=row.platform,
+                handle=row.handle,
+                label=row.label,
+                status=row.status,
+                rules=settings.alerts.rules_for(row.platform, row.handle, entry.groups),
+                interval=settings.interval_for(entry),
+                created_at=row.created_at,
+                last_success=successes.get(row.id),
+                points=points.get(row.id, []),
+            )
+        )
+    return facts
+
+
+def _findings(
+    settings: Settings,
+    accounts: list[AccountFacts],
+    states: list[PlatformFacts],
+    opened: dict[str, Alert],
+    now: datetime,
+) -> list[Finding]:
+    """Every rule that holds now."""
+    milestones = settings.milestones or DEFAULT_MILESTONES
+    found: list[Finding] = []
+    for account in accounts:
+        drop = opened.get(f"{AlertKind.DROP}|{account.subject}")
+        found += rules.account_findings(
+            account,
+            now=now,
+            milestones=milestones,
+            open_drop=drop.detail if drop is not None else None,
+            tz=settings.timezone,
+        )
+    found += rules.platform_findings(
+        states,
+        accounts,
+        now=now,
+        blocked_for=settings.alerts.platform_blocked,
+        open_blocked={k for k in opened if k.startswith(f"{AlertKind.BLOCKED}|")},
+        tz=settings.timezone,
+    )
+    return found
+
+
+def _open(engine: Engine, finding: Finding, now: datetime) -> list[Change]:
+    """Insert the finding's alert; a change only when this call inserted it."""
+    event = finding.kind == AlertKind.MILESTONE
+    new = store.NewAlert(
+        kind=finding.kind,
+        subject=finding.subject,
+        open_key=finding.key,
+        message=finding.message,
+        opened_at=now,
+        account_id=finding.account_id,
+        platform=finding.platform,
+        detail=finding.detail,
+        # A milestone is an event: resolved as it opens, its key kept so it is never repeated.
+        resolved_at=now if event else None,
+    )
+    alert_id = store.open_alert(engine, new)
+    if alert_id is None:
+        return []
+    log.warning("alert: %s", finding.message)
+    return [Change(alert_id, finding.kind, opened=True, message=finding.message)]
+
+
+def _resolution(alert: Alert, account: AccountFacts | None) -> str | None:
+    """What resolving ``alert`` says; None for a drop that settled (sent to no one)."""
+    if alert.account_id is not None and (account is None or not account.rules.enabled):
+        # The account left the config or its alerts were turned off: nothing happened to say.
+        return None
+    name = account.name if account is not None else alert.subject
+    if alert.kind == AlertKind.DROP:
+        latest = account.points[-1][1] if account is not None and account.points else None
+        peak = int((alert.detail or {}).get("peak", 0))
+        if account is None or latest is None or rules.is_drop(peak, latest, account.rules):
+            return None
+        return rules.recovered_message(name, alert.detail or {}, latest)
+    if alert.kind == AlertKind.STATUS:
+        return f"{name}: account found again"
+    if alert.kind == AlertKind.SILENT:
+        return f"{name}: polled successfully again"
+    if alert.kind == AlertKind.CREDENTIALS:
+        return f"{alert.platform}: credentials accepted again"
+    if alert.kind == AlertKind.BLOCKED:
+        return f"{alert.platform}: answering again"
+    return f"{alert.message}: resolved"
