@@ -82,10 +82,15 @@ def account_facts(connection: Connection, settings: Settings, now: datetime) -> 
     )
     points = store.good_followers_since(connection, ids, since)
     successes = store.last_successes(connection, ids)
+    milestones = settings.milestones or DEFAULT_MILESTONES
     facts = []
     for row in rows:
         assert row.id is not None
         entry = configured[(row.platform, row.handle)]
+        mine = points.get(row.id, [])
+        high = None
+        if rules.passes_milestone(mine, milestones):
+            high = store.highest_before(connection, row.id, mine[-1][0])
         facts.append(
             AccountFacts(
                 id=row.id,
@@ -97,7 +102,8 @@ def account_facts(connection: Connection, settings: Settings, now: datetime) -> 
                 interval=settings.interval_for(entry),
                 created_at=row.created_at,
                 last_success=successes.get(row.id),
-                points=points.get(row.id, []),
+                points=mine,
+                previous_high=high,
             )
         )
     return facts

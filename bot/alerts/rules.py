@@ -13,7 +13,8 @@ quality gate passed (ok or confirmed_drop) reach these rules: a suspect point ne
 - blocked: a platform rate limited or with its breaker open for longer than ``platform_blocked``;
   resolves when the platform answers again.
 - silent: no successful poll for ``missed_polls`` of the account's intervals.
-- milestone: the newest good count crossed a milestone: an event, sent once, never resolved.
+- milestone: the newest good count passed a milestone no earlier good count had reached: an event,
+  sent once, never resolved.
 """
 
 from __future__ import annotations
@@ -46,6 +47,9 @@ class AccountFacts:
     last_success: datetime | None = None
     # Good follower counts, oldest first.
     points: Sequence[tuple[datetime, int]] = ()
+    # The highest good count before the newest one, all history long (looked up only when the
+    # newest count passes a milestone): a count back above a milestone it had passed is no news.
+    previous_high: int | None = None
 
     @property
     def name(self) -> str:
@@ -118,7 +122,8 @@ def account_findings(
             )
             found.append(_of(account, AlertKind.SILENT, message, {"since": since.isoformat()}))
     if rules.milestones and len(account.points) >= 2:
-        before, latest = account.points[-2][1], account.points[-1][1]
+        latest = account.points[-1][1]
+        before = max(account.points[-2][1], account.previous_high or 0)
         crossed = [m for m in milestones if before < m <= latest]
         if crossed:
             value = max(crossed)
@@ -251,3 +256,11 @@ def _platform(kind: AlertKind, platform: str, message: str, detail: dict[str, An
 def _when(instant: datetime, tz: ZoneInfo) -> str:
     """An instant as the configured zone reads it."""
     return instant.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z")
+
+
+def passes_milestone(points: Sequence[tuple[datetime, int]], milestones: Sequence[int]) -> bool:
+    """True when the newest count is above a milestone the one before it was below."""
+    if len(points) < 2:
+        return False
+    before, latest = points[-2][1], points[-1][1]
+    return any(before < m <= latest for m in milestones)

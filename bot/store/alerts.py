@@ -245,3 +245,14 @@ def good_followers_since(
         for row in connection.execute(statement):
             found.setdefault(row.account_id, []).append((row.captured_at, row.followers))
     return found
+
+
+def highest_before(connection: Connection, account_id: int, before: datetime) -> int | None:
+    """The account's highest good follower count captured before ``before``."""
+    statement = select(func.max(SNAPSHOT.c.followers)).where(
+        SNAPSHOT.c.account_id == account_id,
+        SNAPSHOT.c.captured_at < before,
+        SNAPSHOT.c.quality.in_(GOOD),
+    )
+    value = connection.execute(statement).scalar_one_or_none()
+    return None if value is None else int(value)
