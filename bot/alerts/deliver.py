@@ -107,7 +107,7 @@ def _send(alert: Alert, phase: AlertPhase, channel: Channel) -> Outcome:
     if channel.problem is not None or channel.url is None:
         return Outcome(ok=False, permanent=True, error=channel.problem)
     text = alert.message if phase == AlertPhase.OPEN else (alert.resolve_message or "")
-    title = ("Alert: " if phase == AlertPhase.OPEN else "Resolved: ") + text.split(":", 1)[0]
+    title = ("Alert: " if phase == AlertPhase.OPEN else "Resolved: ") + text.split(": ", 1)[0]
     body = Body(
         title=title,
         text=text,
