@@ -32,8 +32,6 @@ from tests.helpers.store import snap
 T0 = datetime(2021, 1, 1, tzinfo=UTC)
 
 
-
-
 def make_account(engine: Engine, platform: str = "bluesky", handle: str = "a.bsky.social") -> int:
     with Session(engine) as session:
         account_id = get_or_create(session, platform, handle, T0).id or 0
