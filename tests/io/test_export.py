@@ -147,7 +147,7 @@ def test_format_for_path(path: Path | None, requested: str | None, expected: str
     [(Path("out.csv"), "jsonl"), (Path("out.jsonl"), "csv"), (Path("x.xlsx"), "csv")],
 )
 def test_a_suffix_naming_another_format_is_refused(path: Path, requested: str) -> None:
-    with pytest.raises(InputError, match="--output: .* file name but the format is"):
+    with pytest.raises(InputError, match=r"--output: .* file name but the format is"):
         format_for_path(path, requested)
 
 
