@@ -24,8 +24,8 @@ from bot.store.health import platform_states
 from bot.store.models import Account, Alert
 
 log = logging.getLogger(__name__)
-# Good counts older than the longest drop window plus this are not needed by any rule.
-_HISTORY_MARGIN = timedelta(days=2)
+# Late polls (a busy budget, a restart): read this much more history than the rules need.
+_HISTORY_MARGIN = timedelta(hours=6)
 
 
 @dataclass(frozen=True)
@@ -68,40 +68,40 @@ def account_facts(connection: Connection, settings: Settings, now: datetime) -> 
     configured = {(a.platform, a.handle): a for a in settings.accounts}
     with Session(connection) as session:
         stored = session.exec(select(Account).order_by(col(Account.id))).all()
-    rows = [a for a in stored if (a.platform, a.handle) in configured and a.id is not None]
-    ids = [a.id for a in rows if a.id is not None]
-    longest = max(
-        (settings.alerts.rules_for(a.platform, a.handle, a.groups).drop_window for a in rows),
-        default=timedelta(days=1),
+    pairs = [
+        (row, configured[(row.platform, row.handle)], row.id)
+        for row in stored
+        if (row.platform, row.handle) in configured and row.id is not None
+    ]
+    rules_of = {i: settings.alerts.rules_for(e.platform, e.handle, e.groups) for _, e, i in pairs}
+    ids = list(rules_of)
+    longest = max((r.drop_window for r in rules_of.values()), default=timedelta(days=1))
+    slowest = max((settings.interval_for(e) for _, e, _ in pairs), default=timedelta(0))
+    # The drop window before the newest count, and the two polls that found it and the one before.
+    points = store.good_followers_since(
+        connection, ids, now - longest - 2 * slowest - _HISTORY_MARGIN
     )
-    since = (
-        now
-        - longest
-        - max((settings.interval_for(c) for c in settings.accounts), default=timedelta(0))
-        - _HISTORY_MARGIN
-    )
-    points = store.good_followers_since(connection, ids, since)
-    successes = store.last_successes(connection, ids)
+    # Only the silent rule needs the last success: no lookup when no account uses it.
+    silent = [i for i in ids if rules_of[i].missed_polls is not None]
+    successes = store.last_successes(connection, silent) if silent else {}
     milestones = settings.milestones or DEFAULT_MILESTONES
     facts = []
-    for row in rows:
-        assert row.id is not None
-        entry = configured[(row.platform, row.handle)]
-        mine = points.get(row.id, [])
+    for row, entry, account_id in pairs:
+        mine = points.get(account_id, [])
         high = None
         if rules.passes_milestone(mine, milestones):
-            high = store.highest_before(connection, row.id, mine[-1][0])
+            high = store.highest_before(connection, account_id, mine[-1][0])
         facts.append(
             AccountFacts(
-                id=row.id,
+                id=account_id,
                 platform=row.platform,
                 handle=row.handle,
                 label=row.label,
                 status=row.status,
-                rules=settings.alerts.rules_for(row.platform, row.handle, entry.groups),
+                rules=rules_of[account_id],
                 interval=settings.interval_for(entry),
                 created_at=row.created_at,
-                last_success=successes.get(row.id),
+                last_success=successes.get(account_id),
                 points=mine,
                 previous_high=high,
             )

@@ -23,8 +23,8 @@ from bot.platforms.base import Adapter
 # accounts added together drift apart instead of hitting a platform in one burst forever.
 JITTER_SHARE = 0.1
 MAX_JITTER = timedelta(minutes=10)
-# Alerts are evaluated after every cycle that polled, and at least this often otherwise
-# (a platform stuck or an account never polled again is news too).
+# Alerts are evaluated after a poll cycle at most this often (cycles come every second with a
+# per-second budget), and this often when nothing is polled (a platform stuck is news too).
 ALERTS_EVERY = timedelta(minutes=1)
 log = logging.getLogger(__name__)
 
@@ -99,10 +99,10 @@ class Runtime:
         spread = min(interval * JITTER_SHARE, MAX_JITTER).total_seconds()
         return timedelta(seconds=self.rng.uniform(0.0, spread))
 
-    async def after_cycle(self, engine: Engine, *, polled: bool) -> None:
+    async def after_cycle(self, engine: Engine) -> None:
         """The hook after each poll cycle: immediate alerts (bot/alerts/), never raising."""
         now = self.clock()
-        if not polled and self.alerts_at is not None and now - self.alerts_at < ALERTS_EVERY:
+        if self.alerts_at is not None and now - self.alerts_at < ALERTS_EVERY:
             return
         self.alerts_at = now
         from bot.alerts import run_alerts

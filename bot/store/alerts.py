@@ -213,16 +213,20 @@ def listed_alerts(
 
 
 def last_successes(connection: Connection, account_ids: Sequence[int]) -> dict[int, datetime]:
-    """Each account's newest successful poll."""
+    """Each account's newest successful poll (an index seek back from its newest attempt)."""
+    seek = (
+        select(POLL_ATTEMPT.c.started_at)
+        .where(POLL_ATTEMPT.c.account_id == ACCOUNT.c.id, POLL_ATTEMPT.c.outcome == PollOutcome.OK)
+        .order_by(POLL_ATTEMPT.c.started_at.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
     found: dict[int, datetime] = {}
     for chunk in chunks(account_ids):
-        statement = (
-            select(POLL_ATTEMPT.c.account_id, func.max(POLL_ATTEMPT.c.started_at).label("at"))
-            .where(POLL_ATTEMPT.c.account_id.in_(chunk), POLL_ATTEMPT.c.outcome == PollOutcome.OK)
-            .group_by(POLL_ATTEMPT.c.account_id)
-        )
+        statement = select(ACCOUNT.c.id, seek.label("at")).where(ACCOUNT.c.id.in_(chunk))
         for row in connection.execute(statement):
-            found[row.account_id] = row.at
+            if row.at is not None:
+                found[row.id] = row.at
     return found
 
 
