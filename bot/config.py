@@ -246,7 +246,7 @@ def _settings_from(data: dict[str, Any], path: Path | None, env: Mapping[str, st
         api_token=api_token,
         milestones=milestones,
         digests=digests,
-        alerts=_alerts(data["alerts"], where) if "alerts" in data else AlertSettings(),
+        alerts=_alerts(data["alerts"], where, accounts) if "alerts" in data else AlertSettings(),
     )
 
 
@@ -492,35 +492,53 @@ _ALERT_RULE_KEYS = {
 _ALERT_KEYS = _ALERT_RULE_KEYS | {"platform_blocked", "groups", "accounts"}
 
 
-def _alerts(raw: Any, where: str) -> AlertSettings:
+def _alerts(raw: Any, where: str, accounts: Sequence[AccountSettings]) -> AlertSettings:
     """``[alerts]`` with its ``[alerts.groups.G]`` and ``[alerts.accounts."p:h"]`` overrides."""
     table = _table(raw, where, "alerts")
     _no_unknown(table, _ALERT_KEYS, where, "alerts.")
     base = _alert_rules(table, where, "alerts")
     blocked = table.get("platform_blocked")
     groups = _table(table.get("groups", {}), where, "alerts.groups")
-    accounts = _table(table.get("accounts", {}), where, "alerts.accounts")
+    known_groups = {g for a in accounts for g in a.groups}
+    by_group = {}
+    for name, entry in groups.items():
+        key = f"alerts.groups.{name}"
+        if name not in known_groups:
+            raise ConfigError(
+                f"{where}: {key}", "no account is in this group (see accounts[].groups)"
+            )
+        by_group[name] = _alert_rules(_table(entry, where, key), where, key)
+    known = {a.key.lower(): a.key for a in accounts}
+    by_account = {}
+    for name, entry in _table(table.get("accounts", {}), where, "alerts.accounts").items():
+        key = f'alerts.accounts."{name}"'
+        account = _configured_key(name, known)
+        if account is None:
+            raise ConfigError(
+                f"{where}: {key}", "not a configured account (platform:handle as in [[accounts]])"
+            )
+        by_account[account.lower()] = _alert_rules(_table(entry, where, key), where, key)
     return AlertSettings(
         enabled=base.pop("enabled", True),
         rules=AlertRules(**base),
         platform_blocked=_duration(blocked, where, "alerts.platform_blocked")
         if blocked is not None
         else None,
-        groups={
-            name: _alert_rules(
-                _table(entry, where, f"alerts.groups.{name}"), where, f"alerts.groups.{name}"
-            )
-            for name, entry in groups.items()
-        },
-        accounts={
-            name.lower(): _alert_rules(
-                _table(entry, where, f'alerts.accounts."{name}"'),
-                where,
-                f'alerts.accounts."{name}"',
-            )
-            for name, entry in accounts.items()
-        },
+        groups=by_group,
+        accounts=by_account,
     )
+
+
+def _configured_key(text: str, known: Mapping[str, str]) -> str | None:
+    """``platform:handle`` as the accounts list spells it (handle normalised), if configured."""
+    platform, _, handle = text.partition(":")
+    if platform not in REGISTRY:
+        return None
+    try:
+        normal = REGISTRY[platform].normalize_handle(handle)
+    except ValueError:
+        return None
+    return known.get(f"{platform}:{normal}".lower())
 
 
 def _alert_rules(table: dict[str, Any], where: str, key: str) -> dict[str, Any]:

@@ -11,6 +11,15 @@ from bot.config import AlertRules, Settings, load_settings
 from bot.errors import ConfigError
 
 
+ACCOUNTS = """
+[[accounts]]
+platform = "x"
+handle = "a"
+groups = ["g"]
+
+"""
+
+
 def _load(tmp_path: Path, text: str) -> Settings:
     path = tmp_path / "accounts.toml"
     path.write_text(text, encoding="utf-8")
@@ -34,6 +43,16 @@ def test_overrides_apply_group_then_account(tmp_path: Path) -> None:
     alerts = _load(
         tmp_path,
         """
+[[accounts]]
+platform = "bluesky"
+handle = "bsky.app"
+groups = ["peers"]
+
+[[accounts]]
+platform = "x"
+handle = "peer"
+groups = ["peers"]
+
 [alerts]
 drop_percent = 15
 drop_window = "7d"
@@ -44,7 +63,7 @@ platform_blocked = "2h"
 drop_percent = false
 milestones = false
 
-[alerts.accounts."bluesky:bsky.app"]
+[alerts.accounts."bluesky:@BSKY.app"]
 drop_followers = 500
 status = false
 """,
@@ -73,9 +92,12 @@ status = false
         ("[alerts]\nenabled = 1\n", "alerts.enabled"),
         ('[alerts.groups.g]\nplatform_blocked = "1h"\n', "alerts.groups.g.platform_blocked"),
         ('[alerts.accounts."x:a"]\nstatus = "no"\n', 'alerts.accounts."x:a".status'),
+        ('[alerts.accounts."x:nobody"]\nstatus = false\n', 'alerts.accounts."x:nobody"'),
+        ('[alerts.accounts."nowhere:a"]\nstatus = false\n', 'alerts.accounts."nowhere:a"'),
+        ("[alerts.groups.nogroup]\nstatus = false\n", "alerts.groups.nogroup"),
     ],
 )
 def test_bad_alert_keys_name_the_key(tmp_path: Path, text: str, key: str) -> None:
     with pytest.raises(ConfigError) as caught:
-        _load(tmp_path, text)
+        _load(tmp_path, ACCOUNTS + text)
     assert key in str(caught.value) and "\n" not in str(caught.value)
