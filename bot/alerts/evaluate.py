@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 
 from bot.alerts import rules
 from bot.alerts.rules import AccountFacts, Finding, PlatformFacts
-from bot.config import Settings
+from bot.config import AlertRules, Settings
 from bot.digest.events import DEFAULT_MILESTONES
 from bot.kinds import AlertKind
 from bot.store import alerts as store
@@ -162,23 +162,32 @@ def _open(engine: Engine, finding: Finding, now: datetime) -> list[Change]:
 
 
 def _resolution(alert: Alert, account: AccountFacts | None) -> str | None:
-    """What resolving ``alert`` says; None for a drop that settled (sent to no one)."""
-    if alert.account_id is not None and (account is None or not account.rules.enabled):
-        # The account left the config or its alerts were turned off: nothing happened to say.
-        return None
-    name = account.name if account is not None else alert.subject
-    if alert.kind == AlertKind.DROP:
-        latest = account.points[-1][1] if account is not None and account.points else None
-        peak = int((alert.detail or {}).get("peak", 0))
-        if account is None or latest is None or rules.is_drop(peak, latest, account.rules):
-            return None
-        return rules.recovered_message(name, alert.detail or {}, latest)
-    if alert.kind == AlertKind.STATUS:
-        return f"{name}: account found again"
-    if alert.kind == AlertKind.SILENT:
-        return f"{name}: polled successfully again"
+    """What resolving ``alert`` says; None when there is nothing to announce (sent to no one):
+    a drop still down a window after its high, an account that left the config, a rule turned off.
+    """
     if alert.kind == AlertKind.CREDENTIALS:
         return f"{alert.platform}: credentials accepted again"
     if alert.kind == AlertKind.BLOCKED:
         return f"{alert.platform}: answering again"
-    return f"{alert.message}: resolved"
+    if account is None or not _rule_on(alert.kind, account.rules):
+        return None
+    if alert.kind == AlertKind.STATUS:
+        return f"{account.name}: account found again"
+    if alert.kind == AlertKind.SILENT:
+        return f"{account.name}: polled successfully again"
+    if alert.kind == AlertKind.DROP and account.points:
+        latest = account.points[-1][1]
+        if not rules.is_drop(int((alert.detail or {}).get("peak", 0)), latest, account.rules):
+            return rules.recovered_message(account.name, alert.detail or {}, latest)
+    return None
+
+
+def _rule_on(kind: str, rules_now: AlertRules) -> bool:
+    """Whether the rule that raised an alert of ``kind`` still applies to the account."""
+    if not rules_now.enabled:
+        return False
+    return {
+        AlertKind.STATUS: rules_now.status,
+        AlertKind.SILENT: rules_now.missed_polls is not None,
+        AlertKind.DROP: rules_now.drop_percent is not None or rules_now.drop_followers is not None,
+    }.get(AlertKind(kind), True)

@@ -10,7 +10,6 @@ import pytest
 from bot.config import AlertRules, Settings, load_settings
 from bot.errors import ConfigError
 
-
 ACCOUNTS = """
 [[accounts]]
 platform = "x"

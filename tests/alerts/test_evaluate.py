@@ -211,3 +211,27 @@ def test_an_old_notice_is_not_sent_late(engine: Engine) -> None:
         _raise_one(engine, settings)
         assert deliver_pending(engine, settings, ManualClock(T0 + HOUR + timedelta(days=2))) == []
     assert hook.delivered["/late"] == []
+
+
+def test_a_rule_turned_off_closes_its_alert_quietly(engine: Engine) -> None:
+    settings = _settings()
+    _raise_one(engine, settings)
+    quiet = _settings(
+        alerts=AlertSettings(accounts={"x:dgsn_maroc": {"status": False}}),
+    )
+    [change] = evaluate(engine, quiet, T0 + HOUR * 2)
+    assert not change.opened and change.message is None
+    [alert] = _alerts(engine)
+    assert alert.resolved_at is not None and alert.resolve_message is None
+
+
+def test_a_drop_that_recovers_says_so(engine: Engine) -> None:
+    settings = _settings()
+    account_id = _store(engine, settings, [(1000, OK), (1000, OK), (900, OK), (900, OK)])
+    evaluate(engine, settings, T0 + HOUR * 4)
+    with engine.begin() as connection:
+        insert_snapshots(connection, [snap(account_id, T0 + HOUR * 4, 990)])
+    [change] = evaluate(engine, settings, T0 + HOUR * 5)
+    assert (
+        change.message == "DGSN (x:DGSN_MAROC): followers back to 990 (were 1,000 before the drop)"
+    )
