@@ -115,16 +115,13 @@ def export(
     env_file: EnvOpt = None,
 ) -> None:
     """Write all snapshots as CSV, JSON lines or an Excel workbook."""
-    from bot.io.export import ExportRow, format_for_path, write_export
-    from bot.store.history import export_rows
+    from bot.io.export import format_for_path, write_export
 
     kind = format_for_path(output, fmt, excel=excel)
     ctx = command_context(config, env_file, sync=False)
     with ctx.engine.connect() as connection:
-        rows = [ExportRow(*row) for row in export_rows(connection)] if kind == "xlsx" else None
-        if rows is not None and output is not None:
-            _export_workbook(ctx, output, rows)
-            count = len(rows)
+        if kind == "xlsx" and output is not None:
+            count = _export_workbook(ctx, output, _rows(connection))
         elif output is None:
             count = write_export(_rows(connection), sys.stdout, kind, excel=excel)
         else:
@@ -141,11 +138,19 @@ def _rows(connection: Connection) -> Iterator[ExportRow]:
     return (ExportRow(*row) for row in export_rows(connection))
 
 
-def _export_workbook(ctx: Context, output: Path, rows: list[ExportRow]) -> None:
-    """``bot export --format xlsx``: the workbook, with each account's label."""
+def _export_workbook(ctx: Context, output: Path, rows: Iterator[ExportRow]) -> int:
+    """``bot export --format xlsx``: the workbook, with each account's label; how many rows."""
     from bot.io.export import export_workbook
     from bot.store.accounts import all_accounts
 
     with Session(ctx.engine) as session:
         labels = {(a.platform, a.handle): a.label for a in all_accounts(session) if a.label}
-    save(output, export_workbook(rows, labels))
+    counted = [0]
+
+    def counting() -> Iterator[ExportRow]:
+        for row in rows:
+            counted[0] += 1
+            yield row
+
+    save(output, export_workbook(counting(), labels))
+    return counted[0]

@@ -20,9 +20,12 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Font
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
+from bot.errors import InputError
 from bot.output.tables import Column, heading
 from bot.output.text import spreadsheet
 
+# Excel's 1,048,576 rows per sheet, less the header.
+MAX_ROWS = 1_048_575
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
 DATE_FORMAT = "yyyy-mm-dd"
 DECIMAL_FORMAT = "0.00"
@@ -42,9 +45,16 @@ def workbook_bytes(
     page = book.create_sheet(sheet.translate(_SHEET_BAD)[:31] or "Data")
     page.freeze_panes = "A2"
     page.append([_header(page, text) for text in headers])
-    for row in rows:
-        page.append([_cell(page, value, tz) for value in row])
     buffer = io.BytesIO()
+    for count, row in enumerate(rows, start=1):
+        if count > MAX_ROWS:
+            # Finish the half-written book (openpyxl streams it) before giving up on it.
+            book.save(buffer)
+            raise InputError(
+                f"--format: more than {MAX_ROWS:,} rows do not fit in one Excel sheet (use csv)",
+                field="format",
+            )
+        page.append([_cell(page, value, tz) for value in row])
     book.save(buffer)
     return buffer.getvalue()
 

@@ -7,7 +7,10 @@ from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 import openpyxl
+import pytest
 
+from bot.errors import InputError
+from bot.output import xlsx
 from bot.output.tables import Column
 from bot.output.xlsx import rows_workbook, workbook_bytes
 
@@ -60,3 +63,10 @@ def test_rows_workbook_names_the_zone_in_time_headings() -> None:
     assert paris["A2"].value == datetime(2021, 1, 1, 1, 0)
     utc = _open(rows_workbook([{"captured_at": at, "followers": 5}], columns))
     assert utc["A1"].value == "Captured (UTC)" and utc["A2"].value == datetime(2021, 1, 1)
+
+
+def test_more_rows_than_a_sheet_holds_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(xlsx, "MAX_ROWS", 2)
+    assert _open(workbook_bytes(["n"], [[1], [2]])).max_row == 3
+    with pytest.raises(InputError, match="do not fit in one Excel sheet"):
+        workbook_bytes(["n"], [[1], [2], [3]])
