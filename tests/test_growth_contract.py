@@ -79,7 +79,9 @@ def histories(draw: st.DrawFn) -> tuple[ZoneInfo, list[ref.Snap], datetime]:
     tz = ZoneInfo(draw(st.sampled_from(ZONES)))
     anchor = draw(st.sampled_from(ANCHORS))
     days = st.integers(min_value=-400, max_value=3)
-    jitter = st.one_of(st.sampled_from(EDGES), st.integers(min_value=-86_400, max_value=86_400))
+    jitter = st.one_of(
+        st.sampled_from(EDGES), st.integers(min_value=-86_400, max_value=86_400)
+    )
     instants = draw(
         st.lists(
             st.builds(lambda d, s: anchor + timedelta(days=d, seconds=s), days, jitter),

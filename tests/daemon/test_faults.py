@@ -26,6 +26,8 @@ PROFILES = "/xrpc/app.bsky.actor.getProfiles"
 Handler = Callable[[httpx.Request], httpx.Response]
 
 
+
+
 def profile(actor: str, followers: int) -> dict[str, object]:
     return {
         "did": f"did:plc:{actor.replace('.', '')[:24]}",

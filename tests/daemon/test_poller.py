@@ -50,6 +50,8 @@ def bluesky_handler(seen: list[httpx.Request], followers: int = 1000) -> httpx.M
     return httpx.MockTransport(handle)
 
 
+
+
 def run_cycle(
     engine: Engine, settings: Settings, transport: httpx.MockTransport, clock: ManualClock
 ) -> list[PollResult]:

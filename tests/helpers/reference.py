@@ -159,7 +159,11 @@ def snapshot_rows(
 ) -> list[Snap]:
     """`bot snapshots`: every row in range, or the last good one of each local bucket."""
     chosen = sorted(
-        (s for s in snaps if (since is None or s.at >= since) and (until is None or s.at <= until)),
+        (
+            s
+            for s in snaps
+            if (since is None or s.at >= since) and (until is None or s.at <= until)
+        ),
         key=lambda s: s.at,
     )
     if every == "raw":
@@ -178,7 +182,9 @@ def daily_followers(snaps: list[Snap], day: date, tz: ZoneInfo) -> list[int | No
         one = day - timedelta(days=back)
         first, last = first_instant(one, tz), last_instant(one, tz)
         counted = [
-            s for s in snaps if not s.suspect and first <= s.at <= last and s.followers is not None
+            s
+            for s in snaps
+            if not s.suspect and first <= s.at <= last and s.followers is not None
         ]
         newest = max(counted, key=lambda s: s.at, default=None)
         values.append(None if newest is None else newest.followers)

@@ -34,7 +34,8 @@ from bot.query.contract import (
         ),
         (
             CorrectionsRow,
-            "id platform handle captured_at from to action field old new origin actor at undone_at",
+            "id platform handle captured_at from to action field old new origin actor at"
+            " undone_at",
         ),
         (ReportPoint, "date followers posts"),
     ],

@@ -367,7 +367,9 @@ def test_a_new_simulator_knows_remembered_ids() -> None:
         sim.remember("bluesky", ["press-office.bsky.social"])
         known = await client.get("/2/users", params={"ids": x_id}, headers=auth)
         assert known.json()["data"][0]["username"] == "DGSN_MAROC"
-        profiles = await client.get("/xrpc/app.bsky.actor.getProfiles", params={"actors": did})
+        profiles = await client.get(
+            "/xrpc/app.bsky.actor.getProfiles", params={"actors": did}
+        )
         assert profiles.json()["profiles"][0]["handle"] == "press-office.bsky.social"
 
     run(scenario)
