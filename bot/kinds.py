@@ -80,3 +80,21 @@ class DeliveryStatus(StrEnum):
     DISABLED = "disabled"
     # The request went out but no answer came in time: the receiver may have it.
     UNKNOWN = "unknown"
+
+
+class AlertKind(StrEnum):
+    """``alert.kind``: which rule raised an alert (bot/alerts/rules.py)."""
+
+    STATUS = "status"
+    CREDENTIALS = "credentials"
+    DROP = "drop"
+    BLOCKED = "blocked"
+    SILENT = "silent"
+    MILESTONE = "milestone"
+
+
+class AlertPhase(StrEnum):
+    """``alert_delivery.phase``: the notice sent when an alert opens, or when it resolves."""
+
+    OPEN = "open"
+    RESOLVE = "resolve"

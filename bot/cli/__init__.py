@@ -11,7 +11,7 @@ from typing import Any
 
 import typer
 
-from bot.cli import corrections, daemon, digest, io, queries
+from bot.cli import alerts, corrections, daemon, digest, io, queries
 from bot.daemon.logs import command_logging
 from bot.errors import UserError
 from bot.output.text import literal
@@ -49,6 +49,7 @@ COMMANDS: tuple[tuple[str, Callable[..., Any]], ...] = (
     ("simulate", daemon.simulate),
     ("demo", daemon.demo),
     ("digest", digest.digest),
+    ("alerts", alerts.alerts),
     ("serve", daemon.serve),
 )
 

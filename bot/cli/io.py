@@ -8,8 +8,10 @@ from typing import TYPE_CHECKING, Annotated
 from zoneinfo import ZoneInfo
 
 import typer
+from sqlmodel import Session
 
-from bot.cli.options import ConfigOpt, EnvOpt, actor, command_context
+from bot.cli.options import ConfigOpt, Context, EnvOpt, actor, command_context
+from bot.cli.sheets import ExcelOpt, save
 from bot.clock import system_clock
 from bot.output.files import atomic_text
 from bot.output.text import CLI, number
@@ -20,6 +22,11 @@ from bot.store.corrections import Audit
 SHOWN_SUSPECT = 5
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from sqlalchemy import Connection
+
+    from bot.io.export import ExportRow
     from bot.io.load import ImportCounts
 
 
@@ -133,22 +140,50 @@ def export(
         Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")
     ] = None,
     fmt: Annotated[
-        str | None, typer.Option("--format", "-f", help="csv or jsonl (default: by extension).")
+        str | None,
+        typer.Option("--format", "-f", help="csv, jsonl or xlsx (default: by extension)."),
     ] = None,
+    excel: ExcelOpt = False,
     config: ConfigOpt = None,
     env_file: EnvOpt = None,
 ) -> None:
-    """Write all snapshots as CSV or JSON lines."""
-    from bot.io.export import ExportRow, format_for_path, write_export
-    from bot.store.history import export_rows
+    """Write all snapshots as CSV, JSON lines or an Excel workbook."""
+    from bot.io.export import format_for_path, write_export
 
-    kind = format_for_path(output, fmt)
+    kind = format_for_path(output, fmt, excel=excel)
     ctx = command_context(config, env_file, sync=False)
     with ctx.engine.connect() as connection:
-        rows = (ExportRow(*row) for row in export_rows(connection))
-        if output is None:
-            count = write_export(rows, sys.stdout, kind)
+        if kind == "xlsx" and output is not None:
+            count = _export_workbook(ctx, output, _rows(connection))
+        elif output is None:
+            count = write_export(_rows(connection), sys.stdout, kind, excel=excel)
         else:
             with atomic_text(output) as handle:
-                count = write_export(rows, handle, kind)
+                count = write_export(_rows(connection), handle, kind, excel=excel)
     typer.echo(f"{count} snapshots exported", err=True)
+
+
+def _rows(connection: Connection) -> Iterator[ExportRow]:
+    """The stored snapshots, streamed."""
+    from bot.io.export import ExportRow
+    from bot.store.history import export_rows
+
+    return (ExportRow(*row) for row in export_rows(connection))
+
+
+def _export_workbook(ctx: Context, output: Path, rows: Iterator[ExportRow]) -> int:
+    """``bot export --format xlsx``: the workbook, with each account's label; how many rows."""
+    from bot.io.export import export_workbook
+    from bot.store.accounts import all_accounts
+
+    with Session(ctx.engine) as session:
+        labels = {(a.platform, a.handle): a.label for a in all_accounts(session) if a.label}
+    counted = [0]
+
+    def counting() -> Iterator[ExportRow]:
+        for row in rows:
+            counted[0] += 1
+            yield row
+
+    save(output, export_workbook(counting(), labels))
+    return counted[0]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 from pathlib import Path
 from typing import Annotated
 
@@ -10,6 +11,16 @@ import typer
 from sqlmodel import Session
 
 from bot.cli.options import ConfigOpt, EnvOpt, FormatOpt, UtcOpt, command_context
+from bot.cli.sheets import (
+    SHEET_FORMATS,
+    SUFFIXES,
+    ExcelOpt,
+    OutputOpt,
+    SheetFormatOpt,
+    choose_format,
+    emit,
+    save,
+)
 from bot.clock import system_clock
 from bot.errors import InputError
 from bot.http.client import make_client
@@ -22,6 +33,8 @@ from bot.query import rows as views
 from bot.query import words
 from bot.query.accounts import accounts_by_keys
 
+# A report file may also be Markdown or plain text.
+REPORT_SUFFIXES = {**SUFFIXES, ".md": "markdown", ".txt": "text"}
 AccountArg = Annotated[str, typer.Argument(help="PLATFORM:HANDLE, e.g. bluesky:bsky.app.")]
 SinceOpt = Annotated[str | None, typer.Option(help="From this date or time (local).")]
 UntilOpt = Annotated[str | None, typer.Option(help="Up to this date or time (local).")]
@@ -103,19 +116,30 @@ def snapshots(
     since: SinceOpt = None,
     until: UntilOpt = None,
     every: Annotated[str, typer.Option(help="raw, day, week or month.")] = "raw",
-    fmt: FormatOpt = "table",
+    fmt: SheetFormatOpt = None,
+    output: OutputOpt = None,
+    excel: ExcelOpt = False,
     utc: UtcOpt = False,
     config: ConfigOpt = None,
     env_file: EnvOpt = None,
 ) -> None:
     """Show the stored history of one account."""
-    ctx = command_context(config, env_file, fmt=fmt)
+    chosen = choose_format(fmt, output, SHEET_FORMATS, default="table", excel=excel)
+    ctx = command_context(config, env_file)
     first, last = words.since_until(since, until, ctx.settings.timezone, CLI)
     kind = words.every(every, CLI)
     rows = views.snapshot_rows(
         ctx.engine, ctx.settings, account, since=first, until=last, every=kind
     )
-    render(rows, views.SNAPSHOT_COLUMNS, fmt, tz=ctx.zone(utc))
+    emit(
+        rows,
+        views.SNAPSHOT_COLUMNS,
+        chosen,
+        output=output,
+        tz=ctx.zone(utc),
+        excel=excel,
+        sheet=account,
+    )
 
 
 def growth(
@@ -125,20 +149,32 @@ def growth(
     ] = None,
     group: Annotated[str | None, typer.Option(help="Only accounts in this group.")] = None,
     all_: AllOpt = False,
-    fmt: FormatOpt = "table",
+    fmt: SheetFormatOpt = None,
+    output: OutputOpt = None,
+    excel: ExcelOpt = False,
     utc: UtcOpt = False,
     config: ConfigOpt = None,
     env_file: EnvOpt = None,
 ) -> None:
     """Growth of every account over a period."""
     name = words.growth_period(period, CLI)
-    ctx = command_context(config, env_file, fmt=fmt)
+    chosen = choose_format(fmt, output, SHEET_FORMATS, default="table", excel=excel)
+    ctx = command_context(config, env_file)
     moment = words.at(at, ctx.settings.timezone, system_clock(), CLI)
     rows = views.growth_rows(
         ctx.engine, ctx.settings, period=name, at=moment, group=group, removed=all_
     )
     title = "Growth year to date" if name == "ytd" else f"Growth over {name}"
-    render(rows, views.GROWTH_COLUMNS, fmt, title=title, tz=ctx.zone(utc))
+    emit(
+        rows,
+        views.GROWTH_COLUMNS,
+        chosen,
+        output=output,
+        title=title,
+        tz=ctx.zone(utc),
+        excel=excel,
+        sheet=title,
+    )
 
 
 def report(
@@ -153,21 +189,39 @@ def report(
     ] = None,
     all_: AllOpt = False,
     fmt: Annotated[
-        str, typer.Option("--format", "-f", help="table, csv, json, text or markdown.")
-    ] = "table",
+        str | None,
+        typer.Option("--format", "-f", help="table, csv, json, text, markdown or xlsx."),
+    ] = None,
+    output: OutputOpt = None,
+    excel: ExcelOpt = False,
     config: ConfigOpt = None,
     env_file: EnvOpt = None,
 ) -> None:
     """The annual (or --from/--to) report: start and end counts, change, growth %, posts."""
     from bot.query.report_text import REPORT_FORMATS, write
 
-    CLI.choice("format", fmt, REPORT_FORMATS)
+    chosen = choose_format(
+        fmt,
+        output,
+        (*REPORT_FORMATS, "xlsx"),
+        default="table",
+        excel=excel,
+        suffixes=REPORT_SUFFIXES,
+    )
     ctx = command_context(config, env_file)
     period = words.report_period(year, from_, to, ctx.settings, CLI, now=system_clock())
     entries = views.report_entries(
         ctx.engine, first=period.first, last=period.last, tz=ctx.settings.timezone, removed=all_
     )
-    write(period, entries, ctx.settings, fmt)
+    if chosen == "xlsx" and output is not None:
+        from bot.query.report_sheet import report_workbook
+
+        save(output, report_workbook(period, entries, ctx.settings))
+        return
+    buffer = io.StringIO() if output is not None else None
+    write(period, entries, ctx.settings, chosen, out=buffer, excel=excel)
+    if buffer is not None and output is not None:
+        save(output, buffer.getvalue().encode("utf-8"))
 
 
 def chart(

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import os
 import random
 import socket
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
+
+from sqlalchemy import Engine
 
 from bot.clock import Clock
 from bot.config import Settings
@@ -19,6 +23,10 @@ from bot.platforms.base import Adapter
 # accounts added together drift apart instead of hitting a platform in one burst forever.
 JITTER_SHARE = 0.1
 MAX_JITTER = timedelta(minutes=10)
+# Alerts are evaluated after a poll cycle at most this often (cycles come every second with a
+# per-second budget), and this often when nothing is polled (a platform stuck is news too).
+ALERTS_EVERY = timedelta(minutes=1)
+log = logging.getLogger(__name__)
 
 
 def worker_name() -> str:
@@ -40,6 +48,7 @@ class Runtime:
     _counted: dict[str, tuple[int, int]] = field(default_factory=dict)
     # Each platform's state as last written to platform_state.
     saved_views: dict[str, GateView] = field(default_factory=dict)
+    alerts_at: datetime | None = None
 
     def gate(self, platform: str, key: str = "") -> PlatformGate:
         """The gate of one budget (``key``: a Mastodon instance; "" for most platforms)."""
@@ -90,3 +99,17 @@ class Runtime:
         # Never later: whoever waits exactly one interval finds the account due.
         spread = min(interval * JITTER_SHARE, MAX_JITTER).total_seconds()
         return timedelta(seconds=self.rng.uniform(0.0, spread))
+
+    async def after_cycle(self, engine: Engine) -> None:
+        """The hook after each poll cycle: immediate alerts (bot/alerts/), never raising."""
+        now = self.clock()
+        if self.alerts_at is not None and now - self.alerts_at < ALERTS_EVERY:
+            return
+        self.alerts_at = now
+        from bot.alerts import run_alerts
+
+        try:
+            await asyncio.to_thread(run_alerts, engine, self.settings, self.clock)
+        except Exception:
+            # Alerts must never stop polling; the next cycle evaluates again.
+            log.exception("alert evaluation failed")

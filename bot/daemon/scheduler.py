@@ -100,6 +100,7 @@ async def tick(
                 redact=Redactor(settings.secret_values()),
             )
         runtime.saved_views.update(news)
+    await runtime.after_cycle(engine)
     if metrics is not None:
         metrics.observe(results, views, counted, runtime.clock().timestamp())
     polled = [r for r in results if r.outcome != "deferred"]

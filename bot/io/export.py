@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,7 +18,7 @@ from typing import Literal, TextIO
 from bot.errors import InputError
 from bot.output.text import spreadsheet
 
-ExportFormat = Literal["csv", "jsonl"]
+ExportFormat = Literal["csv", "jsonl", "xlsx"]
 EXPORT_COLUMNS = (
     "platform",
     "handle",
@@ -35,8 +35,16 @@ _FORMAT_NAMES: dict[str, ExportFormat] = {
     "jsonl": "jsonl",
     "json": "jsonl",
     "ndjson": "jsonl",
+    "xlsx": "xlsx",
 }
-_JSONL_SUFFIXES = frozenset((".jsonl", ".ndjson", ".json"))
+_SUFFIX_FORMATS: dict[str, ExportFormat] = {
+    ".csv": "csv",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+    ".json": "jsonl",
+    ".xlsx": "xlsx",
+}
+EXCEL_BOM = "\ufeff"
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,25 +62,74 @@ class ExportRow:
     platform_id: str | None = None  # the account's stable id, when the platform gave one
 
 
-def write_export(rows: Iterable[ExportRow], out: TextIO, fmt: ExportFormat) -> int:
-    """Stream ``rows`` to ``out`` as CSV (with a header) or JSON lines; return how many."""
+def write_export(
+    rows: Iterable[ExportRow], out: TextIO, fmt: ExportFormat, *, excel: bool = False
+) -> int:
+    """Stream ``rows`` to ``out`` as CSV (with a header) or JSON lines; return how many.
+
+    ``excel``: CSV as Excel opens it, with a UTF-8 BOM and ``;`` between cells.
+    """
     if fmt == "csv":
-        return _write_csv(rows, out)
+        return _write_csv(rows, out, excel=excel)
     if fmt == "jsonl":
         return _write_jsonl(rows, out)
     raise InputError(f"unknown export format {fmt!r} (use csv or jsonl)")
 
 
-def format_for_path(path: Path | None, requested: str | None) -> ExportFormat:
-    """The format to write: ``--format`` if given, else by the file's extension; stdout is CSV."""
+def export_workbook(rows: Iterable[ExportRow], labels: Mapping[tuple[str, str], str]) -> bytes:
+    """The snapshots as an .xlsx workbook: times as UTC date-times, labels after handles."""
+    from bot.output.xlsx import workbook_bytes
+
+    headers = [*EXPORT_COLUMNS[:2], "label", "captured_at (UTC)", *EXPORT_COLUMNS[3:]]
+    cells = (
+        (
+            row.platform,
+            row.handle,
+            labels.get((row.platform, row.handle)),
+            row.captured_at,
+            row.followers,
+            row.following,
+            row.posts,
+            row.source,
+            row.quality,
+        )
+        for row in rows
+    )
+    return workbook_bytes(headers, cells, sheet="Snapshots")
+
+
+def format_for_path(
+    path: Path | None, requested: str | None, *, excel: bool = False
+) -> ExportFormat:
+    """The format to write: ``--format`` if given, else by the file's extension; stdout is CSV.
+
+    A file whose extension names another format than ``--format`` is refused, so an ``.xlsx``
+    never holds CSV text; xlsx needs a file, ``--excel`` a CSV.
+    """
+    named = _SUFFIX_FORMATS.get(path.suffix.lower()) if path is not None else None
     if requested is not None:
         name = requested.strip().lower()
         if name not in _FORMAT_NAMES:
-            raise InputError(f"unknown export format {requested!r} (use csv or jsonl)")
-        return _FORMAT_NAMES[name]
-    if path is not None and path.suffix.lower() in _JSONL_SUFFIXES:
-        return "jsonl"
-    return "csv"
+            raise InputError(
+                f"--format: unknown export format {requested!r} (use csv, jsonl or xlsx)",
+                field="format",
+            )
+        chosen = _FORMAT_NAMES[name]
+    else:
+        chosen = named or "csv"
+    if path is not None and named is not None and named != chosen:
+        raise InputError(
+            f"--output: {path.name} is a {named} file name but the format is {chosen} "
+            f"(use --format {named}, or a name ending as {chosen} files do)",
+            field="output",
+        )
+    if chosen == "xlsx" and path is None:
+        raise InputError(
+            "--output: --format xlsx writes a workbook: name a .xlsx file", field="output"
+        )
+    if excel and chosen != "csv":
+        raise InputError(f"--excel: applies to csv, not {chosen}", field="excel")
+    return chosen
 
 
 def format_timestamp(value: datetime) -> str:
@@ -82,9 +139,11 @@ def format_timestamp(value: datetime) -> str:
     return utc.replace(tzinfo=None).isoformat(timespec=spec) + "Z"
 
 
-def _write_csv(rows: Iterable[ExportRow], out: TextIO) -> int:
+def _write_csv(rows: Iterable[ExportRow], out: TextIO, *, excel: bool) -> int:
     """CSV with a header; None is an empty cell, text is guarded against formulas."""
-    writer = csv.writer(out, lineterminator="\n")
+    if excel:
+        out.write(EXCEL_BOM)
+    writer = csv.writer(out, lineterminator="\n", delimiter=";" if excel else ",")
     writer.writerow(EXPORT_COLUMNS)
     written = 0
     for row in rows:

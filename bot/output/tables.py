@@ -24,6 +24,7 @@ from bot.output.text import NULL, literal, number, percent, plain, signed, sprea
 
 Format = Literal["table", "csv", "json"]
 FORMATS: tuple[str, ...] = ("table", "csv", "json")
+EXCEL_BOM = "\ufeff"
 
 
 @dataclass(frozen=True)
@@ -77,8 +78,11 @@ def render(
     document: Any = None,
     redact: Callable[[str], str] | None = None,
     tz: ZoneInfo | None = None,
+    excel: bool = False,
 ) -> None:
     """Write rows in the chosen format; ``document`` replaces the rows for JSON when given.
+
+    ``excel``: CSV as Excel reads it without an import wizard: a UTF-8 BOM and ``;`` separators.
 
     Tables and CSV show instants in ``tz`` (the configured zone; a heading's "(UTC)" names it
     instead); JSON keeps UTC. ``tz=None`` keeps UTC everywhere (``--utc``).
@@ -94,7 +98,9 @@ def render(
             payload = [{k: v for k, v in r.items() if k not in hidden} for r in rows]
         stream.write(json.dumps(plain(payload), indent=2, ensure_ascii=False) + "\n")
     elif fmt == "csv":
-        writer = csv.writer(stream, lineterminator="\n")
+        if excel:
+            stream.write(EXCEL_BOM)
+        writer = csv.writer(stream, lineterminator="\n", delimiter=";" if excel else ",")
         writer.writerow([c.key for c in columns])
         for row in rows:
             writer.writerow([csv_cell(row.get(c.key), tz) for c in columns])

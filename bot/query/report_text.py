@@ -202,6 +202,7 @@ def write(
     fmt: str,
     *,
     out: TextIO | None = None,
+    excel: bool = False,
 ) -> None:
     """Write the report in ``fmt``: text, markdown, or the shared table/csv/json formatter."""
     stream = out or sys.stdout
@@ -220,6 +221,7 @@ def write(
         out=stream,
         title=heading,
         document=document(period, entries, settings),
+        excel=excel,
     )
     totals = group_totals(entries)
     if fmt == "table" and totals:

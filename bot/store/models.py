@@ -190,3 +190,49 @@ class PlatformEvent(SQLModel, table=True):
     ended_at: datetime | None = None
     suspect: int  # accounts that turned suspect in the cycle that started it
     polled: int  # accounts of the platform polled in that cycle
+
+
+class Alert(SQLModel, table=True):
+    """One alert: opened when a rule starts to hold, resolved when it stops (bot/alerts/)."""
+
+    __table_args__ = (Index("ix_alert_opened_at", "opened_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str = Field(max_length=16)  # an ``AlertKind`` value
+    # What the alert is about: ``account:<id>`` or ``platform:<name>``.
+    subject: str = Field(max_length=64)
+    account_id: int | None = Field(
+        default=None,
+        sa_column=Column(Integer, ForeignKey("account.id", ondelete="CASCADE"), nullable=True),
+    )
+    platform: str | None = Field(default=None, max_length=32)
+    opened_at: datetime
+    resolved_at: datetime | None = None
+    # ``kind|subject`` while open (one open alert per rule and subject, across workers), NULL
+    # once resolved; a milestone keeps ``milestone|subject|value`` so it is never raised twice.
+    open_key: str | None = Field(default=None, max_length=255, unique=True)
+    message: str = Field(max_length=500)
+    resolve_message: str | None = Field(default=None, max_length=500)
+    detail: dict[str, Any] | None = Field(
+        default=None, sa_column=Column(JSON(none_as_null=True), nullable=True)
+    )
+
+
+class AlertDelivery(SQLModel, table=True):
+    """One alert notice (``open`` or ``resolve``) to one channel, claimed like a digest_run."""
+
+    __tablename__ = "alert_delivery"
+    __table_args__ = (
+        UniqueConstraint("alert_id", "phase", "channel", name="uq_alert_delivery_phase_channel"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    alert_id: int = Field(
+        sa_column=Column(Integer, ForeignKey("alert.id", ondelete="CASCADE"), nullable=False)
+    )
+    phase: str = Field(max_length=8)
+    channel: str = Field(max_length=255)
+    status: str = Field(max_length=16)  # a ``DeliveryStatus`` value
+    attempts: int = Field(default=0)
+    sent_at: datetime | None = None
+    last_error: str | None = Field(default=None, max_length=500)

@@ -18,6 +18,8 @@ from sqlmodel import SQLModel
 
 from bot.store.models import (
     Account,
+    Alert,
+    AlertDelivery,
     Correction,
     DigestRun,
     PlatformEvent,
@@ -47,6 +49,8 @@ PLATFORM_STATE = _table(PlatformState)
 PUBLISHED_FIGURE = _table(PublishedFigure)
 CORRECTION = _table(Correction)
 PLATFORM_EVENT = _table(PlatformEvent)
+ALERT = _table(Alert)
+ALERT_DELIVERY = _table(AlertDelivery)
 
 
 def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:

@@ -133,13 +133,24 @@ def test_rows_are_streamed_not_collected(fmt: ExportFormat) -> None:
         pytest.param(Path("out.json"), None, "jsonl", id=".json"),
         pytest.param(Path("out.txt"), None, "csv", id="other extension"),
         pytest.param(Path("out"), None, "csv", id="no extension"),
-        pytest.param(Path("out.csv"), "jsonl", "jsonl", id="--format wins"),
-        pytest.param(Path("out.jsonl"), "CSV", "csv", id="--format wins, any case"),
+        pytest.param(Path("out.txt"), "jsonl", "jsonl", id="--format wins"),
+        pytest.param(Path("out"), "CSV", "csv", id="--format wins, any case"),
+        pytest.param(Path("all.XLSX"), None, "xlsx", id=".xlsx"),
+        pytest.param(Path("all.xlsx"), "xlsx", "xlsx", id="xlsx"),
         pytest.param(None, "json", "jsonl", id="json means jsonl"),
     ],
 )
 def test_format_for_path(path: Path | None, requested: str | None, expected: str) -> None:
     assert format_for_path(path, requested) == expected
+
+
+@pytest.mark.parametrize(
+    ("path", "requested"),
+    [(Path("out.csv"), "jsonl"), (Path("out.jsonl"), "csv"), (Path("x.xlsx"), "csv")],
+)
+def test_a_suffix_naming_another_format_is_refused(path: Path, requested: str) -> None:
+    with pytest.raises(InputError, match=r"--output: .* file name but the format is"):
+        format_for_path(path, requested)
 
 
 @pytest.mark.parametrize("requested", ["xml", "", "tsv"])

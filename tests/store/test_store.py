@@ -32,8 +32,6 @@ from tests.helpers.store import snap
 T0 = datetime(2021, 1, 1, tzinfo=UTC)
 
 
-
-
 def make_account(engine: Engine, platform: str = "bluesky", handle: str = "a.bsky.social") -> int:
     with Session(engine) as session:
         account_id = get_or_create(session, platform, handle, T0).id or 0
@@ -52,7 +50,7 @@ def test_migrate_twice_is_harmless(engine: Engine) -> None:
     with engine.connect() as connection:
         assert (
             connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
-            == "0004"
+            == "0005"
         )
 
 
