@@ -11,7 +11,7 @@ from typing import Any
 
 import typer
 
-from bot.cli import corrections, daemon, digest, io, queries
+from bot.cli import check, corrections, daemon, digest, io, queries
 from bot.daemon.logs import command_logging
 from bot.errors import UserError
 from bot.output.text import literal
@@ -44,6 +44,7 @@ COMMANDS: tuple[tuple[str, Callable[..., Any]], ...] = (
     ("export", io.export),
     ("correct", corrections.correct),
     ("corrections", corrections.corrections),
+    ("check", check.check),
     ("run", daemon.run),
     ("status", daemon.status),
     ("simulate", daemon.simulate),
