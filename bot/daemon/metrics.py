@@ -93,7 +93,7 @@ class Metrics:
 
 
 async def serve_metrics(metrics: Metrics, port: int, host: str = "127.0.0.1") -> web.AppRunner:
-    """Serve ``/metrics`` on loopback; the caller cleans the runner up."""
+    """Serve ``/metrics`` on ``host`` (loopback unless told); the caller cleans the runner up."""
 
     async def scrape(_request: web.Request) -> web.Response:
         return web.Response(body=metrics.render(), headers={"Content-Type": CONTENT_TYPE_LATEST})

@@ -1,4 +1,4 @@
-"""What people notice first: `bot --version`, `-h` everywhere, help without `<bool>`, the licence."""
+"""What people notice first: `bot --version`, `-h` everywhere, no `<bool>` in help, the licence."""
 
 from __future__ import annotations
 
