@@ -153,6 +153,9 @@ async def _run(
     stop = stop or asyncio.Event()
     runtime = runtime or Runtime(settings, clock)
     metrics = Metrics() if metrics_at is not None else None
+    if metrics is not None:
+        used = {account.platform for account in settings.accounts}
+        metrics.set_budgets({name: _budget(settings, name) for name in used})
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)

@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from bot.clock import ManualClock, system_clock
 from bot.config import Settings, load_settings
+from bot.daemon.metrics import Metrics
 from bot.daemon.scheduler import run_daemon
 from bot.daemon.status import daemon_check
 from bot.store.accounts import sync_accounts
@@ -117,3 +118,18 @@ def test_metrics_listen_on_the_metrics_host(engine: Engine) -> None:
             await daemon
 
     assert asyncio.run(scrape()) == (200, False)
+
+
+def test_metrics_publish_budgets_and_open_breakers() -> None:
+    from bot.http.budget import GateView, RateBudget
+    from bot.kinds import GateState
+
+    metrics = Metrics()
+    metrics.set_budgets({"x": RateBudget(300, 900), "youtube": RateBudget(10_000, 86_400)})
+    view = GateView(GateState.CIRCUIT_OPEN, T0, 5, 0, 0, None, T0, "HTTP 503")
+    metrics.observe([], {"x": view}, {}, T0.timestamp())
+    text = metrics.render().decode()
+    assert 'bot_platform_budget_requests_per_second{platform="x"} 0.333' in text
+    assert 'bot_platform_budget_requests_per_second{platform="youtube"} 0.1157' in text
+    assert 'bot_platform_circuit_open{platform="x"} 1.0' in text
+    assert 'bot_platform_up{platform="x"} 0.0' in text
