@@ -45,7 +45,8 @@ def check(
     redact_secrets(redactor)
     database, database_ok = _database(settings)
     rows = asyncio.run(_platform_rows(settings, offline=offline))
-    ready = database_ok and all(row.ready for row in rows)
+    # No account is nothing to poll: not a setup that works yet.
+    ready = database_ok and bool(rows) and all(row.ready for row in rows)
     found = redacted([_row(r) for r in rows], COLUMNS, redactor)
     summary = _summary(settings, env_file, database)
     if fmt == "table":
@@ -54,7 +55,8 @@ def check(
     document = {**summary, "platforms": found, "ready": ready}
     render(found, COLUMNS, fmt, title="Platforms in use", document=document)
     if fmt == "table":
-        typer.echo("ready" if ready else "not ready: see the rows above")
+        why = "see the rows above" if rows else "no [[accounts]] configured"
+        typer.echo("ready" if ready else f"not ready: {why}")
     if not ready:
         raise typer.Exit(1)
 

@@ -152,6 +152,14 @@ def test_a_config_error_is_one_line_and_exit_2(
     assert result.err.startswith("error: ") and len(result.err.strip().splitlines()) == 1
 
 
+def test_no_accounts_is_not_ready(check_env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = check_env / "accounts.toml"
+    config.write_text('[bot]\ntimezone = "UTC"\n', encoding="utf-8")
+    result = run_cli(capsys, "check", "--config", str(config))
+    assert result.code == 1
+    assert result.out.rstrip().endswith("not ready: no [[accounts]] configured")
+
+
 # Recorded (or, where the fixture says so, documented) error bodies: platform, its .env line,
 # the fixture served for every request, the state `bot check` must report and words it shows.
 RECORDED = [
