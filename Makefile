@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run demo test test-fast lint bench clean
+.PHONY: run demo test test-fast lint bench lock clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,11 @@ test-fast: $(STAMP)  ## the inner loop: lint, types, tests without subprocesses,
 
 bench: $(STAMP)
 	$(BIN)/python bench/poll_throughput.py
+
+lock: $(STAMP)  ## requirements.lock, the image's pinned dependencies, from pyproject.toml
+	$(BIN)/pip install --quiet 'uv>=0.5'
+	$(BIN)/uv pip compile pyproject.toml --universal --python-version 3.11 --generate-hashes \
+		--custom-compile-command "make lock" --quiet -o requirements.lock
 
 clean:
 	rm -rf $(VENV) build *.egg-info

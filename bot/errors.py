@@ -115,11 +115,26 @@ class RateLimitedError(PlatformError):
 
 
 class AuthError(PlatformError):
-    """The credentials were refused or are missing."""
+    """The credentials were refused or are missing; ``missing_permission``: valid but not enough."""
 
     outcome = PollOutcome.AUTH_ERROR
     # Our credentials, not the platform's health: the account says auth_error instead.
     counts_against_platform: ClassVar[bool] = False
+
+    def __init__(
+        self,
+        platform: str,
+        message: str,
+        *,
+        http_status: int | None = None,
+        missing_permission: bool | None = None,
+    ) -> None:
+        super().__init__(platform, message, http_status=http_status)
+        # `bot check` tells a wrong token from a missing permission; HTTP says 401 from 403,
+        # platforms that answer 400 for both (Graph) say which.
+        self.missing_permission = (
+            http_status == 403 if missing_permission is None else missing_permission
+        )
 
 
 class TransientError(PlatformError):

@@ -1,8 +1,8 @@
-"""README's Growth section as the contract: every query command against the reference model.
+"""docs/growth.md as the contract: every query command against the reference model.
 
 Random histories in zones whose clocks change at local midnight (25- and 23-hour days), with
 leap days, ties and tolerance edges, stored in SQLite and PostgreSQL; `growth`, `report`,
-`snapshots` and the digest must say what tests/helpers/reference.py (written from the README's
+`snapshots` and the digest must say what tests/helpers/reference.py (written from its
 words) says.
 """
 

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperCommand, TyperGroup
 
-from bot.cli import alerts, corrections, daemon, digest, io, queries
+from bot import __version__
+from bot.cli import alerts, check, corrections, daemon, digest, io, queries
 from bot.daemon.logs import command_logging
 from bot.errors import UserError
 from bot.output.text import literal
@@ -44,6 +46,7 @@ COMMANDS: tuple[tuple[str, Callable[..., Any]], ...] = (
     ("export", io.export),
     ("correct", corrections.correct),
     ("corrections", corrections.corrections),
+    ("check", check.check),
     ("run", daemon.run),
     ("status", daemon.status),
     ("simulate", daemon.simulate),
@@ -54,13 +57,65 @@ COMMANDS: tuple[tuple[str, Callable[..., Any]], ...] = (
 )
 
 
+# ``-h`` as well as ``--help``, on ``bot`` and every command (Click passes it down).
+CONTEXT = {"help_option_names": ["-h", "--help"]}
+
+
+def _quiet_flags(params: list[Any]) -> list[Any]:
+    """Flags take no value: no ``<bool>`` beside them in the help."""
+    for param in params:
+        if getattr(param, "is_flag", False) and param.metavar is None:
+            param.metavar = ""
+    return params
+
+
+class _Command(TyperCommand):
+    """A command whose help shows no type for its flags."""
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        """The parameters, flags without a metavar."""
+        return _quiet_flags(super().get_params(ctx))
+
+
+class _Group(TyperGroup):
+    """``bot`` itself, whose help shows no type for its flags."""
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        """The parameters, flags without a metavar."""
+        return _quiet_flags(super().get_params(ctx))
+
+
+def _version(value: bool) -> None:
+    """``--version``: print it and stop before any command runs."""
+    if value:
+        typer.echo(f"bot {__version__}")
+        raise typer.Exit()
+
+
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", "-V", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """Poll public social accounts' counters, store snapshots, report growth."""
+
+
 def build_app() -> typer.Typer:
     """The Typer app with every command of ``COMMANDS``."""
     app = typer.Typer(
-        help=HELP, no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False
+        help=HELP,
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        context_settings=CONTEXT,
+        cls=_Group,
     )
+    app.callback()(_root)
     for name, command in COMMANDS:
-        app.command(name)(command)
+        app.command(name, cls=_Command)(command)
     return app
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 from typing import Annotated
 
 import typer
@@ -19,8 +20,12 @@ from bot.store.db import make_engine, migrate
 def run(
     metrics_port: Annotated[
         int | None,
-        typer.Option(help="Serve Prometheus metrics on 127.0.0.1:PORT/metrics."),
+        typer.Option(help="Serve Prometheus metrics on --metrics-host:PORT/metrics."),
     ] = None,
+    metrics_host: Annotated[
+        str,
+        typer.Option(help="Address the metrics listen on (0.0.0.0 in a container)."),
+    ] = "127.0.0.1",
     log_format: Annotated[str, typer.Option(help="text or json (one object per line).")] = "text",
     config: ConfigOpt = None,
     env_file: EnvOpt = None,
@@ -37,17 +42,31 @@ def run(
     ctx = command_context(config, env_file)
     configure(log_format, ctx.redact)
     try:
-        asyncio.run(run_daemon(ctx.settings, ctx.engine, metrics_port=metrics_port))
+        asyncio.run(
+            run_daemon(
+                ctx.settings, ctx.engine, metrics_port=metrics_port, metrics_host=metrics_host
+            )
+        )
     except OSError as exc:
+        # An address that does not resolve is the host's fault; one in use, the port's.
+        hint = "--metrics-host" if isinstance(exc, socket.gaierror) else "--metrics-port"
         raise typer.BadParameter(
-            f"cannot listen on 127.0.0.1:{metrics_port}: {exc.strerror}",
-            param_hint="--metrics-port",
+            f"cannot listen on {metrics_host}:{metrics_port}: {exc.strerror or exc}",
+            param_hint=hint,
         ) from None
 
 
 def status(
     fmt: FormatOpt = "table",
     utc: UtcOpt = False,
+    check: Annotated[
+        bool,
+        typer.Option(
+            "--check",
+            help="One line; exit 1 unless a poll cycle completed within two intervals "
+            "(for HEALTHCHECK).",
+        ),
+    ] = False,
     config: ConfigOpt = None,
     env_file: EnvOpt = None,
 ) -> None:
@@ -55,6 +74,12 @@ def status(
     from bot.daemon import status as health
 
     ctx = command_context(config, env_file, fmt=fmt)
+    if check:
+        alive, line = health.daemon_check(ctx.engine, ctx.settings, system_clock())
+        typer.echo(f"{'ok' if alive else 'unhealthy'}: {line}")
+        if not alive:
+            raise typer.Exit(1)
+        return
     report = health.status(ctx.engine, ctx.settings, system_clock())
     platforms = redacted(report["platforms"], health.PLATFORM_COLUMNS, ctx.redact)
     problems = redacted(report["accounts"], health.PROBLEM_COLUMNS, ctx.redact)

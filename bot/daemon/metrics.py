@@ -9,7 +9,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 from bot.daemon.poller import PollResult
-from bot.http.budget import GateView
+from bot.http.budget import GateView, RateBudget
 from bot.kinds import GateState, PollOutcome
 
 _DURATION_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
@@ -63,6 +63,23 @@ class Metrics:
             ["platform"],
             registry=self.registry,
         )
+        self.circuit_open = Gauge(
+            "bot_platform_circuit_open",
+            "1 while the platform's breaker is open (repeated failures), else 0.",
+            ["platform"],
+            registry=self.registry,
+        )
+        self.budget = Gauge(
+            "bot_platform_budget_requests_per_second",
+            "Requests per second the platform's budget in force allows (for budget use).",
+            ["platform"],
+            registry=self.registry,
+        )
+
+    def set_budgets(self, budgets: Mapping[str, RateBudget]) -> None:
+        """Publish each platform's budget once: dashboards divide the request rate by it."""
+        for platform, budget in budgets.items():
+            self.budget.labels(platform).set(budget.requests / budget.per_seconds)
 
     def observe(
         self,
@@ -83,6 +100,9 @@ class Metrics:
                     self.followers.labels(result.platform, result.handle).set(result.followers)
         for platform, view in views.items():
             self.up.labels(platform).set(1 if view.state == GateState.OK else 0)
+            self.circuit_open.labels(platform).set(
+                1 if view.state == GateState.CIRCUIT_OPEN else 0
+            )
             requests, limited = counted.get(platform, (0, 0))
             self.requests.labels(platform).inc(requests)
             self.rate_limited.labels(platform).inc(limited)
@@ -93,7 +113,7 @@ class Metrics:
 
 
 async def serve_metrics(metrics: Metrics, port: int, host: str = "127.0.0.1") -> web.AppRunner:
-    """Serve ``/metrics`` on loopback; the caller cleans the runner up."""
+    """Serve ``/metrics`` on ``host`` (loopback unless told); the caller cleans the runner up."""
 
     async def scrape(_request: web.Request) -> web.Response:
         return web.Response(body=metrics.render(), headers={"Content-Type": CONTENT_TYPE_LATEST})

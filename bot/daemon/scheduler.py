@@ -136,13 +136,15 @@ async def run_daemon(
     stop: asyncio.Event | None = None,
     runtime: Runtime | None = None,
     metrics_port: int | None = None,
+    metrics_host: str = "127.0.0.1",
 ) -> None:
     """Poll due accounts until SIGTERM/SIGINT (or ``stop``), then finish the cycle and return."""
     with daemon_lock(engine):
         if engine.dialect.name == "sqlite":
             # The lock makes this the only worker: leases left by a killed run are stale.
             release_leases(engine)
-        await _run(settings, engine, clock, transport, stop, runtime, metrics_port)
+        metrics_at = (metrics_host, metrics_port) if metrics_port is not None else None
+        await _run(settings, engine, clock, transport, stop, runtime, metrics_at)
 
 
 def apply_intervals(engine: Engine, settings: Settings, runtime: Runtime) -> int:
@@ -190,17 +192,24 @@ async def _run(
     transport: httpx.AsyncBaseTransport | None,
     stop: asyncio.Event | None,
     runtime: Runtime | None,
-    metrics_port: int | None,
+    metrics_at: tuple[str, int] | None,
 ) -> None:
-    """The daemon's body, once it holds the database."""
+    """The daemon's body, once it holds the database; ``metrics_at``: (host, port) or None."""
     stop = stop or asyncio.Event()
     runtime = runtime or Runtime(settings, clock)
     apply_intervals(engine, settings, runtime)
-    metrics = Metrics() if metrics_port is not None else None
+    metrics = Metrics() if metrics_at is not None else None
+    if metrics is not None:
+        used = {account.platform for account in settings.accounts}
+        metrics.set_budgets({name: _budget(settings, name) for name in used})
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    runner = await serve_metrics(metrics, metrics_port) if metrics and metrics_port else None
+    runner = (
+        await serve_metrics(metrics, metrics_at[1], metrics_at[0])
+        if metrics and metrics_at and metrics_at[1]
+        else None
+    )
     busy = asyncio.Lock()
     digesting = asyncio.Lock()
     current: list[asyncio.Task[object]] = []
@@ -244,7 +253,7 @@ async def _run(
             runtime.worker,
             len(settings.accounts),
             every,
-            f", metrics on 127.0.0.1:{metrics_port}" if metrics_port else "",
+            f", metrics on {metrics_at[0]}:{metrics_at[1]}" if metrics_at else "",
         )
         try:
             await stop.wait()

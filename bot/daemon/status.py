@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine
@@ -11,7 +11,7 @@ from sqlmodel import Session
 from bot.config import Settings
 from bot.kinds import AccountStatus, GateState
 from bot.output.tables import Column
-from bot.staleness import intervals, is_stale
+from bot.staleness import STALE_INTERVALS, intervals, is_stale
 from bot.store import history
 from bot.store.accounts import all_accounts
 from bot.store.health import platform_states
@@ -106,6 +106,41 @@ def status(engine: Engine, settings: Settings, now: datetime) -> dict[str, Any]:
 def _event_text(event: Event) -> str:
     """A lasting platform event in a few words: drops there wait for it to end."""
     return f"{event.suspect} of {event.polled} accounts suspect at once"
+
+
+def daemon_check(engine: Engine, settings: Settings, now: datetime) -> tuple[bool, str]:
+    """``bot status --check``: whether the daemon polled within two of the shortest intervals.
+
+    The newest poll of any configured account (or, none yet, the oldest account's creation)
+    stands for the daemon's last completed cycle: every cycle polls what is due, and within an
+    interval something is.
+    """
+    configured = intervals(settings)
+    if not configured:
+        return False, "no accounts configured: the daemon has nothing to poll"
+    window = min(configured.values()) * STALE_INTERVALS
+    with Session(engine) as session:
+        accounts = [
+            a
+            for a in all_accounts(session, None)
+            if settings.identity(a.platform, a.handle) in configured
+        ]
+    polled = [a.last_polled_at for a in accounts if a.last_polled_at is not None]
+    last = max(polled, default=None)
+    since = last or min((a.created_at for a in accounts), default=now)
+    what = f"last poll {last:%Y-%m-%d %H:%M} UTC" if last else "no poll yet"
+    if now - since > window:
+        return False, f"{what}: no cycle completed within {_span(window)}"
+    return True, f"{what}, within {_span(window)}"
+
+
+def _span(delta: timedelta) -> str:
+    """``12h``, ``90m``, ``2d``: a window as the config spells durations."""
+    seconds = int(delta.total_seconds())
+    for size, unit in ((86_400, "d"), (3600, "h"), (60, "m")):
+        if seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
 
 
 def _problem(status: str, last_error: str | None) -> str | None:

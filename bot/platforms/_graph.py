@@ -57,7 +57,9 @@ def error_from(
             platform, text, http_status=status, retry_after=_regain_seconds(headers)
         )
     if code in _AUTH_CODES or (isinstance(code, int) and 200 <= code <= 299):
-        return AuthError(platform, text, http_status=status)
+        # 10 and 200-299 refuse a permission the token lacks; the others refuse the token.
+        permission = code == 10 or (isinstance(code, int) and 200 <= code <= 299)
+        return AuthError(platform, text, http_status=status, missing_permission=permission)
     if code in _TRANSIENT_CODES or error.get("is_transient") is True:
         return TransientError(platform, text, http_status=status)
     if code in (100, 110, 803):
@@ -79,7 +81,7 @@ def _not_found_or_refused(
     if code == 110 or subcode in _UNKNOWN_USER_SUBCODES or _UNKNOWN_USER.search(message):
         return GoneError(platform, text, http_status=status)
     if _PERMISSION.search(message):
-        return AuthError(platform, text, http_status=status)
+        return AuthError(platform, text, http_status=status, missing_permission=True)
     return PlatformError(platform, text, http_status=status)
 
 

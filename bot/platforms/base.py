@@ -196,6 +196,9 @@ class Adapter(Requests, ABC):
     title: ClassVar[str | None] = None
     # Extra keys this platform accepts in its ``[platforms.<name>]`` table (non-secret settings).
     platform_options: ClassVar[frozenset[str]] = frozenset()
+    # What reading other people's accounts needs beyond a valid credential (an access tier, a
+    # reviewed feature): ``bot check`` names it when the platform refuses a permission.
+    access: ClassVar[str | None] = None
 
     def __init__(
         self,
@@ -284,6 +287,12 @@ class Adapter(Requests, ABC):
             # this entry's problem, not the batch's.
             problem = f"unreadable entry ({type(exc).__name__})"
             return Unreadable(handle, ParseError(self.name, problem))
+
+    async def check(self, client: httpx.AsyncClient, target: Target) -> FetchResult:
+        """The cheapest read proving credentials and access: one configured account, alone."""
+        # Every platform prices a one-account read as one request; a token-only endpoint
+        # (``/me``) would pass with a token that still cannot read the accounts configured.
+        return (await self.fetch(client, [target]))[0]
 
     def origin(self) -> str:
         """The origin requests go to: the configured ``base_url`` or the platform's default."""

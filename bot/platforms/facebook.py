@@ -37,6 +37,9 @@ class Facebook(Adapter):
     example_handle: ClassVar[str] = "DGSN.MAROC"
     token_env: ClassVar[str | None] = "FACEBOOK_ACCESS_TOKEN"
     token_required: ClassVar[bool] = True
+    access: ClassVar[str | None] = (
+        "the Page Public Metadata Access feature (Meta App Review), or a token of a Page you manage"
+    )
     # A Page username (letters, digits, dots) or numeric id, kept as written.
     handle_rule: ClassVar[HandleRule] = HandleRule(
         r"[A-Za-z0-9][A-Za-z0-9.\-]{0,99}", "a Page username or numeric id"

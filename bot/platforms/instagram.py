@@ -37,6 +37,9 @@ class Instagram(Adapter):
     example_handle: ClassVar[str] = "instagram"
     token_env: ClassVar[str | None] = "INSTAGRAM_ACCESS_TOKEN"
     token_required: ClassVar[bool] = True
+    access: ClassVar[str | None] = (
+        "instagram_basic and pages_read_engagement on your own Instagram professional account"
+    )
     platform_options: ClassVar[frozenset[str]] = frozenset({"ig_user_id"})
     # Usernames are 1-30 letters, digits, dots and underscores; Instagram lower-cases them.
     handle_rule: ClassVar[HandleRule] = HandleRule(

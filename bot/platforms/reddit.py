@@ -55,6 +55,9 @@ class Reddit(Adapter):
     example_handle: ClassVar[str] = "r/Python"
     token_env: ClassVar[str | None] = "REDDIT_CREDENTIALS"
     token_required: ClassVar[bool] = True
+    access: ClassVar[str | None] = (
+        "a Reddit script or web app with API access (private subreddits need membership)"
+    )
     # The words of the error: ``normalize_handle`` reads the two kinds of name itself.
     handle_rule: ClassVar[HandleRule] = HandleRule(
         r"[ru]/.+", "r/<subreddit> or u/<user>", any_case=True

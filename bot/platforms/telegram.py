@@ -58,6 +58,9 @@ class Telegram(Adapter):
     example_handle: ClassVar[str] = "@telegram"
     token_env: ClassVar[str | None] = "TELEGRAM_BOT_TOKEN"
     token_required: ClassVar[bool] = True
+    access: ClassVar[str | None] = (
+        "the bot added to private channels and groups (public ones need nothing)"
+    )
     # ``@name`` (the @ added when left out) or a numeric chat id like -1001234567890.
     handle_rule: ClassVar[HandleRule] = HandleRule(
         r"[A-Za-z0-9_]{5,32}",

@@ -36,6 +36,7 @@ class Twitch(Adapter):
     example_handle: ClassVar[str] = "twitch"
     token_env: ClassVar[str | None] = "TWITCH_CREDENTIALS"
     token_required: ClassVar[bool] = True
+    access: ClassVar[str | None] = "an app access token of a registered Twitch application"
     handle_rule: ClassVar[HandleRule] = HandleRule(
         r"[a-z0-9_]{1,25}",
         "a Twitch login: letters, digits and _, at most 25",

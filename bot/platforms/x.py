@@ -44,6 +44,7 @@ class X(Adapter):
     example_handle: ClassVar[str] = "DGSN_MAROC"
     token_env: ClassVar[str | None] = "X_BEARER_TOKEN"
     token_required: ClassVar[bool] = True
+    access: ClassVar[str | None] = "an X API plan that includes users lookup (User: Read)"
     # The case is kept as written: the API matches usernames without it, reports keep it.
     handle_rule: ClassVar[HandleRule] = HandleRule(
         r"[A-Za-z0-9_]{1,15}", "an X handle: 1-15 letters, digits or '_'", any_case=True

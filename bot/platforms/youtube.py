@@ -85,6 +85,9 @@ class YouTube(Adapter):
     example_handle: ClassVar[str] = "@GoogleDevelopers"
     token_env: ClassVar[str | None] = "YOUTUBE_API_KEY"
     token_required: ClassVar[bool] = True
+    access: ClassVar[str | None] = (
+        "the YouTube Data API v3 enabled in the key's Google Cloud project"
+    )
     # A channel id as is, or an @handle keeping its @: 3-30 letters (any script), digits,
     # underscores, hyphens and periods.
     handle_rule: ClassVar[HandleRule] = HandleRule(

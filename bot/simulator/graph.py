@@ -17,6 +17,19 @@ VERSION = "v21.0"
 HOURLY_CALLS = 200
 WINDOW_SECONDS = 3600
 BATCH_MAX = 50
+# A token the simulator accepts but treats as an app that lacks Page Public Metadata Access.
+NO_PERMISSION_TOKEN = "no-permission"
+# Recorded by sns-sdks/python-facebook (testdata/base/error_data.json, Apache-2.0).
+MISSING_PERMISSION = (
+    "(#100) Object does not exist, cannot be loaded due to missing permission or reviewable "
+    "feature, or does not support this operation. This endpoint requires the "
+    "'pages_read_engagement' permission or the 'Page Public Content Access' feature or the "
+    "'Page Public Metadata Access' feature. Refer to "
+    "https://developers.facebook.com/docs/apps/review/login-permissions#manage-pages, "
+    "https://developers.facebook.com/docs/apps/review/feature#reference-PAGES_ACCESS and "
+    "https://developers.facebook.com/docs/apps/review/feature#page-public-metadata-access "
+    "for details."
+)
 _DISCOVERY = re.compile(r"business_discovery\.username\(([^)]*)\)\{([^}]*)\}")
 
 
@@ -81,13 +94,16 @@ class GraphSim(PlatformSim):
         return {"x-app-usage": json.dumps(usage, separators=(",", ":"))}
 
     def _refused(self, request: web.Request) -> web.Response | None:
-        """Code 104 without a token, 190 for the literal ``bad-token``."""
+        """Code 104 without a token, 190 for ``bad-token``, 100 for ``no-permission``."""
         header = request.headers.get("Authorization", "")
         token = header.removeprefix("Bearer ").strip() or request.query.get("access_token", "")
         if not token:
             return graph_error("An access token is required to request this resource.", 104)
         if token == "bad-token":
             return graph_error("Invalid OAuth access token - Cannot parse access token", 190)
+        if token == NO_PERMISSION_TOKEN:
+            # A valid token of an app without App Review: Meta's recorded words.
+            return graph_error(MISSING_PERMISSION, 100)
         return None
 
     def remember(self, handle: str) -> None:

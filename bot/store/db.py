@@ -85,6 +85,27 @@ def migrate(engine: Engine) -> None:
         raise ConfigError("DATABASE_URL", f"cannot open {where}: {exc.orig}") from None
 
 
+def pending_migrations(engine: Engine) -> list[str]:
+    """Revisions this database still lacks, oldest first (empty: up to date); never applies any."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(alembic_config())
+    try:
+        with engine.connect() as connection:
+            applied = set(MigrationContext.configure(connection).get_current_heads())
+    except OperationalError as exc:
+        where = engine.url.render_as_string(hide_password=True)
+        raise ConfigError("DATABASE_URL", f"cannot open {where}: {exc.orig}") from None
+    pending = []
+    # From head down to the applied revision: the migrations are one line of history.
+    for revision in script.walk_revisions():
+        if revision.revision in applied:
+            break
+        pending.append(revision.revision)
+    return pending[::-1]
+
+
 def ping(engine: Engine) -> None:
     """Run ``SELECT 1``: raises when the database cannot be reached."""
     with engine.connect() as connection:

@@ -259,11 +259,13 @@ def test_every_command_has_help_and_is_in_the_readme() -> None:
 
     app = build_app()
 
-    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    root = Path(__file__).parents[2]
+    pages = [root / "README.md", *sorted((root / "docs").glob("*.md"))]
+    docs = "\n".join(page.read_text(encoding="utf-8") for page in pages)
     for command in app.registered_commands:
         name = command.name or (command.callback.__name__ if command.callback else "")
         assert command.callback is not None and command.callback.__doc__, name
-        assert f"bot {name}" in readme, f"README lacks `bot {name}`"
+        assert f"bot {name}" in docs, f"README and docs/ lack `bot {name}`"
 
 
 def test_tables_and_csv_speak_local_time_json_stays_utc(

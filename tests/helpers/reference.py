@@ -1,6 +1,6 @@
-"""A reference model of README.md's "Growth and the annual report" section.
+"""A reference model of docs/growth.md, "Growth and the annual report".
 
-Written from the README's words, not from bot/: plain Python over a list of snapshots, slow and
+Written from those words, not from bot/: plain Python over a list of snapshots, slow and
 obvious on purpose. Local days are found by bisection over UTC instants ("the local day from its
 midnight up to the next local midnight"), not with the arithmetic bot/clock.py uses.
 """
@@ -14,8 +14,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 MICRO = timedelta(microseconds=1)
-# README: "Tolerances: 3 h for 1d, 21 h for 7d, 3 days 18 h for 30d, 7 days for 90d and 365d,
-# 1 day for ytd".
+# docs/growth.md: "Tolerances: 3 h for 1d, 21 h for 7d, 3 days 18 h for 30d, 7 days for 90d and
+# 365d, 1 day for ytd".
 TOLERANCE = {
     "1d": timedelta(hours=3),
     "7d": timedelta(hours=21),
@@ -29,7 +29,7 @@ DAYS = {"1d": 1, "7d": 7, "30d": 30, "90d": 90, "365d": 365}
 
 @dataclass(frozen=True)
 class Snap:
-    """One stored snapshot as the README speaks of it."""
+    """One stored snapshot as docs/growth.md speaks of it."""
 
     at: datetime
     followers: int | None
@@ -82,7 +82,7 @@ def baseline(snaps: list[Snap], t: datetime, period: str, tz: ZoneInfo) -> Snap 
 
 
 def change(start: Snap, end: Snap) -> tuple[int | None, float | None]:
-    """change and growth % of followers from ``start`` to ``end``, by the README's rules."""
+    """change and growth % of followers from ``start`` to ``end``, by docs/growth.md's rules."""
     if start.followers is None or end.followers is None:
         return None, None
     difference = end.followers - start.followers
