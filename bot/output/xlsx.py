@@ -89,7 +89,11 @@ def _cell(page: WriteOnlyWorksheet, value: Any, tz: ZoneInfo | None) -> Cell | N
         return None
     if isinstance(value, datetime):
         aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-        cell = WriteOnlyCell(page, value=aware.astimezone(tz or UTC).replace(tzinfo=None))
+        local = aware.astimezone(tz or UTC).replace(tzinfo=None)
+        # Excel keeps milliseconds and openpyxl rounds to them: 23:59:59.999999 (a date-only
+        # import, the end of its day) would show as the next day's midnight. Floor instead.
+        local = local.replace(microsecond=local.microsecond // 1000 * 1000)
+        cell = WriteOnlyCell(page, value=local)
         cell.number_format = DATETIME_FORMAT
         return cell
     if isinstance(value, date):

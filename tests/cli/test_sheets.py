@@ -33,8 +33,10 @@ def test_export_xlsx_opens_in_openpyxl_with_typed_cells(
     rows = {(r[1].value, r[4].value): r for r in sheet.iter_rows(min_row=2)}
     assert len(rows) == 5
     bsky = rows[("dgsn.example.com", 282638)]
-    # A date imported as local midnight (Casablanca, UTC+1 that day), exported in UTC.
-    assert bsky[2].value == "DGSN" and bsky[3].value == datetime(2021, 12, 30, 23, 0)
+    # A date imported as the end of that local day (Casablanca, UTC+1), exported in UTC, to the
+    # millisecond Excel keeps (floored: never the next day).
+    assert bsky[2].value == "DGSN"
+    assert bsky[3].value == datetime(2021, 12, 31, 22, 59, 59, 999000)
     assert bsky[3].is_date
     assert bsky[4].value == 282638 and bsky[4].data_type == "n"
     assert bsky[5].value is None  # not reported stays empty, never 0
@@ -95,7 +97,9 @@ def test_snapshots_growth_and_report_as_workbooks(
     assert snaps.code == 0, snaps.err
     sheet = _sheet(env / "s.xlsx")
     assert sheet["A1"].value == "Captured (Africa/Casablanca)"
-    assert sheet["A2"].value == datetime(2020, 12, 31, 0, 0) and sheet["B2"].value == 191903
+    # The end of 31 Dec 2020, local: still that day in the sheet.
+    assert sheet["A2"].value == datetime(2020, 12, 31, 23, 59, 59, 999000)
+    assert sheet["B2"].value == 191903
     growth = run_cli(
         capsys, "growth", "--period", "365d", "--at", "2021-12-31", "-f", "xlsx", "-o", "g.xlsx"
     )

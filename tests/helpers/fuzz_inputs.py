@@ -199,8 +199,8 @@ def _word_calls(text: str, tz: ZoneInfo, spell: Spelling) -> list[Callable[[], o
         lambda: words.digest_day(text, "week", tz, NOW, spell),
         lambda: words.digest_day(text, "month", tz, NOW, spell),
         lambda: words.snapshot_time(text, tz, spell),
-        lambda: words.report_period(None, text, "2024-01-01", settings, spell),
-        lambda: words.report_period(None, "1970-01-01", text, settings, spell),
+        lambda: words.report_period(None, text, "2024-01-01", settings, spell, now=NOW),
+        lambda: words.report_period(None, "1970-01-01", text, settings, spell, now=NOW),
         lambda: words.growth_period(text, spell),
         lambda: words.every(text, spell),
         lambda: words.digest_period(text, spell),
@@ -226,7 +226,7 @@ def check_words(text: str, tz: ZoneInfo) -> str | None:
 def check_year(year: int) -> str | None:
     """``--year`` of any size: a report period or an InputError."""
     try:
-        words.report_period(year, None, None, Settings(), API)
+        words.report_period(year, None, None, Settings(), API, now=NOW)
     except UserError:
         return None
     except Exception as exc:

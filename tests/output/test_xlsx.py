@@ -70,3 +70,10 @@ def test_more_rows_than_a_sheet_holds_is_refused(monkeypatch: pytest.MonkeyPatch
     assert _open(workbook_bytes(["n"], [[1], [2]])).max_row == 3
     with pytest.raises(InputError, match="do not fit in one Excel sheet"):
         workbook_bytes(["n"], [[1], [2], [3]])
+
+
+def test_the_last_microsecond_of_a_day_stays_on_that_day() -> None:
+    # A date-only import is stored as the end of its local day; Excel keeps milliseconds.
+    end = datetime(2020, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
+    sheet = _open(workbook_bytes(["when"], [[end]], sheet="s", tz=None))
+    assert sheet["A2"].value == datetime(2020, 12, 31, 23, 59, 59, 999000)

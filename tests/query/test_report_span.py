@@ -38,7 +38,8 @@ def settings(engine: Engine, tmp_path: Path) -> Settings:
     config.write_text('[bot]\ntimezone = "Africa/Casablanca"\n')
     (tmp_path / "history.csv").write_text(HISTORY)
     loaded = load_settings(config, environ={"BOT_API_TOKEN": "t0ken-for-tests"})
-    import_history(engine, loaded, tmp_path / "history.csv", NOW)
+    # Imported a day later: a row after NOW is refused as future-dated at NOW itself.
+    import_history(engine, loaded, tmp_path / "history.csv", NOW + timedelta(days=1))
     return loaded
 
 

@@ -164,7 +164,7 @@ BAD: list[tuple[Callable[[Any, Spelling], Any], Any, str, str]] = [
     (lambda t, s: words.digest_day(t, "week", TZ, NOW, s), "0001-01-01", "date", "expected a"),
     (lambda text, s: words.snapshot_time(text, TZ, s), "9999-12-31T23:59Z", "at", "expected a"),
     (
-        lambda start, s: words.report_period(None, start, "9999-12-31", SETTINGS, s),
+        lambda start, s: words.report_period(None, start, "9999-12-31", SETTINGS, s, now=NOW),
         "0001-01-01",
         "from",
         "expected a date from 1970-01-01 to 9998-12-31, got '0001-01-01'",
