@@ -135,7 +135,8 @@ def report(
         str | None, typer.Option("--to", help="End of the range (a date = its end).")
     ] = None,
     fmt: Annotated[
-        str, typer.Option("--format", "-f", help="table, csv, json, text or markdown.")
+        str,
+        typer.Option("--format", "-f", help="table, csv, json, text, markdown or html."),
     ] = "table",
     config: ConfigOpt = None,
     env_file: EnvOpt = None,
@@ -143,12 +144,18 @@ def report(
     """The annual (or --from/--to) report: start and end counts, change, growth %, posts."""
     from bot.query.report_text import REPORT_FORMATS, write
 
-    CLI.choice("format", fmt, REPORT_FORMATS)
+    CLI.choice("format", fmt, (*REPORT_FORMATS, "html"))
     ctx = command_context(config, env_file)
     period = words.report_period(year, from_, to, ctx.settings, CLI)
     entries = views.report_entries(
         ctx.engine, first=period.first, last=period.last, tz=ctx.settings.timezone
     )
+    if fmt == "html":
+        from bot.query.report_html import render_html, report_series
+
+        series = report_series(ctx.engine, period)
+        typer.echo(render_html(period, entries, ctx.settings, series), nl=False)
+        return
     write(period, entries, ctx.settings, fmt)
 
 
