@@ -58,7 +58,7 @@ def create_app(
         redoc_url=None,
         openapi_url=None,
     )
-    sessions = dashboard.Sessions(settings)
+    sessions = dashboard.Sessions(settings, clock)
     # The dashboard's session cookie opens the JSON routes too (Swagger UI's "Try it out").
     guard = [Depends(require_token(settings, sessions.valid))]
 

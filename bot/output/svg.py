@@ -88,7 +88,10 @@ def line_chart(
             f'{head}<text x="{width / 2}" y="{height / 2}" text-anchor="middle"'
             f' fill="{_MUTED}" font-size="13">no data in this range</text></svg>'
         )
-    values = [m.value for m in known if m.value is not None]
+    # The scale is the good points': a glitch (a 0 after thousands) must not flatten the line.
+    values = [m.value for m in known if m.value is not None and not m.suspect] or [
+        m.value for m in known if m.value is not None
+    ]
     low, high = min(values), max(values)
     if low == high:
         pad = max(1, math.ceil(abs(low) * 0.01))
@@ -101,7 +104,9 @@ def line_chart(
         return round(_LEFT + (at - start).total_seconds() / span * plot_w, 1)
 
     def y(value: int) -> float:
-        return round(_TOP + (high - value) / (high - low) * plot_h, 1)
+        # A suspect value off the scale is drawn on its edge (its title gives the real value).
+        shown = min(max(value, low), high)
+        return round(_TOP + (high - shown) / (high - low) * plot_h, 1)
 
     parts = [head]
     for tick in _ticks(low, high):

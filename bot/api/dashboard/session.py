@@ -16,6 +16,7 @@ from datetime import timedelta
 from fastapi import Request, Response
 from itsdangerous import BadSignature, TimestampSigner
 
+from bot.clock import Clock, system_clock
 from bot.config import Settings
 
 COOKIE = "bot_session"
@@ -23,15 +24,26 @@ MAX_AGE = timedelta(hours=12)
 _SALT = "bot dashboard session"
 
 
+class _Signer(TimestampSigner):
+    """itsdangerous's timestamped signer on the injected clock (time is never read directly)."""
+
+    def __init__(self, key: bytes, clock: Clock) -> None:
+        super().__init__(key, salt=_SALT)
+        self._clock = clock
+
+    def get_timestamp(self) -> int:
+        return int(self._clock().timestamp())
+
+
 class Sessions:
     """Checks a token typed into the login form, and issues and checks session cookies."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, clock: Clock = system_clock) -> None:
         token = settings.api_token.reveal().encode("utf-8") if settings.api_token else None
         self._token = token
         # A key of its own: a leaked cookie tells nothing about the token it was derived from.
         key = hmac.new(token, _SALT.encode(), hashlib.sha256).digest() if token else b""
-        self._signer = TimestampSigner(key, salt=_SALT) if token else None
+        self._signer = _Signer(key, clock) if token else None
 
     @property
     def required(self) -> bool:
