@@ -19,7 +19,13 @@ from bot.clock import ManualClock
 from tests.helpers.dashboard import ARABIC, FRENCH, NOW, TOKEN, seed_dashboard
 
 PUBLIC = {"/healthz", "/login"}
-SAMPLE = {"platform": "x", "handle": "DGSN_MAROC", "name": "dashboard.js", "fmt": "csv", "day": "today"}
+SAMPLE = {
+    "platform": "x",
+    "handle": "DGSN_MAROC",
+    "name": "dashboard.js",
+    "fmt": "csv",
+    "day": "today",
+}
 
 
 @pytest.fixture
@@ -182,9 +188,10 @@ def test_account_page_mistakes_are_pages(
 
 def test_custom_range_and_daily_downloads(client: TestClient) -> None:
     log_in(client)
-    html = client.get("/ui/accounts/x/DGSN_MAROC?range=custom&from=2022-01-01&to=2022-01-05").text
+    custom = "range=custom&from=2022-01-01&to=2022-01-05"
+    html = client.get(f"/ui/accounts/x/DGSN_MAROC?{custom}").text
     assert html.count("<tr><td>2022-01-0") == 5
-    csv = client.get("/ui/daily.csv?account=x:DGSN_MAROC&range=custom&from=2022-01-01&to=2022-01-05")
+    csv = client.get(f"/ui/daily.csv?account=x:DGSN_MAROC&{custom}")
     assert csv.headers["content-disposition"].startswith("attachment;")
     assert csv.text.splitlines()[1].startswith("2022-01-01T11:00:00+01:00,317194,")
     book = client.get("/ui/daily.xlsx?account=x:DGSN_MAROC&range=all")

@@ -1,4 +1,4 @@
-"""The dashboard's test world: the seed history, labels in three scripts, daily figures, a glitch."""
+"""The dashboard's test world: the seed, labels in two scripts, daily figures and a glitch."""
 
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ groups = ["dgsn"]
 
 
 def daily_rows() -> str:
-    """X gaining 120 a day from 12 Dec 2021 to 14 Jan 2022 (the seed's 31 Dec kept), 0 on the 8th."""
+    """X gaining 120 a day from 12 Dec 2021 to 14 Jan 2022 (the seed's 31 Dec kept); 0 on 8 Jan."""
     lines = []
     for n in range(-19, 15):
         day = date(2022, 1, 1) + timedelta(days=n - 1)
