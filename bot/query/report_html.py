@@ -12,13 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.config import Settings
 from bot.kinds import Quality
 from bot.output.svg import Mark, line_chart
-from bot.output.text import literal, number, percent, signed
+from bot.output.text import html, isolate, literal, number, percent, signed
 from bot.query import report_text
 from bot.query.report import GROUPS_NOTE, Period, group_totals
 from bot.query.rows import ReportEntry
@@ -26,8 +27,22 @@ from bot.store import history
 from bot.store.accounts import all_accounts
 
 TEMPLATES = Path(__file__).parent / "templates"
-# The number filters every HTML face shares: ``1,234``, ``+1,234``, ``+47.28%``, or the dash.
-FILTERS: dict[str, Callable[..., str]] = {"num": number, "signed": signed, "pct": percent}
+
+
+def bidi(text: str) -> Markup:
+    """Composed text (labels between the bot's isolates) escaped, each isolate a ``<bdi>``."""
+    return Markup(html(text))
+
+
+# The filters every HTML face shares: ``1,234``, ``+1,234``, ``+47.28%`` (or the dash), and
+# ``bidi`` for a name whose label must keep its own direction.
+FILTERS: dict[str, Callable[..., str]] = {
+    "num": number,
+    "signed": signed,
+    "pct": percent,
+    "bidi": bidi,
+    "lit": literal,
+}
 Series = Mapping[tuple[str, str], Sequence[Mark]]
 
 
@@ -78,7 +93,7 @@ def context(
         "groups": totals,
         "groups_note": GROUPS_NOTE,
         "group_sentences": [
-            (literal(t.group), report_text.group_sentence(t, period)) for t in totals
+            (isolate(t.group), report_text.group_sentence(t, period)) for t in totals
         ],
         "text": report_text.render_text(period, entries, settings),
     }
