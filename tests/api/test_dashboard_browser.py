@@ -138,10 +138,11 @@ def test_log_in_read_the_figures_change_the_range_download_and_read_the_report(
     assert page.locator('tr[data-key="facebook:DGSN.MAROC"] td.followers').inner_text() == "284,002"
     # Sortable: followers ascending puts Facebook first, a second click X.
     header = page.locator("#accounts th", has_text="Followers")
+    first = page.locator("#accounts tbody tr").first
     header.click()
-    assert page.locator("#accounts tbody tr").first.get_attribute("data-key") == "facebook:DGSN.MAROC"
+    assert first.get_attribute("data-key") == "facebook:DGSN.MAROC"
     header.click()
-    assert page.locator("#accounts tbody tr").first.get_attribute("data-key") == "x:DGSN_MAROC"
+    assert first.get_attribute("data-key") == "x:DGSN_MAROC"
     watched.shoot("overview")
 
     x_row.locator("a").click()
