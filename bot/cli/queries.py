@@ -153,7 +153,7 @@ def report(
     if fmt == "html":
         from bot.query.report_html import render_html, report_series
 
-        series = report_series(ctx.engine, period)
+        series = report_series(ctx.engine, period, entries)
         typer.echo(render_html(period, entries, ctx.settings, series), nl=False)
         return
     write(period, entries, ctx.settings, fmt)

@@ -58,14 +58,22 @@ def environment(*folders: Path) -> Environment:
     return env
 
 
-def report_series(engine: Engine, period: Period) -> dict[tuple[str, str], list[Mark]]:
-    """Every account's follower counts over the period, suspect ones flagged."""
+def report_series(
+    engine: Engine, period: Period, entries: Sequence[ReportEntry] = ()
+) -> dict[tuple[str, str], list[Mark]]:
+    """Every account's follower counts over the period, suspect ones flagged.
+
+    The charts start at the earliest start figure of ``entries`` (the last good snapshot on or
+    before the period's start), so the line begins where the sentences' comparison does.
+    """
+    starts = [entry.line.start.at for entry in entries if entry.line.start is not None]
+    since = min([period.first, *starts])
     with Session(engine) as session:
         accounts = list(all_accounts(session))
         found = history.snapshots_between(
             session.connection(),
             [a.id for a in accounts if a.id],
-            since=period.first,
+            since=since,
             until=period.last,
         )
     return {

@@ -84,7 +84,7 @@ def report_routes(
         span = year or f"{from_}-to-{to}"
         name = filename("report", span) + f".{fmt}"
         if fmt == "html":
-            series = report_html.report_series(engine, period)
+            series = report_html.report_series(engine, period, entries)
             page = report_html.render_html(period, entries, settings, series)
             return attachment(page, "text/html; charset=utf-8", name)
         if fmt == "csv":
