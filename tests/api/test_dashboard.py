@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from io import BytesIO
 from pathlib import Path
 
@@ -16,9 +16,12 @@ from sqlalchemy import Engine
 from bot.api.app import create_app
 from bot.api.dashboard.session import COOKIE
 from bot.clock import ManualClock
+from bot.kinds import DeliveryStatus
+from bot.store import digests as runs
 from tests.helpers.dashboard import ARABIC, FRENCH, NOW, TOKEN, seed_dashboard
 
 PUBLIC = {"/healthz", "/login"}
+HOUR = timedelta(hours=1)
 SAMPLE = {
     "platform": "x",
     "handle": "DGSN_MAROC",
@@ -226,10 +229,16 @@ def test_report_page_has_the_sentences_the_groups_and_downloads(client: TestClie
     assert "size: A4" in printable.text and sentence in printable.text
 
 
-def test_digests_and_status_pages(client: TestClient) -> None:
+def test_digests_and_status_pages(client: TestClient, engine: Engine) -> None:
     log_in(client)
+    held = runs.claim(engine, day=date(2022, 1, 15), channel="json://hook/", now=NOW, lease=HOUR)
+    assert held is not None
+    runs.finish(engine, held, status=DeliveryStatus.SENT, now=NOW)
     archive = client.get("/ui/digests")
     assert archive.status_code == 200 and "/ui/digests/2022-01-16" in archive.text
+    sent = archive.text.split('id="digest-runs"', 1)[1]
+    assert '<a href="/ui/digests/2022-01-15">2022-01-15</a>' in sent
+    assert "json://hook/" in sent and ">sent<" in sent and "2022-01-16 13:00" in sent
     today = client.get("/ui/digests/today")
     assert today.status_code == 200 and "<!DOCTYPE html>" in today.text
     status = client.get("/ui/status")
