@@ -122,7 +122,8 @@ def line_chart(
             f'<text x="{x(at)}" y="{height - 8}" text-anchor="{anchor}" font-size="11"'
             f' fill="{_MUTED}">{shown}</text>'
         )
-    for run in runs([m for m in known if not m.suspect]):
+    # Unknown counts go in too: "not reported" breaks the line, it is never bridged.
+    for run in runs([m for m in chart if not m.suspect]):
         if len(run) == 1:
             only = run[0]
             parts.append(
