@@ -50,13 +50,19 @@ def create_app(
     ``bound`` is the address ``bot serve`` listens on: on loopback without a token, only
     requests naming this server in their Host header are answered.
     """
+    from bot.api import dashboard
+
+    # /docs and /openapi.json are the dashboard's: behind the token, Swagger UI served offline.
     app = FastAPI(
         title="social-monitor-bot",
         summary="Read-only access to the stored snapshots, growth, reports and digests.",
-        docs_url="/docs",
+        docs_url=None,
         redoc_url=None,
+        openapi_url=None,
     )
-    guard = [Depends(require_token(settings))]
+    sessions = dashboard.Sessions(settings, clock)
+    # The dashboard's session cookie opens the JSON routes too (Swagger UI's "Try it out").
+    guard = [Depends(require_token(settings, sessions.valid))]
 
     _error_handlers(app)
     _host_check(app, allowed_hosts(settings, bound))
@@ -75,6 +81,7 @@ def create_app(
 
     _history_routes(app, settings, engine, clock, guard)
     _document_routes(app, settings, engine, clock, guard)
+    dashboard.mount(app, settings, engine, clock, sessions, guard)
     return app
 
 

@@ -24,12 +24,14 @@ class Unauthorized(Exception):
     """A request without the right token."""
 
 
-def require_token(settings: Settings) -> Callable[[Request], Awaitable[None]]:
-    """A dependency checking the bearer token; without BOT_API_TOKEN every caller is let in."""
+def require_token(
+    settings: Settings, session: Callable[[Request], bool] | None = None
+) -> Callable[[Request], Awaitable[None]]:
+    """A dependency: the bearer token or a dashboard ``session``; without a token all may ask."""
     expected = settings.api_token.reveal().encode("utf-8") if settings.api_token else None
 
     async def check(request: Request) -> None:
-        if expected is None:
+        if expected is None or (session is not None and session(request)):
             return
         scheme, _, given = request.headers.get("authorization", "").partition(" ")
         # Starlette decodes header bytes as latin-1: encoding back gives the bytes sent, so a

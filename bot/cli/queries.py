@@ -34,7 +34,7 @@ from bot.query import words
 from bot.query.accounts import accounts_by_keys
 
 # A report file may also be Markdown or plain text.
-REPORT_SUFFIXES = {**SUFFIXES, ".md": "markdown", ".txt": "text"}
+REPORT_SUFFIXES = {**SUFFIXES, ".md": "markdown", ".txt": "text", ".html": "html"}
 AccountArg = Annotated[str, typer.Argument(help="PLATFORM:HANDLE, e.g. bluesky:bsky.app.")]
 SinceOpt = Annotated[str | None, typer.Option(help="From this date or time (local).")]
 UntilOpt = Annotated[str | None, typer.Option(help="Up to this date or time (local).")]
@@ -190,7 +190,7 @@ def report(
     all_: AllOpt = False,
     fmt: Annotated[
         str | None,
-        typer.Option("--format", "-f", help="table, csv, json, text, markdown or xlsx."),
+        typer.Option("--format", "-f", help="table, csv, json, text, markdown, html or xlsx."),
     ] = None,
     output: OutputOpt = None,
     excel: ExcelOpt = False,
@@ -203,7 +203,7 @@ def report(
     chosen = choose_format(
         fmt,
         output,
-        (*REPORT_FORMATS, "xlsx"),
+        (*REPORT_FORMATS, "html", "xlsx"),
         default="table",
         excel=excel,
         suffixes=REPORT_SUFFIXES,
@@ -217,6 +217,16 @@ def report(
         from bot.query.report_sheet import report_workbook
 
         save(output, report_workbook(period, entries, ctx.settings))
+        return
+    if chosen == "html":
+        from bot.query.report_html import render_html, report_series
+
+        series = report_series(ctx.engine, period, entries)
+        page = render_html(period, entries, ctx.settings, series)
+        if output is not None:
+            save(output, page.encode("utf-8"))
+        else:
+            typer.echo(page, nl=False)
         return
     buffer = io.StringIO() if output is not None else None
     write(period, entries, ctx.settings, chosen, out=buffer, excel=excel)

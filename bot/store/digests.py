@@ -125,6 +125,18 @@ def runs_on(engine: Engine, day: date) -> list[DigestRun]:
     return [DigestRun.model_validate(dict(row)) for row in rows]
 
 
+def recent_runs(engine: Engine, limit: int = 200) -> list[DigestRun]:
+    """The newest ``limit`` rows, newest day first (the dashboard's archive)."""
+    statement = (
+        select(DIGEST_RUN)
+        .order_by(DIGEST_RUN.c.digest_date.desc(), DIGEST_RUN.c.channel)
+        .limit(limit)
+    )
+    with engine.connect() as connection:
+        rows = connection.execute(statement).mappings().all()
+    return [DigestRun.model_validate(dict(row)) for row in rows]
+
+
 def _insert_new(engine: Engine, *, day: date, channel: str, now: datetime) -> ReturningInsert[Any]:
     """``INSERT … ON CONFLICT DO NOTHING RETURNING``: a new row claimed at ``now``, or nothing."""
     values = {

@@ -205,7 +205,7 @@ def test_unknown_format_is_refused(capsys: pytest.CaptureFixture[str]) -> None:
     result = run_cli(capsys, "report", "--year", "2021", "-f", "xml")
     assert result.code == 2
     message = " ".join(result.err.replace("│", " ").split())
-    assert "table, csv, json, text, markdown, xlsx, got 'xml'" in message
+    assert "table, csv, json, text, markdown, html, xlsx, got 'xml'" in message
 
 
 # --- Pure parts ----------------------------------------------------------------------------
