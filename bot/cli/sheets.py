@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import typer
 
 from bot.errors import InputError
-from bot.output.files import write_atomic
+from bot.output.files import check_output_format, write_atomic
 from bot.output.tables import FORMATS, Column, render
 from bot.output.text import CLI
 
@@ -59,18 +59,7 @@ def choose_format(
         fmt if fmt is not None else named if named is not None and named in allowed else default
     )
     CLI.choice("format", chosen, allowed)
-    if output is not None and named is not None and named != chosen:
-        raise InputError(
-            f"--output: {output.name} is a {named} file name but the format is {chosen} "
-            f"(use --format {named}, or a name ending as {chosen} files do)",
-            field="output",
-        )
-    if chosen == "xlsx" and output is None:
-        raise InputError(
-            "--output: --format xlsx writes a workbook: name a .xlsx file", field="output"
-        )
-    if excel and chosen != "csv":
-        raise InputError(f"--excel: applies to csv, not {chosen}", field="excel")
+    check_output_format(chosen, named, output, excel)
     return chosen
 
 

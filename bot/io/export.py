@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Literal, TextIO
 
 from bot.errors import InputError
+from bot.output.files import check_output_format
 from bot.output.text import spreadsheet
 
 ExportFormat = Literal["csv", "jsonl", "xlsx"]
@@ -117,18 +118,7 @@ def format_for_path(
         chosen = _FORMAT_NAMES[name]
     else:
         chosen = named or "csv"
-    if path is not None and named is not None and named != chosen:
-        raise InputError(
-            f"--output: {path.name} is a {named} file name but the format is {chosen} "
-            f"(use --format {named}, or a name ending as {chosen} files do)",
-            field="output",
-        )
-    if chosen == "xlsx" and path is None:
-        raise InputError(
-            "--output: --format xlsx writes a workbook: name a .xlsx file", field="output"
-        )
-    if excel and chosen != "csv":
-        raise InputError(f"--excel: applies to csv, not {chosen}", field="excel")
+    check_output_format(chosen, named, path, excel)
     return chosen
 
 

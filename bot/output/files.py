@@ -14,6 +14,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any, TextIO, cast
 
+from bot.errors import InputError
+
 # mkstemp makes the file private; what the bot writes (digests, exports, charts) is for sharing.
 MODE = 0o644
 
@@ -46,3 +48,20 @@ def _replacing(path: Path, mode: str, **options: Any) -> Iterator[IO[Any]]:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def check_output_format(chosen: str, named: str | None, output: Path | None, excel: bool) -> None:
+    """Refuse a file name that names another format, a workbook with no file, --excel off CSV."""
+    # One rule for every command that writes files: an .xlsx never holds CSV text.
+    if output is not None and named is not None and named != chosen:
+        raise InputError(
+            f"--output: {output.name} is a {named} file name but the format is {chosen} "
+            f"(use --format {named}, or a name ending as {chosen} files do)",
+            field="output",
+        )
+    if chosen == "xlsx" and output is None:
+        raise InputError(
+            "--output: --format xlsx writes a workbook: name a .xlsx file", field="output"
+        )
+    if excel and chosen != "csv":
+        raise InputError(f"--excel: applies to csv, not {chosen}", field="excel")

@@ -7,12 +7,10 @@ import json
 import logging
 import socket
 import threading
-from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from email.message import Message
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +35,7 @@ from bot.http.redact import RedactingFilter, Redactor
 from bot.store import digests
 from bot.store.db import make_engine
 from bot.store.models import DigestRun
+from tests.helpers import webhook as helper
 
 DAY = date(2025, 3, 1)
 SMTP_USER = "digest"
@@ -55,14 +54,8 @@ MESSAGE = DigestMessage(
 )
 
 
-@dataclass
-class Webhook:
-    """A loopback HTTP receiver: answers each path with scripted statuses, then 200."""
-
-    port: int = 0
-    script: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
-    requests: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
-    delivered: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
+class Webhook(helper.Webhook):
+    """The shared loopback receiver, with URLs that may carry basic-auth credentials."""
 
     def url(self, path: str, *, auth: bool = False) -> str:
         """The json:// Apprise URL of ``path`` on this receiver."""
@@ -73,32 +66,9 @@ class Webhook:
 @pytest.fixture
 def webhook() -> Iterator[Webhook]:
     """A threaded HTTP server on 127.0.0.1 recording every JSON POST."""
-    hook = Webhook()
-    lock = threading.Lock()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            payload = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-            with lock:
-                hook.requests[self.path].append(payload)
-                script = hook.script[self.path]
-                status = script.pop(0) if script else 200
-                if status == 200:
-                    hook.delivered[self.path].append(payload)
-            self.send_response(status)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    hook.port = server.server_address[1]
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield hook
-    server.shutdown()
-    server.server_close()
+    with helper.running_webhook(Webhook()) as hook:
+        assert isinstance(hook, Webhook)
+        yield hook
 
 
 @dataclass

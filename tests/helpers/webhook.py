@@ -18,6 +18,8 @@ class Webhook:
 
     port: int = 0
     script: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    # Every POST by path, whatever it was answered; ``delivered``: those answered 200.
+    requests: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
     delivered: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
 
     def url(self, path: str) -> str:
@@ -26,15 +28,16 @@ class Webhook:
 
 
 @contextmanager
-def running_webhook() -> Iterator[Webhook]:
-    """A threaded HTTP server on 127.0.0.1 recording every JSON POST it answers 200."""
-    hook = Webhook()
+def running_webhook(hook: Webhook | None = None) -> Iterator[Webhook]:
+    """A threaded HTTP server on 127.0.0.1 recording every JSON POST into ``hook`` (or anew)."""
+    hook = hook or Webhook()
     lock = threading.Lock()
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             payload = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
             with lock:
+                hook.requests[self.path].append(payload)
                 script = hook.script[self.path]
                 status = script.pop(0) if script else 200
                 if status == 200:
