@@ -217,3 +217,24 @@ def test_daily_rows_give_a_one_day_figure(
     assert run_cli(capsys, "import", "daily.csv").code == 0
     [line] = _json(capsys, "growth", "--period", "1d", "--at", "2025-03-03")
     assert (line["previous"], line["followers"], line["change"]) == (1010, 1030, 20)
+
+
+@pytest.mark.parametrize(
+    ("period", "dates"),
+    [
+        ("7d", ("2025-03-02", "2025-03-09", "2025-03-16")),
+        ("30d", ("2025-01-15", "2025-02-14", "2025-03-16")),
+    ],
+)
+def test_weekly_and_monthly_rows_give_their_period_figure(
+    cli_env: Path,
+    capsys: pytest.CaptureFixture[str],
+    period: str,
+    dates: tuple[str, str, str],
+) -> None:
+    # Issue 15: the same rule for one row a week or a month: the row one period back is the base.
+    rows = "".join(f"x,dgsn,{d},{n},,\n" for d, n in zip(dates, (1000, 1070, 1100), strict=True))
+    (cli_env / "rows.csv").write_text(HEADER + rows)
+    assert run_cli(capsys, "import", "rows.csv").code == 0
+    [line] = _json(capsys, "growth", "--period", period, "--at", dates[-1])
+    assert (line["previous"], line["followers"], line["change"]) == (1070, 1100, 30)
