@@ -20,12 +20,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import typer
 import yaml
 from packaging.requirements import Requirement
 from packaging.version import Version
 
-from bot.cli import build_app
+from bot.cli import every_command
 from bot.daemon.metrics import Metrics
 from bot.platforms import ADAPTERS
 
@@ -46,9 +45,7 @@ _PROMQL_WORDS = re.compile(r"\b(bot_[a-z0-9_]+|up)\b")
 
 def bot_commands() -> dict[str, Any]:
     """Each command of the Typer app by name, as Click runs it."""
-    group = typer.main.get_command(build_app())
-    assert isinstance(group, typer.core.TyperGroup)
-    return dict(group.commands)
+    return dict(every_command())
 
 
 def option(command: str, name: str) -> Any:

@@ -1,20 +1,23 @@
 """The ``bot`` command line (Typer): every command, registered here in the order of ``--help``.
 
 Each command parses its words through ``bot.query.words``, calls one function and renders.
+Registration is lazy: ``bot --help`` lists the commands from ``COMMANDS`` alone, and a command's
+module (with its database, HTTP or chart libraries) is imported only when that command runs or
+shows its own help, so no command pays for the others' imports.
 """
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
+from types import ModuleType
 from typing import Annotated, Any
 
 import typer
 from typer.core import TyperCommand, TyperGroup
 
 from bot import __version__
-from bot.cli import alerts, check, corrections, daemon, digest, io, queries
-from bot.daemon.logs import command_logging
 from bot.errors import UserError
 from bot.output.text import literal
 
@@ -34,27 +37,156 @@ def _click_class(name: str) -> type[Exception]:
 _CLICK_ERROR = _click_class("ClickException")
 _USAGE_ERROR = _click_class("UsageError")
 HELP = "Poll public social accounts' counters, store snapshots, report growth."
+
+
+def _queries() -> ModuleType:
+    from bot.cli import queries
+
+    return queries
+
+
+def _io() -> ModuleType:
+    from bot.cli import io
+
+    return io
+
+
+def _corrections() -> ModuleType:
+    from bot.cli import corrections
+
+    return corrections
+
+
+def _check() -> ModuleType:
+    from bot.cli import check
+
+    return check
+
+
+def _daemon() -> ModuleType:
+    from bot.cli import daemon
+
+    return daemon
+
+
+def _digest() -> ModuleType:
+    from bot.cli import digest
+
+    return digest
+
+
+def _alerts() -> ModuleType:
+    from bot.cli import alerts
+
+    return alerts
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One command: its name, where its function lives, and the line ``bot --help`` shows."""
+
+    name: str
+    module: Callable[[], ModuleType]
+    function: str
+    # The first line of the function's docstring (a test keeps them equal), so that listing
+    # the commands imports none of them.
+    summary: str
+
+    def load(self) -> Callable[..., Any]:
+        """The command's function, importing its module now."""
+        function: Callable[..., Any] = getattr(self.module(), self.function)
+        return function
+
+
 # The query commands first, then those that run things.
-COMMANDS: tuple[tuple[str, Callable[..., Any]], ...] = (
-    ("poll", queries.poll),
-    ("accounts", queries.accounts),
-    ("snapshots", queries.snapshots),
-    ("growth", queries.growth),
-    ("report", queries.report),
-    ("chart", queries.chart),
-    ("import", io.import_history),
-    ("export", io.export),
-    ("correct", corrections.correct),
-    ("corrections", corrections.corrections),
-    ("check", check.check),
-    ("run", daemon.run),
-    ("status", daemon.status),
-    ("simulate", daemon.simulate),
-    ("demo", daemon.demo),
-    ("digest", digest.digest),
-    ("alerts", alerts.alerts),
-    ("serve", daemon.serve),
+COMMANDS: tuple[Entry, ...] = (
+    Entry(
+        "poll",
+        _queries,
+        "poll",
+        "Run one poll cycle now; a line per account; exit 1 only if every attempt failed.",
+    ),
+    Entry(
+        "accounts", _queries, "accounts", "List accounts with status, last poll and latest counts."
+    ),
+    Entry("snapshots", _queries, "snapshots", "Show the stored history of one account."),
+    Entry("growth", _queries, "growth", "Growth of every account over a period."),
+    Entry(
+        "report",
+        _queries,
+        "report",
+        "The annual (or --from/--to) report: start and end counts, change, growth %, posts.",
+    ),
+    Entry(
+        "chart",
+        _queries,
+        "chart",
+        "Draw one account's followers history as a PNG (suspect points left out).",
+    ),
+    Entry(
+        "import",
+        _io,
+        "import_history",
+        "Backfill history from CSV or JSON lines, or one account's CSV with --platform/--handle.",
+    ),
+    Entry("export", _io, "export", "Write all snapshots as CSV, JSON lines or an Excel workbook."),
+    Entry(
+        "correct",
+        _corrections,
+        "correct",
+        "Correct one stored snapshot (mark, delete or set a count), or --undo ID; all recorded.",
+    ),
+    Entry(
+        "corrections",
+        _corrections,
+        "corrections",
+        "The audit trail: every correction and replacement, its old and new value, and undos.",
+    ),
+    Entry(
+        "check",
+        _check,
+        "check",
+        "Check the setup: config, .env, database, and one cheap real request per platform.",
+    ),
+    Entry("run", _daemon, "run", "The daemon: poll due accounts on schedule until SIGTERM/SIGINT."),
+    Entry(
+        "status",
+        _daemon,
+        "status",
+        "Daemon health: each platform's state, then failing and stale accounts.",
+    ),
+    Entry(
+        "simulate",
+        _daemon,
+        "simulate",
+        "Serve simulated platform APIs on loopback (tests, benchmarks, offline trial).",
+    ),
+    Entry(
+        "demo",
+        _daemon,
+        "demo",
+        "Offline tour: the simulator and the real poll path over simulated days, then a report.",
+    ),
+    Entry(
+        "digest",
+        _digest,
+        "digest",
+        "Build the daily (or weekly, monthly) digest and print it, or deliver it with --send.",
+    ),
+    Entry(
+        "alerts",
+        _alerts,
+        "alerts",
+        "List alerts: open ones and those of the last 7 days (--open, --all).",
+    ),
+    Entry(
+        "serve",
+        _daemon,
+        "serve",
+        "The read-only HTTP API: the query commands' JSON, behind BOT_API_TOKEN.",
+    ),
 )
+_BY_NAME = {entry.name: entry for entry in COMMANDS}
 
 
 # ``-h`` as well as ``--help``, on ``bot`` and every command (Click passes it down).
@@ -78,11 +210,39 @@ class _Command(TyperCommand):
 
 
 class _Group(TyperGroup):
-    """``bot`` itself, whose help shows no type for its flags."""
+    """``bot`` itself: lists ``COMMANDS`` without importing them; its flags show no type."""
 
     def get_params(self, ctx: Any) -> list[Any]:
         """The parameters, flags without a metavar."""
         return _quiet_flags(super().get_params(ctx))
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        """Every command's name, in the order of ``COMMANDS``."""
+        return [entry.name for entry in COMMANDS]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        """A stand-in naming the command and its summary: enough to list it or resolve it."""
+        entry = _BY_NAME.get(cmd_name)
+        return None if entry is None else _Command(name=entry.name, help=entry.summary)
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        """The command to run (or show the help of), its module imported only now."""
+        name, command, rest = super().resolve_command(ctx, args)
+        return name, load_command(name) if name in _BY_NAME else command, rest
+
+
+def load_command(name: str) -> TyperCommand:
+    """The Click command that ``bot NAME`` runs, importing the command's module."""
+    app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+    app.command(name, cls=_Command)(_BY_NAME[name].load())
+    command = typer.main.get_command(app)
+    assert isinstance(command, TyperCommand)
+    return command
+
+
+def every_command() -> dict[str, TyperCommand]:
+    """Every command by name, each fully loaded (for the documentation and deployment checks)."""
+    return {entry.name: load_command(entry.name) for entry in COMMANDS}
 
 
 def _version(value: bool) -> None:
@@ -104,7 +264,7 @@ def _root(
 
 
 def build_app() -> typer.Typer:
-    """The Typer app with every command of ``COMMANDS``."""
+    """The Typer app of ``bot``; its group (``_Group``) serves the commands of ``COMMANDS``."""
     app = typer.Typer(
         help=HELP,
         no_args_is_help=True,
@@ -114,13 +274,13 @@ def build_app() -> typer.Typer:
         cls=_Group,
     )
     app.callback()(_root)
-    for name, command in COMMANDS:
-        app.command(name, cls=_Command)(command)
     return app
 
 
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; user mistakes become one line on stderr and a non-zero status."""
+    from bot.daemon.logs import command_logging
+
     try:
         # Not standalone: Click's usage errors reach us instead of printing a boxed panel.
         with command_logging():

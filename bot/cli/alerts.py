@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from bot.cli.options import ConfigOpt, EnvOpt, FormatOpt, UtcOpt, command_context
 from bot.clock import system_clock
 from bot.output.tables import render
-from bot.query.alerts import ALERT_COLUMNS, Which, alert_rows
+
+if TYPE_CHECKING:
+    from bot.query.alerts import Which
 
 
 def alerts(
@@ -21,6 +23,8 @@ def alerts(
     env_file: EnvOpt = None,
 ) -> None:
     """List alerts: open ones and those of the last 7 days (--open, --all)."""
+    from bot.query.alerts import ALERT_COLUMNS, alert_rows
+
     if open_ and all_:
         raise typer.BadParameter("choose one of --open and --all", param_hint="--open")
     which: Which = "open" if open_ else "all" if all_ else "recent"

@@ -4,21 +4,19 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from bot.checks import PlatformCheck, check_settings
 from bot.cli.options import ConfigOpt, EnvOpt, FormatOpt
 from bot.clock import system_clock
-from bot.config import Settings, load_settings
-from bot.daemon.logs import redact_secrets
 from bot.errors import ConfigError
-from bot.http.client import make_client
-from bot.http.redact import Redactor
 from bot.output.tables import FORMATS, Column, redacted, render
 from bot.output.text import CLI
-from bot.store.db import make_engine, pending_migrations
+
+if TYPE_CHECKING:
+    from bot.checks import PlatformCheck
+    from bot.config import Settings
 
 COLUMNS = (
     Column("platform", "Platform"),
@@ -39,6 +37,10 @@ def check(
     env_file: EnvOpt = None,
 ) -> None:
     """Check the setup: config, .env, database, and one cheap real request per platform."""
+    from bot.config import load_settings
+    from bot.daemon.logs import redact_secrets
+    from bot.http.redact import Redactor
+
     CLI.choice("format", fmt, FORMATS)
     settings = load_settings(config, env_file=env_file)
     redactor = Redactor(settings.secret_values())
@@ -63,6 +65,9 @@ def check(
 
 async def _platform_rows(settings: Settings, *, offline: bool) -> list[PlatformCheck]:
     """Every platform's row; a client only when requests are allowed."""
+    from bot.checks import check_settings
+    from bot.http.client import make_client
+
     if offline:
         return await check_settings(settings, system_clock, None, offline=True)
     async with make_client(user_agent=settings.user_agent) as client:
@@ -71,6 +76,8 @@ async def _platform_rows(settings: Settings, *, offline: bool) -> list[PlatformC
 
 def _database(settings: Settings) -> tuple[str, bool]:
     """Whether the database opens and which migrations ``bot run`` would still apply."""
+    from bot.store.db import make_engine, pending_migrations
+
     engine = make_engine(settings.database_url)
     shown = engine.url.render_as_string(hide_password=True)
     try:

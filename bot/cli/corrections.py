@@ -10,8 +10,6 @@ from bot.cli.options import ConfigOpt, EnvOpt, FormatOpt, UtcOpt, actor, command
 from bot.clock import system_clock
 from bot.output.tables import render
 from bot.output.text import CLI
-from bot.query import words
-from bot.store.corrections import Audit
 
 ORIGIN = "bot correct"
 
@@ -40,7 +38,8 @@ def correct(
     env_file: EnvOpt = None,
 ) -> None:
     """Correct one stored snapshot (mark, delete or set a count), or --undo ID; all recorded."""
-    from bot.query import corrections
+    from bot.query import corrections, words
+    from bot.store.corrections import Audit
 
     change = words.correction(
         account,

@@ -14,7 +14,6 @@ from bot.clock import system_clock
 from bot.errors import InputError
 from bot.output.tables import redacted, render
 from bot.output.text import CLI
-from bot.store.db import make_engine, migrate
 
 
 def run(
@@ -130,6 +129,7 @@ def demo(
 ) -> None:
     """Offline tour: the simulator and the real poll path over simulated days, then a report."""
     from bot.demo import run_demo
+    from bot.store.db import make_engine, migrate
 
     if days < 2:
         raise typer.BadParameter("expected at least 2 days", param_hint="--days")

@@ -11,7 +11,6 @@ from bot.cli.options import ConfigOpt, EnvOpt, command_context
 from bot.clock import system_clock
 from bot.kinds import DeliveryStatus
 from bot.output.text import CLI, literal
-from bot.query import words
 
 # Exit 1 when a channel did not (or may not have) received the digest.
 _NOT_DELIVERED = (DeliveryStatus.FAILED, DeliveryStatus.DISABLED, DeliveryStatus.UNKNOWN)
@@ -47,6 +46,7 @@ def digest(
     """Build the daily (or weekly, monthly) digest and print it, or deliver it with --send."""
     from bot.digest import DIGEST_FORMATS, build_digest, render_digest
     from bot.digest.deliver import deliver_digest
+    from bot.query import words
 
     CLI.choice("format", fmt, DIGEST_FORMATS)
     kind = words.digest_period(period, CLI)

@@ -8,15 +8,12 @@ from typing import TYPE_CHECKING, Annotated
 from zoneinfo import ZoneInfo
 
 import typer
-from sqlmodel import Session
 
 from bot.cli.options import ConfigOpt, Context, EnvOpt, actor, command_context
 from bot.cli.sheets import ExcelOpt, save
 from bot.clock import system_clock
 from bot.output.files import atomic_text
 from bot.output.text import CLI, number
-from bot.query import words
-from bot.store.corrections import Audit
 
 # ``bot import`` names this many suspect rows; the rest are counted.
 SHOWN_SUSPECT = 5
@@ -72,6 +69,8 @@ def import_history(
     if not file.is_file():
         raise typer.BadParameter(f"no such file: {file}", param_hint="FILE")
     from bot.io.load import import_history as load
+    from bot.query import words
+    from bot.store.corrections import Audit
 
     if figures:
         mapped = abbreviated or any(v is not None for v in (platform, handle, map_, date_format))
@@ -92,6 +91,7 @@ def import_history(
 def _import_figures(file: Path, config: Path | None, env_file: Path | None) -> None:
     """``bot import FILE --figures``: published counts and totals, replacing other values."""
     from bot.io.figures import import_figures
+    from bot.store.corrections import Audit
 
     ctx = command_context(config, env_file)
     now = system_clock()
@@ -173,6 +173,8 @@ def _rows(connection: Connection) -> Iterator[ExportRow]:
 
 def _export_workbook(ctx: Context, output: Path, rows: Iterator[ExportRow]) -> int:
     """``bot export --format xlsx``: the workbook, with each account's label; how many rows."""
+    from sqlmodel import Session
+
     from bot.io.export import export_workbook
     from bot.store.accounts import all_accounts
 

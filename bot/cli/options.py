@@ -5,21 +5,19 @@ from __future__ import annotations
 import getpass
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from zoneinfo import ZoneInfo
 
 import typer
-from sqlalchemy import Engine
-from sqlmodel import Session
 
-from bot.clock import system_clock
-from bot.config import Settings, load_settings
-from bot.daemon.logs import redact_secrets
-from bot.http.redact import Redactor
 from bot.output.tables import FORMATS
 from bot.output.text import CLI
-from bot.store.accounts import sync_accounts
-from bot.store.db import make_engine, migrate
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from bot.config import Settings
+    from bot.http.redact import Redactor
 
 ConfigOpt = Annotated[
     Path | None,
@@ -54,6 +52,16 @@ def command_context(
     config: Path | None, env_file: Path | None, *, sync: bool = True, fmt: str | None = None
 ) -> Context:
     """Check --format, load settings, open and migrate the database, sync configured accounts."""
+    # Imported here: a command's --help (and the options it shares) needs no database.
+    from sqlmodel import Session
+
+    from bot.clock import system_clock
+    from bot.config import load_settings
+    from bot.daemon.logs import redact_secrets
+    from bot.http.redact import Redactor
+    from bot.store.accounts import sync_accounts
+    from bot.store.db import make_engine, migrate
+
     if fmt is not None:
         CLI.choice("format", fmt, FORMATS)
     settings = load_settings(config, env_file=env_file)

@@ -23,7 +23,6 @@ from bot.cli.sheets import (
 )
 from bot.clock import system_clock
 from bot.errors import InputError
-from bot.http.client import make_client
 from bot.kinds import AccountStatus, PollOutcome
 from bot.output.files import write_atomic
 from bot.output.tables import render
@@ -52,6 +51,7 @@ def poll(
 ) -> None:
     """Run one poll cycle now; a line per account; exit 1 only if every attempt failed."""
     from bot.daemon.poller import poll_accounts, select_accounts
+    from bot.http.client import make_client
 
     if platform is not None and platform not in REGISTRY:
         known = ", ".join(sorted(REGISTRY))

@@ -14,8 +14,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TextIO
 
-from bot.http.client import quiet_http_logs
-from bot.http.redact import RedactingFilter, Redactor
+from bot.http.redact import RedactingFilter, Redactor, quiet_http_logs
 from bot.output.text import literal
 
 LOG_FORMATS = ("text", "json")

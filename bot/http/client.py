@@ -9,7 +9,6 @@ A request tagged ``allow_private_addresses`` by its platform skips both.
 
 from __future__ import annotations
 
-import logging
 import socket
 
 import httpx
@@ -29,19 +28,13 @@ from bot.http.addresses import (
     normalize_host,
     refusal,
 )
+from bot.http.redact import quiet_http_logs
 
 DEFAULT_USER_AGENT = (
     f"social-monitor-bot/{__version__} (+https://github.com/social-monitor-bot; counters only)"
 )
 TIMEOUT = httpx.Timeout(connect=5.0, read=15.0, write=10.0, pool=10.0)
 LIMITS = httpx.Limits(max_connections=32, max_keepalive_connections=16)
-
-
-def quiet_http_logs() -> None:
-    """httpx and httpcore log every URL at INFO/DEBUG; URLs may carry tokens."""
-    # Apprise sends through urllib3 (requests), whose debug lines show webhook paths.
-    for name in ("httpx", "httpcore", "urllib3"):
-        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def make_client(

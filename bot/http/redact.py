@@ -70,3 +70,11 @@ class RedactingFilter(logging.Filter):
             # Formatters reuse exc_text when it is set: a traceback is printed redacted.
             record.exc_text = self.redactor(_FORMATTER.formatException(record.exc_info))
         return True
+
+
+def quiet_http_logs() -> None:
+    """httpx and httpcore log every URL at INFO/DEBUG; URLs may carry tokens."""
+    # Apprise sends through urllib3 (requests), whose debug lines show webhook paths.
+    # Here, not in bot.http.client: every command sets it, and only some need httpx.
+    for name in ("httpx", "httpcore", "urllib3"):
+        logging.getLogger(name).setLevel(logging.WARNING)

@@ -23,7 +23,7 @@ def test_version_prints_the_package_version(
     assert result.out == f"bot {__version__}\n"
 
 
-@pytest.mark.parametrize("name", ["", *(name for name, _ in COMMANDS)])
+@pytest.mark.parametrize("name", ["", *(entry.name for entry in COMMANDS)])
 def test_dash_h_is_help_everywhere_and_flags_show_no_type(
     capsys: pytest.CaptureFixture[str], name: str
 ) -> None:

@@ -1,0 +1,114 @@
+"""Fast start (issue 13): ``bot --help`` lists every command without importing any of them."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import TypedDict
+
+import pytest
+
+from bot.cli import COMMANDS, every_command
+
+# What a command may need, but listing the commands never does.
+HEAVY = (
+    "sqlalchemy",
+    "sqlmodel",
+    "alembic",
+    "httpx",
+    "aiohttp",
+    "fastapi",
+    "uvicorn",
+    "apprise",
+    "matplotlib",
+    "openpyxl",
+    "apscheduler",
+)
+# Runs ``bot ARGS`` in a fresh interpreter, then prints the heavy modules it imported.
+PROBE = """
+import contextlib, io, json, sys
+from bot.cli import main
+out = io.StringIO()
+with contextlib.redirect_stdout(out):
+    try:
+        main(sys.argv[1:])
+    except SystemExit:
+        pass
+heavy = sorted({m.split(".")[0] for m in sys.modules} & set(json.loads(HEAVY)))
+print(json.dumps({"out": out.getvalue(), "heavy": heavy}))
+"""
+
+
+class Probe(TypedDict):
+    """What ``probe`` saw."""
+
+    out: str
+    heavy: list[str]
+
+
+
+# The query commands' module (bot/cli/queries.py) still imports the store at the top, so their
+# own --help loads it; every other command's help imports nothing heavy.
+HELP_LOADS_THE_STORE = ("poll", "accounts", "snapshots", "growth", "report", "chart")
+
+
+def probe(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> Probe:
+    """``bot ARGS`` in a new process: what it printed and which heavy modules it loaded."""
+    code = PROBE.replace("json.loads(HEAVY)", f"json.loads({json.dumps(json.dumps(HEAVY))})")
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+        cwd=cwd,
+        env=env,
+    )
+    found: Probe = json.loads(done.stdout)
+    return found
+
+
+@pytest.mark.process
+@pytest.mark.parametrize("args", [["--help"], ["-h"], ["--version"]])
+def test_listing_the_commands_imports_no_heavy_library(args: list[str]) -> None:
+    found = probe(*args)
+    assert found["heavy"] == []
+    if args == ["--version"]:
+        assert found["out"].startswith("bot ")
+    else:
+        # The listing is whole: each command with its summary.
+        listed = " ".join(found["out"].split())
+        assert all(entry.name in listed for entry in COMMANDS)
+        assert "Run one poll cycle now" in listed
+
+
+@pytest.mark.process
+@pytest.mark.parametrize(
+    "name", [e.name for e in COMMANDS if e.name not in HELP_LOADS_THE_STORE]
+)
+def test_a_commands_help_imports_no_heavy_library(name: str) -> None:
+    found = probe(name, "--help")
+    assert found["heavy"] == []
+    assert f"Usage: bot {name}" in found["out"]
+
+
+@pytest.mark.process
+def test_running_a_command_imports_what_it_needs(tmp_path: Path) -> None:
+    # The control: the probe does see a command's imports once it runs.
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}"}
+    env.pop("BOT_CONFIG", None)
+    found = probe("accounts", "-f", "json", cwd=tmp_path, env=env)
+    assert found["out"].strip() == "[]"
+    assert {"sqlalchemy", "alembic"} <= set(found["heavy"])
+
+
+def test_each_listed_summary_is_its_commands_own_help() -> None:
+    commands = every_command()
+    assert list(commands) == [entry.name for entry in COMMANDS]
+    for entry in COMMANDS:
+        doc = entry.load().__doc__ or ""
+        assert entry.summary == doc.strip().splitlines()[0], entry.name
+        assert commands[entry.name].name == entry.name
