@@ -235,3 +235,13 @@ def test_a_drop_that_recovers_says_so(engine: Engine) -> None:
     assert (
         change.message == "DGSN (x:DGSN_MAROC): followers back to 990 (were 1,000 before the drop)"
     )
+
+
+def test_a_config_spelt_in_another_case_still_raises_alerts(engine: Engine) -> None:
+    # Stored as DGSN_MAROC; the config now says dgsn_maroc (X treats them as one account).
+    _store(engine, _settings(), [(1000, OK), (1000, OK), (900, OK), (900, OK)])
+    respelt = Settings(
+        accounts=(AccountSettings("x", "dgsn_maroc", label="DGSN", any_case=True),),
+        poll_interval=HOUR,
+    )
+    assert [c.kind for c in evaluate(engine, respelt, T0 + HOUR * 4)] == ["drop"]
