@@ -65,13 +65,15 @@ def evaluate(engine: Engine, settings: Settings, now: datetime) -> list[Change]:
 
 def account_facts(connection: Connection, settings: Settings, now: datetime) -> list[AccountFacts]:
     """The configured accounts as stored, with the rules that apply to each."""
-    configured = {(a.platform, a.handle): a for a in settings.accounts}
+    # By identity: a config spelling X's handle in another case is the stored account.
+    configured = {settings.identity(a.platform, a.handle): a for a in settings.accounts}
     with Session(connection) as session:
         stored = session.exec(select(Account).order_by(col(Account.id))).all()
     pairs = [
-        (row, configured[(row.platform, row.handle)], row.id)
+        (row, entry, row.id)
         for row in stored
-        if (row.platform, row.handle) in configured and row.id is not None
+        if (entry := configured.get(settings.identity(row.platform, row.handle))) is not None
+        and row.id is not None
     ]
     rules_of = {i: settings.alerts.rules_for(e.platform, e.handle, e.groups) for _, e, i in pairs}
     ids = list(rules_of)

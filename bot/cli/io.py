@@ -179,7 +179,9 @@ def _export_workbook(ctx: Context, output: Path, rows: Iterator[ExportRow]) -> i
     from bot.store.accounts import all_accounts
 
     with Session(ctx.engine) as session:
-        labels = {(a.platform, a.handle): a.label for a in all_accounts(session) if a.label}
+        # Export is every snapshot, removed accounts' too: their labels with them.
+        every = all_accounts(session, removed=True)
+        labels = {(a.platform, a.handle): a.label for a in every if a.label}
     counted = [0]
 
     def counting() -> Iterator[ExportRow]:

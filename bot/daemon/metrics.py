@@ -94,10 +94,11 @@ class Metrics:
                 continue
             self.polls.labels(result.platform, result.outcome).inc()
             self.duration.labels(result.platform).observe(result.duration_ms / 1000)
-            if result.outcome == PollOutcome.OK:
+            # A count the quality gate holds as suspect still came from an answering platform.
+            if result.outcome in (PollOutcome.OK, PollOutcome.SUSPECT):
                 self.last_success.labels(result.platform, result.handle).set(now_epoch)
-                if result.followers is not None:
-                    self.followers.labels(result.platform, result.handle).set(result.followers)
+            if result.outcome == PollOutcome.OK and result.followers is not None:
+                self.followers.labels(result.platform, result.handle).set(result.followers)
         for platform, view in views.items():
             self.up.labels(platform).set(1 if view.state == GateState.OK else 0)
             self.circuit_open.labels(platform).set(

@@ -382,7 +382,7 @@ async def poll_due(
     runtime = runtime or Runtime(settings, clock)
     results: list[PollResult] = []
     # A clock stepped back leaves due times far ahead: at most one interval from now.
-    pull_back(engine, clock(), _intervals(settings))
+    pull_back(engine, clock(), _intervals(settings), settings.identity)
     while stop is None or not stop.is_set():
         claimed = claim_due(engine, clock(), worker=runtime.worker, lease=LEASE, limit=CLAIM_LIMIT)
         results += await poll_accounts(
@@ -400,5 +400,7 @@ async def poll_due(
 
 
 def _intervals(settings: Settings) -> dict[tuple[str, str], timedelta]:
-    """Each configured account's interval, by (platform, handle)."""
-    return {(a.platform, a.handle): settings.interval_for(a) for a in settings.accounts}
+    """Each configured account's interval, by its identity (``Settings.identity``)."""
+    return {
+        settings.identity(a.platform, a.handle): settings.interval_for(a) for a in settings.accounts
+    }

@@ -224,7 +224,10 @@ def _check(row: FigureRow, today: date, tz: ZoneInfo, seen: dict[tuple[object, .
         raise _RowError(f"to {row.to_date} is after today ({today} in {tz.key})")
     # A follower count is at the end of ``to`` whatever ``from`` says.
     span = (row.to_date,) if row.metric == FOLLOWERS else (row.from_date, row.to_date)
-    first = seen.setdefault((row.platform, row.handle, row.metric, *span), row.line)
+    # One account however spelt where the platform says so (x: DGSN_MAROC is dgsn_maroc).
+    folds = row.platform in REGISTRY and REGISTRY[row.platform].handle_any_case(row.handle)
+    handle = row.handle.lower() if folds else row.handle
+    first = seen.setdefault((row.platform, handle, row.metric, *span), row.line)
     if first != row.line:
         shown = (
             f"{row.from_date}..{row.to_date}" if row.metric != FOLLOWERS else f"on {row.to_date}"

@@ -78,9 +78,12 @@ class _Import:
             any_case = REGISTRY[platform].handle_any_case(handle)
             account = get_or_create(self.session, platform, handle, self.now, any_case=any_case)
             account_id = account.id or 0
+            # A handle spelt another way may be an account already met: counted once.
+            known = account_id in self.ids.values()
             self.ids[key] = account_id
             # Counting before and after is cheaper than RETURNING every new id on PostgreSQL.
-            self.before += count_snapshots(self.session.connection(), [account_id])
+            if not known:
+                self.before += count_snapshots(self.session.connection(), [account_id])
         return self.ids[key]
 
 
@@ -106,7 +109,7 @@ def import_history(
         for batch in _batches(stream):
             _write(job, stream, batch)
         stream.finish()  # raises on any problem: the session closes without a commit
-        ids = list(job.ids.values())
+        ids = list(dict.fromkeys(job.ids.values()))  # each account once, however spelt
         added = count_snapshots(connection, ids) - job.before
         _gate(connection, settings, job.spans, now)
         flagged = _flagged(connection, job, _open(path, settings, mapping, now))

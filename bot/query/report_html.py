@@ -70,6 +70,11 @@ def report_series(
     since = min([period.first, *starts])
     with Session(engine) as session:
         accounts = list(all_accounts(session))
+        if entries:
+            # The entries' accounts, removed ones included when the report was asked --all.
+            wanted = {(entry.platform, entry.handle) for entry in entries}
+            every = all_accounts(session, removed=True)
+            accounts = [a for a in every if (a.platform, a.handle) in wanted]
         found = history.snapshots_between(
             session.connection(),
             [a.id for a in accounts if a.id],

@@ -213,10 +213,16 @@ def listed_alerts(
 
 
 def last_successes(connection: Connection, account_ids: Sequence[int]) -> dict[int, datetime]:
-    """Each account's newest successful poll (an index seek back from its newest attempt)."""
+    """Each account's newest successful poll (an index seek back from its newest attempt).
+
+    A poll that read a count the quality gate holds as suspect answered: it is a success here.
+    """
     seek = (
         select(POLL_ATTEMPT.c.started_at)
-        .where(POLL_ATTEMPT.c.account_id == ACCOUNT.c.id, POLL_ATTEMPT.c.outcome == PollOutcome.OK)
+        .where(
+            POLL_ATTEMPT.c.account_id == ACCOUNT.c.id,
+            POLL_ATTEMPT.c.outcome.in_((PollOutcome.OK, PollOutcome.SUSPECT)),
+        )
         .order_by(POLL_ATTEMPT.c.started_at.desc())
         .limit(1)
         .scalar_subquery()

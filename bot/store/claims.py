@@ -7,7 +7,7 @@ without row locks (one daemon per file, enforced by a lock file).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, or_, update
@@ -58,26 +58,34 @@ def claim_due(
     return sorted(claimed, key=lambda a: a.id or 0)
 
 
-def pull_back(engine: Engine, now: datetime, intervals: Mapping[tuple[str, str], timedelta]) -> int:
+def pull_back(
+    engine: Engine,
+    now: datetime,
+    intervals: Mapping[tuple[str, str], timedelta],
+    identity: Callable[[str, str], tuple[str, str]] = lambda platform, handle: (platform, handle),
+) -> int:
     """Due times further than their account's interval from ``now`` become one interval on.
 
     A backward clock correction leaves due times days ahead, computed on the wrong clock; without
-    this, polling stalls until the clock catches up. Returns how many accounts were pulled back.
+    this, polling stalls until the clock catches up. ``intervals`` is keyed by ``identity`` of
+    (platform, handle), so a handle configured in another case than stored still matches.
+    Returns how many accounts were pulled back.
     """
-    groups: dict[tuple[str, timedelta], list[str]] = {}
-    for (platform, handle), interval in intervals.items():
-        groups.setdefault((platform, interval), []).append(handle)
+    ahead = core_select(ACCOUNT.c.id, ACCOUNT.c.platform, ACCOUNT.c.handle).where(
+        ACCOUNT.c.next_poll_at > now
+    )
     moved = 0
     with engine.begin() as connection:
-        for (platform, interval), handles in groups.items():
-            for chunk in chunks(handles):
+        groups: dict[timedelta, list[int]] = {}
+        for row in connection.execute(ahead):
+            interval = intervals.get(identity(row.platform, row.handle))
+            if interval is not None:
+                groups.setdefault(interval, []).append(row.id)
+        for interval, ids in groups.items():
+            for chunk in chunks(ids):
                 moved += connection.execute(
                     update(ACCOUNT)
-                    .where(
-                        ACCOUNT.c.platform == platform,
-                        ACCOUNT.c.handle.in_(chunk),
-                        ACCOUNT.c.next_poll_at > now + interval,
-                    )
+                    .where(ACCOUNT.c.id.in_(chunk), ACCOUNT.c.next_poll_at > now + interval)
                     .values(next_poll_at=now + interval)
                 ).rowcount
     return moved

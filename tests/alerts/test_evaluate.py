@@ -13,11 +13,11 @@ from sqlmodel import Session
 
 from bot.alerts import deliver_pending, evaluate, run_alerts
 from bot.clock import ManualClock
-from bot.config import AccountSettings, AlertSettings, Secret, Settings
+from bot.config import AccountSettings, AlertRules, AlertSettings, Secret, Settings
 from bot.kinds import Quality
 from bot.store.accounts import sync_accounts
 from bot.store.db import make_engine
-from bot.store.models import Alert, AlertDelivery
+from bot.store.models import Alert, AlertDelivery, PollAttempt
 from bot.store.tables import ACCOUNT
 from bot.store.writes import insert_snapshots
 from tests.helpers.store import snap
@@ -235,3 +235,28 @@ def test_a_drop_that_recovers_says_so(engine: Engine) -> None:
     assert (
         change.message == "DGSN (x:DGSN_MAROC): followers back to 990 (were 1,000 before the drop)"
     )
+
+
+def test_a_config_spelt_in_another_case_still_raises_alerts(engine: Engine) -> None:
+    # Stored as DGSN_MAROC; the config now says dgsn_maroc (X treats them as one account).
+    _store(engine, _settings(), [(1000, OK), (1000, OK), (900, OK), (900, OK)])
+    respelt = Settings(
+        accounts=(AccountSettings("x", "dgsn_maroc", label="DGSN", any_case=True),),
+        poll_interval=HOUR,
+    )
+    assert [c.kind for c in evaluate(engine, respelt, T0 + HOUR * 4)] == ["drop"]
+
+
+def test_polls_that_read_a_suspect_count_are_not_silence(engine: Engine) -> None:
+    # The gate holds a drop as suspect while it waits for confirmation; the polls still answered.
+    settings = _settings(alerts=AlertSettings(rules=AlertRules(missed_polls=2)))
+    account_id = _store(engine, settings, [(1000, OK)])
+    with Session(engine) as session:
+        session.add(PollAttempt(account_id=account_id, started_at=T0, duration_ms=5, outcome="ok"))
+        for hour in range(1, 5):
+            at = T0 + HOUR * hour
+            session.add(
+                PollAttempt(account_id=account_id, started_at=at, duration_ms=5, outcome="suspect")
+            )
+        session.commit()
+    assert [c.kind for c in evaluate(engine, settings, T0 + HOUR * 4)] == []

@@ -17,10 +17,15 @@ import pytest
 
 from tests.helpers.cli import run_cli
 
+# Follower counts a test sets for an actor (else 1234).
+COUNTS: dict[str, int] = {}
+
 
 def profile(actor: str) -> dict[str, object]:
-    count: object = "\u0663" if actor.startswith("bad") else 1234
-    return {"did": f"did:plc:{actor[:3]}", "handle": actor, "followersCount": count}
+    count: object = "\u0663" if actor.startswith("bad") else COUNTS.get(actor, 1234)
+    # Once an account's DID is known, it is what the bot asks for.
+    did = actor if actor.startswith("did:") else f"did:plc:{actor[:3]}"
+    return {"did": did, "handle": actor, "followersCount": count}
 
 
 @pytest.fixture
@@ -90,3 +95,15 @@ def test_poll_ok_and_bad_accounts_stores_the_ok_one(
     assert rows["ok.bsky.social"]["followers"] == 1234
     assert rows["bad.bsky.social"]["followers"] is None
     assert "Traceback" not in poll.err + accounts.err
+
+
+def test_poll_whose_count_is_held_as_suspect_did_not_fail(
+    env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert run_cli(capsys, "poll", "bluesky:ok.bsky.social").code == 0
+    monkeypatch.setitem(COUNTS, "did:plc:ok.", 3)  # a sudden fall: the gate holds it
+    poll = run_cli(capsys, "poll", "bluesky:ok.bsky.social", "-f", "json")
+    [line] = json.loads(poll.out)
+    assert line["outcome"] == "suspect"
+    # The platform answered and the count is stored: not "every attempt failed".
+    assert poll.code == 0, poll.err

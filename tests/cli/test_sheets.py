@@ -45,6 +45,21 @@ def test_export_xlsx_opens_in_openpyxl_with_typed_cells(
     assert _sheet(env / "again.xlsx").max_row == 6
 
 
+def test_export_xlsx_keeps_the_label_of_a_removed_account(
+    env: Path,  # noqa: F811
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert run_cli(capsys, "import", "seed.csv").code == 0
+    # The Bluesky account leaves the config: removed, its history (and label) kept.
+    (env / "accounts.toml").write_text('[bot]\ntimezone = "Africa/Casablanca"\n')
+    listed = run_cli(capsys, "accounts", "--all")
+    assert "removed" in listed.out, listed.out
+    result = run_cli(capsys, "export", "--format", "xlsx", "--output", "all.xlsx")
+    assert result.code == 0, result.err
+    labels = {r[1].value: r[2].value for r in _sheet(env / "all.xlsx").iter_rows(min_row=2)}
+    assert labels["dgsn.example.com"] == "DGSN"
+
+
 @pytest.mark.parametrize(
     "args",
     [

@@ -14,6 +14,7 @@ from sqlalchemy import Engine, select
 from sqlmodel import Session
 
 from bot.clock import ManualClock
+from bot.config import AccountSettings
 from bot.daemon.poller import PollResult, poll_accounts, poll_due
 from bot.daemon.runtime import Runtime
 from bot.http.client import make_client
@@ -273,6 +274,30 @@ def test_a_clock_stepped_back_does_not_stall_polling(engine: Engine) -> None:
     assert due <= T0 + timedelta(hours=1)
     corrected.advance(timedelta(hours=1))
     assert [r.outcome for r in cycle(corrected)] == ["ok"]
+
+
+def test_a_clock_stepped_back_pulls_back_a_handle_configured_in_another_case(
+    engine: Engine,
+) -> None:
+    first = settings_for(["A.bsky.social"], poll_interval=timedelta(hours=1))
+    with Session(engine) as session:
+        sync_accounts(session, first, T0 + timedelta(days=3))  # stored as A.bsky.social, 3 d fast
+    respelt = settings_for(
+        accounts=[AccountSettings("bluesky", "a.bsky.social", any_case=True)],
+        poll_interval=timedelta(hours=1),
+    )
+
+    async def go() -> list[PollResult]:
+        async with make_client(transport=handler()) as client:
+            return await poll_due(
+                engine=engine, settings=respelt, client=client, clock=ManualClock(T0)
+            )
+
+    assert asyncio.run(go()) == []
+    with engine.connect() as connection:
+        due = connection.execute(select(ACCOUNT.c.next_poll_at)).scalar_one()
+    due = due if due.tzinfo else due.replace(tzinfo=UTC)
+    assert due <= T0 + timedelta(hours=1)
 
 
 def test_json_helper_for_fixtures_is_plain() -> None:

@@ -154,3 +154,17 @@ def test_json_logs_are_one_redacted_object_per_line() -> None:
     record = json.loads(line)
     assert record["level"] == "info" and record["logger"] == "bot.test"
     assert "tok-123456" not in line and "12:abc" not in line and "[REDACTED]" in record["message"]
+
+
+def test_a_poll_read_as_suspect_is_a_success_for_the_metrics() -> None:
+    from bot.daemon.poller import PollResult
+    from bot.kinds import PollOutcome
+
+    metrics = Metrics()
+    held = PollResult("bluesky", "a.bsky.social", PollOutcome.SUSPECT, 10, 1, 1, None, 5)
+    metrics.observe([held], {}, {}, 1000.0)
+    labels = {"platform": "bluesky", "handle": "a.bsky.social"}
+    # The platform answered (the Prometheus "no successful poll" rule must not fire on a
+    # platform event that holds every count as suspect); the suspect count is not a good one.
+    assert metrics.registry.get_sample_value("bot_last_success_timestamp_seconds", labels) == 1000
+    assert metrics.registry.get_sample_value("bot_followers", labels) is None

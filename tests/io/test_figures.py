@@ -110,6 +110,11 @@ ERRORS = [
         HEADER + GOOD + GOOD.replace("1061", "1062"),
         ":3: duplicate of line 2: x:DGSN_MAROC posts_published 2021-01-01..2021-12-31",
     ),
+    (
+        "duplicate in another case",  # X names one account in any case
+        HEADER + GOOD + "x,dgsn_maroc,2021-01-01,2021-12-31,posts_published,1062\n",
+        ":3: duplicate of line 2: x:dgsn_maroc posts_published 2021-01-01..2021-12-31",
+    ),
     ("cells", HEADER + X + "2021-12-31\n", ":2: expected 6 cells as in the header, found 3"),
     (
         "several",

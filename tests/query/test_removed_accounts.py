@@ -155,3 +155,18 @@ def test_cli_and_api_take_all(
     assert len(client.get("/report?year=2025&all=true", headers=auth).json()["accounts"]) == 2
     wrong = client.get("/accounts?all=maybe", headers=auth)
     assert wrong.status_code == 400 and wrong.json()["field"] == "all"
+
+
+def test_the_html_report_with_all_charts_removed_accounts_too(engine: Engine) -> None:
+    from bot.query.report import Period
+    from bot.query.report_html import report_series
+
+    _history(engine)
+    with Session(engine) as session:
+        sync_accounts(session, KEPT, T0)
+    first, last = T0 - timedelta(days=365), T0
+    entries = views.report_entries(engine, first=first, last=last, tz=UTC, removed=True)
+    period = Period(first, last, first.date(), last.date(), None, {"from": "a", "to": "b"})
+    series = report_series(engine, period, entries)
+    # `bot report -f html --all`: the removed account's sentence has its chart, not an empty one.
+    assert [m.value for m in series[("bluesky", "gone.bsky.social")]] == [100, 150]

@@ -82,3 +82,16 @@ def test_case_sensitive_ids_stay_apart(engine: Engine, tmp_path: Path) -> None:
     with Session(engine) as session:
         sync_accounts(session, settings, NOW)
     assert accounts(engine) == [("youtube", channel), ("youtube", channel.upper())]
+
+
+def test_an_import_spelling_one_account_two_ways_counts_what_it_added(
+    engine: Engine, tmp_path: Path
+) -> None:
+    settings = load_settings(config(tmp_path, ("x", "DGSN_MAROC")), environ={})
+    first = tmp_path / "first.csv"
+    first.write_text(HEADER + "x,DGSN_MAROC,2021-12-29,90,,\nx,DGSN_MAROC,2021-12-30,100,,\n")
+    assert import_history(engine, settings, first, NOW).added == 2
+    second = tmp_path / "second.csv"
+    second.write_text(HEADER + "x,dgsn_maroc,2021-12-31,110,,\nx,Dgsn_Maroc,2022-01-01,120,,\n")
+    # Two spellings, one account with two snapshots already: two added, not 2 - 2.
+    assert import_history(engine, settings, second, NOW).added == 2
