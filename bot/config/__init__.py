@@ -9,9 +9,8 @@ import io
 import os
 import re
 import tomllib
-import unicodedata
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import time, timedelta
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,24 @@ from dotenv.parser import parse_stream
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from bot.config.alerts import AlertRules as AlertRules
+from bot.config.alerts import AlertSettings, _alerts
+from bot.config.values import (
+    _boolean,
+    _bounded_duration,
+    _bounded_int,
+    _clock_time,
+    _duration,
+    _header,
+    _no_unknown,
+    _rate,
+    _string,
+    _table,
+    _text,
+)
+from bot.config.values import (
+    parse_duration as parse_duration,
+)
 from bot.errors import ConfigError
 from bot.http.addresses import outbound_origin
 from bot.http.budget import RateBudget
@@ -31,8 +48,6 @@ from bot.platforms import REGISTRY
 
 DEFAULT_CONFIG = Path("config/accounts.toml")
 DEFAULT_DATABASE_URL = "sqlite:///data/bot.db"
-_DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _BOT_KEYS = {
     "timezone",
     "poll_interval",
@@ -54,23 +69,15 @@ RECHECK_BOUNDS = ("1m", "6h")
 # ``[bot] digests``: which digests the daemon sends (bot/digest/periods.py).
 DIGEST_KINDS = ("daily", "weekly", "monthly")
 _PLATFORM_KEYS = {"base_url", "token_env", "rate_limit", "allow_private_addresses"}
-_RATE = re.compile(r"^\s*(\d+)\s*/\s*(\d*)\s*([smhd])\s*$")
 _ACCOUNT_KEYS = {"platform", "handle", "label", "groups", "interval", "options"}
 _NOTIFY_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://\S+$")
 _URL_PIECES = re.compile(r"[/:@?&=#,;]+")
 # Bounds of the values that validate but would crash every cycle past them (datetime overflow,
 # a header that cannot be sent): a year between polls, a day for a rate window.
-MAX_INTERVAL = timedelta(days=366)
-MAX_RATE_WINDOW = timedelta(days=31)
-MAX_RATE_REQUESTS = 1_000_000
 MAX_MILESTONE = 2**63 - 1
-MAX_TEXT = 200  # labels, group names, the User-Agent
 # How long a notification channel may take to answer; below the digest's 15-minute claim lease.
 DEFAULT_NOTIFY_TIMEOUT = timedelta(seconds=30)
 MAX_NOTIFY_TIMEOUT = timedelta(minutes=10)
-_UNSAFE_CATEGORIES = frozenset({"Cc", "Cs", "Zl", "Zp"})
-_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-_HEADER_VALUE = re.compile(r"^[\x20-\x7e]+$")  # visible ASCII: no CR/LF, no other bytes
 
 
 class Secret:
@@ -126,44 +133,6 @@ class AccountSettings:
 
 
 @dataclass(frozen=True)
-class AlertRules:
-    """The alert rules applying to one account (``[alerts]`` with its group/account overrides)."""
-
-    enabled: bool = True
-    # not_found / suspended, and the way back.
-    status: bool = True
-    # Refused credentials (auth errors, expired tokens), per platform.
-    credentials: bool = True
-    # A fall of this many percent (or followers) below the window's highest good count.
-    drop_percent: float | None = 10.0
-    drop_followers: int | None = None
-    drop_window: timedelta = timedelta(days=1)
-    milestones: bool = True
-    # No successful poll for this many of the account's intervals; None: off.
-    missed_polls: int | None = None
-
-
-@dataclass(frozen=True)
-class AlertSettings:
-    """``[alerts]``: on unless ``enabled = false``; overrides by group, then by account."""
-
-    enabled: bool = True
-    rules: AlertRules = field(default_factory=AlertRules)
-    # A platform rate limited or with its breaker open for longer than this; None: off.
-    platform_blocked: timedelta | None = None
-    groups: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-    accounts: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-
-    def rules_for(self, platform: str, handle: str, groups: Sequence[str]) -> AlertRules:
-        """The account's rules: the defaults, each of its groups' overrides, then its own."""
-        rules = self.rules
-        for group in groups:
-            rules = replace(rules, **self.groups.get(group, {}))
-        own = self.accounts.get(f"{platform}:{handle}".lower(), {})
-        return replace(rules, **own)
-
-
-@dataclass(frozen=True)
 class Settings:
     """Everything the bot was told, validated."""
 
@@ -216,17 +185,6 @@ class Settings:
     def interval_for(self, account: AccountSettings) -> timedelta:
         """The account's own interval, else the default."""
         return account.interval or self.poll_interval
-
-
-def parse_duration(text: str) -> timedelta:
-    """``"90s"``, ``"30m"``, ``"6h"``, ``"1d"`` -> timedelta; ``ValueError`` otherwise."""
-    match = _DURATION.match(text) if isinstance(text, str) and len(text) < 40 else None
-    if not match or int(match.group(1)) == 0:
-        raise ValueError(f"expected a duration like '30m', '6h' or '1d', got {text!r}")
-    seconds = int(match.group(1)) * _UNITS[match.group(2)]
-    if seconds > MAX_INTERVAL.total_seconds():
-        raise ValueError(f"expected a duration of at most {MAX_INTERVAL.days}d, got {text!r}")
-    return timedelta(seconds=seconds)
 
 
 def read_environment(env_file: Path | None, environ: Mapping[str, str]) -> dict[str, str]:
@@ -341,18 +299,10 @@ def _settings_from(data: dict[str, Any], path: Path | None, env: Mapping[str, st
         notify_timeout=notify_timeout,
         confirm_drop_after=confirm_drop_after,
         recheck_after=recheck_after,
-        alerts=_alerts(data["alerts"], where, accounts) if "alerts" in data else AlertSettings(),
+        alerts=_alerts(data["alerts"], where, [(a.key, a.groups) for a in accounts])
+        if "alerts" in data
+        else AlertSettings(),
     )
-
-
-def _bounded_int(value: Any, where: str, key: str, bounds: tuple[int, int]) -> int:
-    """An integer within ``bounds`` (inclusive), else ``ConfigError`` naming the key."""
-    low, high = bounds
-    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-        raise ConfigError(
-            f"{where}: {key}", f"expected an integer from {low} to {high}, got {value!r}"
-        )
-    return value
 
 
 def _platforms(
@@ -407,13 +357,6 @@ def _origin(value: str, where: str, key: str) -> str:
             f"{where}: {key}.base_url",
             f"expected an origin like https://host[:port], got {value!r}",
         ) from None
-
-
-def _boolean(value: Any, where: str, key: str) -> bool:
-    """``true`` or ``false`` or a ConfigError."""
-    if not isinstance(value, bool):
-        raise ConfigError(f"{where}: {key}", f"expected true or false, got {value!r}")
-    return value
 
 
 def _notify(raw: str) -> tuple[Secret, ...]:
@@ -504,72 +447,6 @@ def _account_options(platform: str, raw: Any, where: str, key: str) -> dict[str,
         raise ConfigError(f"{where}: {key}.options", str(exc)) from None
 
 
-def _no_unknown(table: Mapping[str, Any], allowed: set[str], where: str, prefix: str) -> None:
-    """Refuse keys we do not know: a typo must not be silently ignored."""
-    for key in table:
-        if key not in allowed:
-            expected = ", ".join(sorted(allowed))
-            raise ConfigError(
-                f"{where}: {prefix}{key}", f"unknown key (expected one of: {expected})"
-            )
-
-
-def _table(value: Any, where: str, key: str) -> dict[str, Any]:
-    """A TOML table or a ConfigError."""
-    if not isinstance(value, dict):
-        raise ConfigError(f"{where}: {key}", f"expected a table, got {type(value).__name__}")
-    return value
-
-
-def _string(value: Any, where: str, key: str) -> str:
-    """A non-empty string or a ConfigError."""
-    if not isinstance(value, str) or not value.strip():
-        got = "nothing" if value is None else f"{type(value).__name__} {value!r}"
-        raise ConfigError(f"{where}: {key}", f"expected a non-empty string, got {got}")
-    return value.strip()
-
-
-def _duration(value: Any, where: str, key: str) -> timedelta:
-    """A duration string or a ConfigError."""
-    try:
-        return parse_duration(value)
-    except ValueError as exc:
-        raise ConfigError(f"{where}: {key}", str(exc)) from None
-
-
-def _bounded_duration(
-    value: Any, where: str, key: str, bounds: tuple[str, str]
-) -> timedelta:
-    """A duration within ``bounds`` (both included) or a ConfigError."""
-    duration = _duration(value, where, key)
-    low, high = bounds
-    if not parse_duration(low) <= duration <= parse_duration(high):
-        raise ConfigError(f"{where}: {key}", f"expected between {low} and {high}, got {value!r}")
-    return duration
-
-
-def parse_rate(text: Any) -> RateBudget:
-    """``"300/15m"`` (requests per duration; ``"30/s"`` means per second) as a budget."""
-    match = _RATE.match(text) if isinstance(text, str) and len(text) < 40 else None
-    if not match or int(match.group(1)) < 1 or match.group(2) == "0":
-        raise ValueError(f"expected requests per duration like '300/15m' or '30/s', got {text!r}")
-    span = int(match.group(2) or 1) * _UNITS[match.group(3)]
-    if int(match.group(1)) > MAX_RATE_REQUESTS or span > MAX_RATE_WINDOW.total_seconds():
-        raise ValueError(
-            f"expected at most {MAX_RATE_REQUESTS} requests per at most "
-            f"{MAX_RATE_WINDOW.days}d, got {text!r}"
-        )
-    return RateBudget(requests=int(match.group(1)), per_seconds=span)
-
-
-def _rate(value: Any, where: str, key: str) -> RateBudget:
-    """A rate budget string or a ConfigError."""
-    try:
-        return parse_rate(value)
-    except ValueError as exc:
-        raise ConfigError(f"{where}: {key}", str(exc)) from None
-
-
 def _milestones(value: Any, where: str) -> tuple[int, ...]:
     """``[1000, 5000, …]``: a non-empty list of positive whole numbers, sorted, or a ConfigError."""
     numbers = value if isinstance(value, list) else []
@@ -594,40 +471,6 @@ def _digests(value: Any, where: str) -> tuple[str, ...]:
     return tuple(k for k in DIGEST_KINDS if k in items)
 
 
-def _clock_time(value: Any, where: str, key: str) -> time:
-    """``"HH:MM"`` or a ConfigError."""
-    if isinstance(value, str) and re.match(r"^\d{2}:\d{2}$", value):
-        hours, minutes = (int(p) for p in value.split(":"))
-        if hours < 24 and minutes < 60:
-            return time(hours, minutes)
-    raise ConfigError(f"{where}: {key}", f"expected a local time like '08:00', got {value!r}")
-
-
-def _text(value: str, where: str, key: str) -> str:
-    """A name shown to people: at most ``MAX_TEXT`` characters, no control or bidi override."""
-    # Joiners and direction marks (emoji sequences, Arabic names) are text; embeddings,
-    # overrides and isolates would reorder whatever is printed after the name.
-    unsafe = any(unicodedata.category(c) in _UNSAFE_CATEGORIES or c in _BIDI for c in value)
-    if len(value) > MAX_TEXT or unsafe:
-        raise ConfigError(
-            f"{where}: {key}",
-            f"expected at most {MAX_TEXT} characters without control or bidi override"
-            f" characters, got {value[:40]!r}",
-        )
-    return value
-
-
-def _header(value: str, where: str, key: str) -> str:
-    """An HTTP header value: visible ASCII on one line, at most ``MAX_TEXT`` characters."""
-    if len(value) > MAX_TEXT or not _HEADER_VALUE.match(value):
-        raise ConfigError(
-            f"{where}: {key}",
-            f"expected at most {MAX_TEXT} visible ASCII characters on one line"
-            f" (an HTTP header), got {value[:40]!r}",
-        )
-    return value
-
-
 def _database_url(value: str) -> str:
     """``DATABASE_URL``: a SQLite file or a PostgreSQL URL; the URL itself is never shown."""
     expected = "like sqlite:///data/bot.db or postgresql://user@host:5432/db"
@@ -645,95 +488,3 @@ def _database_url(value: str) -> str:
             " snapshot would be lost at exit)",
         )
     return value.strip()
-
-
-# ``[alerts]``: a small section of its own. Rule keys may be overridden per group and account.
-_ALERT_RULE_KEYS = {
-    "enabled",
-    "status",
-    "credentials",
-    "drop_percent",
-    "drop_followers",
-    "drop_window",
-    "milestones",
-    "missed_polls",
-}
-_ALERT_KEYS = _ALERT_RULE_KEYS | {"platform_blocked", "groups", "accounts"}
-
-
-def _alerts(raw: Any, where: str, accounts: Sequence[AccountSettings]) -> AlertSettings:
-    """``[alerts]`` with its ``[alerts.groups.G]`` and ``[alerts.accounts."p:h"]`` overrides."""
-    table = _table(raw, where, "alerts")
-    _no_unknown(table, _ALERT_KEYS, where, "alerts.")
-    base = _alert_rules(table, where, "alerts")
-    blocked = table.get("platform_blocked")
-    groups = _table(table.get("groups", {}), where, "alerts.groups")
-    known_groups = {g for a in accounts for g in a.groups}
-    by_group = {}
-    for name, entry in groups.items():
-        key = f"alerts.groups.{name}"
-        if name not in known_groups:
-            raise ConfigError(
-                f"{where}: {key}", "no account is in this group (see accounts[].groups)"
-            )
-        by_group[name] = _alert_rules(_table(entry, where, key), where, key)
-    known = {a.key.lower(): a.key for a in accounts}
-    by_account = {}
-    for name, entry in _table(table.get("accounts", {}), where, "alerts.accounts").items():
-        key = f'alerts.accounts."{name}"'
-        account = _configured_key(name, known)
-        if account is None:
-            raise ConfigError(
-                f"{where}: {key}", "not a configured account (platform:handle as in [[accounts]])"
-            )
-        by_account[account.lower()] = _alert_rules(_table(entry, where, key), where, key)
-    return AlertSettings(
-        enabled=base.pop("enabled", True),
-        rules=AlertRules(**base),
-        platform_blocked=_duration(blocked, where, "alerts.platform_blocked")
-        if blocked is not None
-        else None,
-        groups=by_group,
-        accounts=by_account,
-    )
-
-
-def _configured_key(text: str, known: Mapping[str, str]) -> str | None:
-    """``platform:handle`` as the accounts list spells it (handle normalised), if configured."""
-    platform, _, handle = text.partition(":")
-    if platform not in REGISTRY:
-        return None
-    try:
-        normal = REGISTRY[platform].normalize_handle(handle)
-    except ValueError:
-        return None
-    return known.get(f"{platform}:{normal}".lower())
-
-
-def _alert_rules(table: dict[str, Any], where: str, key: str) -> dict[str, Any]:
-    """The rule keys set in one table, checked; ``drop_percent = 0`` (or false) turns it off."""
-    nested = {"groups", "accounts", "platform_blocked"} if key == "alerts" else set()
-    _no_unknown(table, _ALERT_RULE_KEYS | nested, where, f"{key}.")
-    rules: dict[str, Any] = {}
-    for name in ("enabled", "status", "credentials", "milestones"):
-        if name in table:
-            rules[name] = _boolean(table[name], where, f"{key}.{name}")
-    if "drop_window" in table:
-        rules["drop_window"] = _duration(table["drop_window"], where, f"{key}.drop_window")
-    for name, kind in (("drop_percent", float), ("drop_followers", int), ("missed_polls", int)):
-        if name in table:
-            rules[name] = _off_or_positive(table[name], kind, where, f"{key}.{name}")
-    return rules
-
-
-def _off_or_positive(value: Any, kind: type, where: str, key: str) -> float | int | None:
-    """A positive number (``kind``: int or float), or None for ``false`` / 0 (off)."""
-    if value is False or value == 0:
-        return None
-    numeric = isinstance(value, int | float) and not isinstance(value, bool)
-    if not numeric or value < 0 or (kind is int and not isinstance(value, int)):
-        expected = "a positive whole number" if kind is int else "a positive number"
-        raise ConfigError(f"{where}: {key}", f"expected {expected} or false, got {value!r}")
-    if kind is float and value >= 100:
-        raise ConfigError(f"{where}: {key}", f"expected a percentage below 100, got {value!r}")
-    return float(value) if kind is float else int(value)
