@@ -73,8 +73,9 @@ def check_argv(argv: list[str], where: str) -> dict[str, str]:
 
 
 def bot_env() -> set[str]:
-    """Every variable the bot reads: those bot/config.py names, and each platform's secret."""
-    source = (ROOT / "bot" / "config.py").read_text(encoding="utf-8")
+    """Every variable the bot reads: those bot/config/ names, and each platform's secret."""
+    files = sorted((ROOT / "bot" / "config").glob("*.py"))
+    source = "\n".join(f.read_text(encoding="utf-8") for f in files)
     named = set(re.findall(r'env(?:\.get\(|\[)"([A-Z_]+)"', source))
     assert {"DATABASE_URL", "BOT_CONFIG", "BOT_API_TOKEN", "BOT_NOTIFY"} <= named
     return named | {a.token_env for a in ADAPTERS if a.token_env}
