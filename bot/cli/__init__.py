@@ -63,6 +63,12 @@ def _check() -> ModuleType:
     return check
 
 
+def _storage() -> ModuleType:
+    from bot.cli import storage
+
+    return storage
+
+
 def _daemon() -> ModuleType:
     from bot.cli import daemon
 
@@ -141,6 +147,12 @@ COMMANDS: tuple[Entry, ...] = (
         _corrections,
         "corrections",
         "The audit trail: every correction and replacement, its old and new value, and undos.",
+    ),
+    Entry(
+        "compact",
+        _storage,
+        "compact",
+        "Thin out snapshots older than --keep-raw to the points that figures read.",
     ),
     Entry(
         "check",
