@@ -128,6 +128,9 @@ def growth_candidates(
         .order_by(inner.c.captured_at.desc())
         .limit(1)
         .scalar_subquery()
+        # Nested in a seek, it would not see the outer account without this: SQLAlchemy would
+        # add ``account`` to its FROM and take the newest snapshot of every account instead.
+        .correlate(ACCOUNT)
     )
     seeks = [
         _seek(captured <= at, newest=True),
