@@ -81,12 +81,13 @@ def main() -> None:
                 f" ({done.removed / done.snapshots:.0%}) in {done.seconds:.1f} s,"
                 f" {done.chunks} transactions"
             )
+            mib = (done.bytes_before / 2**20, with_vacuum.bytes_after / 2**20)
             print(
                 f"{name:10} bytes/snapshot: {facts['bytes_per_snapshot_before']} before,"
                 f" {facts['bytes_per_snapshot_after']} after the deletes,"
                 f" {after['bytes_per_snapshot_after']} after VACUUM"
-                f" ({done.bytes_before / 2**20:,.1f} -> {with_vacuum.bytes_after / 2**20:,.1f} MiB);"
-                f" second run removed {with_vacuum.removed}, with VACUUM {with_vacuum.seconds:.1f} s"
+                f" ({mib[0]:,.1f} -> {mib[1]:,.1f} MiB); second run removed"
+                f" {with_vacuum.removed}, with VACUUM {with_vacuum.seconds:.1f} s"
             )
 
 

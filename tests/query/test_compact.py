@@ -227,7 +227,8 @@ def _keep_last_of_each_day(engine: Engine, cutoff: datetime) -> None:
         kept = {snapshot_id for _, snapshot_id in last.values()}
         doomed = [row.id for row in rows if row.id not in kept and row.captured_at != CORRECTED_AT]
         for start in range(0, len(doomed), 500):
-            connection.execute(delete(SNAPSHOT).where(SNAPSHOT.c.id.in_(doomed[start : start + 500])))
+            chunk = doomed[start : start + 500]
+            connection.execute(delete(SNAPSHOT).where(SNAPSHOT.c.id.in_(chunk)))
 
 
 def test_a_snapshot_named_by_a_correction_is_never_removed(engine: Engine) -> None:
