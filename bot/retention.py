@@ -34,7 +34,7 @@ _LONGEST = max(PERIODS.values()) + timedelta(days=2)
 OK = "ok"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Stored:
     """One snapshot as compaction sees it."""
 

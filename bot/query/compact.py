@@ -21,8 +21,9 @@ from bot.output.text import Spelling
 from bot.store import compaction as store
 from bot.store.history import first_captured_at
 
-# Accounts per transaction: a chunk reads at most this many accounts' old history at once.
-ACCOUNTS_PER_CHUNK = 200
+# Accounts per transaction: their old history is read into memory at once (3 years of hourly
+# polls is about 26,000 rows an account).
+ACCOUNTS_PER_CHUNK = 50
 # The digests the daemon may still send (yesterday's, last week's, last month's, whose charts
 # reach 30 days further back) must read the same snapshots after a compaction as before it.
 MIN_KEEP_DAYS = 62
