@@ -175,4 +175,3 @@ def rejudge(
     changes = changed(found.points, verdicts)
     set_qualities(connection, account_id, changes)
     return changes
-
