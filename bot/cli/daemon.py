@@ -84,7 +84,9 @@ def status(
     problems = redacted(report["accounts"], health.PROBLEM_COLUMNS, ctx.redact)
     document = {"platforms": platforms, "accounts": problems}
     zone = ctx.zone(utc)
-    render(platforms, health.PLATFORM_COLUMNS, fmt, title="Platforms", document=document, tz=zone)
+    render(
+        platforms, health.PLATFORM_COLUMNS, fmt, title="Platforms", document=document, tz=zone
+    )
     if fmt == "table":
         title = "Failing and stale accounts"
         render(problems, health.PROBLEM_COLUMNS, fmt, title=title, tz=zone)

@@ -84,3 +84,4 @@ def title(period: str, first: date, last: date) -> str:
 def not_started(day: date, tz: ZoneInfo) -> str:
     """Why there is no digest of a day yet: ``2999-01-01 has not started yet in Europe/Paris``."""
     return f"{day.isoformat()} has not started yet in {tz.key}"
+

@@ -90,7 +90,9 @@ def report_series(
     }
 
 
-def context(period: Period, entries: Sequence[ReportEntry], settings: Settings) -> dict[str, Any]:
+def context(
+    period: Period, entries: Sequence[ReportEntry], settings: Settings
+) -> dict[str, Any]:
     """The values a report page or document shows (shared with the dashboard's report page)."""
     imported = any(entry.posts_source == "imported" for entry in entries)
     totals = group_totals(entries)

@@ -175,3 +175,4 @@ def rejudge(
     changes = changed(found.points, verdicts)
     set_qualities(connection, account_id, changes)
     return changes
+

@@ -34,7 +34,9 @@ class Span:
     end: str = ""
 
 
-def span(name: str, start: str | None, end: str | None, settings: Settings, now: datetime) -> Span:
+def span(
+    name: str, start: str | None, end: str | None, settings: Settings, now: datetime
+) -> Span:
     """``range=30d|90d|1y|all`` or ``range=custom&from=D&to=D``; an InputError names the field."""
     API.choice("range", name, RANGES)
     if name == "custom":

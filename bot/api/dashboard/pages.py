@@ -65,7 +65,9 @@ def page_routes(
     @app.get("/", dependencies=guard, include_in_schema=False)
     def home(group: str = "", platform: str = "") -> Response:
         """The overview: groups with totals, every account with its changes; filters."""
-        view = overview(engine, settings, clock(), group=group or None, platform=platform or None)
+        view = overview(
+            engine, settings, clock(), group=group or None, platform=platform or None
+        )
         windows = [heading for heading, _ in WINDOWS]
         return pages.page("overview", view=view, group=group, platform=platform, windows=windows)
 
