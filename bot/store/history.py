@@ -15,7 +15,7 @@ from sqlalchemy import Connection, ScalarSelect, and_, func, select
 
 from bot.growth import Point
 from bot.kinds import Quality
-from bot.store.tables import ACCOUNT, SNAPSHOT, chunks
+from bot.store.tables import ACCOUNT, SNAPSHOT, id_pieces
 
 
 @dataclass(frozen=True)
@@ -64,10 +64,10 @@ def _seek_many(
     """
     width = len(_FIELDS)
     found: dict[int, list[SnapshotRow | None]] = {}
-    for chunk in chunks(account_ids):
+    for piece in id_pieces(connection.dialect, ACCOUNT.c.id, account_ids):
         picked = (
             select(ACCOUNT.c.id, *(seek.label(f"seek{i}") for i, seek in enumerate(seeks)))
-            .where(ACCOUNT.c.id.in_(chunk))
+            .where(piece)
             .subquery("picked")
         )
         joined: Any = picked
@@ -76,7 +76,7 @@ def _seek_many(
             row = SNAPSHOT.alias(f"row{i}")
             joined = joined.outerjoin(row, row.c.id == picked.c[f"seek{i}"])
             columns += [row.c[name] for name in _FIELDS]
-        for result in connection.execute(select(*columns).select_from(joined)):
+        for result in connection.execute(select(*columns).select_from(joined)).all():
             found[result[0]] = [
                 _to_row(result[start : start + width]) if result[start] is not None else None
                 for start in range(1, 1 + width * len(seeks), width)
@@ -176,17 +176,17 @@ def snapshots_between(
 ) -> dict[int, list[SnapshotRow]]:
     """Every snapshot (any quality) of these accounts in [since, until], in time order."""
     found: dict[int, list[SnapshotRow]] = {i: [] for i in account_ids}
-    for chunk in chunks(account_ids):
+    for piece in id_pieces(connection.dialect, SNAPSHOT.c.account_id, account_ids):
         statement = (
             select(SNAPSHOT.c.account_id, *_COLUMNS)
             .where(
-                SNAPSHOT.c.account_id.in_(chunk),
+                piece,
                 SNAPSHOT.c.captured_at >= since,
                 SNAPSHOT.c.captured_at <= until,
             )
             .order_by(SNAPSHOT.c.account_id, SNAPSHOT.c.captured_at)
         )
-        for row in connection.execute(statement):
+        for row in connection.execute(statement).all():
             found[row[0]].append(_to_row(row[1:]))
     return found
 

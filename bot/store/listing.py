@@ -50,7 +50,7 @@ def listed_accounts(
     statement = select(*_COLUMNS).order_by(ACCOUNT.c.platform, ACCOUNT.c.handle)
     if not removed:
         statement = statement.where(ACCOUNT.c.status != AccountStatus.REMOVED)
-    rows = [AccountRow(*row) for row in connection.execute(statement)]
+    rows = [AccountRow(*row) for row in connection.execute(statement).all()]
     if group is None:
         return rows
     # groups is a JSON list, read differently by each database: filtered here, on light rows.
