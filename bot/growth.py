@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 from bot.clock import day_start
@@ -112,12 +111,14 @@ def nearest(
     return min(candidates, key=lambda point: abs(point.at - target), default=None)
 
 
-def _round_half_away(value: Fraction) -> int:
-    # Exact rational rounding: floats would turn 47.275 into 47.27499999... and round wrongly.
-    whole, rest = divmod(abs(value.numerator), value.denominator)
-    if 2 * rest >= value.denominator:
+def _round_half_away(numerator: int, denominator: int) -> int:
+    """``numerator / denominator`` (denominator > 0) rounded half away from zero, exactly."""
+    # Integers, not floats: 47.275 must not become 47.27499999... and round wrongly. (Whole
+    # integers rather than Fraction: the same result without a gcd per account.)
+    whole, rest = divmod(abs(numerator), denominator)
+    if 2 * rest >= denominator:
         whole += 1
-    return -whole if value < 0 else whole
+    return -whole if numerator < 0 else whole
 
 
 def growth_pct(previous: int | None, current: int | None) -> float | None:
@@ -125,7 +126,7 @@ def growth_pct(previous: int | None, current: int | None) -> float | None:
     # A percentage of a zero (or invalid negative) base has no meaning.
     if previous is None or current is None or previous <= 0:
         return None
-    hundredths = _round_half_away(Fraction(current - previous, previous) * 100 * 100)
+    hundredths = _round_half_away((current - previous) * 100 * 100, previous)
     # int / int is correctly rounded, so 4728 / 100 is exactly the float 47.28.
     return hundredths / 100
 

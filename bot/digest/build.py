@@ -17,12 +17,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine
-from sqlmodel import Session
 
 from bot import growth
 from bot.clock import day_bounds, day_start
@@ -44,10 +43,9 @@ from bot.kinds import AccountStatus, PollOutcome, Quality
 from bot.output.text import CLI
 from bot.staleness import interval_of, is_stale
 from bot.store import history, judging
-from bot.store.accounts import all_accounts
 from bot.store.attempts import Attempt, last_attempts
 from bot.store.history import snapshots_between
-from bot.store.models import Account
+from bot.store.listing import AccountRow, listed_accounts
 
 # A digest is a daily document: a gap shorter than a day is not news, whatever the interval.
 MIN_STALE = timedelta(days=1)
@@ -60,12 +58,17 @@ _FLAGGED = (Quality.SUSPECT, Quality.CONFIRMED_DROP)
 class _Facts:
     """What the store says about one account, gathered by a few bulk queries."""
 
-    account: Account
+    account: AccountRow
     windows: dict[str, growth.Growth]
     current: history.SnapshotRow | None  # the newest good snapshot at the digest's instant
     before_day: history.SnapshotRow | None  # the newest good one before the period began
     series: list[history.SnapshotRow]
     attempt: Attempt | None
+    # The good points of ``series``, made once: the lines and the milestones both read them.
+    good: list[growth.Point] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.good = _good(self.series)
 
 
 def build_digest(
@@ -88,10 +91,10 @@ def build_digest(
     since = day_start(period_first, tz)
     # The series covers SERIES_DAYS whole local days ending on ``day`` (23- and 25-hour ones too).
     charted = day_start(day - timedelta(days=SERIES_DAYS - 1), tz)
-    with Session(engine) as session:
-        accounts = _chosen(session, settings)
-        facts = _gather(session.connection(), accounts, at=at, first=since, charted=charted)
-        recorded = judging.events_between(session.connection(), since, at)
+    with engine.connect() as connection:
+        accounts = _chosen(connection, settings)
+        facts = _gather(connection, accounts, at=at, first=since, charted=charted)
+        recorded = judging.events_between(connection, since, at)
     # An account added after the instant described, with no older history, did not exist yet.
     facts = [f for f in facts if f.current is not None or f.account.created_at <= at]
     lines = [_line(f, settings, day, at, charted) for f in facts]
@@ -118,9 +121,9 @@ def build_digest(
     )
 
 
-def _chosen(session: Session, settings: Settings) -> list[Account]:
+def _chosen(connection: Connection, settings: Settings) -> list[AccountRow]:
     """The configured accounts, or every stored one when none is configured."""
-    stored = list(all_accounts(session))
+    stored = listed_accounts(connection)
     if not settings.accounts:
         return stored
     wanted = {settings.identity(a.platform, a.handle) for a in settings.accounts}
@@ -129,14 +132,14 @@ def _chosen(session: Session, settings: Settings) -> list[Account]:
 
 def _gather(
     connection: Connection,
-    accounts: Sequence[Account],
+    accounts: Sequence[AccountRow],
     *,
     at: datetime,
     first: datetime,
     charted: datetime,
 ) -> list[_Facts]:
     """One query per window, one for the window's snapshots, one for the last attempts."""
-    ids = [a.id for a in accounts if a.id is not None]
+    ids = [a.id for a in accounts]
     windows: dict[str, dict[int, growth.Growth]] = {}
     current: dict[int, history.SnapshotRow | None] = {}
     for period in WINDOWS:
@@ -161,11 +164,11 @@ def _gather(
     return [
         _Facts(
             account=a,
-            windows={p: windows[p].get(a.id or 0, empty) for p in WINDOWS},
-            current=current.get(a.id or 0),
-            before_day=before.get(a.id or 0, (None, None))[0],
-            series=series.get(a.id or 0, []),
-            attempt=attempts.get(a.id or 0),
+            windows={p: windows[p].get(a.id, empty) for p in WINDOWS},
+            current=current.get(a.id),
+            before_day=before.get(a.id, (None, None))[0],
+            series=series.get(a.id, []),
+            attempt=attempts.get(a.id),
         )
         for a in accounts
     ]
@@ -181,7 +184,7 @@ def _line(
 ) -> AccountLine:
     """One account's figures; ``charted``: the first instant of the series' first local day."""
     now = facts.windows["1d"]
-    points = [p for p in _good(facts.series) if p.at >= charted]
+    points = [p for p in facts.good if p.at >= charted]
     last_data = max(
         (t for t in (now.to_at, facts.series[-1].captured_at if facts.series else None) if t),
         default=None,
@@ -300,7 +303,7 @@ def _milestones(
     found = []
     for f in facts:
         start = f.before_day.followers if f.before_day else None
-        today = [p for p in _good(f.series) if p.at >= first]
+        today = [p for p in f.good if p.at >= first]
         for value, when in events.crossed(milestones, start, today):
             found.append(
                 Milestone(f.account.platform, f.account.handle, f.account.label, value, when)

@@ -14,7 +14,6 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 from sqlalchemy import Engine
-from sqlmodel import Session
 
 from bot.config import Settings
 from bot.kinds import Quality
@@ -24,7 +23,7 @@ from bot.query import report_text
 from bot.query.report import GROUPS_NOTE, Period, group_totals
 from bot.query.rows import ReportEntry
 from bot.store import history
-from bot.store.accounts import all_accounts
+from bot.store.listing import listed_accounts
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -68,23 +67,23 @@ def report_series(
     """
     starts = [entry.line.start.at for entry in entries if entry.line.start is not None]
     since = min([period.first, *starts])
-    with Session(engine) as session:
-        accounts = list(all_accounts(session))
+    with engine.connect() as connection:
+        accounts = listed_accounts(connection)
         if entries:
             # The entries' accounts, removed ones included when the report was asked --all.
             wanted = {(entry.platform, entry.handle) for entry in entries}
-            every = all_accounts(session, removed=True)
+            every = listed_accounts(connection, removed=True)
             accounts = [a for a in every if (a.platform, a.handle) in wanted]
         found = history.snapshots_between(
-            session.connection(),
-            [a.id for a in accounts if a.id],
+            connection,
+            [a.id for a in accounts],
             since=since,
             until=period.last,
         )
     return {
         (a.platform, a.handle): [
             Mark(r.captured_at, r.followers, r.quality == Quality.SUSPECT)
-            for r in found.get(a.id or 0, [])
+            for r in found.get(a.id, [])
         ]
         for a in accounts
     }

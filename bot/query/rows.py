@@ -27,7 +27,7 @@ from bot.query.contract import (
     SnapshotsRow,
 )
 from bot.store import figures, history
-from bot.store.accounts import all_accounts
+from bot.store.listing import AccountRow, listed_accounts
 from bot.store.models import Account
 
 ACCOUNT_COLUMNS = (
@@ -88,17 +88,17 @@ def account_rows(
     engine: Engine, group: str | None = None, *, removed: bool = False
 ) -> list[AccountsRow]:
     """Accounts with status, last poll and latest counts (``removed`` ones only if asked)."""
-    with Session(engine) as session:
-        accounts = all_accounts(session, group, removed=removed)
-        latest = history.latest(session.connection(), [a.id for a in accounts if a.id])
+    with engine.connect() as connection:
+        accounts = listed_accounts(connection, group, removed=removed)
+        latest = history.latest(connection, [a.id for a in accounts])
     return [
         {
             "platform": a.platform,
             "handle": a.handle,
             "label": a.label,
             "status": a.status,
-            "followers": _get(latest.get(a.id or 0), "followers"),
-            "posts": _get(latest.get(a.id or 0), "posts"),
+            "followers": _get(latest.get(a.id), "followers"),
+            "posts": _get(latest.get(a.id), "posts"),
             "last_polled_at": a.last_polled_at,
             "last_error": a.last_error,
         }
@@ -184,14 +184,14 @@ def growth_rows(
     name = growth.parse_period(period)
     target = growth.period_target(name, at, settings.timezone)
     tol = growth.tolerance(name, at, settings.timezone)
-    with Session(engine) as session:
-        accounts = all_accounts(session, group, removed=removed)
+    with engine.connect() as connection:
+        accounts = listed_accounts(connection, group, removed=removed)
         found = history.growth_candidates(
-            session.connection(), [a.id for a in accounts if a.id], at=at, target=target, tol=tol
+            connection, [a.id for a in accounts], at=at, target=target, tol=tol
         )
     rows: list[GrowthLine] = []
     for account in accounts:
-        current, before, after = found.get(account.id or 0, (None, None, None))
+        current, before, after = found.get(account.id, (None, None, None))
         result = growth.growth(
             current.point() if current else None,
             before.point() if before else None,
@@ -237,7 +237,7 @@ def report_entries(
     first: datetime,
     last: datetime,
     tz: ZoneInfo,
-    accounts: Sequence[Account] | None = None,
+    accounts: Sequence[Account | AccountRow] | None = None,
     removed: bool = False,
 ) -> list[ReportEntry]:
     """Per account: the report figures between the last good snapshots at ``first`` and ``last``.
@@ -246,12 +246,13 @@ def report_entries(
     total for exactly the period's local days (``bot import --figures``): that total wins.
     Accounts removed from the config are left out unless ``removed``.
     """
-    with Session(engine) as session:
+    with engine.connect() as connection:
         chosen = (
-            list(accounts) if accounts is not None else list(all_accounts(session, removed=removed))
+            list(accounts)
+            if accounts is not None
+            else list(listed_accounts(connection, removed=removed))
         )
         ids = [a.id for a in chosen if a.id]
-        connection = session.connection()
         found = history.range_endpoints(connection, ids, first=first, last=last)
         days = _whole_days(first, last, tz)
         totals = (
@@ -313,7 +314,7 @@ def report(
     *,
     first: datetime,
     last: datetime,
-    accounts: Sequence[Account] | None = None,
+    accounts: Sequence[Account | AccountRow] | None = None,
 ) -> list[ReportAccount]:
     """Per account: start and end counts, change, growth % and posts published in the range."""
     entries = report_entries(

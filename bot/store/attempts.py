@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, and_, select
 
-from bot.store.tables import ACCOUNT, POLL_ATTEMPT, chunks
+from bot.store.tables import ACCOUNT, POLL_ATTEMPT, id_pieces
 
 
 @dataclass(frozen=True)
@@ -32,9 +32,9 @@ def last_attempts(
         .scalar_subquery()
     )
     found: dict[int, Attempt] = {}
-    for chunk in chunks(account_ids):
-        picked = select(seek.label("attempt_id")).where(ACCOUNT.c.id.in_(chunk)).subquery()
+    for piece in id_pieces(connection.dialect, ACCOUNT.c.id, account_ids):
+        picked = select(seek.label("attempt_id")).where(piece).subquery()
         statement = select(POLL_ATTEMPT).where(POLL_ATTEMPT.c.id.in_(select(picked.c.attempt_id)))
-        for row in connection.execute(statement):
+        for row in connection.execute(statement).all():
             found[row.account_id] = Attempt(row.started_at, row.outcome, row.message)
     return found

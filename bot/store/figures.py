@@ -14,7 +14,7 @@ from sqlalchemy import Connection, insert, select, update
 
 from bot.kinds import CorrectionAction, Quality, Source
 from bot.store.corrections import Audit, record
-from bot.store.tables import PUBLISHED_FIGURE, SNAPSHOT, chunks
+from bot.store.tables import PUBLISHED_FIGURE, SNAPSHOT, id_pieces
 
 # The published total the report takes for posts published, over exactly its days.
 POSTS_PUBLISHED = "posts_published"
@@ -126,9 +126,9 @@ def totals_for(
     """Each account's published total of ``metric`` for exactly these days, where there is one."""
     found: dict[int, int] = {}
     table = PUBLISHED_FIGURE
-    for chunk in chunks(account_ids):
+    for piece in id_pieces(connection.dialect, table.c.account_id, account_ids):
         statement = select(table.c.account_id, table.c.value).where(
-            table.c.account_id.in_(chunk),
+            piece,
             table.c.metric == metric,
             table.c.from_date == from_date,
             table.c.to_date == to_date,

@@ -15,7 +15,7 @@ from sqlalchemy import Connection, ScalarSelect, and_, func, select
 
 from bot.growth import Point
 from bot.kinds import Quality
-from bot.store.tables import ACCOUNT, SNAPSHOT, chunks
+from bot.store.tables import ACCOUNT, SNAPSHOT, id_pieces
 
 
 @dataclass(frozen=True)
@@ -44,43 +44,44 @@ def _seek(*conditions: Any, newest: bool, good_only: bool = True) -> ScalarSelec
     return select(SNAPSHOT.c.id).where(and_(*where)).order_by(order).limit(1).scalar_subquery()
 
 
-def _rows_by_id(connection: Connection, ids: set[int]) -> dict[int, SnapshotRow]:
-    """Fetch snapshots by id."""
-    found: dict[int, SnapshotRow] = {}
-    wanted = sorted(i for i in ids if i is not None)
-    for chunk in chunks(wanted):
-        for row in connection.execute(select(SNAPSHOT).where(SNAPSHOT.c.id.in_(chunk))):
-            found[row.id] = _to_row(row)
-    return found
+# What a SnapshotRow holds, in its order: the seeks and lists fetch these columns only.
+_FIELDS = ("captured_at", "followers", "following", "posts", "precision", "source", "quality")
+_COLUMNS = tuple(SNAPSHOT.c[name] for name in _FIELDS)
 
 
-def _to_row(row: Any) -> SnapshotRow:
-    """A result row -> SnapshotRow."""
-    return SnapshotRow(
-        row.captured_at,
-        row.followers,
-        row.following,
-        row.posts,
-        row.precision,
-        row.source,
-        row.quality,
-    )
+def _to_row(row: Sequence[Any]) -> SnapshotRow:
+    """The ``_FIELDS`` columns of a result row -> SnapshotRow."""
+    return SnapshotRow(*row)
 
 
 def _seek_many(
     connection: Connection, account_ids: Sequence[int], seeks: Sequence[ScalarSelect[Any]]
 ) -> dict[int, list[SnapshotRow | None]]:
-    """Run several seeks for every account in one statement per chunk, then fetch the rows."""
-    picked: dict[int, list[int | None]] = {}
-    for chunk in chunks(account_ids):
-        statement = select(ACCOUNT.c.id, *seeks).where(ACCOUNT.c.id.in_(chunk))
-        for row in connection.execute(statement):
-            picked[row[0]] = list(row[1:])
-    rows = _rows_by_id(connection, {i for ids in picked.values() for i in ids if i is not None})
-    return {
-        account_id: [rows.get(i) if i is not None else None for i in ids]
-        for account_id, ids in picked.items()
-    }
+    """Several seeks for every account: one statement per chunk of accounts.
+
+    Each seek picks a snapshot id per account (a correlated subquery, one index seek); the
+    picked rows are joined back by primary key in the same statement.
+    """
+    width = len(_FIELDS)
+    found: dict[int, list[SnapshotRow | None]] = {}
+    for piece in id_pieces(connection.dialect, ACCOUNT.c.id, account_ids):
+        picked = (
+            select(ACCOUNT.c.id, *(seek.label(f"seek{i}") for i, seek in enumerate(seeks)))
+            .where(piece)
+            .subquery("picked")
+        )
+        joined: Any = picked
+        columns: list[Any] = [picked.c.id]
+        for i in range(len(seeks)):
+            row = SNAPSHOT.alias(f"row{i}")
+            joined = joined.outerjoin(row, row.c.id == picked.c[f"seek{i}"])
+            columns += [row.c[name] for name in _FIELDS]
+        for result in connection.execute(select(*columns).select_from(joined)).all():
+            found[result[0]] = [
+                _to_row(result[start : start + width]) if result[start] is not None else None
+                for start in range(1, 1 + width * len(seeks), width)
+            ]
+    return found
 
 
 def latest(connection: Connection, account_ids: Sequence[int]) -> dict[int, SnapshotRow | None]:
@@ -127,10 +128,10 @@ def growth_candidates(
         )
         .order_by(inner.c.captured_at.desc())
         .limit(1)
-        .scalar_subquery()
-        # Nested in a seek, it would not see the outer account without this: SQLAlchemy would
-        # add ``account`` to its FROM and take the newest snapshot of every account instead.
+        # Nested in a seek, without this SQLAlchemy adds ``account`` to its FROM and takes the
+        # newest snapshot of every account instead of this one's.
         .correlate(ACCOUNT)
+        .scalar_subquery()
     )
     seeks = [
         _seek(captured <= at, newest=True),
@@ -162,7 +163,7 @@ def series(
     until: datetime | None = None,
 ) -> list[SnapshotRow]:
     """One account's snapshots in time order, optionally within [since, until]."""
-    statement = select(SNAPSHOT).where(SNAPSHOT.c.account_id == account_id)
+    statement = select(*_COLUMNS).where(SNAPSHOT.c.account_id == account_id)
     if since is not None:
         statement = statement.where(SNAPSHOT.c.captured_at >= since)
     if until is not None:
@@ -176,18 +177,18 @@ def snapshots_between(
 ) -> dict[int, list[SnapshotRow]]:
     """Every snapshot (any quality) of these accounts in [since, until], in time order."""
     found: dict[int, list[SnapshotRow]] = {i: [] for i in account_ids}
-    for chunk in chunks(account_ids):
+    for piece in id_pieces(connection.dialect, SNAPSHOT.c.account_id, account_ids):
         statement = (
-            select(SNAPSHOT)
+            select(SNAPSHOT.c.account_id, *_COLUMNS)
             .where(
-                SNAPSHOT.c.account_id.in_(chunk),
+                piece,
                 SNAPSHOT.c.captured_at >= since,
                 SNAPSHOT.c.captured_at <= until,
             )
             .order_by(SNAPSHOT.c.account_id, SNAPSHOT.c.captured_at)
         )
-        for row in connection.execute(statement):
-            found[row.account_id].append(_to_row(row))
+        for row in connection.execute(statement).all():
+            found[row[0]].append(_to_row(row[1:]))
     return found
 
 
