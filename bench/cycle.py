@@ -13,6 +13,7 @@ so each size runs in its own process.
 from __future__ import annotations
 
 import asyncio
+import os
 import resource
 import subprocess
 import sys
@@ -33,7 +34,7 @@ from bot.http.client import make_client
 from bot.store.tables import ACCOUNT
 
 UNLIMITED = RateBudget(requests=10_000_000, per_seconds=1)
-CYCLES = 3
+CYCLES = int(os.environ.get("BENCH_CYCLES", "3"))
 
 
 def start_simulator() -> tuple[subprocess.Popen[str], str]:
