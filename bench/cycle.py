@@ -1,10 +1,10 @@
 """The poll cycle at scale: 10k and 100k Bluesky accounts, first and steady cycle, both databases.
 
-The simulator runs in a child process (as ``bot simulate``, budgets raised), so the time, CPU and
-memory printed are the bot's: the in-process cycle (``stream_due``, as the daemon runs it), claimed, polled through
-25-profile getProfiles requests on loopback and stored. Budgets are not enforced (throughput, not
-politeness). Peak RSS is the process's high-water mark so far (``getrusage``): it never goes down,
-so each size runs in its own process.
+The simulator runs in a child process (as ``bot simulate``, its budgets raised), so the time, CPU
+and memory printed are the bot's: the in-process cycle (``stream_due``, as the daemon runs it),
+claimed, polled through 25-profile getProfiles requests on loopback and stored. Peak RSS is the
+process's high-water mark so far (``getrusage``): it never goes down, so each size runs in its
+own process.
 
     .venv/bin/python bench/cycle.py                 # 10,000 accounts, SQLite and PostgreSQL
     .venv/bin/python bench/cycle.py 100000 sqlite   # one size, one database
