@@ -50,8 +50,9 @@ def poll(
     env_file: EnvOpt = None,
 ) -> None:
     """Run one poll cycle now; a line per account; exit 1 only if every attempt failed."""
-    from bot.daemon.poller import poll_accounts, select_accounts
+    from bot.daemon.poller import PollResult, poll_accounts, poll_scheduled
     from bot.http.client import make_client
+    from bot.output.tables import RowWriter
 
     if platform is not None and platform not in REGISTRY:
         known = ", ".join(sorted(REGISTRY))
@@ -59,37 +60,50 @@ def poll(
             f"unknown platform {platform!r} (known: {known})", param_hint="--platform"
         )
     ctx = command_context(config, env_file, fmt=fmt)
-
-    async def cycle() -> list[dict[str, object]]:
-        with Session(ctx.engine) as session:
-            chosen = accounts_by_keys(session, accounts) if accounts else None
-            for account in chosen or ():
-                if account.status == AccountStatus.REMOVED:
-                    key = account_key(account.platform, account.handle)
-                    raise InputError(
-                        f"{key} was removed from the config (status removed): add it back to"
-                        " poll it",
-                        field="accounts",
-                    )
-            selected = select_accounts(
-                session, system_clock(), keys=chosen, platform=platform, everything=all_
+    with Session(ctx.engine) as session:
+        chosen = accounts_by_keys(session, accounts) if accounts else None
+    for account in chosen or ():
+        if account.status == AccountStatus.REMOVED:
+            key = account_key(account.platform, account.handle)
+            raise InputError(
+                f"{key} was removed from the config (status removed): add it back to poll it",
+                field="accounts",
             )
-        async with make_client(user_agent=ctx.settings.user_agent) as client:
-            results = await poll_accounts(
-                selected,
-                engine=ctx.engine,
-                settings=ctx.settings,
+    out = RowWriter(views.POLL_COLUMNS, fmt, redact=ctx.redact)
+    # A count the quality gate holds as suspect was read and stored: that attempt did not fail.
+    read = {PollOutcome.OK, PollOutcome.SUSPECT}
+    succeeded = [False]
+
+    def take(results: list[PollResult]) -> None:
+        out.write([r.row() for r in results])
+        succeeded[0] = succeeded[0] or any(r.outcome in read for r in results)
+
+    async def cycle() -> None:
+        settings, engine = ctx.settings, ctx.engine
+        async with make_client(user_agent=settings.user_agent) as client:
+            if chosen:
+                take(
+                    await poll_accounts(
+                        chosen, engine=engine, settings=settings, client=client, clock=system_clock
+                    )
+                )
+                return
+            # Streamed a chunk at a time: memory stays bounded whatever the number of accounts.
+            async for results in poll_scheduled(
+                engine=engine,
+                settings=settings,
                 client=client,
                 clock=system_clock,
-            )
-        return [r.__dict__ for r in results]
+                platform=platform,
+                everything=all_,
+            ):
+                take(results)
 
-    rows = asyncio.run(cycle())
-    render(rows, views.POLL_COLUMNS, fmt, redact=ctx.redact)
-    if not rows:
+    asyncio.run(cycle())
+    out.close()
+    if not out.count:
         typer.echo("no account was due (use --all or name accounts)", err=True)
-    # A count the quality gate holds as suspect was read and stored: that attempt did not fail.
-    if rows and all(r["outcome"] not in (PollOutcome.OK, PollOutcome.SUSPECT) for r in rows):
+    if out.count and not succeeded[0]:
         raise typer.Exit(1)
 
 

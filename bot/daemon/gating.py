@@ -25,8 +25,8 @@ from bot.kinds import Quality
 from bot.platforms.base import Observation
 from bot.quality import Judged, is_drop, judge
 from bot.store import judging
+from bot.store.claims import Pollable
 from bot.store.history import SnapshotRow
-from bot.store.models import Account
 
 EVENT_SHARE = 0.5
 EVENT_MIN_ACCOUNTS = 3
@@ -49,7 +49,7 @@ class _Slow:
     verdicts: list[Quality] = field(default_factory=list)
 
 
-Observed = tuple[Account, Observation, datetime]
+Observed = tuple[Pollable, Observation, datetime]
 Recent = Mapping[int, tuple[SnapshotRow | None, SnapshotRow | None]]
 
 

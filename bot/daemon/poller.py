@@ -11,10 +11,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
 
 import httpx
 from sqlalchemy import Engine
@@ -24,17 +23,26 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.daemon.gating import Decision, decide
 from bot.daemon.isolation import Overdue, Stopping, save_cycle, within
+from bot.daemon.records import PollResult, Schedule, refused_line, to_record
 from bot.daemon.runtime import Runtime
 from bot.errors import AuthError, ParseError, PlatformError, RateLimitedError, TimeoutError_
 from bot.http.budget import PlatformGate, Ticket
 from bot.http.redact import Redactor
-from bot.kinds import AccountStatus, PollOutcome, Quality
+from bot.kinds import PollOutcome, Quality
 from bot.platforms.base import Adapter, FetchResult, Missing, Observation, Target, Unreadable
 from bot.store import history
 from bot.store.accounts import scheduled_accounts
-from bot.store.claims import claim_due, pull_back
+from bot.store.claims import Pollable, claim_due, pull_back, scheduled_page
 from bot.store.models import Account
-from bot.store.writes import PollRecord, SnapshotValues
+
+__all__ = [
+    "PollResult",
+    "poll_accounts",
+    "poll_due",
+    "poll_scheduled",
+    "select_accounts",
+    "stream_due",
+]
 
 log = logging.getLogger(__name__)
 # Requests in flight at once across all platforms; each platform's budget is its gate's job.
@@ -43,23 +51,10 @@ MAX_IN_FLIGHT = 8
 RETRY_FAILED_AFTER = timedelta(minutes=15)
 # Claimed accounts stay ours this long; a worker that dies gives them up when it runs out.
 LEASE = timedelta(minutes=10)
+# Accounts claimed, polled and stored together: what one cycle holds in memory at once.
 CLAIM_LIMIT = 5000
 # A deferred account is not due again before this, so one tick never spins on it.
 MIN_DEFER = timedelta(seconds=1)
-
-
-@dataclass(frozen=True)
-class PollResult:
-    """One line of ``bot poll`` output."""
-
-    platform: str
-    handle: str
-    outcome: PollOutcome | Literal["deferred"]
-    followers: int | None
-    following: int | None
-    posts: int | None
-    message: str | None
-    duration_ms: int = 0
 
 
 @dataclass(frozen=True)
@@ -71,6 +66,40 @@ class Deferred:
 
 
 Result = FetchResult | PlatformError | Deferred
+Outcome = tuple[Pollable, Result, tuple[datetime, int]]
+
+
+async def poll_scheduled(
+    *,
+    engine: Engine,
+    settings: Settings,
+    client: httpx.AsyncClient,
+    clock: Clock,
+    platform: str | None = None,
+    everything: bool = False,
+    limit: int = CLAIM_LIMIT,
+) -> AsyncIterator[list[PollResult]]:
+    """``bot poll``: the due (or ``everything`` scheduled) accounts, ``limit`` at a time, by id.
+
+    Each chunk is polled and stored before its lines are yielded, so memory stays bounded.
+    """
+    runtime = Runtime(settings, clock)
+    now, after = clock(), 0
+    while True:
+        page = scheduled_page(
+            engine, now, after=after, limit=limit, platform=platform, everything=everything
+        )
+        if not page:
+            return
+        yield await poll_accounts(
+            page,
+            engine=engine,
+            settings=settings,
+            client=client,
+            clock=clock,
+            runtime=runtime,
+        )
+        after = page[-1].id
 
 
 def select_accounts(
@@ -88,7 +117,7 @@ def select_accounts(
 
 
 async def poll_accounts(
-    accounts: Sequence[Account],
+    accounts: Sequence[Pollable],
     *,
     engine: Engine,
     settings: Settings,
@@ -97,11 +126,14 @@ async def poll_accounts(
     runtime: Runtime | None = None,
     stop: asyncio.Event | None = None,
 ) -> list[PollResult]:
-    """Poll ``accounts`` and store the cycle (one transaction unless a row is refused)."""
+    """Poll ``accounts`` and store them (one transaction unless a row is refused).
+
+    Everything here is held in memory at once: callers with many accounts pass them in chunks
+    (``stream_due``, ``bot poll``), sharing one ``runtime``.
+    """
     if not accounts:
         return []
     runtime = runtime or Runtime(settings, clock)
-    options = {(a.platform, a.handle): a.options for a in settings.accounts}
     gate = asyncio.Semaphore(MAX_IN_FLIGHT)
     tasks = []
     for platform in sorted({a.platform for a in accounts}):
@@ -109,8 +141,7 @@ async def poll_accounts(
         adapter = runtime.adapter(platform)
         by_handle = {a.handle: a for a in members}
         targets = [
-            Target(a.handle, a.platform_id, options.get((a.platform, a.handle), {}))
-            for a in members
+            Target(a.handle, a.platform_id, runtime.options(a.platform, a.handle)) for a in members
         ]
         for batch in adapter.batches(targets):
             budget = runtime.gate(platform, adapter.budget_key(batch[0]))
@@ -124,10 +155,10 @@ async def _admitted(
     platform_gate: PlatformGate,
     client: httpx.AsyncClient,
     batch: list[Target],
-    by_handle: dict[str, Account],
+    by_handle: Mapping[str, Pollable],
     in_flight: asyncio.Semaphore,
     stop: asyncio.Event | None = None,
-) -> list[tuple[Account, Result, tuple[datetime, int]]]:
+) -> list[Outcome]:
     """Run the batch if the platform's gate admits it now, else defer its accounts."""
     cost = adapter.batch_requests(batch)
     ticket = platform_gate.admit(cost)
@@ -148,10 +179,10 @@ async def _poll_batch(
     ticket: Ticket,
     client: httpx.AsyncClient,
     batch: list[Target],
-    by_handle: dict[str, Account],
+    by_handle: Mapping[str, Pollable],
     in_flight: asyncio.Semaphore,
     stop: asyncio.Event | None = None,
-) -> list[tuple[Account, Result, tuple[datetime, int]]]:
+) -> list[Outcome]:
     """Fetch one batch; a failure of the whole request is that failure for every account."""
     clock = platform_gate.clock
     async with in_flight:
@@ -163,7 +194,7 @@ async def _poll_batch(
     if isinstance(results, Deferred):
         return [(by_handle[t.handle], results, (started, elapsed)) for t in batch]
     answered = {r.handle: r for r in results if isinstance(r, Observation | Missing | Unreadable)}
-    pairs: list[tuple[Account, Result, tuple[datetime, int]]] = []
+    pairs: list[Outcome] = []
     for index, target in enumerate(batch):
         result = answered.get(target.handle) if answered else results[index]
         if result is None:
@@ -225,66 +256,57 @@ def _store(
     engine: Engine,
     settings: Settings,
     runtime: Runtime,
-    outcomes: Sequence[tuple[Account, Result, tuple[datetime, int]]],
+    outcomes: Sequence[Outcome],
 ) -> list[PollResult]:
     """Write the cycle in one transaction: snapshots, attempts, next due times, deferrals."""
-    intervals = {
-        settings.identity(a.platform, a.handle): settings.interval_for(a) for a in settings.accounts
-    }
-    redactor = Redactor(settings.secret_values())
-    deferred = {a.id or 0: r for a, r, _ in outcomes if isinstance(r, Deferred)}
-    lines: list[PollResult] = []
+    redactor = Redactor(runtime.secrets())
+    polled = [(a, r, s) for a, r, s in outcomes if not isinstance(r, Deferred)]
     # begin(): the gate may record a platform event; the cycle's rows are saved below.
     with engine.begin() as connection:
-        ids = [a.id for a, r, _ in outcomes if a.id is not None and not isinstance(r, Deferred)]
-        recent = history.recent(connection, ids)
-        observed = [(a, r, s[0]) for a, r, s in outcomes if isinstance(r, Observation)]
+        recent = history.recent(connection, [a.id for a, _, _ in polled if a.id is not None])
+        observed = [(a, r, s[0]) for a, r, s in polled if isinstance(r, Observation)]
         decisions = decide(connection, settings, observed, recent, runtime.clock())
     records = []
-    for account, result, started in outcomes:
-        if isinstance(result, Deferred):
-            continue
-        interval = intervals.get(settings.identity(account.platform, account.handle))
-        decision = decisions.get(account.id or 0, Decision())
-        record, line = _record(account, result, started, decision, redactor)
-        next_due = _next_due(record, interval, runtime, account, started[0])
-        if next_due is not None and record.quality == Quality.SUSPECT:
-            # A suspect count settles sooner if the account is asked again soon.
-            next_due = min(next_due, started[0] + settings.recheck_after)
-        record = replace(record, next_poll_at=next_due)
+    lines: list[PollResult] = []
+    settled = Decision()
+    for account, result, started in polled:
+        assert not isinstance(result, Deferred)
+        decision = decisions.get(account.id or 0, settled)
+        schedule = _schedule(settings, runtime, account, started[0])
+        record, line = to_record(account, result, started, decision, redactor, schedule)
         records.append(record)
         lines.append(line)
-    due = {i: max(d.until, runtime.clock() + MIN_DEFER) for i, d in deferred.items()}
+    now = runtime.clock()
+    deferred = [(a, r) for a, r, _ in outcomes if isinstance(r, Deferred)]
+    due = {a.id or 0: max(r.until, now + MIN_DEFER) for a, r in deferred}
     refused = save_cycle(engine, records, due)
-    lines = [
-        _refused_line(line, refused[i]) if i in refused else line for i, line in enumerate(lines)
-    ]
-    for account, result, _ in outcomes:
-        if isinstance(result, Deferred):
-            message = f"deferred until {result.until:%Y-%m-%d %H:%M:%S}Z: {result.reason}"
-            lines.append(
-                PollResult(account.platform, account.handle, "deferred", None, None, None, message)
-            )
+    lines = [refused_line(ln, refused[i]) if i in refused else ln for i, ln in enumerate(lines)]
+    for account, later in deferred:
+        message = f"deferred until {later.until:%Y-%m-%d %H:%M:%S}Z: {later.reason}"
+        lines.append(
+            PollResult(account.platform, account.handle, "deferred", None, None, None, message)
+        )
     return lines
 
 
-def _refused_line(line: PollResult, why: str) -> PollResult:
-    """The line of a poll whose result the store refused."""
-    return replace(
-        line,
-        outcome=PollOutcome.PARSE_ERROR,
-        followers=None,
-        following=None,
-        posts=None,
-        message=why,
-    )
+def _schedule(settings: Settings, runtime: Runtime, account: Pollable, at: datetime) -> Schedule:
+    """When the account is due next, given how this poll went (see ``_next_due``)."""
+
+    def schedule(outcome: PollOutcome, quality: Quality) -> datetime | None:
+        next_due = _next_due(outcome, runtime.interval(account), runtime, account, at)
+        if next_due is not None and quality == Quality.SUSPECT:
+            # A suspect count settles sooner if the account is asked again soon.
+            next_due = min(next_due, at + settings.recheck_after)
+        return next_due
+
+    return schedule
 
 
 def _next_due(
-    record: PollRecord,
+    outcome: PollOutcome,
     interval: timedelta | None,
     runtime: Runtime,
-    account: Account,
+    account: Pollable,
     at: datetime,
 ) -> datetime | None:
     """Next poll: one interval on (a little earlier, jittered); sooner after a failure."""
@@ -292,81 +314,46 @@ def _next_due(
         # Accounts no longer in the config are polled on request only.
         return None
     regular = at + interval - runtime.jitter(interval)
-    if record.outcome == PollOutcome.RATE_LIMITED:
+    if outcome == PollOutcome.RATE_LIMITED:
         # After a 429, the platform's reset says when, not our interval.
         key = runtime.adapter(account.platform).budget_key(Target(account.handle))
         return max(runtime.gate(account.platform, key).ready_at(1), at + MIN_DEFER)
-    if record.outcome in (PollOutcome.HTTP_ERROR, PollOutcome.TIMEOUT):
+    if outcome in (PollOutcome.HTTP_ERROR, PollOutcome.TIMEOUT):
         return min(regular, at + RETRY_FAILED_AFTER)
     return regular
 
 
-def _record(
-    account: Account,
-    result: FetchResult | PlatformError,
-    started: tuple[datetime, int],
-    decision: Decision,
-    redactor: Redactor,
-) -> tuple[PollRecord, PollResult]:
-    """Turn one account's result into the rows to store and the line to print."""
-    at, elapsed = started
-    if isinstance(result, Unreadable):
-        result = result.error
-    base = PollRecord(
-        account_id=account.id or 0,
-        started_at=at,
-        duration_ms=elapsed,
-        outcome=PollOutcome.OK,
-        status=AccountStatus(account.status),
-        next_poll_at=None,
-    )
-    key = (account.platform, account.handle)
-    if isinstance(result, Observation):
-        outcome = PollOutcome.SUSPECT if decision.quality == Quality.SUSPECT else PollOutcome.OK
-        # A display name the platform did not report this time (None) is not a change.
-        changed = result.platform_id != account.platform_id or (
-            result.display_name is not None and result.display_name != account.display_name
-        )
-        record = replace(
-            base,
-            outcome=outcome,
-            status=AccountStatus.ACTIVE,
-            values=_values(result),
-            quality=decision.quality,
-            identity_changed=changed,
-            requalified=decision.requalified,
-        )
-        counts = (result.followers, result.following, result.posts)
-        return record, PollResult(*key, outcome, *counts, None, elapsed)
-    if isinstance(result, Missing):
-        outcome, status = PollOutcome(result.status), AccountStatus(result.status)
-        # A platform's "not found" may quote the request, token included.
-        record = replace(base, outcome=outcome, status=status, message=redactor(result.message))
-        return record, PollResult(*key, outcome, None, None, None, record.message, elapsed)
-    status = AccountStatus.AUTH_ERROR if isinstance(result, AuthError) else base.status
-    if status == AccountStatus.AUTH_ERROR and not isinstance(result, AuthError):
-        status = AccountStatus.ACTIVE  # credentials work again, whatever failed this time
-    record = replace(
-        base,
-        outcome=PollOutcome(result.outcome),
-        status=status,
-        http_status=result.http_status,
-        message=redactor(str(result)),
-    )
-    return record, PollResult(*key, record.outcome, None, None, None, record.message, elapsed)
+async def stream_due(
+    *,
+    engine: Engine,
+    settings: Settings,
+    client: httpx.AsyncClient,
+    clock: Clock,
+    runtime: Runtime | None = None,
+    stop: asyncio.Event | None = None,
+    limit: int = CLAIM_LIMIT,
+) -> AsyncIterator[list[PollResult]]:
+    """The scheduler's job: claim due accounts ``limit`` at a time, poll them, yield each chunk.
 
-
-def _values(observation: Observation) -> SnapshotValues:
-    """What the store keeps of an observation."""
-    return SnapshotValues(
-        platform_id=observation.platform_id,
-        followers=observation.followers,
-        following=observation.following,
-        posts=observation.posts,
-        display_name=observation.display_name,
-        extra=observation.extra,
-        precision=observation.precision,
-    )
+    Memory stays bounded by ``limit`` whatever the number of due accounts; a chunk is stored
+    before its lines are yielded.
+    """
+    runtime = runtime or Runtime(settings, clock)
+    # A clock stepped back leaves due times far ahead: at most one interval from now.
+    pull_back(engine, clock(), runtime.intervals(), settings.identity)
+    while stop is None or not stop.is_set():
+        claimed = claim_due(engine, clock(), worker=runtime.worker, lease=LEASE, limit=limit)
+        yield await poll_accounts(
+            claimed,
+            engine=engine,
+            settings=settings,
+            client=client,
+            clock=clock,
+            runtime=runtime,
+            stop=stop,
+        )
+        if len(claimed) < limit:
+            break
 
 
 async def poll_due(
@@ -377,30 +364,16 @@ async def poll_due(
     clock: Clock,
     runtime: Runtime | None = None,
     stop: asyncio.Event | None = None,
+    limit: int = CLAIM_LIMIT,
 ) -> list[PollResult]:
-    """The scheduler's job: claim due accounts (leased to this worker) and poll them."""
-    runtime = runtime or Runtime(settings, clock)
-    results: list[PollResult] = []
-    # A clock stepped back leaves due times far ahead: at most one interval from now.
-    pull_back(engine, clock(), _intervals(settings), settings.identity)
-    while stop is None or not stop.is_set():
-        claimed = claim_due(engine, clock(), worker=runtime.worker, lease=LEASE, limit=CLAIM_LIMIT)
-        results += await poll_accounts(
-            claimed,
-            engine=engine,
-            settings=settings,
-            client=client,
-            clock=clock,
-            runtime=runtime,
-            stop=stop,
-        )
-        if len(claimed) < CLAIM_LIMIT:
-            break
-    return results
-
-
-def _intervals(settings: Settings) -> dict[tuple[str, str], timedelta]:
-    """Each configured account's interval, by its identity (``Settings.identity``)."""
-    return {
-        settings.identity(a.platform, a.handle): settings.interval_for(a) for a in settings.accounts
-    }
+    """``stream_due``'s chunks as one list: for callers that poll a bounded number."""
+    chunks = stream_due(
+        engine=engine,
+        settings=settings,
+        client=client,
+        clock=clock,
+        runtime=runtime,
+        stop=stop,
+        limit=limit,
+    )
+    return [line async for chunk in chunks for line in chunk]

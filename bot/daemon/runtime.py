@@ -7,8 +7,10 @@ import logging
 import os
 import random
 import socket
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any, Protocol
 
 from sqlalchemy import Engine
 
@@ -27,6 +29,15 @@ MAX_JITTER = timedelta(minutes=10)
 # per-second budget), and this often when nothing is polled (a platform stuck is news too).
 ALERTS_EVERY = timedelta(minutes=1)
 log = logging.getLogger(__name__)
+
+
+class AccountKey(Protocol):
+    """What names an account: its platform and handle."""
+
+    @property
+    def platform(self) -> str: ...
+    @property
+    def handle(self) -> str: ...
 
 
 def worker_name() -> str:
@@ -49,6 +60,36 @@ class Runtime:
     # Each platform's state as last written to platform_state.
     saved_views: dict[str, GateView] = field(default_factory=dict)
     alerts_at: datetime | None = None
+    # Built from the settings on first use, then read for every account polled.
+    _intervals: dict[tuple[str, str], timedelta] | None = None
+    _options: dict[tuple[str, str], Mapping[str, Any]] | None = None
+    _secrets: list[str] | None = None
+
+    def intervals(self) -> dict[tuple[str, str], timedelta]:
+        """Each configured account's interval, by its identity (``Settings.identity``)."""
+        if self._intervals is None:
+            settings = self.settings
+            self._intervals = {
+                settings.identity(a.platform, a.handle): settings.interval_for(a)
+                for a in settings.accounts
+            }
+        return self._intervals
+
+    def interval(self, account: AccountKey) -> timedelta | None:
+        """The account's poll interval; None when it is no longer configured (on request only)."""
+        return self.intervals().get(self.settings.identity(account.platform, account.handle))
+
+    def options(self, platform: str, handle: str) -> Mapping[str, Any]:
+        """The account's configured options (e.g. a JSON source's URL)."""
+        if self._options is None:
+            self._options = {(a.platform, a.handle): a.options for a in self.settings.accounts}
+        return self._options.get((platform, handle), {})
+
+    def secrets(self) -> list[str]:
+        """Every configured secret, for redaction only."""
+        if self._secrets is None:
+            self._secrets = self.settings.secret_values()
+        return self._secrets
 
     def gate(self, platform: str, key: str = "") -> PlatformGate:
         """The gate of one budget (``key``: a Mastodon instance; "" for most platforms)."""

@@ -131,3 +131,74 @@ def redacted(
             if isinstance(copy.get(key), str):
                 copy[key] = redact(copy[key])
     return copies
+
+
+class RowWriter:
+    """``render`` in pieces, for output too long to hold: rows are written as they come.
+
+    CSV and JSON come out exactly as ``render`` writes them all at once. A table comes as one
+    table per piece, the heading on the first only (a piece's columns are as wide as its cells).
+    """
+
+    def __init__(
+        self,
+        columns: Sequence[Column],
+        fmt: str,
+        *,
+        out: TextIO | None = None,
+        redact: Callable[[str], str] | None = None,
+        tz: ZoneInfo | None = None,
+    ) -> None:
+        self.stream = out or sys.stdout
+        self.fmt = fmt
+        self.redact = redact
+        self.tz = tz
+        self.hidden = {c.key for c in columns if c.table_only} if fmt != "table" else set()
+        self.columns = [c for c in columns if c.key not in self.hidden]
+        self.count = 0
+
+    def write(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Write the next rows."""
+        if not rows:
+            return
+        if self.redact is not None:
+            rows = redacted(rows, self.columns, self.redact)
+        if self.fmt == "json":
+            for row in rows:
+                item = {k: v for k, v in row.items() if k not in self.hidden}
+                text = json.dumps(plain(item), indent=2, ensure_ascii=False)
+                self.stream.write(",\n" if self.count else "[\n")
+                self.stream.write("\n".join("  " + line for line in text.split("\n")))
+                self.count += 1
+        elif self.fmt == "csv":
+            writer = csv.writer(self.stream, lineterminator="\n")
+            if not self.count:
+                writer.writerow([c.key for c in self.columns])
+            for row in rows:
+                writer.writerow([csv_cell(row.get(c.key), self.tz) for c in self.columns])
+            self.count += len(rows)
+        else:
+            self._table(rows)
+
+    def close(self) -> None:
+        """End the output (closes the JSON list; writes an empty one if no row came)."""
+        if self.fmt == "json":
+            self.stream.write("\n]\n" if self.count else "[]\n")
+        elif not self.count:
+            self.write_empty()
+
+    def write_empty(self) -> None:
+        """No row at all: what ``render`` writes for none."""
+        render([], self.columns, self.fmt, out=self.stream, tz=self.tz)
+
+    def _table(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        """One Rich table for these rows; the heading only on the first."""
+        table = Table(show_header=not self.count, show_lines=False, header_style="bold")
+        for column in self.columns:
+            table.add_column(
+                Text(heading(column, self.tz)), justify="right" if column.numeric else "left"
+            )
+        for row in rows:
+            table.add_row(*(Text(cell(row.get(c.key), c, self.tz)) for c in self.columns))
+        Console(file=self.stream, width=200 if not self.stream.isatty() else None).print(table)
+        self.count += len(rows)

@@ -8,21 +8,66 @@ without row locks (one daemon per file, enforced by a lock file).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, Protocol
 
 from sqlalchemy import Engine, or_, update
 from sqlalchemy import select as core_select
-from sqlmodel import Session, col, select
 
 from bot.kinds import AccountStatus
-from bot.store.models import Account
 from bot.store.tables import ACCOUNT, chunks
+
+
+class Pollable(Protocol):
+    """What a poll cycle reads of an account: a ``DueAccount`` or an ORM ``Account``."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def platform(self) -> str: ...
+    @property
+    def handle(self) -> str: ...
+    @property
+    def platform_id(self) -> str | None: ...
+    @property
+    def display_name(self) -> str | None: ...
+    @property
+    def status(self) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class DueAccount:
+    """An account to poll, as a light row: a cycle builds no ORM object per account."""
+
+    id: int
+    platform: str
+    handle: str
+    platform_id: str | None
+    display_name: str | None
+    status: str
+
+
+# The columns a DueAccount is built from, in its fields' order.
+_COLUMNS = (
+    ACCOUNT.c.id,
+    ACCOUNT.c.platform,
+    ACCOUNT.c.handle,
+    ACCOUNT.c.platform_id,
+    ACCOUNT.c.display_name,
+    ACCOUNT.c.status,
+)
+
+
+def _due_account(row: Any) -> DueAccount:
+    """A result row of ``_COLUMNS`` -> DueAccount."""
+    return DueAccount(row[0], row[1], row[2], row[3], row[4], row[5])
 
 
 def claim_due(
     engine: Engine, now: datetime, *, worker: str, lease: timedelta, limit: int
-) -> list[Account]:
-    """Lease up to ``limit`` due accounts to ``worker``, soonest due first."""
+) -> list[DueAccount]:
+    """Lease up to ``limit`` due accounts to ``worker``, soonest due first; returned by id."""
     due = (
         core_select(ACCOUNT.c.id)
         .where(
@@ -46,16 +91,39 @@ def claim_due(
         update(ACCOUNT)
         .where(ACCOUNT.c.id.in_(due.scalar_subquery()))
         .values(lease_owner=worker, lease_until=now + lease)
-        .returning(ACCOUNT.c.id)
+        .returning(*_COLUMNS)
     )
     with engine.begin() as connection:
-        ids = sorted(connection.execute(statement).scalars().all())
-    # Loading through the ORM is about twice as fast as validating returned rows.
-    claimed: list[Account] = []
-    with Session(engine, expire_on_commit=False) as session:
-        for chunk in chunks(ids):
-            claimed += session.exec(select(Account).where(col(Account.id).in_(chunk))).all()
-    return sorted(claimed, key=lambda a: a.id or 0)
+        claimed = [_due_account(row) for row in connection.execute(statement)]
+    claimed.sort(key=lambda a: a.id)
+    return claimed
+
+
+def scheduled_page(
+    engine: Engine,
+    now: datetime,
+    *,
+    after: int,
+    limit: int,
+    platform: str | None = None,
+    everything: bool = False,
+) -> list[DueAccount]:
+    """Up to ``limit`` scheduled, unpaused accounts with an id above ``after``, by id.
+
+    The due ones at ``now``, or ``everything`` scheduled; paging by id keeps memory bounded.
+    """
+    statement = core_select(*_COLUMNS).where(
+        ACCOUNT.c.next_poll_at.is_not(None),
+        ACCOUNT.c.status != AccountStatus.PAUSED,
+        ACCOUNT.c.id > after,
+    )
+    if not everything:
+        statement = statement.where(ACCOUNT.c.next_poll_at <= now)
+    if platform:
+        statement = statement.where(ACCOUNT.c.platform == platform)
+    statement = statement.order_by(ACCOUNT.c.id).limit(limit)
+    with engine.connect() as connection:
+        return [_due_account(row) for row in connection.execute(statement)]
 
 
 def pull_back(

@@ -118,9 +118,10 @@ def save_poll_records(connection: Connection, records: Sequence[PollRecord]) -> 
             for r in records
         ],
     )
-    for record in records:
-        if record.values is not None and record.identity_changed:
-            _record_identity(connection, record.account_id, record.values)
+    _record_identities(
+        connection,
+        {r.account_id: r.values for r in records if r.values is not None and r.identity_changed},
+    )
     for record in records:
         set_qualities(connection, record.account_id, record.requalified)
 
@@ -173,49 +174,70 @@ def _attempt_row(record: PollRecord) -> dict[str, Any]:
     }
 
 
-def _record_identity(connection: Connection, account_id: int, values: SnapshotValues) -> None:
-    """Store the stable id; a renamed handle takes over the history of its old row."""
-    row = connection.execute(
-        select(ACCOUNT.c.platform, ACCOUNT.c.platform_id, ACCOUNT.c.display_name).where(
-            ACCOUNT.c.id == account_id
+def _record_identities(connection: Connection, found: Mapping[int, SnapshotValues]) -> None:
+    """Store stable ids and names (one read per chunk); a renamed handle takes over old history."""
+    changes = []
+    unnamed: dict[tuple[str, str], int] = {}
+    for chunk in chunks(sorted(found)):
+        rows = connection.execute(
+            select(
+                ACCOUNT.c.id, ACCOUNT.c.platform, ACCOUNT.c.platform_id, ACCOUNT.c.display_name
+            ).where(ACCOUNT.c.id.in_(chunk))
         )
-    ).one()
-    if row.platform_id == values.platform_id and values.display_name in (None, row.display_name):
-        return
-    if row.platform_id is None:
-        _adopt_history(connection, account_id, row.platform, values.platform_id)
-    changes = {"platform_id": values.platform_id}
-    if values.display_name is not None:
-        changes["display_name"] = values.display_name
-    connection.execute(update(ACCOUNT).where(ACCOUNT.c.id == account_id).values(**changes))
-
-
-def _adopt_history(
-    connection: Connection, account_id: int, platform: str, platform_id: str
-) -> None:
-    """Move an unscheduled row's snapshots with the same stable id onto this account."""
-    old_ids = (
+        for row in rows:
+            values = found[row.id]
+            if row.platform_id == values.platform_id and values.display_name in (
+                None,
+                row.display_name,
+            ):
+                continue
+            if row.platform_id is None:
+                unnamed.setdefault((row.platform, values.platform_id), row.id)
+            changes.append(
+                {"b_id": row.id, "b_platform_id": values.platform_id, "b_name": values.display_name}
+            )
+    for old_id, account_id in _adoptable(connection, unnamed).items():
+        _adopt_history(connection, account_id, old_id)
+    if changes:
+        # A name the platform did not report this time (None) keeps the stored one.
         connection.execute(
-            select(ACCOUNT.c.id).where(
-                ACCOUNT.c.platform == platform,
-                ACCOUNT.c.platform_id == platform_id,
-                ACCOUNT.c.id != account_id,
-                ACCOUNT.c.next_poll_at.is_(None),
+            update(ACCOUNT)
+            .where(ACCOUNT.c.id == bindparam("b_id"))
+            .values(
+                platform_id=bindparam("b_platform_id"),
+                display_name=func.coalesce(bindparam("b_name"), ACCOUNT.c.display_name),
+            ),
+            changes,
+        )
+
+
+def _adoptable(connection: Connection, wanted: Mapping[tuple[str, str], int]) -> dict[int, int]:
+    """Unscheduled rows with the stable id an account just got: old row id -> account id."""
+    found: dict[int, int] = {}
+    for chunk in chunks(sorted({platform_id for _, platform_id in wanted})):
+        rows = connection.execute(
+            select(ACCOUNT.c.id, ACCOUNT.c.platform, ACCOUNT.c.platform_id).where(
+                ACCOUNT.c.platform_id.in_(chunk), ACCOUNT.c.next_poll_at.is_(None)
             )
         )
-        .scalars()
-        .all()
+        for row in rows:
+            account_id = wanted.get((row.platform, row.platform_id))
+            if account_id is not None and account_id != row.id:
+                found[row.id] = account_id
+    return found
+
+
+def _adopt_history(connection: Connection, account_id: int, old_id: int) -> None:
+    """Move an unscheduled row's snapshots and attempts onto the account, then drop the row."""
+    taken = select(SNAPSHOT.c.captured_at).where(SNAPSHOT.c.account_id == account_id)
+    connection.execute(
+        update(SNAPSHOT)
+        .where(SNAPSHOT.c.account_id == old_id, SNAPSHOT.c.captured_at.not_in(taken))
+        .values(account_id=account_id)
     )
-    for old_id in old_ids:
-        taken = select(SNAPSHOT.c.captured_at).where(SNAPSHOT.c.account_id == account_id)
-        connection.execute(
-            update(SNAPSHOT)
-            .where(SNAPSHOT.c.account_id == old_id, SNAPSHOT.c.captured_at.not_in(taken))
-            .values(account_id=account_id)
-        )
-        connection.execute(
-            update(POLL_ATTEMPT)
-            .where(POLL_ATTEMPT.c.account_id == old_id)
-            .values(account_id=account_id)
-        )
-        connection.execute(delete(ACCOUNT).where(ACCOUNT.c.id == old_id))
+    connection.execute(
+        update(POLL_ATTEMPT)
+        .where(POLL_ATTEMPT.c.account_id == old_id)
+        .values(account_id=account_id)
+    )
+    connection.execute(delete(ACCOUNT).where(ACCOUNT.c.id == old_id))

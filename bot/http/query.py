@@ -1,0 +1,52 @@
+"""A request's query string written once, as httpx would write it, to spare httpx the work.
+
+httpx merges ``params`` into the URL by encoding them, then parsing and validating the whole URL
+twice; with 25 Bluesky actors per request that was most of a request's CPU time. Given the URL
+already encoded, it parses once. The result is the same URL, byte for byte (tests/http).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+from urllib.parse import urlencode
+
+
+def with_query(url: str, params: Any) -> tuple[str, Any]:
+    """``url`` with ``params`` as its query, and None; or both unchanged when not plain text.
+
+    Only string keys and values in a mapping or a list of pairs, on a URL without a query yet;
+    anything else (numbers, a URL that has a query to merge with) is left to httpx.
+    """
+    if "?" in url or "#" in url:
+        return url, params
+    pairs = _pairs(params)
+    if pairs is None:
+        return url, params
+    if not pairs:
+        return url, None
+    # httpx groups repeated keys together, in the order each key first appears.
+    grouped: dict[str, list[str]] = {}
+    for key, value in pairs:
+        grouped.setdefault(key, []).append(value)
+    return f"{url}?{urlencode([(k, v) for k, vs in grouped.items() for v in vs])}", None
+
+
+def _pairs(params: Any) -> list[tuple[str, str]] | None:
+    """The (key, value) pairs of ``params`` if every one is text, else None."""
+    items: Sequence[Any]
+    if isinstance(params, Mapping):
+        items = list(params.items())
+    elif isinstance(params, list | tuple):
+        items = params
+    else:
+        return None
+    pairs = []
+    for item in items:
+        if not (isinstance(item, tuple) and len(item) == 2):
+            return None
+        key, value = item
+        if type(key) is not str or type(value) is not str:
+            return None
+        pairs.append((key, value))
+    return pairs

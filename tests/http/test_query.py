@@ -1,0 +1,46 @@
+"""A query written by ``with_query`` is the URL httpx builds from the same ``params``."""
+
+from __future__ import annotations
+
+import httpx
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.http.query import with_query
+
+BASE = "https://public.api.bsky.app/xrpc/app.bsky.actor.getProfiles"
+text = st.text(max_size=12)
+
+
+def httpx_url(url: str, params: object) -> str:
+    """The URL httpx itself builds."""
+    if params is None:
+        return str(httpx.URL(url))
+    return str(httpx.URL(url).copy_merge_params(params))  # type: ignore[arg-type]
+
+
+@given(st.lists(st.tuples(st.sampled_from(["actors", "id[]", "a b", "é", "k"]), text), max_size=8))
+def test_pairs_give_the_url_httpx_builds(pairs: list[tuple[str, str]]) -> None:
+    url, rest = with_query(BASE, pairs)
+    assert rest is None
+    assert httpx_url(url, None) == httpx_url(BASE, pairs)
+
+
+@given(st.dictionaries(text, text, max_size=5))
+def test_a_mapping_gives_the_url_httpx_builds(params: dict[str, str]) -> None:
+    url, rest = with_query(BASE, params)
+    assert rest is None
+    assert httpx_url(url, None) == httpx_url(BASE, params)
+
+
+def test_repeated_keys_are_grouped_as_httpx_groups_them() -> None:
+    pairs = [("a", "1"), ("b", "2"), ("a", "3")]
+    url, _ = with_query(BASE, pairs)
+    assert url.endswith("?a=1&a=3&b=2")
+    assert httpx_url(url, None) == httpx_url(BASE, pairs)
+
+
+def test_what_is_not_plain_text_is_left_to_httpx() -> None:
+    for params in ({"n": 1}, [("a", None)], "a=1", [("a", "1", "x")]):
+        assert with_query(BASE, params) == (BASE, params)
+    assert with_query(f"{BASE}?x=1", {"a": "1"}) == (f"{BASE}?x=1", {"a": "1"})
