@@ -98,20 +98,6 @@ AllOpt = Annotated[
 ]
 
 
-def accounts(
-    group: Annotated[str | None, typer.Option(help="Only accounts in this group.")] = None,
-    all_: AllOpt = False,
-    fmt: FormatOpt = "table",
-    utc: UtcOpt = False,
-    config: ConfigOpt = None,
-    env_file: EnvOpt = None,
-) -> None:
-    """List accounts with status, last poll and latest counts."""
-    ctx = command_context(config, env_file, fmt=fmt)
-    rows = views.account_rows(ctx.engine, group, removed=all_)
-    render(rows, views.ACCOUNT_COLUMNS, fmt, redact=ctx.redact, tz=ctx.zone(utc))
-
-
 def snapshots(
     account: AccountArg,
     since: SinceOpt = None,
