@@ -15,9 +15,7 @@ import typer
 from bot.cli.options import ConfigOpt, EnvOpt, FormatOpt, UtcOpt, command_context
 from bot.clock import system_clock
 
-AllOpt = Annotated[
-    bool, typer.Option("--all", help="Include removed accounts (status removed).")
-]
+AllOpt = Annotated[bool, typer.Option("--all", help="Include removed accounts (status removed).")]
 AccountArg = Annotated[str, typer.Argument(help="PLATFORM:HANDLE, e.g. bluesky:bsky.app.")]
 
 
@@ -48,7 +46,7 @@ def add(
         list[str] | None, typer.Option("--group", help="A group it belongs to (repeatable).")
     ] = None,
     interval: Annotated[
-        str | None, typer.Option(help="Its own poll interval, e.g. 6h (default: bot.poll_interval).")
+        str | None, typer.Option(help="Its own poll interval, e.g. 6h (else bot.poll_interval).")
     ] = None,
     config: ConfigOpt = None,
     env_file: EnvOpt = None,

@@ -57,8 +57,8 @@ def command_context(
     from bot.config import load_settings
     from bot.daemon.logs import redact_secrets
     from bot.http.redact import Redactor
-    from bot.store.declared import sync_declared
     from bot.store.db import make_engine, migrate
+    from bot.store.declared import sync_declared
 
     if fmt is not None:
         CLI.choice("format", fmt, FORMATS)

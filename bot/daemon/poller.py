@@ -28,6 +28,7 @@ from bot.daemon.runtime import Runtime
 from bot.errors import AuthError, ParseError, PlatformError, RateLimitedError, TimeoutError_
 from bot.http.budget import PlatformGate, Ticket
 from bot.http.redact import Redactor
+from bot.intervals import account_interval
 from bot.kinds import AccountStatus, PollOutcome, Quality
 from bot.platforms.base import Adapter, FetchResult, Missing, Observation, Target, Unreadable
 from bot.store import history
@@ -228,9 +229,6 @@ def _store(
     outcomes: Sequence[tuple[Account, Result, tuple[datetime, int]]],
 ) -> list[PollResult]:
     """Write the cycle in one transaction: snapshots, attempts, next due times, deferrals."""
-    intervals = {
-        settings.identity(a.platform, a.handle): settings.interval_for(a) for a in settings.accounts
-    }
     redactor = Redactor(settings.secret_values())
     deferred = {a.id or 0: r for a, r, _ in outcomes if isinstance(r, Deferred)}
     lines: list[PollResult] = []
@@ -244,7 +242,7 @@ def _store(
     for account, result, started in outcomes:
         if isinstance(result, Deferred):
             continue
-        interval = intervals.get(settings.identity(account.platform, account.handle))
+        interval = account_interval(settings, account)
         decision = decisions.get(account.id or 0, Decision())
         record, line = _record(account, result, started, decision, redactor)
         next_due = _next_due(record, interval, runtime, account, started[0])
@@ -382,7 +380,7 @@ async def poll_due(
     runtime = runtime or Runtime(settings, clock)
     results: list[PollResult] = []
     # A clock stepped back leaves due times far ahead: at most one interval from now.
-    pull_back(engine, clock(), _intervals(settings), settings.identity)
+    pull_back(engine, clock(), lambda row: account_interval(settings, row))
     while stop is None or not stop.is_set():
         claimed = claim_due(engine, clock(), worker=runtime.worker, lease=LEASE, limit=CLAIM_LIMIT)
         results += await poll_accounts(
@@ -397,10 +395,3 @@ async def poll_due(
         if len(claimed) < CLAIM_LIMIT:
             break
     return results
-
-
-def _intervals(settings: Settings) -> dict[tuple[str, str], timedelta]:
-    """Each configured account's interval, by its identity (``Settings.identity``)."""
-    return {
-        settings.identity(a.platform, a.handle): settings.interval_for(a) for a in settings.accounts
-    }

@@ -77,9 +77,7 @@ def add(engine: Engine, settings: Settings, entry: AccountSettings, now: datetim
 def _row(connection: Connection, key: str) -> Row:
     """The stored account ``platform:handle`` names, or ``UnknownAccountError``."""
     platform, handle = split_key(key)
-    row = managed.find_row(
-        connection, platform, handle, REGISTRY[platform].handle_any_case(handle)
-    )
+    row = managed.find_row(connection, platform, handle, REGISTRY[platform].handle_any_case(handle))
     if row is None:
         raise UnknownAccountError(f"unknown account {platform}:{handle} (see `bot accounts`)")
     return row
@@ -146,8 +144,8 @@ def import_entries(
         rows = managed.every_row(connection)
         exact = {(r.platform, r.handle): r for r in rows}
         folded: dict[tuple[str, str], Row] = {}
-        for row in rows:
-            folded.setdefault((row.platform, row.handle.lower()), row)
+        for stored in rows:
+            folded.setdefault((stored.platform, stored.handle.lower()), stored)
         problems: list[str] = []
         seen: dict[tuple[str, str], str] = {}
         new: list[AccountSettings] = []
@@ -158,7 +156,7 @@ def import_entries(
                 problems.append(f"{where}: {entry.key} again (first at {seen[identity]})")
                 continue
             seen[identity] = where
-            row = exact.get((entry.platform, entry.handle))
+            row: Row | None = exact.get((entry.platform, entry.handle))
             if row is None and entry.any_case:
                 row = folded.get(identity)
             if row is not None and row.declared:

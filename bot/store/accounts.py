@@ -11,8 +11,8 @@ from sqlmodel import Session, col, select
 from bot.config import Settings
 from bot.errors import UnknownAccountError
 from bot.kinds import AccountStatus
-from bot.store.models import Account
 from bot.store.declared import sync_declared
+from bot.store.models import Account
 
 
 def sync_accounts(session: Session, settings: Settings, now: datetime) -> list[Account]:

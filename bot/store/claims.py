@@ -7,8 +7,9 @@ without row locks (one daemon per file, enforced by a lock file).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Engine, or_, update
 from sqlalchemy import select as core_select
@@ -58,27 +59,26 @@ def claim_due(
     return sorted(claimed, key=lambda a: a.id or 0)
 
 
-def pull_back(
-    engine: Engine,
-    now: datetime,
-    intervals: Mapping[tuple[str, str], timedelta],
-    identity: Callable[[str, str], tuple[str, str]] = lambda platform, handle: (platform, handle),
-) -> int:
+def pull_back(engine: Engine, now: datetime, interval_of: Callable[[Any], timedelta | None]) -> int:
     """Due times further than their account's interval from ``now`` become one interval on.
 
     A backward clock correction leaves due times days ahead, computed on the wrong clock; without
-    this, polling stalls until the clock catches up. ``intervals`` is keyed by ``identity`` of
-    (platform, handle), so a handle configured in another case than stored still matches.
-    Returns how many accounts were pulled back.
+    this, polling stalls until the clock catches up. ``interval_of`` reads a row's platform,
+    origin, status and interval_seconds (``bot.intervals.account_interval``). Returns how many
+    accounts were pulled back.
     """
-    ahead = core_select(ACCOUNT.c.id, ACCOUNT.c.platform, ACCOUNT.c.handle).where(
-        ACCOUNT.c.next_poll_at > now
-    )
+    ahead = core_select(
+        ACCOUNT.c.id,
+        ACCOUNT.c.platform,
+        ACCOUNT.c.origin,
+        ACCOUNT.c.status,
+        ACCOUNT.c.interval_seconds,
+    ).where(ACCOUNT.c.next_poll_at > now)
     moved = 0
     with engine.begin() as connection:
         groups: dict[timedelta, list[int]] = {}
         for row in connection.execute(ahead):
-            interval = intervals.get(identity(row.platform, row.handle))
+            interval = interval_of(row)
             if interval is not None:
                 groups.setdefault(interval, []).append(row.id)
         for interval, ids in groups.items():

@@ -44,9 +44,7 @@ def declared_hash(accounts: Sequence[AccountSettings]) -> str:
     """A hash of what the store keeps of the declared accounts, in their order."""
     # Only the entries: the default interval is applied when read (bot.intervals), never stored,
     # so a changed ``bot.poll_interval`` changes no row. Order matters: the first spelling wins.
-    entries = [
-        [a.platform, a.handle, a.label, list(a.groups), _seconds(a)] for a in accounts
-    ]
+    entries = [[a.platform, a.handle, a.label, list(a.groups), _seconds(a)] for a in accounts]
     text = json.dumps([_HASH_VERSION, entries], ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
