@@ -117,12 +117,15 @@ def _plan(declared: Sequence[AccountSettings], stored: Sequence[Any]) -> _Plan:
         have = (row.label, list(row.groups or []), row.interval_seconds, row.origin)
         if wanted != have or row.status == AccountStatus.REMOVED or row.next_poll_at is None:
             plan.changed.append((row.id, entry))
+    # The file's own, and any row nobody declares that is scheduled all the same.
     plan.retired = [
         row.id
         for row in stored
-        if row.origin == AccountOrigin.CONFIG
-        and row.id not in matched
-        and (row.status != AccountStatus.REMOVED or row.next_poll_at is not None)
+        if row.id not in matched
+        and (
+            (row.origin == AccountOrigin.CONFIG and row.status != AccountStatus.REMOVED)
+            or (row.origin in (None, AccountOrigin.CONFIG) and row.next_poll_at is not None)
+        )
     ]
     return plan
 
