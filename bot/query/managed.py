@@ -167,6 +167,6 @@ def import_entries(
                 known.append((row.id, entry))
         if problems:
             return problems
-        added = managed.insert_accounts(connection, new, AccountOrigin.IMPORT, now)
+        managed.insert_accounts(connection, new, AccountOrigin.IMPORT, now)
         managed.redeclare(connection, known, AccountOrigin.IMPORT, now)
-    return Imported(added=added, updated=len(known))
+    return Imported(added=len(new), updated=len(known))

@@ -64,10 +64,9 @@ def _values(entry: AccountSettings) -> dict[str, object]:
 
 def insert_accounts(
     connection: Connection, entries: Sequence[AccountSettings], origin: AccountOrigin, now: datetime
-) -> int:
-    """New accounts, scheduled now; returns how many were inserted."""
+) -> None:
+    """New accounts, scheduled now (one already stored by then is left as it is)."""
     statement = insert_new(connection.dialect, ACCOUNT, unique=["platform", "handle"])
-    inserted = 0
     for chunk in chunks(entries, 1000):
         rows = [
             {
@@ -81,8 +80,7 @@ def insert_accounts(
             }
             for e in chunk
         ]
-        inserted += connection.execute(statement, rows).rowcount
-    return inserted
+        connection.execute(statement, rows)
 
 
 def redeclare(
