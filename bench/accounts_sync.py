@@ -4,8 +4,9 @@ Prints, for SQLite and PostgreSQL: the sync of 100,000 ``[[accounts]]`` the firs
 unchanged, and with one label changed (in process, after the settings are loaded; loading the
 TOML is timed on its own); then whole ``bot`` processes on that database (wall time and peak
 RSS): a command on the unchanged 100k config (``bot accounts pause``, which lists nothing),
-``bot accounts`` itself (the listing of 100k rows included), and ``bot accounts import`` of a
-100,000-row CSV into a database whose config declares none.
+``bot accounts`` itself (the listing of 100k rows included), the command again with one label
+changed in the file; then ``bot accounts import`` of a 100,000-row CSV into a fresh database
+whose config declares none, the same file again, and a command on those 100k accounts.
 
     .venv/bin/python bench/accounts_sync.py [N]
 """
@@ -119,28 +120,30 @@ def main() -> None:
         write_csv(csv, count)
         with databases() as engines:
             for name, engine in engines:
-                print(f"{name}, {count:,} accounts", flush=True)
+                print(f"{name}, {count:,} accounts in the config file", flush=True)
                 in_process(engine, config)
-                url = engine.url.render_as_string(hide_password=False)
-                env = {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
-                big = {**env, "BOT_CONFIG": str(config)}
-                process(
-                    "bot accounts pause (unchanged 100k config)",
-                    ["accounts", "pause", "bluesky:u1.bsky.social"],
-                    big,
-                )
-                process("bot accounts -f csv (listing included)", ["accounts", "-f", "csv"], big)
-                none = {**env, "BOT_CONFIG": str(empty)}
-                process(
-                    "bot accounts pause (config declares none)",
-                    ["accounts", "pause", "bluesky:u2.bsky.social"],
-                    none,
-                )
-                process(
-                    f"bot accounts import ({count:,} CSV rows)",
-                    ["accounts", "import", str(csv)],
-                    none,
-                )
+                big = {**_env(engine), "BOT_CONFIG": str(config)}
+                pause = ["accounts", "pause", "bluesky:u1.bsky.social"]
+                process("bot accounts pause, config unchanged", pause, big)
+                process("bot accounts -f csv (the listing too)", ["accounts", "-f", "csv"], big)
+                text = config.read_text(encoding="utf-8")
+                config.write_text(text.replace('"Account 7"', '"Renamed"'), encoding="utf-8")
+                process("bot accounts pause, one label changed", pause, big)
+                config.write_text(text, encoding="utf-8")
+        with databases() as engines:  # fresh ones: accounts only in the database
+            for name, engine in engines:
+                print(f"{name}, {count:,} accounts imported, none in the config file", flush=True)
+                none = {**_env(engine), "BOT_CONFIG": str(empty)}
+                process("bot accounts import FILE", ["accounts", "import", str(csv)], none)
+                process("the same file again (all updated)", ["accounts", "import", str(csv)], none)
+                pause = ["accounts", "pause", "bluesky:c1.bsky.social"]
+                process("bot accounts pause", pause, none)
+
+
+def _env(engine: Engine) -> dict[str, str]:
+    """The environment of a ``bot`` process on ``engine``'s database."""
+    url = engine.url.render_as_string(hide_password=False)
+    return {**os.environ, "DATABASE_URL": url, "PYTHONPATH": str(ROOT)}
 
 
 if __name__ == "__main__":

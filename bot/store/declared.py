@@ -12,7 +12,6 @@ belongs to the file from then on.
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,6 +27,7 @@ from bot.store.tables import ACCOUNT, STORE_STATE, chunks, insert_new
 HASH_KEY = "declared_accounts"
 # Bumped when what the hash covers, or how a declared entry is applied, changes.
 _HASH_VERSION = "1"
+_NONE, _GROUPS = "\x00", "\x1e"
 
 
 @dataclass(frozen=True)
@@ -44,9 +44,14 @@ def declared_hash(accounts: Sequence[AccountSettings]) -> str:
     """A hash of what the store keeps of the declared accounts, in their order."""
     # Only the entries: the default interval is applied when read (bot.intervals), never stored,
     # so a changed ``bot.poll_interval`` changes no row. Order matters: the first spelling wins.
-    entries = [[a.platform, a.handle, a.label, list(a.groups), _seconds(a)] for a in accounts]
-    text = json.dumps([_HASH_VERSION, entries], ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    # Fields are joined by control characters, which no handle, label or group may hold (the
+    # config refuses them), and NUL stands for "none": one string, hashed at once.
+    text = "\n".join(
+        f"{a.platform}\x1f{a.handle}\x1f{_NONE if a.label is None else a.label}"
+        f"\x1f{_GROUPS.join(a.groups)}\x1f{_seconds(a)}"
+        for a in accounts
+    )
+    return hashlib.sha256(f"{_HASH_VERSION}\n{text}".encode()).hexdigest()
 
 
 def _seconds(entry: AccountSettings) -> int | None:
