@@ -156,3 +156,36 @@ def test_removed_and_history_only_accounts_are_not_scheduled(engine: Engine) -> 
     with engine.begin() as connection:
         connection.execute(update(ACCOUNT).values(origin=None))
     assert account_interval(settings, rows(engine)["b.bsky.social"]) is None
+
+
+def test_migration_0006_marks_the_rows_the_config_scheduled(engine: Engine) -> None:
+    from alembic import command
+    from sqlalchemy import text
+
+    from bot.store.db import alembic_config
+
+    config = alembic_config()
+
+    def to(revision: str, step: Any) -> None:
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            step(config, revision)
+
+    to("0005", command.downgrade)  # a database of the previous release, with its data
+    with engine.begin() as connection:
+        for handle, due in (("polled.bsky.social", T0), ("history.bsky.social", None)):
+            connection.execute(
+                text(
+                    "INSERT INTO account (platform, handle, groups, status, created_at,"
+                    " next_poll_at) VALUES ('bluesky', :handle, '[]', 'active', :at, :due)"
+                ),
+                {"handle": handle, "at": T0, "due": due},
+            )
+    to("head", command.upgrade)
+    stored = rows(engine)
+    assert stored["polled.bsky.social"].origin == AccountOrigin.CONFIG
+    assert stored["history.bsky.social"].origin is None
+    assert stored["polled.bsky.social"].interval_seconds is None
+    # The first sync after the upgrade applies the file: the old rows are matched, not doubled.
+    sync(engine, declared(("polled.bsky.social", "P")))
+    assert len(rows(engine)) == 2 and rows(engine)["polled.bsky.social"].label == "P"
