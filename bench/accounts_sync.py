@@ -80,12 +80,15 @@ def in_process(engine: Engine, config: Path) -> None:
     print(f"    -> {timed('sync, one label changed', lambda: sync(changed))}")
 
 
-# The child reports its own peak RSS on the way out, whatever its exit status.
+# The child reports its own peak RSS (VmHWM: ru_maxrss would count the forked parent's pages)
+# and CPU time on the way out, whatever its exit status.
 _WRAPPER = (
     "import atexit, resource, runpy, sys\n"
-    "u = lambda: resource.getrusage(resource.RUSAGE_SELF)\n"
-    "atexit.register(lambda: print(f'PEAK_KB={u().ru_maxrss} CPU={u().ru_utime + u().ru_stime}',"
-    " file=sys.stderr))\n"
+    "def report():\n"
+    "    u = resource.getrusage(resource.RUSAGE_SELF)\n"
+    "    hwm = [l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')]\n"
+    "    print(f'PEAK_KB={hwm[0]} CPU={u.ru_utime + u.ru_stime}', file=sys.stderr)\n"
+    "atexit.register(report)\n"
     "sys.argv = ['bot', *sys.argv[1:]]\n"
     "runpy.run_module('bot', run_name='__main__')\n"
 )
