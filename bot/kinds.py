@@ -22,6 +22,17 @@ class AccountStatus(StrEnum):
     REMOVED = "removed"
 
 
+class AccountOrigin(StrEnum):
+    """``account.origin``: who declared the account (NULL: only imported history, never polled)."""
+
+    # ``[[accounts]]`` in the config file: the file is authoritative for these.
+    CONFIG = "config"
+    # ``bot accounts add``.
+    CLI = "cli"
+    # ``bot accounts import FILE``.
+    IMPORT = "import"
+
+
 class PollOutcome(StrEnum):
     """``poll_attempt.outcome``: what one poll of one account produced."""
 

@@ -10,25 +10,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from bot.config import Settings
+from bot.intervals import Scheduled, account_interval
 
 STALE_INTERVALS = 2
 
 
-def intervals(settings: Settings) -> dict[tuple[str, str], timedelta]:
-    """Each configured account's poll interval, by ``Settings.identity``."""
-    return {
-        settings.identity(a.platform, a.handle): settings.interval_for(a) for a in settings.accounts
-    }
-
-
-def interval_of(settings: Settings, platform: str, handle: str) -> timedelta:
-    """The poll interval of one account: its own when configured, else the default."""
-    for account in settings.accounts:
-        if settings.identity(account.platform, account.handle) == settings.identity(
-            platform, handle
-        ):
-            return settings.interval_for(account)
-    return settings.poll_interval
+def interval_of(settings: Settings, account: Scheduled) -> timedelta:
+    """The poll interval of one account: its own, else the default (unscheduled ones too)."""
+    return account_interval(settings, account) or settings.interval_of(account.platform, None)
 
 
 def is_stale(

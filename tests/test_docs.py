@@ -44,6 +44,11 @@ def user_facing_names() -> Iterator[str]:
         yield f"bot {name}"
         for param in command.params:
             yield from (o for o in (*param.opts, *param.secondary_opts) if o.startswith("--"))
+        # A group's subcommands (``bot accounts add``) and their options too.
+        for sub, subcommand in getattr(command, "commands", {}).items():
+            yield f"bot {name} {sub}"
+            for param in subcommand.params:
+                yield from (o for o in (*param.opts, *param.secondary_opts) if o.startswith("--"))
     yield from (f"bot.{key}" for key in config._BOT_KEYS)
     yield from (f"platforms.<name>.{key}" for key in config._PLATFORM_KEYS)
     yield from (f"accounts[].{key}" for key in config._ACCOUNT_KEYS)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from bot.config import load_settings
-from bot.staleness import STALE_INTERVALS, interval_of, intervals, is_stale
+from bot.intervals import account_interval
+from bot.kinds import AccountOrigin, AccountStatus
+from bot.staleness import STALE_INTERVALS, interval_of, is_stale
 
 NOW = datetime(2024, 3, 31, 12, tzinfo=UTC)
 CREATED = NOW - timedelta(days=30)
@@ -33,17 +36,28 @@ def test_is_stale(
     assert STALE_INTERVALS == 2
 
 
+@dataclass
+class Row:
+    """The columns the interval rule reads of an account row."""
+
+    platform: str
+    origin: str | None
+    status: str
+    interval_seconds: int | None
+
+
 def test_intervals_are_the_accounts_own_or_the_default(tmp_path: Path) -> None:
     config = tmp_path / "accounts.toml"
-    config.write_text(
-        '[bot]\npoll_interval = "6h"\n'
-        '[[accounts]]\nplatform = "bluesky"\nhandle = "bsky.app"\ninterval = "1h"\n'
-        '[[accounts]]\nplatform = "mastodon"\nhandle = "a@b.example"\n'
-    )
+    config.write_text('[bot]\npoll_interval = "6h"\n')
     settings = load_settings(config, environ={})
-    assert intervals(settings) == {
-        ("bluesky", "bsky.app"): HOUR,
-        ("mastodon", "a@b.example"): 6 * HOUR,
-    }
-    assert interval_of(settings, "bluesky", "bsky.app") == HOUR
-    assert interval_of(settings, "x", "unconfigured") == 6 * HOUR
+    own = Row("bluesky", AccountOrigin.CLI, AccountStatus.ACTIVE, 3600)
+    default = Row("mastodon", AccountOrigin.CONFIG, AccountStatus.PAUSED, None)
+    assert account_interval(settings, own) == interval_of(settings, own) == HOUR
+    assert account_interval(settings, default) == interval_of(settings, default) == 6 * HOUR
+    # Unscheduled: polled on request only, yet stale after two default intervals.
+    for row in (
+        Row("x", None, AccountStatus.ACTIVE, None),
+        Row("x", AccountOrigin.IMPORT, AccountStatus.REMOVED, 60),
+    ):
+        assert account_interval(settings, row) is None
+        assert interval_of(settings, row) == 6 * HOUR

@@ -18,6 +18,7 @@ from bot.alerts import rules
 from bot.alerts.rules import AccountFacts, Finding, PlatformFacts
 from bot.config import AlertRules, Settings
 from bot.digest.events import DEFAULT_MILESTONES
+from bot.intervals import account_interval
 from bot.kinds import AlertKind
 from bot.store import alerts as store
 from bot.store.health import platform_states
@@ -64,21 +65,21 @@ def evaluate(engine: Engine, settings: Settings, now: datetime) -> list[Change]:
 
 
 def account_facts(connection: Connection, settings: Settings, now: datetime) -> list[AccountFacts]:
-    """The configured accounts as stored, with the rules that apply to each."""
-    # By identity: a config spelling X's handle in another case is the stored account.
-    configured = {settings.identity(a.platform, a.handle): a for a in settings.accounts}
+    """The scheduled accounts (declared, added, imported) as stored, with the rules of each."""
     with Session(connection) as session:
         stored = session.exec(select(Account).order_by(col(Account.id))).all()
     pairs = [
-        (row, entry, row.id)
+        (row, interval, row.id)
         for row in stored
-        if (entry := configured.get(settings.identity(row.platform, row.handle))) is not None
-        and row.id is not None
+        if (interval := account_interval(settings, row)) is not None and row.id is not None
     ]
-    rules_of = {i: settings.alerts.rules_for(e.platform, e.handle, e.groups) for _, e, i in pairs}
+    rules_of = {
+        i: settings.alerts.rules_for(row.platform, row.handle, tuple(row.groups or ()))
+        for row, _, i in pairs
+    }
     ids = list(rules_of)
     longest = max((r.drop_window for r in rules_of.values()), default=timedelta(days=1))
-    slowest = max((settings.interval_for(e) for _, e, _ in pairs), default=timedelta(0))
+    slowest = max((interval for _, interval, _ in pairs), default=timedelta(0))
     # The drop window before the newest count, and the two polls that found it and the one before.
     points = store.good_followers_since(
         connection, ids, now - longest - 2 * slowest - _HISTORY_MARGIN
@@ -88,7 +89,7 @@ def account_facts(connection: Connection, settings: Settings, now: datetime) -> 
     successes = store.last_successes(connection, silent) if silent else {}
     milestones = settings.milestones or DEFAULT_MILESTONES
     facts = []
-    for row, entry, account_id in pairs:
+    for row, interval, account_id in pairs:
         mine = points.get(account_id, [])
         high = None
         if rules.passes_milestone(mine, milestones):
@@ -101,7 +102,7 @@ def account_facts(connection: Connection, settings: Settings, now: datetime) -> 
                 label=row.label,
                 status=row.status,
                 rules=rules_of[account_id],
-                interval=settings.interval_for(entry),
+                interval=interval,
                 created_at=row.created_at,
                 last_success=successes.get(account_id),
                 points=mine,

@@ -45,6 +45,12 @@ def _queries() -> ModuleType:
     return queries
 
 
+def _accounts() -> ModuleType:
+    from bot.cli import accounts
+
+    return accounts
+
+
 def _io() -> ModuleType:
     from bot.cli import io
 
@@ -97,6 +103,9 @@ class Entry:
     # The first line of the function's docstring (a test keeps them equal), so that listing
     # the commands imports none of them.
     summary: str
+    # A group: the function runs when no subcommand is given, and the module's SUBCOMMANDS,
+    # (name, function) pairs, are its subcommands.
+    group: bool = False
 
     def load(self) -> Callable[..., Any]:
         """The command's function, importing its module now."""
@@ -113,7 +122,11 @@ COMMANDS: tuple[Entry, ...] = (
         "Run one poll cycle now; a line per account; exit 1 only if every attempt failed.",
     ),
     Entry(
-        "accounts", _queries, "accounts", "List accounts with status, last poll and latest counts."
+        "accounts",
+        _accounts,
+        "accounts",
+        "List accounts with status, last poll and latest counts.",
+        group=True,
     ),
     Entry("snapshots", _queries, "snapshots", "Show the stored history of one account."),
     Entry("growth", _queries, "growth", "Growth of every account over a period."),
@@ -243,16 +256,42 @@ class _Group(TyperGroup):
         return name, load_command(name) if name in _BY_NAME else command, rest
 
 
-def load_command(name: str) -> TyperCommand:
+def load_command(name: str) -> TyperCommand | TyperGroup:
     """The Click command that ``bot NAME`` runs, importing the command's module."""
+    entry = _BY_NAME[name]
     app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
-    app.command(name, cls=_Command)(_BY_NAME[name].load())
+    if entry.group:
+        return _load_group(entry)
+    app.command(name, cls=_Command)(entry.load())
     command = typer.main.get_command(app)
     assert isinstance(command, TyperCommand)
     return command
 
 
-def every_command() -> dict[str, TyperCommand]:
+class _SubGroup(TyperGroup):
+    """A command with subcommands (``bot accounts add``); its flags show no type."""
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        """The parameters, flags without a metavar."""
+        return _quiet_flags(super().get_params(ctx))
+
+
+def _load_group(entry: Entry) -> TyperGroup:
+    """``bot NAME`` as a group: its function alone lists, its subcommands change things."""
+    module = entry.module()
+    app = typer.Typer(
+        add_completion=False, pretty_exceptions_enable=False, cls=_SubGroup, name=entry.name
+    )
+    app.callback(invoke_without_command=True)(entry.load())
+    for sub, function in module.SUBCOMMANDS:
+        app.command(sub, cls=_Command)(getattr(module, function))
+    group = typer.main.get_group(app)
+    assert isinstance(group, TyperGroup)
+    group.name = entry.name
+    return group
+
+
+def every_command() -> dict[str, TyperCommand | TyperGroup]:
     """Every command by name, each fully loaded (for the documentation and deployment checks)."""
     return {entry.name: load_command(entry.name) for entry in COMMANDS}
 

@@ -53,14 +53,12 @@ def command_context(
 ) -> Context:
     """Check --format, load settings, open and migrate the database, sync configured accounts."""
     # Imported here: a command's --help (and the options it shares) needs no database.
-    from sqlmodel import Session
-
     from bot.clock import system_clock
     from bot.config import load_settings
     from bot.daemon.logs import redact_secrets
     from bot.http.redact import Redactor
-    from bot.store.accounts import sync_accounts
     from bot.store.db import make_engine, migrate
+    from bot.store.declared import sync_declared
 
     if fmt is not None:
         CLI.choice("format", fmt, FORMATS)
@@ -70,8 +68,9 @@ def command_context(
     engine = make_engine(settings.database_url)
     migrate(engine)
     if sync:
-        with Session(engine) as session:
-            sync_accounts(session, settings, system_clock())
+        # One SELECT when the config declares the same accounts as last time.
+        with engine.begin() as connection:
+            sync_declared(connection, settings, system_clock())
     return Context(settings, engine, redactor)
 
 

@@ -25,7 +25,6 @@ from bot.clock import system_clock
 from bot.errors import InputError
 from bot.kinds import AccountStatus, PollOutcome
 from bot.output.files import write_atomic
-from bot.output.tables import render
 from bot.output.text import CLI, account_key
 from bot.platforms import REGISTRY
 from bot.query import rows as views
@@ -110,20 +109,6 @@ def poll(
 AllOpt = Annotated[
     bool, typer.Option("--all", help="Include accounts removed from the config (status removed).")
 ]
-
-
-def accounts(
-    group: Annotated[str | None, typer.Option(help="Only accounts in this group.")] = None,
-    all_: AllOpt = False,
-    fmt: FormatOpt = "table",
-    utc: UtcOpt = False,
-    config: ConfigOpt = None,
-    env_file: EnvOpt = None,
-) -> None:
-    """List accounts with status, last poll and latest counts."""
-    ctx = command_context(config, env_file, fmt=fmt)
-    rows = views.account_rows(ctx.engine, group, removed=all_)
-    render(rows, views.ACCOUNT_COLUMNS, fmt, redact=ctx.redact, tz=ctx.zone(utc))
 
 
 def snapshots(

@@ -9,7 +9,7 @@ import io
 import os
 import re
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import time, timedelta
 from pathlib import Path
@@ -184,7 +184,13 @@ class Settings:
 
     def interval_for(self, account: AccountSettings) -> timedelta:
         """The account's own interval, else the default."""
-        return account.interval or self.poll_interval
+        return self.interval_of(account.platform, account.interval)
+
+    def interval_of(self, platform: str, own: timedelta | None) -> timedelta:
+        """An account's poll interval: its ``own`` if it has one, else the default."""
+        # The platform is the hook for a per-platform default; today there is one for all.
+        del platform
+        return own or self.poll_interval
 
 
 def read_environment(env_file: Path | None, environ: Mapping[str, str]) -> dict[str, str]:
@@ -398,38 +404,7 @@ def _accounts(raw: Any, where: str) -> tuple[AccountSettings, ...]:
         key = f"accounts[{index}]"
         entry = _table(item, where, key)
         _no_unknown(entry, _ACCOUNT_KEYS, where, f"{key}.")
-        platform = _string(entry.get("platform"), where, f"{key}.platform")
-        if platform not in REGISTRY:
-            known = ", ".join(sorted(REGISTRY))
-            raise ConfigError(
-                f"{where}: {key}.platform", f"unknown platform {platform!r} (known: {known})"
-            )
-        try:
-            handle = REGISTRY[platform].normalize_handle(
-                _string(entry.get("handle"), where, f"{key}.handle")
-            )
-        except ValueError as exc:
-            raise ConfigError(f"{where}: {key}.handle", str(exc)) from None
-        label = entry.get("label")
-        if label is not None:
-            label = _text(_string(label, where, f"{key}.label"), where, f"{key}.label")
-        groups = entry.get("groups", [])
-        if not isinstance(groups, list) or not all(isinstance(g, str) and g for g in groups):
-            raise ConfigError(f"{where}: {key}.groups", "expected a list of non-empty strings")
-        for group in groups:
-            _text(group, where, f"{key}.groups")
-        interval = entry.get("interval")
-        account = AccountSettings(
-            platform=platform,
-            handle=handle,
-            label=label,
-            groups=tuple(groups),
-            interval=_duration(interval, where, f"{key}.interval")
-            if interval is not None
-            else None,
-            options=_account_options(platform, entry.get("options", {}), where, key),
-            any_case=REGISTRY[platform].handle_any_case(handle),
-        )
+        account = account_entry(entry, where, f"{key}.".__add__)
         identity = account.key.lower() if account.any_case else account.key
         if identity in seen:
             raise ConfigError(f"{where}: {key}", f"duplicate account {account.key}")
@@ -438,13 +413,53 @@ def _accounts(raw: Any, where: str) -> tuple[AccountSettings, ...]:
     return tuple(accounts)
 
 
+def account_entry(
+    entry: Mapping[str, Any], where: str, name: Callable[[str], str] = lambda field: field
+) -> AccountSettings:
+    """One account's fields (platform, handle, label, groups, interval, options), checked.
+
+    The one reader of an account for the config file, ``bot accounts add`` and ``bot accounts
+    import``: ``where`` names the file (or command) and ``name`` spells a field for the error.
+    """
+    platform = _string(entry.get("platform"), where, name("platform"))
+    if platform not in REGISTRY:
+        known = ", ".join(sorted(REGISTRY))
+        raise ConfigError(
+            f"{where}: {name('platform')}", f"unknown platform {platform!r} (known: {known})"
+        )
+    try:
+        handle = REGISTRY[platform].normalize_handle(
+            _string(entry.get("handle"), where, name("handle"))
+        )
+    except ValueError as exc:
+        raise ConfigError(f"{where}: {name('handle')}", str(exc)) from None
+    label = entry.get("label")
+    if label is not None:
+        label = _text(_string(label, where, name("label")), where, name("label"))
+    groups = entry.get("groups", [])
+    if not isinstance(groups, list | tuple) or not all(isinstance(g, str) and g for g in groups):
+        raise ConfigError(f"{where}: {name('groups')}", "expected a list of non-empty strings")
+    for group in groups:
+        _text(group, where, name("groups"))
+    interval = entry.get("interval")
+    return AccountSettings(
+        platform=platform,
+        handle=handle,
+        label=label,
+        groups=tuple(groups),
+        interval=_duration(interval, where, name("interval")) if interval is not None else None,
+        options=_account_options(platform, entry.get("options", {}), where, name("options")),
+        any_case=REGISTRY[platform].handle_any_case(handle),
+    )
+
+
 def _account_options(platform: str, raw: Any, where: str, key: str) -> dict[str, str]:
-    """An account's ``options`` table, checked by its platform's adapter."""
-    table = _table(raw, where, f"{key}.options")
+    """An account's ``options`` table (``key`` names it), checked by its platform's adapter."""
+    table = _table(raw, where, key)
     try:
         return REGISTRY[platform].account_options(table)
     except ValueError as exc:
-        raise ConfigError(f"{where}: {key}.options", str(exc)) from None
+        raise ConfigError(f"{where}: {key}", str(exc)) from None
 
 
 def _milestones(value: Any, where: str) -> tuple[int, ...]:

@@ -340,7 +340,7 @@ async def stream_due(
     """
     runtime = runtime or Runtime(settings, clock)
     # A clock stepped back leaves due times far ahead: at most one interval from now.
-    pull_back(engine, clock(), runtime.intervals(), settings.identity)
+    pull_back(engine, clock(), runtime.interval)
     while stop is None or not stop.is_set():
         claimed = claim_due(engine, clock(), worker=runtime.worker, lease=LEASE, limit=limit)
         yield await poll_accounts(

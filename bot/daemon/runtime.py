@@ -18,6 +18,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.http.budget import GateView, PlatformGate, merge_views
 from bot.http.retry import RetryPolicy
+from bot.intervals import Scheduled, account_interval
 from bot.platforms import REGISTRY
 from bot.platforms.base import Adapter
 
@@ -61,23 +62,12 @@ class Runtime:
     saved_views: dict[str, GateView] = field(default_factory=dict)
     alerts_at: datetime | None = None
     # Built from the settings on first use, then read for every account polled.
-    _intervals: dict[tuple[str, str], timedelta] | None = None
     _options: dict[tuple[str, str], Mapping[str, Any]] | None = None
     _secrets: list[str] | None = None
 
-    def intervals(self) -> dict[tuple[str, str], timedelta]:
-        """Each configured account's interval, by its identity (``Settings.identity``)."""
-        if self._intervals is None:
-            settings = self.settings
-            self._intervals = {
-                settings.identity(a.platform, a.handle): settings.interval_for(a)
-                for a in settings.accounts
-            }
-        return self._intervals
-
-    def interval(self, account: AccountKey) -> timedelta | None:
-        """The account's poll interval; None when it is no longer configured (on request only)."""
-        return self.intervals().get(self.settings.identity(account.platform, account.handle))
+    def interval(self, account: Scheduled) -> timedelta | None:
+        """The account's poll interval; None when nobody declares it (on request only)."""
+        return account_interval(self.settings, account)
 
     def options(self, platform: str, handle: str) -> Mapping[str, Any]:
         """The account's configured options (e.g. a JSON source's URL)."""

@@ -24,9 +24,9 @@ from bot.digest.daily import send_due_digests
 from bot.http.budget import GateView, RateBudget
 from bot.http.client import make_client
 from bot.http.redact import Redactor
+from bot.intervals import account_interval
 from bot.kinds import PollOutcome
 from bot.platforms import REGISTRY
-from bot.staleness import intervals as configured_intervals
 from bot.store import health
 from bot.store.accounts import scheduled_accounts
 from bot.store.attempts import last_attempts
@@ -148,7 +148,7 @@ async def run_daemon(
 
 
 def apply_intervals(engine: Engine, settings: Settings, runtime: Runtime) -> int:
-    """At start, the config is the schedule: due one configured interval after the last poll.
+    """At start, the accounts' intervals are the schedule: due one interval after the last poll.
 
     A shortened interval no longer waits for the due time the old one set, a lengthened one no
     longer polls at it. Only accounts whose last poll went fine are moved: the due time after a
@@ -157,13 +157,12 @@ def apply_intervals(engine: Engine, settings: Settings, runtime: Runtime) -> int
     due times moved.
     """
     now = runtime.clock()
-    configured = configured_intervals(settings)
     with Session(engine) as session:
         accounts = scheduled_accounts(session, now=now, everything=True)
         attempts = last_attempts(session.connection(), [a.id for a in accounts if a.id], at=now)
     due: dict[int, datetime] = {}
     for account in accounts:
-        interval = configured.get(settings.identity(account.platform, account.handle))
+        interval = account_interval(settings, account)
         attempt = attempts.get(account.id or 0)
         if (
             interval is None

@@ -9,9 +9,10 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.config import Settings
+from bot.intervals import account_interval
 from bot.kinds import AccountStatus, GateState
 from bot.output.tables import Column
-from bot.staleness import STALE_INTERVALS, intervals, is_stale
+from bot.staleness import STALE_INTERVALS, interval_of, is_stale
 from bot.store import history
 from bot.store.accounts import all_accounts
 from bot.store.health import platform_states
@@ -45,13 +46,9 @@ _FAILING_STATUSES = (AccountStatus.NOT_FOUND, AccountStatus.SUSPENDED, AccountSt
 
 def status(engine: Engine, settings: Settings, now: datetime) -> dict[str, Any]:
     """``{"platforms": [...], "accounts": [...]}``: the health report, problems only."""
-    configured = intervals(settings)
     with Session(engine) as session:
-        accounts = [
-            a
-            for a in all_accounts(session, None)
-            if settings.identity(a.platform, a.handle) in configured
-        ]
+        # The scheduled ones (config, added, imported): a removed or history-only one is no news.
+        accounts = [a for a in all_accounts(session, None) if account_interval(settings, a)]
         latest = history.latest(session.connection(), [a.id for a in accounts if a.id])
         states = {s.platform: s for s in platform_states(session.connection())}
         events = open_events(session.connection())
@@ -59,7 +56,7 @@ def status(engine: Engine, settings: Settings, now: datetime) -> dict[str, Any]:
     for account in accounts:
         row = latest.get(account.id or 0)
         last_data = row.captured_at if row else None
-        interval = configured[settings.identity(account.platform, account.handle)]
+        interval = interval_of(settings, account)
         problem = _problem(account.status, account.last_error)
         if problem is None and is_stale(last_data, account.created_at, interval, now):
             problem = "stale"
@@ -115,16 +112,16 @@ def daemon_check(engine: Engine, settings: Settings, now: datetime) -> tuple[boo
     stands for the daemon's last completed cycle: every cycle polls what is due, and within an
     interval something is.
     """
-    configured = intervals(settings)
-    if not configured:
-        return False, "no accounts configured: the daemon has nothing to poll"
-    window = min(configured.values()) * STALE_INTERVALS
     with Session(engine) as session:
-        accounts = [
-            a
+        scheduled = [
+            (a, interval)
             for a in all_accounts(session, None)
-            if settings.identity(a.platform, a.handle) in configured
+            if (interval := account_interval(settings, a)) is not None
         ]
+    if not scheduled:
+        return False, "no accounts configured: the daemon has nothing to poll"
+    window = min(interval for _, interval in scheduled) * STALE_INTERVALS
+    accounts = [a for a, _ in scheduled]
     polled = [a.last_polled_at for a in accounts if a.last_polled_at is not None]
     last = max(polled, default=None)
     since = last or min((a.created_at for a in accounts), default=now)

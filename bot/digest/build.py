@@ -122,12 +122,10 @@ def build_digest(
 
 
 def _chosen(connection: Connection, settings: Settings) -> list[AccountRow]:
-    """The configured accounts, or every stored one when none is configured."""
+    """The accounts declared (config, added, imported), or every stored one if none is."""
     stored = listed_accounts(connection)
-    if not settings.accounts:
-        return stored
-    wanted = {settings.identity(a.platform, a.handle) for a in settings.accounts}
-    return [a for a in stored if settings.identity(a.platform, a.handle) in wanted]
+    declared = [a for a in stored if a.origin is not None]
+    return declared or stored
 
 
 def _gather(
@@ -216,7 +214,7 @@ def _status(facts: _Facts, settings: Settings, last_data: datetime | None, at: d
     if attempt is not None and attempt.outcome not in _FINE:
         return attempt.outcome if attempt.outcome in _GONE else "failing"
     account = facts.account
-    interval = interval_of(settings, account.platform, account.handle)
+    interval = interval_of(settings, account)
     stale = is_stale(last_data, account.created_at, interval, at, at_least=MIN_STALE)
     return "stale" if stale else "active"
 

@@ -1,4 +1,4 @@
-"""Account rows: syncing them from the config, finding them by platform and handle."""
+"""Account rows: the config's as stored, finding them by platform and handle, listing them."""
 
 from __future__ import annotations
 
@@ -8,97 +8,35 @@ from datetime import datetime
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from bot.config import AccountSettings, Settings
+from bot.config import Settings
 from bot.errors import UnknownAccountError
 from bot.kinds import AccountStatus
+from bot.store.declared import sync_declared
 from bot.store.models import Account
-from bot.store.tables import ACCOUNT, insert_new
-
-
-def _key(platform: str, handle: str, any_case: bool) -> tuple[str, str]:
-    """What identifies an account: its handle in any case where the platform says so."""
-    return (platform, handle.lower() if any_case else handle)
 
 
 def sync_accounts(session: Session, settings: Settings, now: datetime) -> list[Account]:
-    """Make the account table match the config: add new accounts, mark removed ones.
+    """Apply the config's declared accounts (``bot.store.declared``), then return them as stored.
 
-    An account taken out of the config becomes ``removed``: its history stays, it is never
-    polled and listings leave it out unless asked; configured again, it is live again with that
-    history. (A changed interval is applied at daemon start: bot.daemon.scheduler.) A configured
-    handle that differs only in case from a stored one, on a platform that treats them as one,
-    is that account: the spelling stored first stays.
+    For tests, the demo and benchmarks, which want the rows; a command calls ``sync_declared``,
+    which loads nothing. A configured handle that differs only in case from a stored one, on a
+    platform that treats them as one, is that account: the spelling stored first stays.
     """
-    _insert_missing(session, settings, now)
+    sync_declared(session.connection(), settings, now)
+    session.commit()
     stored = session.exec(select(Account).order_by(col(Account.id))).all()
-    existing = {(a.platform, a.handle): a for a in stored}
+    exact = {(a.platform, a.handle): a for a in stored}
     folded: dict[tuple[str, str], Account] = {}
     for account in stored:
-        folded.setdefault(_key(account.platform, account.handle, True), account)
-    configured: list[Account] = []
-    wanted: set[int] = set()
+        folded.setdefault((account.platform, account.handle.lower()), account)
+    configured = []
     for entry in settings.accounts:
-        found = existing.get((entry.platform, entry.handle))
+        found = exact.get((entry.platform, entry.handle))
         if found is None and entry.any_case:
-            found = folded.get(_key(entry.platform, entry.handle, True))
-        if found is None:
-            found = Account(platform=entry.platform, handle=entry.handle, created_at=now)
-            session.add(found)
-        account = found
-        _apply_config(account, entry, now)
-        configured.append(account)
-        if account.id is not None:
-            wanted.add(account.id)
-    for account in stored:
-        if account.id not in wanted:
-            _retire(account)
-            session.add(account)
-    session.commit()
+            found = folded.get((entry.platform, entry.handle.lower()))
+        if found is not None:
+            configured.append(found)
     return configured
-
-
-def _retire(account: Account) -> None:
-    """Unschedule an account the config no longer names; ``removed`` if it was ever live."""
-    # An account only ever imported (never scheduled, never polled) was not in the config:
-    # it is not "removed" and stays in listings.
-    if account.next_poll_at is not None or account.last_polled_at is not None:
-        account.status = AccountStatus.REMOVED
-    account.next_poll_at = None
-
-
-def _insert_missing(session: Session, settings: Settings, now: datetime) -> None:
-    """Insert configured accounts not stored yet; a worker starting alongside may race us."""
-    pairs = session.exec(select(Account.platform, Account.handle)).all()
-    exact = {_key(platform, handle, False) for platform, handle in pairs}
-    folded = {_key(platform, handle, True) for platform, handle in pairs}
-    rows = [
-        {
-            "platform": entry.platform,
-            "handle": entry.handle,
-            "groups": list(entry.groups),
-            "status": AccountStatus.ACTIVE,
-            "created_at": now,
-            "next_poll_at": now,
-        }
-        for entry in settings.accounts
-        if _key(entry.platform, entry.handle, entry.any_case)
-        not in (folded if entry.any_case else exact)
-    ]
-    if not rows:
-        return
-    connection = session.connection()
-    connection.execute(insert_new(connection.dialect, ACCOUNT, unique=["platform", "handle"]), rows)
-    session.commit()
-
-
-def _apply_config(account: Account, entry: AccountSettings, now: datetime) -> None:
-    """Copy label and groups; a newly configured (or re-added) account is due at once."""
-    account.label = entry.label
-    account.groups = list(entry.groups)
-    if account.status in (AccountStatus.PAUSED, AccountStatus.REMOVED):
-        account.status = AccountStatus.ACTIVE
-    if account.next_poll_at is None:
-        account.next_poll_at = now
 
 
 def _stored(session: Session, platform: str, handle: str, any_case: bool) -> Account | None:

@@ -7,7 +7,7 @@ without row locks (one daemon per file, enforced by a lock file).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -34,6 +34,10 @@ class Pollable(Protocol):
     def display_name(self) -> str | None: ...
     @property
     def status(self) -> str: ...
+    @property
+    def origin(self) -> str | None: ...
+    @property
+    def interval_seconds(self) -> int | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +50,8 @@ class DueAccount:
     platform_id: str | None
     display_name: str | None
     status: str
+    origin: str | None
+    interval_seconds: int | None
 
 
 # The columns a DueAccount is built from, in its fields' order.
@@ -56,12 +62,14 @@ _COLUMNS = (
     ACCOUNT.c.platform_id,
     ACCOUNT.c.display_name,
     ACCOUNT.c.status,
+    ACCOUNT.c.origin,
+    ACCOUNT.c.interval_seconds,
 )
 
 
 def _due_account(row: Any) -> DueAccount:
     """A result row of ``_COLUMNS`` -> DueAccount."""
-    return DueAccount(row[0], row[1], row[2], row[3], row[4], row[5])
+    return DueAccount(*row)
 
 
 def claim_due(
@@ -126,27 +134,26 @@ def scheduled_page(
         return [_due_account(row) for row in connection.execute(statement)]
 
 
-def pull_back(
-    engine: Engine,
-    now: datetime,
-    intervals: Mapping[tuple[str, str], timedelta],
-    identity: Callable[[str, str], tuple[str, str]] = lambda platform, handle: (platform, handle),
-) -> int:
+def pull_back(engine: Engine, now: datetime, interval_of: Callable[[Any], timedelta | None]) -> int:
     """Due times further than their account's interval from ``now`` become one interval on.
 
     A backward clock correction leaves due times days ahead, computed on the wrong clock; without
-    this, polling stalls until the clock catches up. ``intervals`` is keyed by ``identity`` of
-    (platform, handle), so a handle configured in another case than stored still matches.
-    Returns how many accounts were pulled back.
+    this, polling stalls until the clock catches up. ``interval_of`` reads a row's platform,
+    origin, status and interval_seconds (``bot.intervals.account_interval``). Returns how many
+    accounts were pulled back.
     """
-    ahead = core_select(ACCOUNT.c.id, ACCOUNT.c.platform, ACCOUNT.c.handle).where(
-        ACCOUNT.c.next_poll_at > now
-    )
+    ahead = core_select(
+        ACCOUNT.c.id,
+        ACCOUNT.c.platform,
+        ACCOUNT.c.origin,
+        ACCOUNT.c.status,
+        ACCOUNT.c.interval_seconds,
+    ).where(ACCOUNT.c.next_poll_at > now)
     moved = 0
     with engine.begin() as connection:
         groups: dict[timedelta, list[int]] = {}
         for row in connection.execute(ahead):
-            interval = intervals.get(identity(row.platform, row.handle))
+            interval = interval_of(row)
             if interval is not None:
                 groups.setdefault(interval, []).append(row.id)
         for interval, ids in groups.items():

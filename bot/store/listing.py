@@ -28,6 +28,8 @@ class AccountRow:
     created_at: datetime
     last_polled_at: datetime | None
     last_error: str | None
+    origin: str | None  # None: history only, declared by nobody
+    interval_seconds: int | None  # None: the settings' interval
 
 
 _COLUMNS = (
@@ -40,6 +42,8 @@ _COLUMNS = (
     ACCOUNT.c.created_at,
     ACCOUNT.c.last_polled_at,
     ACCOUNT.c.last_error,
+    ACCOUNT.c.origin,
+    ACCOUNT.c.interval_seconds,
 )
 
 

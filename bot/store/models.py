@@ -38,9 +38,22 @@ class Account(SQLModel, table=True):
     last_polled_at: datetime | None = None
     last_error: str | None = Field(default=None, max_length=500)
     created_at: datetime
+    # Who declared it (an ``AccountOrigin``); NULL for an account only ever imported as history.
+    origin: str | None = Field(default=None, max_length=16)
+    # Its own poll interval; NULL: the settings' default (``bot.intervals.account_interval``).
+    interval_seconds: int | None = None
     # Set while a worker polls the account; another worker may take it once the lease is over.
     lease_owner: str | None = Field(default=None, max_length=64)
     lease_until: datetime | None = None
+
+
+class StoreState(SQLModel, table=True):
+    """A named value the store keeps about itself, e.g. the hash of the declared accounts."""
+
+    __tablename__ = "store_state"
+
+    key: str = Field(primary_key=True, max_length=64)
+    value: str = Field(max_length=255)
 
 
 class Snapshot(SQLModel, table=True):

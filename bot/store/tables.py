@@ -27,6 +27,7 @@ from bot.store.models import (
     PollAttempt,
     PublishedFigure,
     Snapshot,
+    StoreState,
 )
 
 T = TypeVar("T")
@@ -51,6 +52,7 @@ CORRECTION = _table(Correction)
 PLATFORM_EVENT = _table(PlatformEvent)
 ALERT = _table(Alert)
 ALERT_DELIVERY = _table(AlertDelivery)
+STORE_STATE = _table(StoreState)
 
 
 def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:

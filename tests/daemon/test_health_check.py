@@ -46,6 +46,8 @@ def test_before_the_first_poll_the_window_runs_from_the_accounts_creation(
         "no poll yet, within 2h",
     )
     assert not daemon_check(engine, settings, T0 + timedelta(hours=3))[0]
+    with Session(engine) as session:  # the file now declares none: its accounts are removed
+        sync_accounts(session, Settings(), T0)
     assert daemon_check(engine, Settings(), T0) == (
         False,
         "no accounts configured: the daemon has nothing to poll",

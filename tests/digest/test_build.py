@@ -19,6 +19,7 @@ from bot.digest import build_digest, events
 from bot.digest.fmt import sparkline
 from bot.errors import ConfigError, InputError
 from bot.growth import Point
+from bot.store.accounts import sync_accounts
 from bot.store.models import Account
 from tests.helpers import digest_history
 from tests.helpers.digest_history import TZ, utc
@@ -366,11 +367,15 @@ def test_only_configured_accounts_that_existed(engine: Engine, settings: Setting
         session.commit()
     later = AccountSettings("bluesky", "later.example")
     configured = Settings(timezone=TZ, accounts=(*settings.accounts, later))
+    with Session(engine) as session:  # as every command does: the file's accounts applied
+        sync_accounts(session, configured, utc(2024, 6, 1))
     keys = [line.key for line in build_digest(engine, configured, DAY).accounts]
     assert "bluesky:gone.example" not in keys  # stored, no longer configured
     assert "bluesky:later.example" not in keys  # added after that day
     assert len(keys) == len(digest_history.SPECS)
-    # Without configured accounts, every stored one that existed then.
+    # Without declared accounts, every stored one that existed then.
+    with Session(engine) as session:
+        sync_accounts(session, Settings(timezone=TZ), utc(2024, 6, 1))
     everything = build_digest(engine, Settings(timezone=TZ), DAY)
     assert "bluesky:gone.example" in [line.key for line in everything.accounts]
 

@@ -1,0 +1,160 @@
+"""The config's ``[[accounts]]`` as a declared set: applied only when it changed, as a diff.
+
+The hash of the declared entries is kept in ``store_state``. A command whose config declares the
+same set as last time reads that one row and does nothing else. Otherwise the difference is
+applied with set-based statements, in chunks, and no ORM object per account: new accounts are
+inserted, changed labels, groups and intervals updated, and config accounts no longer declared
+retired (``removed``: history kept, never polled, listed only with ``--all``). Accounts added
+with ``bot accounts add`` or ``import`` are never retired by the file; one the file declares
+belongs to the file from then on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, case, select, update
+
+from bot.config import AccountSettings, Settings
+from bot.kinds import AccountOrigin, AccountStatus
+from bot.store.managed import insert_accounts, redeclare
+from bot.store.tables import ACCOUNT, STORE_STATE, chunks, insert_new
+
+HASH_KEY = "declared_accounts"
+# Bumped when what the hash covers, or how a declared entry is applied, changes.
+_HASH_VERSION = "1"
+_NONE, _GROUPS = "\x00", "\x1e"
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    """What a sync did: nothing (``unchanged``), or how many accounts it added, changed, retired."""
+
+    unchanged: bool
+    added: int = 0
+    changed: int = 0
+    retired: int = 0
+
+
+def declared_hash(accounts: Sequence[AccountSettings]) -> str:
+    """A hash of what the store keeps of the declared accounts, in their order."""
+    # Only the entries: the default interval is applied when read (bot.intervals), never stored,
+    # so a changed ``bot.poll_interval`` changes no row. Order matters: the first spelling wins.
+    # Fields are joined by control characters, which no handle, label or group may hold (the
+    # config refuses them), and NUL stands for "none": one string, hashed at once.
+    text = "\n".join(
+        f"{a.platform}\x1f{a.handle}\x1f{_NONE if a.label is None else a.label}"
+        f"\x1f{_GROUPS.join(a.groups)}\x1f{_seconds(a)}"
+        for a in accounts
+    )
+    return hashlib.sha256(f"{_HASH_VERSION}\n{text}".encode()).hexdigest()
+
+
+def _seconds(entry: AccountSettings) -> int | None:
+    """The entry's own interval in seconds, or None for the default."""
+    return int(entry.interval.total_seconds()) if entry.interval is not None else None
+
+
+def stored_hash(connection: Connection) -> str | None:
+    """The hash of the declared set applied last, if any."""
+    return connection.execute(
+        select(STORE_STATE.c.value).where(STORE_STATE.c.key == HASH_KEY)
+    ).scalar_one_or_none()
+
+
+def sync_declared(connection: Connection, settings: Settings, now: datetime) -> SyncResult:
+    """Apply the config's declared accounts, unless they are what was applied last time."""
+    digest = declared_hash(settings.accounts)
+    if stored_hash(connection) == digest:
+        return SyncResult(unchanged=True)
+    stored = connection.execute(
+        select(
+            ACCOUNT.c.id,
+            ACCOUNT.c.platform,
+            ACCOUNT.c.handle,
+            ACCOUNT.c.label,
+            ACCOUNT.c.groups,
+            ACCOUNT.c.interval_seconds,
+            ACCOUNT.c.origin,
+            ACCOUNT.c.status,
+            ACCOUNT.c.next_poll_at,
+        ).order_by(ACCOUNT.c.id)
+    ).all()
+    plan = _plan(settings.accounts, stored)
+    # A worker starting alongside may insert some first: ON CONFLICT DO NOTHING.
+    insert_accounts(connection, plan.new, AccountOrigin.CONFIG, now)
+    redeclare(connection, plan.changed, AccountOrigin.CONFIG, now)
+    _retire(connection, plan.retired)
+    _remember(connection, digest)
+    return SyncResult(False, len(plan.new), len(plan.changed), len(plan.retired))
+
+
+@dataclass
+class _Plan:
+    """The difference between the declared set and the stored rows."""
+
+    new: list[AccountSettings]
+    changed: list[tuple[int, AccountSettings]]
+    retired: list[int]
+
+
+def _plan(declared: Sequence[AccountSettings], stored: Sequence[Any]) -> _Plan:
+    """Match each declared entry to its row (in any case where the platform says so)."""
+    exact = {(row.platform, row.handle): row for row in stored}
+    folded: dict[tuple[str, str], Any] = {}
+    for row in stored:  # by id: the spelling stored first is the account
+        folded.setdefault((row.platform, row.handle.lower()), row)
+    plan = _Plan([], [], [])
+    matched: set[int] = set()
+    for entry in declared:
+        row = exact.get((entry.platform, entry.handle))
+        if row is None and entry.any_case:
+            row = folded.get((entry.platform, entry.handle.lower()))
+        if row is None:
+            plan.new.append(entry)
+            continue
+        matched.add(row.id)
+        wanted = (entry.label, list(entry.groups), _seconds(entry), AccountOrigin.CONFIG)
+        have = (row.label, list(row.groups or []), row.interval_seconds, row.origin)
+        if wanted != have or row.status == AccountStatus.REMOVED or row.next_poll_at is None:
+            plan.changed.append((row.id, entry))
+    # The file's own, and any row nobody declares that is scheduled all the same.
+    plan.retired = [
+        row.id
+        for row in stored
+        if row.id not in matched
+        and (
+            (row.origin == AccountOrigin.CONFIG and row.status != AccountStatus.REMOVED)
+            or (row.origin in (None, AccountOrigin.CONFIG) and row.next_poll_at is not None)
+        )
+    ]
+    return plan
+
+
+def _retire(connection: Connection, ids: Sequence[int]) -> None:
+    """Config accounts no longer declared: unscheduled, ``removed`` if they were ever live."""
+    # A row only ever imported was never live: it is not "removed" and stays in listings.
+    ever_live = ACCOUNT.c.next_poll_at.is_not(None) | ACCOUNT.c.last_polled_at.is_not(None)
+    for chunk in chunks(ids):
+        connection.execute(
+            update(ACCOUNT)
+            .where(ACCOUNT.c.id.in_(chunk))
+            .values(
+                status=case((ever_live, AccountStatus.REMOVED), else_=ACCOUNT.c.status),
+                next_poll_at=None,
+            )
+        )
+
+
+def _remember(connection: Connection, digest: str) -> None:
+    """Store the hash of the declared set just applied."""
+    done = connection.execute(
+        update(STORE_STATE).where(STORE_STATE.c.key == HASH_KEY).values(value=digest)
+    )
+    if done.rowcount == 0:
+        statement = insert_new(connection.dialect, STORE_STATE, unique=["key"])
+        connection.execute(statement, {"key": HASH_KEY, "value": digest})
