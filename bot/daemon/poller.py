@@ -100,7 +100,7 @@ async def poll_accounts(
     """Poll ``accounts`` and store the cycle (one transaction unless a row is refused)."""
     if not accounts:
         return []
-    runtime = runtime or Runtime(settings, clock)
+    runtime = runtime or Runtime.on(engine, settings, clock)
     options = {(a.platform, a.handle): a.options for a in settings.accounts}
     gate = asyncio.Semaphore(MAX_IN_FLIGHT)
     tasks = []
@@ -379,7 +379,7 @@ async def poll_due(
     stop: asyncio.Event | None = None,
 ) -> list[PollResult]:
     """The scheduler's job: claim due accounts (leased to this worker) and poll them."""
-    runtime = runtime or Runtime(settings, clock)
+    runtime = runtime or Runtime.on(engine, settings, clock)
     results: list[PollResult] = []
     # A clock stepped back leaves due times far ahead: at most one interval from now.
     pull_back(engine, clock(), _intervals(settings), settings.identity)

@@ -14,8 +14,10 @@ from sqlalchemy import Engine
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.daemon.ledger import budget_id, ledger_for
 from bot.http.budget import GateView, PlatformGate, merge_views
 from bot.http.retry import RetryPolicy
+from bot.http.shared import Ledger, SharedBudget
 from bot.platforms import REGISTRY
 from bot.platforms.base import Adapter
 
@@ -43,6 +45,8 @@ class Runtime:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     rng: random.Random = field(default_factory=random.Random)
     worker: str = field(default_factory=worker_name)
+    # Where the workers' shared budgets live (PostgreSQL); None: each gate keeps its own window.
+    ledger: Ledger | None = None
     _adapters: dict[str, Adapter] = field(default_factory=dict)
     _gates: dict[tuple[str, str], PlatformGate] = field(default_factory=dict)
     _counted: dict[str, tuple[int, int]] = field(default_factory=dict)
@@ -53,8 +57,14 @@ class Runtime:
     def gate(self, platform: str, key: str = "") -> PlatformGate:
         """The gate of one budget (``key``: a Mastodon instance; "" for most platforms)."""
         if (platform, key) not in self._gates:
-            budget = self.settings.platform(platform).rate_limit or REGISTRY[platform].rate_budget
-            self._gates[(platform, key)] = PlatformGate(platform, budget, self.clock)
+            entry = self.settings.platform(platform)
+            budget = entry.rate_limit or REGISTRY[platform].rate_budget
+            shared = None
+            if self.ledger is not None:
+                token = entry.token.reveal() if entry.token else None
+                row = budget_id(platform, key, token)
+                shared = SharedBudget(self.ledger, row, budget.requests, budget.per_seconds)
+            self._gates[(platform, key)] = PlatformGate(platform, budget, self.clock, shared)
         return self._gates[(platform, key)]
 
     def gates_of(self, platform: str) -> list[PlatformGate]:
@@ -65,6 +75,11 @@ class Runtime:
         """Each platform's state, merged over its budgets."""
         platforms = sorted({name for name, _ in self._gates})
         return {p: merge_views([g.view() for g in self.gates_of(p)]) for p in platforms}
+
+    @classmethod
+    def on(cls, engine: Engine, settings: Settings, clock: Clock) -> Runtime:
+        """The runtime of a worker on ``engine``: budgets shared in PostgreSQL, local on SQLite."""
+        return cls(settings, clock, ledger=ledger_for(engine))
 
     def adapter(self, platform: str) -> Adapter:
         """The platform's adapter, configured once and wired to its gate and the retry policy."""

@@ -196,7 +196,7 @@ async def _run(
 ) -> None:
     """The daemon's body, once it holds the database; ``metrics_at``: (host, port) or None."""
     stop = stop or asyncio.Event()
-    runtime = runtime or Runtime(settings, clock)
+    runtime = runtime or Runtime.on(engine, settings, clock)
     apply_intervals(engine, settings, runtime)
     metrics = Metrics() if metrics_at is not None else None
     if metrics is not None:

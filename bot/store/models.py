@@ -236,3 +236,25 @@ class AlertDelivery(SQLModel, table=True):
     attempts: int = Field(default=0)
     sent_at: datetime | None = None
     last_error: str | None = Field(default=None, max_length=500)
+
+
+class RateBudgetRow(SQLModel, table=True):
+    """One request budget shared by every worker: a token bucket (bot/store/budgets.py).
+
+    Tokens are counted in millionths (integers divide the same way on both databases); times
+    are seconds since the epoch read from the workers' injected clock, never the database's.
+    """
+
+    __tablename__ = "rate_budget"
+
+    # ``platform|budget key|token fingerprint``: one row per budget a platform keeps.
+    key: str = Field(primary_key=True, max_length=255)
+    capacity: int = Field(sa_column=Column(BigInteger, nullable=False))
+    rate: float  # tokens per second
+    tokens: int = Field(sa_column=Column(BigInteger, nullable=False))
+    refilled_at: float
+    granted: int = Field(default=0)  # the last grant, so the UPDATE can return it
+    # What the platform's rate headers said: requests left until an instant.
+    header_left: int | None = None
+    header_reset: float | None = None
+    updated_at: datetime

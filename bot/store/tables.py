@@ -26,6 +26,7 @@ from bot.store.models import (
     PlatformState,
     PollAttempt,
     PublishedFigure,
+    RateBudgetRow,
     Snapshot,
 )
 
@@ -51,6 +52,7 @@ CORRECTION = _table(Correction)
 PLATFORM_EVENT = _table(PlatformEvent)
 ALERT = _table(Alert)
 ALERT_DELIVERY = _table(AlertDelivery)
+RATE_BUDGET = _table(RateBudgetRow)
 
 
 def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:

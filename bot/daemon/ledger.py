@@ -1,0 +1,76 @@
+"""The workers' shared request budgets, kept in the database (bot/store/budgets.py).
+
+On PostgreSQL every worker (each ``bot run``, and ``bot poll``) draws from the same bucket per
+platform, per instance (Mastodon) and per credential, so N workers together stay inside what
+the platform allows. On SQLite one daemon owns the file (a lock), so its gates keep their own
+sliding windows and no ledger is used.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine
+
+from bot.http.shared import Grant
+from bot.store import budgets
+
+
+def budget_id(platform: str, key: str, token: str | None) -> str:
+    """The row of one budget: platform, budget key, and a fingerprint of the credential."""
+    # Workers with another token have another budget; the token itself is never stored.
+    if not token:
+        return f"{platform}|{key}|"
+    fingerprint = hashlib.sha256(b"rate-budget\0" + token.encode()).hexdigest()[:16]
+    return f"{platform}|{key}|{fingerprint}"
+
+
+def _epoch(when: datetime) -> float:
+    """Seconds since the epoch of an instant from the injected clock."""
+    return when.timestamp()
+
+
+class DatabaseLedger:
+    """Token buckets in the rate_budget table; each call is one autocommitted statement."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._made: set[str] = set()
+
+    def take(
+        self, key: str, capacity: int, rate: float, want: int, least: int, now: datetime
+    ) -> Grant:
+        """Grant up to ``want`` tokens, or none unless at least ``least`` are there."""
+        with self.engine.connect() as connection:
+            if key not in self._made:
+                budgets.ensure(connection, key, capacity=capacity, rate=rate, now=_epoch(now))
+                self._made.add(key)
+            row = budgets.take(
+                connection,
+                key,
+                capacity=capacity,
+                rate=rate,
+                want=want,
+                least=least,
+                now=_epoch(now),
+            )
+        reset = (
+            datetime.fromtimestamp(row.header_reset, UTC) if row.header_reset is not None else None
+        )
+        return Grant(row.granted, row.tokens, row.rate, row.header_left, reset)
+
+    def give_back(self, key: str, count: int, now: datetime) -> None:
+        """Return ``count`` granted tokens that were never spent."""
+        with self.engine.connect() as connection:
+            budgets.give_back(connection, key, count=count, now=_epoch(now))
+
+    def lower(self, key: str, left: int, reset: datetime, now: datetime) -> None:
+        """The platform says only ``left`` requests remain until ``reset``."""
+        with self.engine.connect() as connection:
+            budgets.lower(connection, key, left=left, reset=_epoch(reset), now=_epoch(now))
+
+
+def ledger_for(engine: Engine) -> DatabaseLedger | None:
+    """The shared ledger on PostgreSQL; None on SQLite (one daemon per file)."""
+    return DatabaseLedger(engine) if engine.dialect.name == "postgresql" else None

@@ -1,0 +1,36 @@
+"""One request budget for many workers: the rate_budget table (a token bucket per budget).
+
+Revision ID: 0007
+Revises: 0005
+"""
+
+import sqlalchemy as sa
+import sqlmodel
+from alembic import op
+
+revision = "0007"
+# "0006" is being added on another branch; the merge rechains this after it.
+down_revision = "0005"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    """Create the rate_budget table (empty: each budget's row is made on first use)."""
+    op.create_table(
+        "rate_budget",
+        sa.Column("key", sa.String(255), primary_key=True),
+        sa.Column("capacity", sa.BigInteger(), nullable=False),
+        sa.Column("rate", sa.Float(), nullable=False),
+        sa.Column("tokens", sa.BigInteger(), nullable=False),
+        sa.Column("refilled_at", sa.Float(), nullable=False),
+        sa.Column("granted", sa.Integer(), nullable=False),
+        sa.Column("header_left", sa.Integer(), nullable=True),
+        sa.Column("header_reset", sa.Float(), nullable=True),
+        sa.Column("updated_at", sqlmodel.UTCDateTime(), nullable=False),
+    )
+
+
+def downgrade() -> None:
+    """Drop what upgrade added."""
+    op.drop_table("rate_budget")
