@@ -1,0 +1,150 @@
+"""Several workers' gates drawing from one budget in the database; SQLite keeps its own gates."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import Engine
+
+from bot.clock import ManualClock
+from bot.config import AccountSettings, PlatformSettings, Secret, Settings
+from bot.daemon.ledger import DatabaseLedger
+from bot.daemon.runtime import Runtime
+from bot.http.budget import PlatformGate, RateBudget
+from bot.http.shared import Grant, SharedBudget, bucket_of
+
+T0 = datetime(2026, 3, 1, 12, tzinfo=UTC)
+BUDGET = RateBudget(60, 3600)  # GitHub without a token: 60 an hour
+
+
+def settings(token: str | None = None) -> Settings:
+    return Settings(
+        accounts=(AccountSettings("github", "octocat"),),
+        platforms={
+            "github": PlatformSettings(
+                "github", None, token=Secret(token) if token else None, rate_limit=BUDGET
+            )
+        },
+    )
+
+
+def worker(engine: Engine, clock: ManualClock, name: str, token: str | None = None) -> Runtime:
+    return Runtime(settings(token), clock, worker=name, ledger=DatabaseLedger(engine))
+
+
+def drain(gate: PlatformGate) -> int:
+    """Admit one-request batches and spend them until the gate refuses; how many ran."""
+    ran = 0
+    while (ticket := gate.admit(1)) is not None:
+        with gate.using(ticket):
+            assert gate.spend() is None
+        ran += 1
+        assert ran <= 1000
+    return ran
+
+
+def test_three_workers_together_get_one_budget_not_three(pg_engine: Engine) -> None:
+    clock = ManualClock(T0)
+    gates = [worker(pg_engine, clock, f"w{i}").gate("github") for i in range(3)]
+    capacity, rate = bucket_of(BUDGET.requests, BUDGET.per_seconds)
+    sent = 0
+    # An hour and a half in one-minute steps, the workers taking turns: never more than the
+    # budget in any hour, about the whole budget over the run.
+    per_minute: list[int] = []
+    for step in range(90):
+        turn = gates[step % 3 :] + gates[: step % 3]
+        ran = sum(drain(gate) for gate in turn)
+        per_minute.append(ran)
+        sent += ran
+        clock.advance(timedelta(minutes=1))
+    assert all(sum(per_minute[i : i + 60]) <= BUDGET.requests for i in range(len(per_minute)))
+    assert sent == capacity + int(rate * 89 * 60)  # the burst, then the refill to the last step
+    assert all(g.requests > 0 for g in gates)
+    assert sum(g.requests for g in gates) == sent
+
+
+def test_a_cycle_leases_tokens_ahead_and_gives_back_the_unspent(pg_engine: Engine) -> None:
+    clock = ManualClock(T0)
+    calls: list[tuple[str, int]] = []
+
+    class Counting(DatabaseLedger):
+        def take(
+            self, key: str, capacity: int, rate: float, want: int, least: int, now: datetime
+        ) -> Grant:
+            calls.append(("take", want))
+            return super().take(key, capacity, rate, want, least, now)
+
+        def give_back(self, key: str, count: int, now: datetime) -> None:
+            calls.append(("give_back", count))
+            super().give_back(key, count, now)
+
+    ledger = Counting(pg_engine)
+    shared = SharedBudget(ledger, "x||", 400, 900)  # a burst of 20
+    gate = PlatformGate("x", RateBudget(400, 900), clock, shared)
+    tickets = [gate.admit(1) for _ in range(9)]  # a cycle admits its batches, then runs them
+    assert all(t is not None for t in tickets)
+    assert [want for kind, want in calls if kind == "take"] == [1, 2, 4, 8]  # 4 trips, not 9
+    for ticket in tickets[:5]:
+        assert ticket is not None
+        with gate.using(ticket):
+            assert gate.spend() is None
+    assert ("give_back", 6) not in calls  # batches still open keep the pool
+    for ticket in tickets[5:]:
+        assert ticket is not None
+        with gate.using(ticket):
+            pass  # e.g. stopped before its request
+    # 15 granted, 5 spent: the last batch to close gives the other 10 back for other workers.
+    assert calls[-1] == ("give_back", 10)
+    other = DatabaseLedger(pg_engine).take("x||", 20, shared.rate, want=100, least=1, now=T0)
+    assert other.granted == 15
+
+
+def test_a_header_figure_seen_by_one_worker_holds_back_the_others(pg_engine: Engine) -> None:
+    clock = ManualClock(T0)
+    first, second = (worker(pg_engine, clock, f"w{i}").gate("github") for i in range(2))
+    ticket = first.admit(1)
+    assert ticket is not None
+    with first.using(ticket):
+        assert first.spend() is None
+        # The platform counts other clients too: 1 request left this hour.
+        reset = int((T0 + timedelta(minutes=30)).timestamp())
+        first.observe(200, {"x-ratelimit-remaining": "1", "x-ratelimit-reset": str(reset)})
+    assert drain(second) == 1
+    assert second.ready_at(1) == datetime.fromtimestamp(reset, UTC)
+    clock.set(datetime.fromtimestamp(reset, UTC))
+    assert drain(second) >= 1  # the window reset: the bucket alone decides again
+
+
+def test_workers_with_other_tokens_keep_other_budgets(pg_engine: Engine) -> None:
+    clock = ManualClock(T0)
+    capacity, _ = bucket_of(BUDGET.requests, BUDGET.per_seconds)
+    first = worker(pg_engine, clock, "a", token="token-one").gate("github")
+    second = worker(pg_engine, clock, "b", token="token-two").gate("github")
+    assert drain(first) == capacity and drain(second) == capacity
+
+
+def test_a_ticketless_request_draws_one_token_and_waits_when_none_is_left(
+    pg_engine: Engine,
+) -> None:
+    clock = ManualClock(T0)
+    gate = worker(pg_engine, clock, "w").gate("github")
+    capacity, rate = bucket_of(BUDGET.requests, BUDGET.per_seconds)
+    for _ in range(capacity):
+        assert gate.spend() is None
+    wait = gate.spend()
+    assert wait is not None and wait == pytest.approx(1 / rate, rel=0.01)
+    clock.advance(timedelta(seconds=wait))
+    assert gate.spend() is None
+
+
+def test_on_sqlite_the_runtime_keeps_each_gate_s_own_window(engine: Engine) -> None:
+    runtime = Runtime.on(engine, settings(), ManualClock(T0))
+    gate = runtime.gate("github")
+    if engine.dialect.name == "sqlite":
+        assert runtime.ledger is None and gate.shared is None
+        # The local sliding window, unchanged: the whole budget at once, then nothing.
+        assert drain(gate) == BUDGET.requests
+    else:
+        assert gate.shared is not None
+        assert drain(gate) == bucket_of(BUDGET.requests, BUDGET.per_seconds)[0]
