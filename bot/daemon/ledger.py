@@ -1,6 +1,6 @@
 """The workers' shared request budgets, kept in the database (bot/store/budgets.py).
 
-On PostgreSQL every worker (each ``bot run``, and ``bot poll``) draws from the same bucket per
+On PostgreSQL every worker (each ``bot run``, and ``bot poll``) draws from the same window per
 platform, per instance (Mastodon) and per credential, so N workers together stay inside what
 the platform allows. On SQLite one daemon owns the file (a lock), so its gates keep their own
 sliding windows and no ledger is used.
@@ -32,25 +32,21 @@ def _epoch(when: datetime) -> float:
 
 
 class DatabaseLedger:
-    """Token buckets in the rate_budget table; each call is one autocommitted statement."""
+    """Shared windows in the rate_budget table; each call is one short transaction."""
 
     def __init__(self, engine: Engine) -> None:
-        self.engine = engine.execution_options(isolation_level="AUTOCOMMIT")
-        self._made: set[str] = set()
+        self.engine = engine
 
     def take(
-        self, key: str, capacity: int, rate: float, want: int, least: int, now: datetime
+        self, key: str, requests: int, per_seconds: float, want: int, least: int, now: datetime
     ) -> Grant:
-        """Grant up to ``want`` tokens, or none unless at least ``least`` are there."""
-        with self.engine.connect() as connection:
-            if key not in self._made:
-                budgets.ensure(connection, key, capacity=capacity, rate=rate, now=_epoch(now))
-                self._made.add(key)
+        """Grant up to ``want`` requests, or none unless at least ``least`` fit now."""
+        with self.engine.begin() as connection:
             row = budgets.take(
                 connection,
                 key,
-                capacity=capacity,
-                rate=rate,
+                requests=requests,
+                per_seconds=per_seconds,
                 want=want,
                 least=least,
                 now=_epoch(now),
@@ -58,16 +54,20 @@ class DatabaseLedger:
         reset = (
             datetime.fromtimestamp(row.header_reset, UTC) if row.header_reset is not None else None
         )
-        return Grant(row.granted, row.tokens, row.rate, row.header_left, reset)
+        return Grant(row.granted, row.at, row.log, row.header_left, reset)
 
-    def give_back(self, key: str, count: int, now: datetime) -> None:
-        """Return ``count`` granted tokens that were never spent."""
-        with self.engine.connect() as connection:
-            budgets.give_back(connection, key, count=count, now=_epoch(now))
+    def give_back(
+        self, key: str, grants: list[tuple[float, int]], per_seconds: float, now: datetime
+    ) -> None:
+        """Unlog requests granted at the given instants and never sent."""
+        with self.engine.begin() as connection:
+            budgets.give_back(
+                connection, key, grants=grants, per_seconds=per_seconds, now=_epoch(now)
+            )
 
     def lower(self, key: str, left: int, reset: datetime, now: datetime) -> None:
         """The platform says only ``left`` requests remain until ``reset``."""
-        with self.engine.connect() as connection:
+        with self.engine.begin() as connection:
             budgets.lower(connection, key, left=left, reset=_epoch(reset), now=_epoch(now))
 
 

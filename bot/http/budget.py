@@ -3,7 +3,7 @@
 A gate lives as long as the daemon, one per platform, on the injected clock. The poller asks it
 before starting a batch (``admit``); the adapter's request path tells it about every request
 (``spend``) and every answer (``observe``). Nothing here sleeps. With a ``SharedBudget``
-(several workers on PostgreSQL, bot/http/shared.py) the budget is drawn from a bucket all workers
+(several workers on PostgreSQL, bot/http/shared.py) the budget is drawn from a window all workers
 share instead of this worker's own window; pauses and the breaker stay the gate's.
 """
 
@@ -177,7 +177,6 @@ class PlatformGate:
         if self.shared is not None:
             if not self.shared.reserve(cost, self.clock()):
                 return None
-            cost = min(cost, self.shared.capacity)
         elif self.available() < cost:
             return None
         self._probing = self._probing or probe

@@ -1,49 +1,48 @@
-"""One request budget for many workers: a worker's side of a token bucket kept elsewhere.
+"""One request budget for many workers: a worker's side of a sliding window kept elsewhere.
 
-The bucket lives behind a ``Ledger`` (the database on PostgreSQL, bot/daemon/ledger.py); this
-module only decides how much to ask for and keeps what was granted. Its size follows from the
-documented budget of ``requests`` per ``per_seconds``: a burst of ``capacity`` tokens plus a
-refill of ``rate`` a second, with ``capacity + rate * per_seconds == requests``, so no window of
-the platform's length, fixed or sliding and however aligned, sees more grants than the budget.
-
-A worker leases tokens ahead while batches keep asking (1, 2, 4, ... up to the capacity: few
-round trips for a cycle of many batches) and gives back what it did not spend as soon as no
-batch of its own is open. Nothing here sleeps; the ledger does the I/O.
+The window lives behind a ``Ledger`` (the database on PostgreSQL, bot/daemon/ledger.py): it logs
+every grant and allows one while the last window's grants stay within the budget, as each
+worker's own gate does. This module only decides how much to ask for and keeps what was granted.
+A worker leases requests ahead while batches keep asking (1, 2, 4, ... up to a tenth of the
+budget: few round trips for a cycle of many batches) and gives back what it did not spend as
+soon as no batch of its own is open. Nothing here sleeps; the ledger does the I/O.
 """
 
 from __future__ import annotations
 
-import math
+from collections import deque
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
-# The burst: this share of the budget may go at once; the rest comes as a steady refill.
-BURST_SHARE = 0.05
+# A worker never holds more than this share of a budget ahead of its batches.
+MAX_LEASE_SHARE = 0.1
 
 
 @dataclass(frozen=True)
 class Grant:
-    """The ledger's answer: tokens granted, and the bucket's state right after."""
+    """The ledger's answer: requests granted at ``at``, and the window as it stands after."""
 
     granted: int
-    tokens: float
-    rate: float
+    at: float
+    log: list[tuple[float, int]]
     header_left: int | None = None
     header_reset: datetime | None = None
 
 
 class Ledger(Protocol):
-    """Where the workers' shared buckets live; every call is atomic on its own."""
+    """Where the workers' shared windows live; every call is atomic on its own."""
 
     def take(
-        self, key: str, capacity: int, rate: float, want: int, least: int, now: datetime
+        self, key: str, requests: int, per_seconds: float, want: int, least: int, now: datetime
     ) -> Grant:
-        """Grant up to ``want`` tokens, or none unless at least ``least`` are there."""
+        """Grant up to ``want`` requests, or none unless at least ``least`` fit now."""
         ...
 
-    def give_back(self, key: str, count: int, now: datetime) -> None:
-        """Return ``count`` granted tokens that were never spent."""
+    def give_back(
+        self, key: str, grants: list[tuple[float, int]], per_seconds: float, now: datetime
+    ) -> None:
+        """Unlog requests granted at the given instants and never sent."""
         ...
 
     def lower(self, key: str, left: int, reset: datetime, now: datetime) -> None:
@@ -51,47 +50,41 @@ class Ledger(Protocol):
         ...
 
 
-def bucket_of(requests: int, per_seconds: float) -> tuple[int, float]:
-    """The bucket of a budget: (capacity, refill per second), within the budget in any window."""
-    capacity = max(1, min(requests, round(requests * BURST_SHARE)))
-    rate = (requests - capacity) / per_seconds if requests > capacity else 0.0
-    if rate == 0.0:
-        # A budget of one request: the bucket holds it and refills it once per window.
-        rate = requests / per_seconds
-        capacity = 1
-    return capacity, rate
-
-
 class SharedBudget:
-    """One worker's part of a shared bucket: tokens granted to it and held by its batches."""
+    """One worker's part of a shared window: requests granted to it and held by its batches."""
 
     def __init__(self, ledger: Ledger, key: str, requests: int, per_seconds: float) -> None:
         self.ledger = ledger
         self.key = key
-        self.capacity, self.rate = bucket_of(requests, per_seconds)
-        self.pool = 0  # granted to this worker, not spent yet
-        self.reserved = 0  # the part of the pool that open tickets hold
+        self.requests = requests
+        self.per_seconds = per_seconds
+        self.held: deque[list[float]] = deque()  # [instant, count] granted, not spent yet
+        self.reserved = 0  # the part of what is held that open tickets hold
         self.open = 0  # tickets admitted and not yet closed
         self._lease = 1
+        self._max_lease = max(1, int(requests * MAX_LEASE_SHARE))
         self._seen: Grant | None = None
-        self._seen_at: datetime | None = None
+
+    @property
+    def pool(self) -> int:
+        """Granted requests not spent yet."""
+        return int(sum(count for _, count in self.held))
 
     def free(self) -> int:
-        """Granted tokens no ticket holds."""
+        """Granted requests no ticket holds."""
         return self.pool - self.reserved
 
     def _take(self, want: int, least: int, now: datetime) -> None:
-        """Ask the ledger; what it grants joins the pool."""
-        grant = self.ledger.take(self.key, self.capacity, self.rate, want, least, now)
-        self.pool += grant.granted
-        self._seen, self._seen_at = grant, now
+        """Ask the ledger; what it grants is held."""
+        grant = self.ledger.take(self.key, self.requests, self.per_seconds, want, least, now)
+        self._seen = grant
         if grant.granted:
-            # Batches keep coming: ask for more next time, up to one burst.
-            self._lease = min(self._lease * 2, self.capacity)
+            self.held.append([grant.at, grant.granted])
+            # Batches keep coming: ask for more next time, up to the lease's ceiling.
+            self._lease = min(self._lease * 2, self._max_lease)
 
     def reserve(self, cost: int, now: datetime) -> bool:
-        """Hold ``cost`` tokens (at most one burst) for a batch, asking the ledger if need be."""
-        cost = min(cost, self.capacity)
+        """Hold ``cost`` requests for a batch, asking the ledger if need be."""
         missing = cost - self.free()
         if missing > 0:
             self._take(max(missing, self._lease), missing, now)
@@ -104,37 +97,50 @@ class SharedBudget:
         return True
 
     def close(self, unspent: int, now: datetime) -> None:
-        """A batch ended with ``unspent`` of its tokens; the last one gives back the pool."""
+        """A batch ended with ``unspent`` of its requests; the last one gives back the rest."""
         self.reserved = max(0, self.reserved - unspent)
         self.open = max(0, self.open - 1)
         if self.open == 0:
             self.settle(now)
 
     def settle(self, now: datetime) -> None:
-        """Give back every granted token no batch holds, and start leasing small again."""
+        """Give back every granted request no batch holds, and start leasing small again."""
         spare = self.free()
-        if spare > 0:
-            self.ledger.give_back(self.key, spare, now)
-            self.pool -= spare
+        returned: list[tuple[float, int]] = []
+        # The newest grants go back first: the oldest leave the window first if kept.
+        while spare > 0 and self.held:
+            at, count = self.held[-1]
+            back = min(int(count), spare)
+            returned.append((at, back))
+            spare -= back
+            if back == count:
+                self.held.pop()
+            else:
+                self.held[-1][1] = count - back
+        if returned:
+            self.ledger.give_back(self.key, returned, self.per_seconds, now)
         self._lease = 1
 
     def spend(self, now: datetime, *, ticketed: bool) -> bool:
-        """Use one token for a request about to start: the ticket's, the pool's or a new one."""
+        """Use one request about to start: the ticket's, one held, or a new grant."""
         if ticketed:
             self.reserved = max(0, self.reserved - 1)
         elif self.free() <= 0:
             self._take(1, 1, now)
             if self.free() <= 0:
                 return False
-        self.pool = max(0, self.pool - 1)
+        if self.held:
+            self.held[0][1] -= 1
+            if self.held[0][1] <= 0:
+                self.held.popleft()
         return True
 
     def ready_at(self, cost: int, now: datetime) -> datetime:
-        """When ``cost`` tokens could be there, from the bucket as last seen."""
-        need = min(cost, self.capacity) - self.free()
-        if need <= 0 or self._seen is None or self._seen_at is None:
-            return now
+        """When ``cost`` requests could fit, from the window as last seen."""
+        need = min(cost, self.requests) - self.free()
         seen = self._seen
+        if need <= 0 or seen is None:
+            return now
         if (
             seen.header_left is not None
             and seen.header_reset is not None
@@ -142,16 +148,26 @@ class SharedBudget:
             and seen.header_reset > now
         ):
             return seen.header_reset
-        refill = seen.rate * max(0.0, (now - self._seen_at).total_seconds())
-        missing = need - min(float(self.capacity), seen.tokens + refill)
-        if missing <= 0 or seen.rate <= 0:
-            return now
-        return now + timedelta(seconds=missing / seen.rate)
+        start = now.timestamp() - self.per_seconds
+        log = [(t, n) for t, n in seen.log if t > start]
+        excess = sum(n for _, n in log) + need - self.requests
+        for at, count in log:
+            if excess <= 0:
+                break
+            excess -= count
+            if excess <= 0:
+                # Enough of the window's requests leave it when this grant does.
+                return datetime.fromtimestamp(at + self.per_seconds, UTC)
+        return now if excess <= 0 else now + timedelta(seconds=self.per_seconds)
 
     def correct(self, left: int, reset: datetime, now: datetime) -> None:
-        """Pass on a header figure that says less than the bucket could still grant till reset."""
-        seconds = max(0.0, (reset - now).total_seconds())
-        # Beyond one burst: the bucket's own arithmetic allows for one.
-        if left == 0 or left < math.floor(self.rate * seconds):
+        """Pass on a header figure that says fewer requests remain than the window allows."""
+        seen = self._seen
+        if seen is None:
+            used = 0
+        else:
+            start = now.timestamp() - self.per_seconds
+            used = sum(n for t, n in seen.log if t > start)
+        if left < self.requests - used:
             self.ledger.lower(self.key, left, reset, now)
             self._seen = None

@@ -1,131 +1,142 @@
-"""The rate_budget table: token buckets that several workers draw from with one statement each.
+"""The rate_budget table: sliding windows that several workers draw requests from.
 
-A grant is one ``UPDATE … RETURNING``: the row is refilled to ``now`` (``rate`` tokens a second,
-never above ``capacity``), capped by what the platform's rate headers last said, and up to
-``want`` whole tokens are taken if at least ``least`` are there. The row lock the UPDATE takes
-serializes workers on PostgreSQL, so no two grants spend the same token. Tokens are stored in
-millionths and times as epoch seconds from the caller's (injected) clock, so the same statement
-runs on SQLite and PostgreSQL.
+A budget is ``requests`` per ``per_seconds``, counted over a sliding window like each worker's
+own gate (bot/http/budget.py): the row logs what was granted and when, and a grant is allowed
+while the grants of the last window stay within the budget, so no window of the platform's
+length, fixed or sliding and however aligned, sees more. Each grant locks the row
+(``SELECT … FOR UPDATE`` on PostgreSQL), so two workers never spend the same request. Grant
+instants are rounded up to 1/``SLOTS`` of the window (never earlier: a later instant keeps a
+request in the window longer), which bounds the log's length. Times are epoch seconds from the
+workers' injected clock, never the database's.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import (
-    BigInteger,
-    ColumnElement,
-    Connection,
-    and_,
-    case,
-    cast,
-    literal,
-    select,
-    update,
-)
+from sqlalchemy import Connection, Row, and_, case, select, update
 
 from bot.store.tables import RATE_BUDGET, insert_new
 
-MICRO = 1_000_000
+SLOTS = 500
 T = RATE_BUDGET.c
+Log = list[tuple[float, int]]
 
 
 @dataclass(frozen=True)
-class BucketRow:
-    """What a statement left in one bucket: the grant and the state after it."""
+class WindowRow:
+    """A grant (``granted`` requests logged at ``at``) and the window's state after it."""
 
     granted: int
-    tokens: float
-    rate: float
+    at: float
+    log: Log
     header_left: int | None
     header_reset: float | None
 
 
-def _least(a: Any, b: Any) -> ColumnElement[Any]:
-    """``LEAST(a, b)`` written as a CASE: SQLite spells it ``min``."""
-    return case((a < b, a), else_=b)
+def _slot(now: float, per_seconds: float) -> float:
+    """``now`` rounded up to the window's grid."""
+    grid = per_seconds / SLOTS
+    return math.ceil(round(now / grid, 6)) * grid
 
 
-def _header_live(now: float) -> ColumnElement[bool]:
-    """True while the platform's last header figure still holds."""
-    return and_(T.header_reset.is_not(None), T.header_reset > now)
-
-
-def ensure(connection: Connection, key: str, *, capacity: int, rate: float, now: float) -> None:
-    """Create the bucket full if it does not exist yet (a no-op when another worker did)."""
-    statement = insert_new(connection.dialect, RATE_BUDGET, unique=["key"]).values(
-        key=key,
-        capacity=capacity * MICRO,
-        rate=rate,
-        tokens=capacity * MICRO,
-        refilled_at=now,
-        granted=0,
-        updated_at=datetime.fromtimestamp(now, UTC),
+def _locked(
+    connection: Connection, key: str, requests: int, per_seconds: float, now: float
+) -> Row[Any, Any, Any]:
+    """The budget's row, created if missing, locked until the transaction ends."""
+    connection.execute(
+        insert_new(connection.dialect, RATE_BUDGET, unique=["key"]).values(
+            key=key,
+            requests=requests,
+            per_seconds=per_seconds,
+            log=[],
+            updated_at=datetime.fromtimestamp(now, UTC),
+        )
     )
-    connection.execute(statement)
+    statement = select(T.log, T.header_left, T.header_reset).where(T.key == key)
+    if connection.dialect.name == "postgresql":
+        statement = statement.with_for_update()
+    return connection.execute(statement).one()
 
 
 def take(
     connection: Connection,
     key: str,
     *,
-    capacity: int,
-    rate: float,
+    requests: int,
+    per_seconds: float,
     want: int,
     least: int,
     now: float,
-) -> BucketRow:
-    """Take up to ``want`` whole tokens (none unless ``least`` are there); the row after it."""
-    elapsed = case((T.refilled_at < now, literal(now) - T.refilled_at), else_=0.0)
-    refilled = _least(T.tokens + cast(elapsed * T.rate * MICRO, BigInteger), T.capacity)
-    whole = refilled // MICRO
-    live = _header_live(now)
-    usable = case((and_(live, T.header_left < whole), T.header_left), else_=whole)
-    grant = case((usable >= least, _least(literal(want), usable)), else_=0)
-    statement = (
-        update(RATE_BUDGET)
-        .where(T.key == key)
-        .values(
-            tokens=refilled - grant * MICRO,
-            refilled_at=case((T.refilled_at < now, now), else_=T.refilled_at),
-            granted=grant,
-            header_left=case((live, T.header_left - grant), else_=None),
-            header_reset=case((live, T.header_reset), else_=None),
-            # The configuration is the workers': the latest one to ask sets the bucket's size.
-            capacity=capacity * MICRO,
-            rate=rate,
-            updated_at=datetime.fromtimestamp(now, UTC),
-        )
-        .returning(T.granted, T.tokens, T.rate, T.header_left, T.header_reset)
-    )
-    row = connection.execute(statement).one()
-    return BucketRow(
-        granted=int(row.granted),
-        tokens=row.tokens / MICRO,
-        rate=float(row.rate),
-        header_left=row.header_left,
-        header_reset=row.header_reset,
-    )
-
-
-def give_back(connection: Connection, key: str, *, count: int, now: float) -> None:
-    """Return ``count`` granted tokens that were never spent (never above the capacity)."""
-    live = _header_live(now)
+) -> WindowRow:
+    """Grant up to ``want`` requests (none unless ``least`` fit now) and log them."""
+    row = _locked(connection, key, requests, per_seconds, now)
+    log: Log = [(float(t), int(n)) for t, n in row.log if float(t) > now - per_seconds]
+    usable = requests - sum(n for _, n in log)
+    live = row.header_reset is not None and row.header_reset > now
+    if live and row.header_left is not None:
+        usable = min(usable, row.header_left)
+    granted = min(want, usable) if usable >= least else 0
+    at = _slot(now, per_seconds)
+    if granted > 0:
+        log = _add(log, at, granted)
+    header_left = (row.header_left - granted) if live and row.header_left is not None else None
     connection.execute(
         update(RATE_BUDGET)
         .where(T.key == key)
         .values(
-            tokens=_least(T.tokens + count * MICRO, T.capacity),
-            header_left=case((live, T.header_left + count), else_=T.header_left),
+            log=[[t, n] for t, n in log],
+            header_left=header_left,
+            header_reset=row.header_reset if live else None,
+            # The configuration is the workers': the latest one to ask sets the budget.
+            requests=requests,
+            per_seconds=per_seconds,
+            updated_at=datetime.fromtimestamp(now, UTC),
         )
+    )
+    return WindowRow(granted, at, log, header_left, row.header_reset if live else None)
+
+
+def _add(log: Log, at: float, count: int) -> Log:
+    """``log`` with ``count`` more requests at ``at``, in time order."""
+    merged = dict(log)
+    merged[at] = merged.get(at, 0) + count
+    return sorted(merged.items())
+
+
+def give_back(
+    connection: Connection, key: str, *, grants: Log, per_seconds: float, now: float
+) -> None:
+    """Unlog requests granted at the given instants and never sent."""
+    statement = select(T.log, T.header_left, T.header_reset).where(T.key == key)
+    if connection.dialect.name == "postgresql":
+        statement = statement.with_for_update()
+    row = connection.execute(statement).one_or_none()
+    if row is None:
+        return
+    counts = {float(t): int(n) for t, n in row.log if float(t) > now - per_seconds}
+    returned = 0
+    for at, count in grants:
+        back = min(count, counts.get(at, 0))
+        if back:
+            counts[at] -= back
+            returned += back
+    log = sorted((t, n) for t, n in counts.items() if n > 0)
+    live = row.header_reset is not None and row.header_reset > now
+    header_left = row.header_left + returned if live and row.header_left is not None else None
+    connection.execute(
+        update(RATE_BUDGET)
+        .where(T.key == key)
+        .values(log=[[t, n] for t, n in log], header_left=header_left)
     )
 
 
 def lower(connection: Connection, key: str, *, left: int, reset: float, now: float) -> None:
     """The platform says ``left`` requests remain until ``reset``: no more are granted till then."""
-    live = _header_live(now)
+    live = and_(T.header_reset.is_not(None), T.header_reset > now)
     keep = and_(live, T.header_left <= left, T.header_reset >= reset)
     connection.execute(
         update(RATE_BUDGET)
@@ -137,13 +148,7 @@ def lower(connection: Connection, key: str, *, left: int, reset: float, now: flo
     )
 
 
-def bucket(connection: Connection, key: str) -> BucketRow | None:
-    """One bucket as stored (tests and ``bot status`` read it), or None."""
-    row = connection.execute(
-        select(T.granted, T.tokens, T.rate, T.header_left, T.header_reset).where(T.key == key)
-    ).one_or_none()
-    if row is None:
-        return None
-    return BucketRow(
-        int(row.granted), row.tokens / MICRO, float(row.rate), row.header_left, row.header_reset
-    )
+def window(connection: Connection, key: str) -> Log | None:
+    """One budget's logged grants as stored (tests read it), or None."""
+    stored = connection.execute(select(T.log).where(T.key == key)).scalar_one_or_none()
+    return None if stored is None else [(float(t), int(n)) for t, n in stored]

@@ -239,21 +239,19 @@ class AlertDelivery(SQLModel, table=True):
 
 
 class RateBudgetRow(SQLModel, table=True):
-    """One request budget shared by every worker: a token bucket (bot/store/budgets.py).
+    """One request budget shared by every worker: a sliding window (bot/store/budgets.py).
 
-    Tokens are counted in millionths (integers divide the same way on both databases); times
-    are seconds since the epoch read from the workers' injected clock, never the database's.
+    Times are seconds since the epoch read from the workers' injected clock, never the
+    database's: ``log`` holds ``[instant, requests]`` pairs granted within the last window.
     """
 
     __tablename__ = "rate_budget"
 
     # ``platform|budget key|token fingerprint``: one row per budget a platform keeps.
     key: str = Field(primary_key=True, max_length=255)
-    capacity: int = Field(sa_column=Column(BigInteger, nullable=False))
-    rate: float  # tokens per second
-    tokens: int = Field(sa_column=Column(BigInteger, nullable=False))
-    refilled_at: float
-    granted: int = Field(default=0)  # the last grant, so the UPDATE can return it
+    requests: int
+    per_seconds: float
+    log: list[list[float]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     # What the platform's rate headers said: requests left until an instant.
     header_left: int | None = None
     header_reset: float | None = None

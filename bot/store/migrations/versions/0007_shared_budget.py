@@ -1,4 +1,4 @@
-"""One request budget for many workers: the rate_budget table (a token bucket per budget).
+"""One request budget for many workers: the rate_budget table (a sliding window per budget).
 
 Revision ID: 0007
 Revises: 0005
@@ -20,11 +20,9 @@ def upgrade() -> None:
     op.create_table(
         "rate_budget",
         sa.Column("key", sa.String(255), primary_key=True),
-        sa.Column("capacity", sa.BigInteger(), nullable=False),
-        sa.Column("rate", sa.Float(), nullable=False),
-        sa.Column("tokens", sa.BigInteger(), nullable=False),
-        sa.Column("refilled_at", sa.Float(), nullable=False),
-        sa.Column("granted", sa.Integer(), nullable=False),
+        sa.Column("requests", sa.Integer(), nullable=False),
+        sa.Column("per_seconds", sa.Float(), nullable=False),
+        sa.Column("log", sa.JSON(), nullable=False),
         sa.Column("header_left", sa.Integer(), nullable=True),
         sa.Column("header_reset", sa.Float(), nullable=True),
         sa.Column("updated_at", sqlmodel.UTCDateTime(), nullable=False),
