@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from _common import PG_URL
 from sqlalchemy import Engine, create_engine, text
 from sqlmodel import Session
 
@@ -34,8 +35,6 @@ from bot.http.retry import RetryPolicy
 from bot.simulator import Simulator
 from bot.store.accounts import sync_accounts
 from bot.store.db import make_engine, migrate
-
-from _common import PG_URL
 
 T0 = datetime(2025, 6, 2, tzinfo=UTC)
 TOKEN = "123456:bench-secret"
