@@ -56,13 +56,23 @@ class DatabaseLedger:
         )
         return Grant(row.granted, row.at, row.log, row.header_left, reset)
 
-    def give_back(
-        self, key: str, grants: list[tuple[float, int]], per_seconds: float, now: datetime
+    def settle(
+        self,
+        key: str,
+        returned: list[tuple[float, int]],
+        moved: list[tuple[float, float, int]],
+        per_seconds: float,
+        now: datetime,
     ) -> None:
-        """Unlog requests granted at the given instants and never sent."""
+        """Unlog unspent grants; log spent ones at their start instead of their grant."""
         with self.engine.begin() as connection:
-            budgets.give_back(
-                connection, key, grants=grants, per_seconds=per_seconds, now=_epoch(now)
+            budgets.settle(
+                connection,
+                key,
+                returned=returned,
+                moved=moved,
+                per_seconds=per_seconds,
+                now=_epoch(now),
             )
 
     def lower(self, key: str, left: int, reset: datetime, now: datetime) -> None:

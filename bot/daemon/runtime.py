@@ -36,6 +36,33 @@ def worker_name() -> str:
     return f"{socket.gethostname()[:40]}:{os.getpid()}"
 
 
+def dead_workers(owners: set[str], me: str) -> list[str]:
+    """Lease owners of this host whose process is gone (killed, crashed): their leases are stale.
+
+    A name equal to ours is a previous life of this worker (a container restarted as pid 1).
+    """
+    host = me.rpartition(":")[0]
+    dead = []
+    for owner in sorted(owners):
+        name, _, pid = owner.rpartition(":")
+        if name != host or not pid.isdigit():
+            continue
+        if owner == me or not _alive(int(pid)):
+            dead.append(owner)
+    return dead
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process with this id runs on this host."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process: alive, and not ours to judge
+    return True
+
+
 @dataclass
 class Runtime:
     """Adapters (and their caches, e.g. OAuth tokens) and gates kept across poll cycles."""

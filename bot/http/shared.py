@@ -4,8 +4,10 @@ The window lives behind a ``Ledger`` (the database on PostgreSQL, bot/daemon/led
 every grant and allows one while the last window's grants stay within the budget, as each
 worker's own gate does. This module only decides how much to ask for and keeps what was granted.
 A worker leases requests ahead while batches keep asking (1, 2, 4, ... up to a tenth of the
-budget: few round trips for a cycle of many batches) and gives back what it did not spend as
-soon as no batch of its own is open. Nothing here sleeps; the ledger does the I/O.
+budget: few round trips for a cycle of many batches). As soon as no batch of its own is open it
+settles: gives back what it did not spend, and moves what started later than granted to the
+instant it started (the platform counts a request from its start, so must the window). Nothing
+here sleeps; the ledger does the I/O.
 """
 
 from __future__ import annotations
@@ -39,10 +41,15 @@ class Ledger(Protocol):
         """Grant up to ``want`` requests, or none unless at least ``least`` fit now."""
         ...
 
-    def give_back(
-        self, key: str, grants: list[tuple[float, int]], per_seconds: float, now: datetime
+    def settle(
+        self,
+        key: str,
+        returned: list[tuple[float, int]],
+        moved: list[tuple[float, float, int]],
+        per_seconds: float,
+        now: datetime,
     ) -> None:
-        """Unlog requests granted at the given instants and never sent."""
+        """Unlog unspent grants ``(instant, n)``; move spent ones ``(grant, start, n)``."""
         ...
 
     def lower(self, key: str, left: int, reset: datetime, now: datetime) -> None:
@@ -61,6 +68,8 @@ class SharedBudget:
         self.held: deque[list[float]] = deque()  # [instant, count] granted, not spent yet
         self.reserved = 0  # the part of what is held that open tickets hold
         self.open = 0  # tickets admitted and not yet closed
+        # Requests started later than granted: (grant instant, start instant) -> how many.
+        self.moved: dict[tuple[float, float], int] = {}
         self._lease = 1
         self._max_lease = max(1, int(requests * MAX_LEASE_SHARE))
         self._seen: Grant | None = None
@@ -104,7 +113,7 @@ class SharedBudget:
             self.settle(now)
 
     def settle(self, now: datetime) -> None:
-        """Give back every granted request no batch holds, and start leasing small again."""
+        """Give back what no batch holds, log late starts at their instant, lease small again."""
         spare = self.free()
         returned: list[tuple[float, int]] = []
         # The newest grants go back first: the oldest leave the window first if kept.
@@ -117,8 +126,10 @@ class SharedBudget:
                 self.held.pop()
             else:
                 self.held[-1][1] = count - back
-        if returned:
-            self.ledger.give_back(self.key, returned, self.per_seconds, now)
+        moved = [(at, started, n) for (at, started), n in self.moved.items()]
+        if returned or moved:
+            self.ledger.settle(self.key, returned, moved, self.per_seconds, now)
+        self.moved.clear()
         self._lease = 1
 
     def spend(self, now: datetime, *, ticketed: bool) -> bool:
@@ -130,6 +141,11 @@ class SharedBudget:
             if self.free() <= 0:
                 return False
         if self.held:
+            at = self.held[0][0]
+            started = now.timestamp()
+            if started > at:
+                # Logged at its grant, this request would leave the window too early.
+                self.moved[(at, started)] = self.moved.get((at, started), 0) + 1
             self.held[0][1] -= 1
             if self.held[0][1] <= 0:
                 self.held.popleft()

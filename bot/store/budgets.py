@@ -107,10 +107,21 @@ def _add(log: Log, at: float, count: int) -> Log:
     return sorted(merged.items())
 
 
-def give_back(
-    connection: Connection, key: str, *, grants: Log, per_seconds: float, now: float
+def settle(
+    connection: Connection,
+    key: str,
+    *,
+    returned: Log,
+    moved: list[tuple[float, float, int]],
+    per_seconds: float,
+    now: float,
 ) -> None:
-    """Unlog requests granted at the given instants and never sent."""
+    """Unlog requests granted and never sent; move sent ones from their grant to their start.
+
+    ``returned``: (grant instant, requests); ``moved``: (grant instant, start instant, requests).
+    A request leased ahead starts later than its grant: logged at its start, it stays in the
+    window as long as the platform counts it.
+    """
     statement = select(T.log, T.header_left, T.header_reset).where(T.key == key)
     if connection.dialect.name == "postgresql":
         statement = statement.with_for_update()
@@ -118,15 +129,18 @@ def give_back(
     if row is None:
         return
     counts = {float(t): int(n) for t, n in row.log if float(t) > now - per_seconds}
-    returned = 0
-    for at, count in grants:
+    given = 0
+    for at, count in returned:
         back = min(count, counts.get(at, 0))
-        if back:
-            counts[at] -= back
-            returned += back
+        counts[at] = counts.get(at, 0) - back
+        given += back
+    for at, started, count in moved:
+        counts[at] = max(0, counts.get(at, 0) - count)
+        slot = _slot(started, per_seconds)
+        counts[slot] = counts.get(slot, 0) + count
     log = sorted((t, n) for t, n in counts.items() if n > 0)
     live = row.header_reset is not None and row.header_reset > now
-    header_left = row.header_left + returned if live and row.header_left is not None else None
+    header_left = row.header_left + given if live and row.header_left is not None else None
     connection.execute(
         update(RATE_BUDGET)
         .where(T.key == key)

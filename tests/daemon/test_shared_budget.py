@@ -69,11 +69,16 @@ def test_a_cycle_leases_requests_ahead_and_gives_back_the_unspent(pg_engine: Eng
             calls.append(("take", want))
             return super().take(key, requests, per_seconds, want, least, now)
 
-        def give_back(
-            self, key: str, grants: list[tuple[float, int]], per_seconds: float, now: datetime
+        def settle(
+            self,
+            key: str,
+            returned: list[tuple[float, int]],
+            moved: list[tuple[float, float, int]],
+            per_seconds: float,
+            now: datetime,
         ) -> None:
-            calls.append(("give_back", sum(n for _, n in grants)))
-            super().give_back(key, grants, per_seconds, now)
+            calls.append(("give_back", sum(n for _, n in returned)))
+            super().settle(key, returned, moved, per_seconds, now)
 
     shared = SharedBudget(Counting(pg_engine), "x||", 300, 900)
     gate = PlatformGate("x", RateBudget(300, 900), clock, shared)
@@ -93,6 +98,24 @@ def test_a_cycle_leases_requests_ahead_and_gives_back_the_unspent(pg_engine: Eng
     assert calls[-1] == ("give_back", 10)
     other = DatabaseLedger(pg_engine).take("x||", 300, 900, want=1000, least=1, now=T0)
     assert other.granted == 295
+
+
+def test_a_request_started_after_its_grant_is_logged_at_its_start(pg_engine: Engine) -> None:
+    clock = ManualClock(T0)
+    gate = worker(pg_engine, clock, "w").gate("github")
+    early = gate.admit(1)
+    assert early is not None
+    clock.advance(timedelta(minutes=20))  # the batch waited for its turn
+    with gate.using(early):
+        assert gate.spend() is None
+    other = worker(pg_engine, clock, "other").gate("github")
+    assert drain(other) == BUDGET.requests - 1
+    # One hour after the grant the request is still in the window: it started 20 minutes later
+    # (logged at its grant, it would have left and let one more start).
+    clock.set(T0 + timedelta(hours=1))
+    assert drain(other) == 0
+    clock.set(T0 + timedelta(hours=1, minutes=21))
+    assert drain(other) == BUDGET.requests
 
 
 def test_a_header_figure_seen_by_one_worker_holds_back_the_others(pg_engine: Engine) -> None:

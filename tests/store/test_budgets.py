@@ -71,10 +71,10 @@ def test_header_figures_lower_what_is_granted_until_their_reset(engine: Engine) 
 def test_requests_given_back_leave_the_window_and_the_header_figure(engine: Engine) -> None:
     ledger = DatabaseLedger(engine)
     grant = ledger.take(KEY, 6, HOUR, want=6, least=6, now=T0)
-    ledger.give_back(KEY, [(grant.at, 4)], HOUR, T0)
+    ledger.settle(KEY, [(grant.at, 4)], [], HOUR, T0)
     assert ledger.take(KEY, 6, HOUR, want=6, least=1, now=T0).granted == 4
     # Only what was granted at that instant can go back: never below zero, never more.
-    ledger.give_back(KEY, [(grant.at, 100), (grant.at + 1, 5)], HOUR, T0)
+    ledger.settle(KEY, [(grant.at, 100), (grant.at + 1, 5)], [], HOUR, T0)
     assert ledger.take(KEY, 6, HOUR, want=100, least=1, now=T0).granted == 6
 
 
