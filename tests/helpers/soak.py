@@ -64,7 +64,7 @@ class SoakResult:
     faults: dict[str, int] = field(default_factory=dict)
     requests: int = 0
     digests_delivered: int = 0
-    digest_runs: int = 0
+    digest_runs: list[tuple[str, str, str]] = field(default_factory=list)  # date, channel, status
     orphans: list[int] = field(default_factory=list)  # leased by the killed worker
     restarted_at: datetime | None = None
     ended_at: datetime | None = None
@@ -300,7 +300,8 @@ def _collect(engine: Engine, sim: Simulator, result: SoakResult) -> None:
             select(POLL_ATTEMPT.c.account_id, POLL_ATTEMPT.c.started_at, POLL_ATTEMPT.c.outcome)
         ):
             attempts[account].append((at.astimezone(UTC), outcome))
-        result.digest_runs = len(connection.execute(select(DIGEST_RUN.c.id)).all())
+        runs = select(DIGEST_RUN.c.digest_date, DIGEST_RUN.c.channel, DIGEST_RUN.c.status)
+        result.digest_runs = [(str(d), c, s) for d, c, s in connection.execute(runs)]
     result.attempts = dict(attempts)
     result.rejected = sim.rejected["bluesky"]
     result.faults = dict(sim.faults_served)
@@ -322,4 +323,5 @@ def figures(result: SoakResult) -> dict[str, Any]:
         "seconds until they were polled after restart": result.orphan_delay(),
         "longest wait for a poll (s)": result.longest_gap(result.ended_at or system_clock()),
         "digests delivered": result.digests_delivered,
+        "digest_run rows (date, status)": [(d, s) for d, _, s in result.digest_runs],
     }
