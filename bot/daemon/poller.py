@@ -83,7 +83,7 @@ async def poll_scheduled(
 
     Each chunk is polled and stored before its lines are yielded, so memory stays bounded.
     """
-    runtime = Runtime(settings, clock)
+    runtime = Runtime.on(engine, settings, clock)
     now, after = clock(), 0
     while True:
         page = scheduled_page(
@@ -133,7 +133,7 @@ async def poll_accounts(
     """
     if not accounts:
         return []
-    runtime = runtime or Runtime(settings, clock)
+    runtime = runtime or Runtime.on(engine, settings, clock)
     gate = asyncio.Semaphore(MAX_IN_FLIGHT)
     tasks = []
     for platform in sorted({a.platform for a in accounts}):
@@ -338,7 +338,7 @@ async def stream_due(
     Memory stays bounded by ``limit`` whatever the number of due accounts; a chunk is stored
     before its lines are yielded.
     """
-    runtime = runtime or Runtime(settings, clock)
+    runtime = runtime or Runtime.on(engine, settings, clock)
     # A clock stepped back leaves due times far ahead: at most one interval from now.
     pull_back(engine, clock(), runtime.interval)
     while stop is None or not stop.is_set():

@@ -16,8 +16,10 @@ from sqlalchemy import Engine
 
 from bot.clock import Clock
 from bot.config import Settings
+from bot.daemon.ledger import budget_id, ledger_for
 from bot.http.budget import GateView, PlatformGate, merge_views
 from bot.http.retry import RetryPolicy
+from bot.http.shared import Ledger, SharedBudget
 from bot.intervals import Scheduled, account_interval
 from bot.platforms import REGISTRY
 from bot.platforms.base import Adapter
@@ -46,6 +48,33 @@ def worker_name() -> str:
     return f"{socket.gethostname()[:40]}:{os.getpid()}"
 
 
+def dead_workers(owners: set[str], me: str) -> list[str]:
+    """Lease owners of this host whose process is gone (killed, crashed): their leases are stale.
+
+    A name equal to ours is a previous life of this worker (a container restarted as pid 1).
+    """
+    host = me.rpartition(":")[0]
+    dead = []
+    for owner in sorted(owners):
+        name, _, pid = owner.rpartition(":")
+        if name != host or not pid.isdigit():
+            continue
+        if owner == me or not _alive(int(pid)):
+            dead.append(owner)
+    return dead
+
+
+def _alive(pid: int) -> bool:
+    """Whether a process with this id runs on this host."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process: alive, and not ours to judge
+    return True
+
+
 @dataclass
 class Runtime:
     """Adapters (and their caches, e.g. OAuth tokens) and gates kept across poll cycles."""
@@ -55,6 +84,8 @@ class Runtime:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     rng: random.Random = field(default_factory=random.Random)
     worker: str = field(default_factory=worker_name)
+    # Where the workers' shared budgets live (PostgreSQL); None: each gate keeps its own window.
+    ledger: Ledger | None = None
     _adapters: dict[str, Adapter] = field(default_factory=dict)
     _gates: dict[tuple[str, str], PlatformGate] = field(default_factory=dict)
     _counted: dict[str, tuple[int, int]] = field(default_factory=dict)
@@ -84,8 +115,14 @@ class Runtime:
     def gate(self, platform: str, key: str = "") -> PlatformGate:
         """The gate of one budget (``key``: a Mastodon instance; "" for most platforms)."""
         if (platform, key) not in self._gates:
-            budget = self.settings.platform(platform).rate_limit or REGISTRY[platform].rate_budget
-            self._gates[(platform, key)] = PlatformGate(platform, budget, self.clock)
+            entry = self.settings.platform(platform)
+            budget = entry.rate_limit or REGISTRY[platform].rate_budget
+            shared = None
+            if self.ledger is not None:
+                token = entry.token.reveal() if entry.token else None
+                row = budget_id(platform, key, token)
+                shared = SharedBudget(self.ledger, row, budget.requests, budget.per_seconds)
+            self._gates[(platform, key)] = PlatformGate(platform, budget, self.clock, shared)
         return self._gates[(platform, key)]
 
     def gates_of(self, platform: str) -> list[PlatformGate]:
@@ -96,6 +133,11 @@ class Runtime:
         """Each platform's state, merged over its budgets."""
         platforms = sorted({name for name, _ in self._gates})
         return {p: merge_views([g.view() for g in self.gates_of(p)]) for p in platforms}
+
+    @classmethod
+    def on(cls, engine: Engine, settings: Settings, clock: Clock) -> Runtime:
+        """The runtime of a worker on ``engine``: budgets shared in PostgreSQL, local on SQLite."""
+        return cls(settings, clock, ledger=ledger_for(engine))
 
     def adapter(self, platform: str) -> Adapter:
         """The platform's adapter, configured once and wired to its gate and the retry policy."""

@@ -19,7 +19,7 @@ from bot.config import Settings
 from bot.daemon.metrics import Metrics, serve_metrics
 from bot.daemon.outage import DatabaseWatch
 from bot.daemon.poller import PollResult, poll_due
-from bot.daemon.runtime import JITTER_SHARE, MAX_JITTER, Runtime
+from bot.daemon.runtime import JITTER_SHARE, MAX_JITTER, Runtime, dead_workers
 from bot.digest.daily import send_due_digests
 from bot.http.budget import GateView, RateBudget
 from bot.http.client import make_client
@@ -30,7 +30,7 @@ from bot.platforms import REGISTRY
 from bot.store import health
 from bot.store.accounts import scheduled_accounts
 from bot.store.attempts import last_attempts
-from bot.store.claims import release_leases
+from bot.store.claims import lease_owners, release_leases
 from bot.store.lock import daemon_lock
 from bot.store.writes import defer_accounts
 
@@ -195,7 +195,13 @@ async def _run(
 ) -> None:
     """The daemon's body, once it holds the database; ``metrics_at``: (host, port) or None."""
     stop = stop or asyncio.Event()
-    runtime = runtime or Runtime(settings, clock)
+    runtime = runtime or Runtime.on(engine, settings, clock)
+    # A worker killed on this host (kill -9, OOM) is restarted here: its accounts need not wait
+    # for their leases to run out. Leases of other hosts' workers run out on their own.
+    host = runtime.worker.rpartition(":")[0]
+    for owner in dead_workers(lease_owners(engine, f"{host}:"), runtime.worker):
+        log.info("releasing the leases of %s (no longer running)", owner)
+        release_leases(engine, owner)
     apply_intervals(engine, settings, runtime)
     metrics = Metrics() if metrics_at is not None else None
     if metrics is not None:

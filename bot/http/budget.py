@@ -2,7 +2,9 @@
 
 A gate lives as long as the daemon, one per platform, on the injected clock. The poller asks it
 before starting a batch (``admit``); the adapter's request path tells it about every request
-(``spend``) and every answer (``observe``). Nothing here sleeps or does I/O.
+(``spend``) and every answer (``observe``). Nothing here sleeps. With a ``SharedBudget``
+(several workers on PostgreSQL, bot/http/shared.py) the budget is drawn from a window all workers
+share instead of this worker's own window; pauses and the breaker stay the gate's.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from datetime import datetime, timedelta
 
 from bot.clock import Clock
 from bot.http.headers import MAX_WAIT_SECONDS, remaining_in_window, retry_after_seconds
+from bot.http.shared import SharedBudget
 from bot.kinds import GateState
 
 # Without a usable Retry-After or reset header, a 429 pauses the platform this long.
@@ -91,10 +94,17 @@ class GateView:
 class PlatformGate:
     """One platform's budget and health on the injected clock."""
 
-    def __init__(self, platform: str, budget: RateBudget, clock: Clock) -> None:
+    def __init__(
+        self,
+        platform: str,
+        budget: RateBudget,
+        clock: Clock,
+        shared: SharedBudget | None = None,
+    ) -> None:
         self.platform = platform
         self.budget = budget
         self.clock = clock
+        self.shared = shared
         self._window = timedelta(seconds=budget.per_seconds)
         # Request times in the current sliding window: never more than budget.requests of them,
         # so no window of the platform's length (fixed or sliding) can see more.
@@ -139,6 +149,8 @@ class PlatformGate:
         blocked = [t for t in (self.paused_until, self.open_until) if t is not None and t > now]
         if blocked:
             return max(blocked)
+        if self.shared is not None:
+            return self.shared.ready_at(cost, now)
         if self.available() >= min(cost, self.budget.requests):
             return now
         if self._header_left is not None and self._header_left <= self._reserved:
@@ -162,7 +174,10 @@ class PlatformGate:
             return None
         # A batch dearer than the whole budget still runs alone on a full budget.
         cost = min(cost, self.budget.requests)
-        if self.available() < cost:
+        if self.shared is not None:
+            if not self.shared.reserve(cost, self.clock()):
+                return None
+        elif self.available() < cost:
             return None
         self._probing = self._probing or probe
         self._reserved += cost
@@ -177,6 +192,8 @@ class PlatformGate:
         finally:
             _TICKET.reset(token)
             self._reserved = max(0, self._reserved - ticket.left)
+            if self.shared is not None:
+                self.shared.close(ticket.left, self.clock())
             ticket.left = 0
 
     def spend(self) -> float | None:
@@ -186,10 +203,14 @@ class PlatformGate:
         if self.paused_until is not None and now < self.paused_until:
             return (self.paused_until - now).total_seconds()
         ticket = _TICKET.get()
-        if ticket is not None and ticket.gate is self and ticket.left > 0:
+        ticketed = ticket is not None and ticket.gate is self and ticket.left > 0
+        if ticket is not None and ticketed:
             ticket.left -= 1
             self._reserved = max(0, self._reserved - 1)
-        elif self.available() <= 0:
+        if self.shared is not None:
+            if not self.shared.spend(now, ticketed=ticketed):
+                return max(0.001, (self.ready_at(1) - now).total_seconds())
+        elif not ticketed and self.available() <= 0:
             return (self.ready_at(1) - now).total_seconds()
         self._sent.append(now)
         if self._header_left is not None:
@@ -206,6 +227,8 @@ class PlatformGate:
         reset = _reset_seconds(headers, now)
         self._header_left = left
         self._header_reset = now + timedelta(seconds=reset) if reset is not None else None
+        if self.shared is not None:
+            self.shared.correct(left, self._header_reset or now + self._window, now)
         if left == 0 and reset is not None and status != 429:
             # The platform says the window is spent: wait for its reset, do not try and fail.
             self.paused_until = max(self.paused_until or now, now + timedelta(seconds=reset))

@@ -175,3 +175,14 @@ def release_leases(engine: Engine, worker: str | None = None) -> None:
         statement = statement.where(ACCOUNT.c.lease_owner.is_not(None))
     with engine.begin() as connection:
         connection.execute(statement)
+
+
+def lease_owners(engine: Engine, prefix: str) -> set[str]:
+    """Workers whose names start with ``prefix`` and hold a lease on some account."""
+    statement = (
+        core_select(ACCOUNT.c.lease_owner)
+        .where(ACCOUNT.c.lease_owner.startswith(prefix, autoescape=True))
+        .distinct()
+    )
+    with engine.connect() as connection:
+        return {owner for owner in connection.execute(statement).scalars() if owner}

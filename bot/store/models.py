@@ -249,3 +249,23 @@ class AlertDelivery(SQLModel, table=True):
     attempts: int = Field(default=0)
     sent_at: datetime | None = None
     last_error: str | None = Field(default=None, max_length=500)
+
+
+class RateBudgetRow(SQLModel, table=True):
+    """One request budget shared by every worker: a sliding window (bot/store/budgets.py).
+
+    Times are seconds since the epoch read from the workers' injected clock, never the
+    database's: ``log`` holds ``[instant, requests]`` pairs granted within the last window.
+    """
+
+    __tablename__ = "rate_budget"
+
+    # ``platform|budget key|token fingerprint``: one row per budget a platform keeps.
+    key: str = Field(primary_key=True, max_length=255)
+    requests: int
+    per_seconds: float
+    log: list[list[float]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # What the platform's rate headers said: requests left until an instant.
+    header_left: int | None = None
+    header_reset: float | None = None
+    updated_at: datetime

@@ -26,6 +26,7 @@ from bot.store.models import (
     PlatformState,
     PollAttempt,
     PublishedFigure,
+    RateBudgetRow,
     Snapshot,
     StoreState,
 )
@@ -53,6 +54,7 @@ PLATFORM_EVENT = _table(PlatformEvent)
 ALERT = _table(Alert)
 ALERT_DELIVERY = _table(AlertDelivery)
 STORE_STATE = _table(StoreState)
+RATE_BUDGET = _table(RateBudgetRow)
 
 
 def chunks(items: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:

@@ -50,7 +50,7 @@ def test_migrate_twice_is_harmless(engine: Engine) -> None:
     with engine.connect() as connection:
         assert (
             connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
-            == "0006"
+            == "0007"
         )
 
 
