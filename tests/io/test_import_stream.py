@@ -46,7 +46,7 @@ def test_a_duplicate_in_a_later_batch_is_refused_and_nothing_is_stored(
     with pytest.raises(InputError) as caught:
         import_history(engine, Settings(), path, NOW)
     assert str(caught.value) == (
-        f"{path}:9: duplicate of an earlier line: bluesky:a.bsky.social at 2025-01-01T00:00:00Z"
+        f"{path}:9: duplicate of line 2: bluesky:a.bsky.social at 2025-01-01T00:00:00Z"
     )
     assert stored(engine) == (0, 0)
 
