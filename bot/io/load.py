@@ -24,9 +24,16 @@ from bot.kinds import CorrectionAction, Quality
 from bot.platforms import REGISTRY
 from bot.quality import is_drop
 from bot.store import judging
-from bot.store.accounts import get_or_create
 from bot.store.corrections import Audit, Change, apply, replace_existing, stored_snapshots
-from bot.store.imports import Row, Sink, Staged, has_history, last_snapshot_id, suspect_between
+from bot.store.imports import (
+    Key,
+    Row,
+    Sink,
+    Staged,
+    last_snapshot_id,
+    resolve_accounts,
+    suspect_between,
+)
 from bot.store.writes import set_platform_id
 
 BATCH = 1000
@@ -69,7 +76,7 @@ class _Account:
     fresh: bool  # no stored snapshot or correction before: its rows can meet no stored row
     first: datetime
     last: datetime
-    last_line: int
+    last_line: int  # 0 until a row of it is taken
     count: int | None = None  # the last follower count, in file order
     ordered: bool = True  # each row later than the one before, so far
     # No count more than DROP_SHARE away from the one before, no quality given: with ``fresh``
@@ -98,27 +105,25 @@ class _Import:
     written: int = 0  # rows inserted straight in
     replaced: int = 0
 
-    def account(self, row: ImportRow) -> _Account:
-        """The row's account, created unscheduled on first sight; each id known once."""
-        any_case = REGISTRY[row.platform].handle_any_case(row.handle)
-        stored = get_or_create(self.session, row.platform, row.handle, self.now, any_case=any_case)
-        account_id = stored.id or 0
-        # A handle spelt another way may be an account already met: one state for both.
-        found = self.accounts.get(account_id)
-        if found is None:
-            connection = self.session.connection()
-            found = _Account(
-                account_id,
-                f"{row.platform}:{row.handle}",
-                not has_history(connection, account_id),
-                row.captured_at,
-                row.captured_at,
-                row.line,
-            )
-            found.last_line = 0  # no row of it taken yet
-            self.accounts[account_id] = found
-        self.keys[(row.platform, row.handle)] = found
-        return found
+    def meet(self, batch: Sequence[ImportRow]) -> None:
+        """Know the accounts of a batch's rows: created unscheduled if new, each id once."""
+        new: dict[Key, ImportRow] = {}  # each new spelling, with its first row
+        for r in batch:
+            if (r.platform, r.handle) not in self.keys:
+                key = (r.platform, r.handle, REGISTRY[r.platform].handle_any_case(r.handle))
+                new.setdefault(key, r)
+        if not new:
+            return
+        found = resolve_accounts(self.session.connection(), list(new), self.now)
+        for (platform, handle, _), row in new.items():
+            account_id, busy = found[(platform, handle)]
+            # A handle spelt another way may be an account already met: one state for both.
+            account = self.accounts.get(account_id)
+            if account is None:
+                at = row.captured_at
+                account = _Account(account_id, f"{platform}:{handle}", not busy, at, at, 0)
+                self.accounts[account_id] = account
+            self.keys[(platform, handle)] = account
 
 
 def import_history(
@@ -188,8 +193,9 @@ def _write(job: _Import, stream: RowStream, batch: list[ImportRow]) -> None:
     """Write one batch: straight in what provably meets no stored row, the rest staged."""
     direct: list[Row] = []
     staged: list[Staged] = []
+    job.meet(batch)
     for row in batch:
-        account = job.keys.get((row.platform, row.handle)) or job.account(row)
+        account = job.keys[(row.platform, row.handle)]
         at = row.captured_at
         if account.ordered and account.last_line:
             if at == account.last:

@@ -60,8 +60,10 @@ _DIGITS = re.compile(r"[0-9]+")
 _GROUPED = re.compile(r"[0-9]{1,3}(?:[,' _\u00a0\u202f][0-9]{3})+")
 _SIGNED = re.compile(r"[+-][0-9]+")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-# Each file names few accounts and instants, many times: their checks are remembered, up to this.
-_CACHE = 100_000
+# A file names few accounts and instants, each many times: their checks are remembered, up to
+# these many (a year of daily rows fits; memory stays that of a batch, whatever the file).
+_CACHE_ACCOUNTS = 4096
+_CACHE_INSTANTS = 512
 
 Record = Mapping[str, object]
 Parsed = tuple[int, Record | str]  # (line, record or the problem with that line)
@@ -86,7 +88,7 @@ class ImportRow(NamedTuple):
 
 class _Context:
     """What rows are checked against, and the checks already made (a file repeats its accounts
-    and instants many times; each distinct one is checked once, up to ``_CACHE`` of them)."""
+    and instants many times; each distinct one is checked once, up to a bound)."""
 
     def __init__(
         self,
@@ -118,7 +120,7 @@ class _Context:
         found = self._handles.get(key)
         if found is None:
             found = _handle(platform, raw, self.normalize)
-            if len(self._handles) >= _CACHE:
+            if len(self._handles) >= _CACHE_ACCOUNTS:
                 self._handles.clear()
             self._handles[key] = found
         return found
@@ -128,7 +130,7 @@ class _Context:
         found = self._instants.get(raw)
         if found is None:
             found = _captured_at(raw, self.tz, self.now)
-            if len(self._instants) >= _CACHE:
+            if len(self._instants) >= _CACHE_INSTANTS:
                 self._instants.clear()
             self._instants[raw] = found
         return found

@@ -21,8 +21,8 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select, text
 
-from bot.kinds import Quality
-from bot.store.tables import CORRECTION, SNAPSHOT
+from bot.kinds import AccountStatus, Quality
+from bot.store.tables import ACCOUNT, CORRECTION, SNAPSHOT, chunks, insert_new
 
 # account_id, captured_at, followers, following, posts, precision, source, quality
 Row = tuple[int, datetime, int | None, int | None, int | None, int, str, str]
@@ -66,15 +66,86 @@ def last_snapshot_id(connection: Connection) -> int:
     return found or 0
 
 
-def has_history(connection: Connection, account_id: int) -> bool:
-    """True when the account has a stored snapshot or correction (rows an import could meet)."""
+Key = tuple[str, str, bool]  # platform, handle, any case (the platform folds it)
+
+
+def resolve_accounts(
+    connection: Connection, keys: Sequence[Key], now: datetime
+) -> dict[tuple[str, str], tuple[int, bool]]:
+    """Each ``(platform, handle)``'s account id and whether it has history (rows an import
+    could meet), the missing ones created unscheduled; a handle of any case matches the first
+    stored account spelt another way, as ``get_or_create`` does."""
+    found = _stored(connection, keys)
+    # Two new spellings of one account (a platform that folds case): the first is created.
+    first: dict[tuple[str, str, bool], tuple[str, str]] = {}
+    spelling: dict[tuple[str, str], tuple[str, str]] = {}
+    for platform, handle, any_case in keys:
+        if (platform, handle) not in found:
+            folded = (platform, handle.lower() if any_case else handle, any_case)
+            spelling[(platform, handle)] = first.setdefault(folded, (platform, handle))
+    if first:
+        rows: list[dict[str, Any]] = [
+            {
+                "platform": platform,
+                "handle": handle,
+                "groups": [],
+                "status": AccountStatus.ACTIVE,
+                "created_at": now,
+                "next_poll_at": None,
+            }
+            for platform, handle in first.values()
+        ]
+        insert = insert_new(connection.dialect, ACCOUNT, unique=["platform", "handle"])
+        connection.execute(insert, rows)
+        ids = _stored(connection, [(p, h, False) for p, h in first.values()])
+        found.update({key: ids[made] for key, made in spelling.items()})
+    busy = _with_history(connection, sorted(set(found.values())))
+    return {key: (account_id, account_id in busy) for key, account_id in found.items()}
+
+
+def _stored(connection: Connection, keys: Sequence[Key]) -> dict[tuple[str, str], int]:
+    """The stored accounts of these keys: exact spelling first, else the first in any case."""
+    found: dict[tuple[str, str], int] = {}
+    for platform in sorted({p for p, _, _ in keys}):
+        handles = sorted({h for p, h, _ in keys if p == platform})
+        for chunk in chunks(handles):
+            rows = connection.execute(
+                select(ACCOUNT.c.id, ACCOUNT.c.handle).where(
+                    ACCOUNT.c.platform == platform, ACCOUNT.c.handle.in_(chunk)
+                )
+            )
+            found.update({(platform, row.handle): row.id for row in rows})
+        folded = sorted(
+            {h.lower() for p, h, a in keys if p == platform and a and (p, h) not in found}
+        )
+        first: dict[str, int] = {}
+        for chunk in chunks(folded):
+            # Equality on lower(): ``%`` and ``_`` in a handle are characters, never wildcards.
+            lowered = func.lower(ACCOUNT.c.handle)
+            rows = connection.execute(
+                select(ACCOUNT.c.id, lowered.label("folded"))
+                .where(ACCOUNT.c.platform == platform, lowered.in_(chunk))
+                .order_by(ACCOUNT.c.id)
+            )
+            for row in rows:
+                first.setdefault(row.folded, row.id)
+        for p, h, any_case in keys:
+            if p == platform and any_case and (p, h) not in found and h.lower() in first:
+                found[(p, h)] = first[h.lower()]
+    return found
+
+
+def _with_history(connection: Connection, account_ids: Sequence[int]) -> set[int]:
+    """Of these accounts, those with a stored snapshot or correction."""
+    busy: set[int] = set()
     for table in (SNAPSHOT, CORRECTION):
-        found = connection.execute(
-            select(table.c.id).where(table.c.account_id == account_id).limit(1)
-        ).first()
-        if found is not None:
-            return True
-    return False
+        for chunk in chunks(account_ids):
+            busy.update(
+                connection.execute(
+                    select(table.c.account_id).where(table.c.account_id.in_(chunk)).distinct()
+                ).scalars()
+            )
+    return busy
 
 
 class Sink:
