@@ -20,7 +20,7 @@ from sqlmodel import Session
 from bot.config import Settings
 from bot.io.mapped import ColumnMap, stream_mapped_file
 from bot.io.native import ImportRow, RowStream, stream_import_file
-from bot.kinds import CorrectionAction, Quality
+from bot.kinds import CorrectionAction, Quality, Source
 from bot.platforms import REGISTRY
 from bot.quality import is_drop
 from bot.store import judging
@@ -36,7 +36,9 @@ from bot.store.imports import (
 )
 from bot.store.writes import set_platform_id
 
-BATCH = 1000
+# Rows per batch: each batch is one COPY (or executemany) and one look-up of its new accounts.
+BATCH = 10_000
+_IMPORT, _OK = str(Source.IMPORT), str(Quality.OK)
 # The names of a ``Row``'s values, for ``replace_existing``.
 _FIELDS = [
     "account_id",
@@ -107,15 +109,15 @@ class _Import:
 
     def meet(self, batch: Sequence[ImportRow]) -> None:
         """Know the accounts of a batch's rows: created unscheduled if new, each id once."""
-        new: dict[Key, ImportRow] = {}  # each new spelling, with its first row
+        new: dict[tuple[str, str], ImportRow] = {}  # each new spelling, with its first row
         for r in batch:
             if (r.platform, r.handle) not in self.keys:
-                key = (r.platform, r.handle, REGISTRY[r.platform].handle_any_case(r.handle))
-                new.setdefault(key, r)
+                new.setdefault((r.platform, r.handle), r)
         if not new:
             return
-        found = resolve_accounts(self.session.connection(), list(new), self.now)
-        for (platform, handle, _), row in new.items():
+        keys: list[Key] = [(p, h, REGISTRY[p].handle_any_case(h)) for p, h in new]
+        found = resolve_accounts(self.session.connection(), keys, self.now)
+        for (platform, handle), row in new.items():
             account_id, busy = found[(platform, handle)]
             # A handle spelt another way may be an account already met: one state for both.
             account = self.accounts.get(account_id)
@@ -203,16 +205,10 @@ def _write(job: _Import, stream: RowStream, batch: list[ImportRow]) -> None:
                 continue
             account.ordered = at > account.last
         _note(account, row)
-        values: Row = (
-            account.id,
-            at,
-            row.followers,
-            row.following,
-            row.posts,
-            row.precision,
-            str(row.source),
-            str(row.quality or Quality.OK),
-        )
+        source = _IMPORT if row.source is Source.IMPORT else str(row.source)
+        quality = _OK if row.quality is None else str(row.quality)
+        counts = (row.followers, row.following, row.posts, row.precision)
+        values: Row = (account.id, at, *counts, source, quality)
         if account.fresh and account.ordered:
             direct.append(values)
         else:

@@ -66,7 +66,7 @@ _CACHE_ACCOUNTS = 4096
 _CACHE_INSTANTS = 512
 
 Record = Mapping[str, object]
-Parsed = tuple[int, Record | str]  # (line, record or the problem with that line)
+Parsed = tuple[int, Record | list[str] | str]  # (line, record or cells, or the problem)
 CountParser = Callable[[str, object], int | None]
 
 
@@ -248,12 +248,12 @@ def unique_rows(rows: Iterable[ImportRow], errors: _Errors) -> list[ImportRow]:
 def _rows(fh: BinaryIO, ctx: _Context, errors: _Errors) -> Iterator[ImportRow]:
     """Each good row of the file; problems go to ``errors`` and the reading goes on."""
     try:
-        records, count = _open_records(_decoded_lines(fh))
+        records, build = _open_records(_decoded_lines(fh), ctx)
         for line, record in records:
             try:
                 if isinstance(record, str):
                     raise _RowError(record)
-                row = _build(line, record, count, ctx)
+                row = build(line, record)
             except _RowError as exc:
                 errors.add(line, str(exc))
                 continue
@@ -271,7 +271,10 @@ def _decoded_lines(fh: BinaryIO) -> Iterator[str]:
             raise _Fatal(number, f"not UTF-8 text (byte {exc.start + 1} of the line)") from None
 
 
-def _open_records(lines: Iterator[str]) -> tuple[Iterator[Parsed], CountParser]:
+Builder = Callable[[int, Any], ImportRow]
+
+
+def _open_records(lines: Iterator[str], ctx: _Context) -> tuple[Iterator[Parsed], Builder]:
     """Choose the format by content: JSON lines if the first non-blank character is ``{``."""
     head: list[str] = []
     first = ""
@@ -282,27 +285,70 @@ def _open_records(lines: Iterator[str]) -> tuple[Iterator[Parsed], CountParser]:
             break
     everything = chain(head, lines)
     if first == "{":
-        return _json_records(everything), _json_count
-    return _csv_records(everything), _csv_count
+        return _json_records(everything), lambda line, record: _build(
+            line, record, _json_count, ctx
+        )
+    build = _CsvRow(ctx)
+    return _csv_records(everything, build), build
 
 
 # --- CSV ---------------------------------------------------------------------------------
 
 
-def _csv_records(lines: Iterable[str]) -> Iterator[Parsed]:
-    """Rows of a CSV file as column -> cell mappings; blank rows skipped."""
+def _csv_records(lines: Iterable[str], build: _CsvRow) -> Iterator[Parsed]:
+    """Rows of a CSV file as their cells, the header given to ``build``; blank rows skipped."""
     rows = _csv_rows(lines)
-    columns: list[str] | None = None
+    width = 0
     for line, cells in rows:
         if not (cells and cells[0].strip()) and not any(cell.strip() for cell in cells):
             continue
-        if columns is None:
-            columns = _check_header(line, cells)
-        elif len(cells) != len(columns):
-            yield line, f"expected {len(columns)} cells as in the header, found {len(cells)}"
+        if not width:
+            build.header(_check_header(line, cells))
+            width = len(cells)
+        elif len(cells) != width:
+            yield line, f"expected {width} cells as in the header, found {len(cells)}"
         else:
-            # A cell ``bot export`` guarded against spreadsheet formulas reads as it was.
-            yield line, dict(zip(columns, map(_unguarded, cells), strict=True))
+            yield line, cells
+
+
+class _CsvRow:
+    """Builds a row from a CSV row's cells by position, the header read once."""
+
+    def __init__(self, ctx: _Context) -> None:
+        self.ctx = ctx
+        self.columns: list[str] = []
+        self.at: dict[str, int] = {}
+        self.exported = False
+
+    def header(self, columns: list[str]) -> None:
+        """Where each column is."""
+        self.columns = columns
+        self.at = {name: index for index, name in enumerate(columns)}
+        self.exported = any(name in self.at for name in EXPORT_COLUMNS)
+
+    def __call__(self, line: int, cells: list[str]) -> ImportRow:
+        """Validate one row (the checks of ``_build``, in its order, without a mapping)."""
+        if self.exported:  # ``bot export``'s columns: the general way
+            record = dict(zip(self.columns, map(_unguarded, cells), strict=True))
+            return _build(line, record, _csv_count, self.ctx)
+        ctx, at = self.ctx, self.at
+        platform = ctx.platform(_unguarded(cells[at["platform"]]))
+        handle = ctx.handle(platform, _unguarded(cells[at["handle"]]))
+        captured_at = ctx.instant(_unguarded(cells[at["captured_at"]]))
+        followers = _cell_count("followers", cells[at["followers"]])
+        following = posts = None
+        if "following" in at:
+            following = _cell_count("following", cells[at["following"]])
+        if "posts" in at:
+            posts = _cell_count("posts", cells[at["posts"]])
+        return ImportRow(line, platform, handle, captured_at, followers, following, posts)
+
+
+def _cell_count(name: str, cell: str) -> int | None:
+    """A count cell (see ``_csv_count``); bare digits, the usual case, read at once."""
+    if cell.isdigit() and cell.isascii() and len(cell) < 19:
+        return int(cell)
+    return _csv_count(name, _unguarded(cell))
 
 
 def _unguarded(cell: str) -> str:

@@ -31,6 +31,7 @@ Duplicate = tuple[int, int | None, int, datetime]  # (line, first line or None i
 
 _COLUMNS = "account_id, captured_at, followers, following, posts, precision, source, quality"
 _STAGING = "import_staging"
+_TEXTS = 4096
 _CREATE = {
     "postgresql": f"CREATE TEMPORARY TABLE {_STAGING} (line integer NOT NULL,"
     " account_id integer NOT NULL, captured_at timestamptz NOT NULL, followers bigint,"
@@ -155,6 +156,7 @@ class Sink:
         self._connection = connection
         self._postgres = connection.dialect.name == "postgresql"
         self._staging = False
+        self._texts: dict[datetime, str] = {}  # SQLite: instants as stored, repeated in a file
 
     def write(self, rows: Sequence[Row]) -> None:
         """Insert rows that provably meet no stored row (a conflict would be a bug: it raises)."""
@@ -228,11 +230,16 @@ class Sink:
                 for row in rows:
                     copy.write_row(row)
             return
-        width = target.count(",") + 1
-        marks = ", ".join("?" * width)
+        marks = ", ".join("?" * (target.count(",") + 1))
+        texts = self._texts
+        if len(texts) > _TEXTS:
+            texts.clear()
+        for row in rows:
+            if row[at] not in texts:
+                texts[row[at]] = _sqlite_time(row[at])
         driver.executemany(
             f"INSERT INTO {target} VALUES ({marks})",
-            [(*row[:at], _sqlite_time(row[at]), *row[at + 1 :]) for row in rows],
+            [(*row[:at], texts[row[at]], *row[at + 1 :]) for row in rows],
         )
 
 

@@ -84,7 +84,10 @@ def peak(engine: Engine, path: Path) -> int:
 
 
 @pytest.mark.slow
-def test_memory_does_not_grow_with_the_file(engine: Engine, tmp_path: Path) -> None:
+def test_memory_does_not_grow_with_the_file(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(load, "BATCH", 1000)  # both files several batches long
     small, large = tmp_path / "small.csv", tmp_path / "large.csv"
     small.write_text(HEADER + rows(3_000))
     large.write_text(HEADER + rows(12_000).replace("bluesky,a", "bluesky,b"))
