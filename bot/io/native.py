@@ -317,37 +317,64 @@ class _CsvRow:
     def __init__(self, ctx: _Context) -> None:
         self.ctx = ctx
         self.columns: list[str] = []
-        self.at: dict[str, int] = {}
         self.exported = False
+        self.where = (0, 0, 0, 0, -1, -1)  # platform, handle, captured_at, three counts
+        # (platform cell, handle cell) -> (platform, handle): one look-up for both, most rows.
+        self.accounts: dict[tuple[str, str], tuple[str, str]] = {}
 
     def header(self, columns: list[str]) -> None:
-        """Where each column is."""
+        """Where each column is (-1: absent)."""
         self.columns = columns
-        self.at = {name: index for index, name in enumerate(columns)}
-        self.exported = any(name in self.at for name in EXPORT_COLUMNS)
+        at = {name: index for index, name in enumerate(columns)}
+        self.exported = any(name in at for name in EXPORT_COLUMNS)
+        self.where = (
+            at["platform"],
+            at["handle"],
+            at["captured_at"],
+            at["followers"],
+            at.get("following", -1),
+            at.get("posts", -1),
+        )
 
     def __call__(self, line: int, cells: list[str]) -> ImportRow:
         """Validate one row (the checks of ``_build``, in its order, without a mapping)."""
         if self.exported:  # ``bot export``'s columns: the general way
             record = dict(zip(self.columns, map(_unguarded, cells), strict=True))
             return _build(line, record, _csv_count, self.ctx)
-        ctx, at = self.ctx, self.at
-        platform = ctx.platform(_unguarded(cells[at["platform"]]))
-        handle = ctx.handle(platform, _unguarded(cells[at["handle"]]))
-        captured_at = ctx.instant(_unguarded(cells[at["captured_at"]]))
-        followers = _cell_count("followers", cells[at["followers"]])
+        p, h, t, f, fo, po = self.where
+        account = self.accounts.get((cells[p], cells[h]))
+        if account is None:
+            account = self._account(cells[p], cells[h])
+        captured_at = self.ctx.instant(_unguarded(cells[t]))
+        # Bare digits (the usual count) are read here; anything else is checked in full.
+        cell = cells[f]
+        followers = int(cell) if _bare(cell) else _cell_count("followers", cell)
         following = posts = None
-        if "following" in at:
-            following = _cell_count("following", cells[at["following"]])
-        if "posts" in at:
-            posts = _cell_count("posts", cells[at["posts"]])
-        return ImportRow(line, platform, handle, captured_at, followers, following, posts)
+        if fo >= 0:
+            cell = cells[fo]
+            following = int(cell) if _bare(cell) else _cell_count("following", cell)
+        if po >= 0:
+            cell = cells[po]
+            posts = int(cell) if _bare(cell) else _cell_count("posts", cell)
+        return ImportRow(line, *account, captured_at, followers, following, posts)
+
+    def _account(self, platform_cell: str, handle_cell: str) -> tuple[str, str]:
+        """The checked platform and handle of two cells, remembered (up to a bound)."""
+        platform = self.ctx.platform(_unguarded(platform_cell))
+        account = (platform, self.ctx.handle(platform, _unguarded(handle_cell)))
+        if len(self.accounts) >= _CACHE_ACCOUNTS:
+            self.accounts.clear()
+        self.accounts[(platform_cell, handle_cell)] = account
+        return account
+
+
+def _bare(cell: str) -> bool:
+    """True for a count of bare ASCII digits that fits a BIGINT whatever they are."""
+    return cell.isdigit() and cell.isascii() and len(cell) < 19
 
 
 def _cell_count(name: str, cell: str) -> int | None:
-    """A count cell (see ``_csv_count``); bare digits, the usual case, read at once."""
-    if cell.isdigit() and cell.isascii() and len(cell) < 19:
-        return int(cell)
+    """A count cell (see ``_csv_count``), as it was before ``bot export`` guarded it."""
     return _csv_count(name, _unguarded(cell))
 
 
