@@ -278,18 +278,19 @@ def _gate(
     connection: Connection, settings: Settings, accounts: Sequence[_Account], now: datetime
 ) -> None:
     """Judge each account from its earliest imported row on; keep the qualities the file gave."""
-    for account in sorted(accounts, key=lambda a: a.id):
-        changes = judging.rejudge(
-            connection, account.id, account.first, confirm_after=settings.confirm_drop_after
-        )
+    since = {account.id: account.first for account in accounts}
+    changes = judging.rejudge_many(connection, since, confirm_after=settings.confirm_drop_after)
+    pinned = {}
+    for account in accounts:
         # An exported suspect (or confirmed) row keeps its quality: the gate is told by hand.
-        kept = {at: q for at, q in account.given.items() if changes.get(at, q) != q}
+        found = changes[account.id]
+        kept = {at: q for at, q in account.given.items() if found.get(at, q) != q}
         if kept:
             audit = Audit("bot import (quality column)", None, now)
             _pin(connection, account.id, kept, audit)
-            judging.rejudge(
-                connection, account.id, account.first, confirm_after=settings.confirm_drop_after
-            )
+            pinned[account.id] = account.first
+    if pinned:
+        judging.rejudge_many(connection, pinned, confirm_after=settings.confirm_drop_after)
 
 
 def _given_suspect(account: _Account) -> set[datetime]:
