@@ -9,7 +9,6 @@ keeps that quality the same way.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,15 +20,36 @@ from sqlmodel import Session
 from bot.config import Settings
 from bot.io.mapped import ColumnMap, stream_mapped_file
 from bot.io.native import ImportRow, RowStream, stream_import_file
-from bot.kinds import CorrectionAction, Quality
+from bot.kinds import CorrectionAction, Quality, Source
 from bot.platforms import REGISTRY
+from bot.quality import is_drop
 from bot.store import judging
-from bot.store.accounts import get_or_create
-from bot.store.corrections import Audit, Change, apply, stored_snapshots
-from bot.store.imports import last_snapshot_id, suspect_between, written_by_this_import
-from bot.store.writes import NewSnapshot, count_snapshots, insert_snapshots, set_platform_id
+from bot.store.corrections import Audit, Change, apply, replace_existing, stored_snapshots
+from bot.store.imports import (
+    Key,
+    Row,
+    Sink,
+    Staged,
+    last_snapshot_id,
+    resolve_accounts,
+    suspect_between,
+)
+from bot.store.writes import set_platform_id
 
-BATCH = 1000
+# Rows per batch: each batch is one COPY (or executemany) and one look-up of its new accounts.
+BATCH = 10_000
+_IMPORT, _OK = str(Source.IMPORT), str(Quality.OK)
+# The names of a ``Row``'s values, for ``replace_existing``.
+_FIELDS = [
+    "account_id",
+    "captured_at",
+    "followers",
+    "following",
+    "posts",
+    "precision",
+    "source",
+    "quality",
+]
 
 
 def _normalize(platform: str, handle: str) -> str:
@@ -49,42 +69,63 @@ class ImportCounts:
     trusted: int = 0  # with ``trust``: rows the gate would have kept as suspect, stored as ok
 
 
-@dataclass
-class _Span:
-    """Per account: the imported instants' range and the non-ok qualities the file gives."""
+@dataclass(slots=True)
+class _Account:
+    """One account met in the file, and what its rows so far say about it."""
 
+    id: int
+    key: str  # ``platform:handle`` as first met
+    fresh: bool  # no stored snapshot or correction before: its rows can meet no stored row
     first: datetime
     last: datetime
-    given: dict[datetime, Quality] = field(default_factory=dict)
+    last_line: int  # 0 until a row of it is taken
+    count: int | None = None  # the last follower count, in file order
+    ordered: bool = True  # each row later than the one before, so far
+    # No count more than DROP_SHARE away from the one before, no quality given: with ``fresh``
+    # and ``ordered``, every verdict of the gate is ``ok`` (bot/quality.py) and nothing is judged.
+    calm: bool = True
+    given: dict[datetime, Quality] = field(default_factory=dict)  # non-ok qualities in the file
+    platform_id: str | None = None  # the first the file gives
+
+    @property
+    def settled(self) -> bool:
+        """True when the gate has nothing to say about this account's rows."""
+        return self.fresh and self.ordered and self.calm
 
 
 @dataclass
 class _Import:
-    """One import in progress: the accounts met so far and what was written."""
+    """One import in progress: the accounts met so far, by spelling and by id."""
 
     session: Session
+    sink: Sink
     now: datetime
     replace: Audit | None
     after_id: int = 0  # the highest snapshot id before this import
-    ids: dict[tuple[str, str], int] = field(default_factory=dict)
-    spans: dict[int, _Span] = field(default_factory=dict)
-    before: int = 0  # snapshots its accounts had before it
+    keys: dict[tuple[str, str], _Account] = field(default_factory=dict)
+    accounts: dict[int, _Account] = field(default_factory=dict)
+    written: int = 0  # rows inserted straight in
     replaced: int = 0
 
-    def account(self, platform: str, handle: str) -> int:
-        """The account's id, created unscheduled on first sight."""
-        key = (platform, handle)
-        if key not in self.ids:
-            any_case = REGISTRY[platform].handle_any_case(handle)
-            account = get_or_create(self.session, platform, handle, self.now, any_case=any_case)
-            account_id = account.id or 0
-            # A handle spelt another way may be an account already met: counted once.
-            known = account_id in self.ids.values()
-            self.ids[key] = account_id
-            # Counting before and after is cheaper than RETURNING every new id on PostgreSQL.
-            if not known:
-                self.before += count_snapshots(self.session.connection(), [account_id])
-        return self.ids[key]
+    def meet(self, batch: Sequence[ImportRow]) -> None:
+        """Know the accounts of a batch's rows: created unscheduled if new, each id once."""
+        new: dict[tuple[str, str], ImportRow] = {}  # each new spelling, with its first row
+        for r in batch:
+            if (r.platform, r.handle) not in self.keys:
+                new.setdefault((r.platform, r.handle), r)
+        if not new:
+            return
+        keys: list[Key] = [(p, h, REGISTRY[p].handle_any_case(h)) for p, h in new]
+        found = resolve_accounts(self.session.connection(), keys, self.now)
+        for (platform, handle), row in new.items():
+            account_id, busy = found[(platform, handle)]
+            # A handle spelt another way may be an account already met: one state for both.
+            account = self.accounts.get(account_id)
+            if account is None:
+                at = row.captured_at
+                account = _Account(account_id, f"{platform}:{handle}", not busy, at, at, 0)
+                self.accounts[account_id] = account
+            self.keys[(platform, handle)] = account
 
 
 def import_history(
@@ -103,23 +144,26 @@ def import_history(
     """
     stream = _open(path, settings, mapping, now)
     with Session(engine) as session:
-        job = _Import(session, now, replace)
         connection = session.connection()
-        job.after_id = last_snapshot_id(connection)
+        job = _Import(session, Sink(connection), now, replace, last_snapshot_id(connection))
         for batch in _batches(stream):
             _write(job, stream, batch)
+        for line, first, account_id, at in job.sink.duplicates(after_id=job.after_id):
+            of = f"line {first}" if first is not None else "an earlier line"
+            stream.reject(line, _duplicate(job.accounts[account_id].key, at, of))
         stream.finish()  # raises on any problem: the session closes without a commit
-        ids = list(dict.fromkeys(job.ids.values()))  # each account once, however spelt
-        added = count_snapshots(connection, ids) - job.before
-        _gate(connection, settings, job.spans, now)
-        flagged = _flagged(connection, job, _open(path, settings, mapping, now))
+        added = job.written + job.sink.merge()
+        _identify(connection, job.accounts.values())
+        unsettled = [a for a in job.accounts.values() if not a.settled]
+        _gate(connection, settings, unsettled, now)
+        flagged = _flagged(connection, job.sink, unsettled)
         trusted = 0
         if trust is not None and flagged:
-            trusted = _trust(connection, [(i, at) for i, at, _ in flagged], trust)
-            _gate(connection, settings, job.spans, now)
+            trusted = _trust(connection, [(a.id, at) for a, at, _ in flagged], trust)
+            _gate(connection, settings, unsettled, now)
             flagged = []
-        keys = {account_id: f"{p}:{h}" for (p, h), account_id in job.ids.items()}
-        suspect = [(keys[i], at, followers) for i, at, followers in flagged]
+        job.sink.close()
+        suspect = [(a.key, at, followers) for a, at, followers in flagged]
         session.commit()
     return ImportCounts(stream.read, added, job.replaced, suspect, trusted)
 
@@ -148,135 +192,110 @@ def _batches(rows: Iterable[ImportRow]) -> Iterator[list[ImportRow]]:
 
 
 def _write(job: _Import, stream: RowStream, batch: list[ImportRow]) -> None:
-    """Write one batch, refusing a second row for an instant (in it or written before)."""
-    rows = _unique(job, stream, batch)
-    if stream.failed:
-        return  # nothing will be kept: reading on only finds the other problems
-    connection = job.session.connection()
-    job.replaced += insert_snapshots(
-        connection, [_new(job.ids[(r.platform, r.handle)], r) for r in rows], replace=job.replace
-    )
-    _note(job.spans, job.ids, rows)
-    for row in rows:
-        if row.platform_id is not None:
-            set_platform_id(connection, job.ids[(row.platform, row.handle)], row.platform_id)
-
-
-def _unique(job: _Import, stream: RowStream, batch: list[ImportRow]) -> list[ImportRow]:
-    """The batch without second observations of an account at one instant (each rejected)."""
-    first: dict[tuple[int, datetime], int] = {}
-    by_account: dict[int, list[datetime]] = defaultdict(list)
-    kept: list[ImportRow] = []
+    """Write one batch: straight in what provably meets no stored row, the rest staged."""
+    direct: list[Row] = []
+    staged: list[Staged] = []
+    job.meet(batch)
     for row in batch:
-        key = (job.account(row.platform, row.handle), row.captured_at)
-        if key in first:
-            stream.reject(row.line, _duplicate(row, f"line {first[key]}"))
-            continue
-        first[key] = row.line
-        span = job.spans.get(key[0])
-        # Only an instant inside the range written so far can have been written before.
-        if span is not None and span.first <= row.captured_at <= span.last:
-            by_account[key[0]].append(row.captured_at)
-        kept.append(row)
-    earlier: set[tuple[int, datetime]] = set()
-    for account_id, instants in by_account.items():
-        written = written_by_this_import(
-            job.session.connection(),
-            account_id,
-            instants,
-            after_id=job.after_id,
-            replace=job.replace,
-        )
-        earlier.update((account_id, at) for at in written)
-    if not earlier:
-        return kept
-    unique = []
-    for row in kept:
-        if (job.ids[(row.platform, row.handle)], row.captured_at) in earlier:
-            stream.reject(row.line, _duplicate(row, "an earlier line"))
+        account = job.keys[(row.platform, row.handle)]
+        at = row.captured_at
+        if account.ordered and account.last_line:
+            if at == account.last:
+                stream.reject(row.line, _duplicate_row(row, f"line {account.last_line}"))
+                continue
+            account.ordered = at > account.last
+        _note(account, row)
+        source = _IMPORT if row.source is Source.IMPORT else str(row.source)
+        quality = _OK if row.quality is None else str(row.quality)
+        counts = (row.followers, row.following, row.posts, row.precision)
+        values: Row = (account.id, at, *counts, source, quality)
+        if account.fresh and account.ordered:
+            direct.append(values)
         else:
-            unique.append(row)
-    return unique
+            staged.append((row.line, values))
+    job.sink.write(direct)
+    job.written += len(direct)
+    if job.replace is not None and staged:
+        rows = [{**dict(zip(_FIELDS, values, strict=True)), "extra": None} for _, values in staged]
+        job.replaced += replace_existing(job.session.connection(), rows, job.replace)
+    job.sink.stage(staged)
 
 
-def _duplicate(row: ImportRow, of: str) -> str:
+def _note(account: _Account, row: ImportRow) -> None:
+    """Remember the row's instant, count, line, quality and id in its account's state."""
+    at = row.captured_at
+    account.first = min(account.first, at)
+    account.last = max(account.last, at)
+    account.last_line = row.line
+    followers = row.followers
+    if followers is not None:
+        before = account.count
+        if before is not None and (is_drop(before, followers) or is_drop(followers, before)):
+            account.calm = False
+        account.count = followers
+    if row.quality not in (None, Quality.OK):
+        account.calm = False
+        account.given[at] = Quality(row.quality)
+    if account.platform_id is None:
+        account.platform_id = row.platform_id
+
+
+def _duplicate_row(row: ImportRow, of: str) -> str:
+    """The problem of a second row for an account and instant."""
+    return _duplicate(f"{row.platform}:{row.handle}", row.captured_at, of)
+
+
+def _duplicate(key: str, at: datetime, of: str) -> str:
     """``duplicate of line 2: x:dgsn at 2021-12-31T22:59:59.999999Z``."""
-    when = row.captured_at.isoformat().replace("+00:00", "Z")
-    return f"duplicate of {of}: {row.platform}:{row.handle} at {when}"
+    when = at.isoformat().replace("+00:00", "Z")
+    return f"duplicate of {of}: {key} at {when}"
+
+
+def _identify(connection: Connection, accounts: Iterable[_Account]) -> None:
+    """Give each account the stable id the file gave first, unless it has one already."""
+    for account in accounts:
+        if account.platform_id is not None:
+            set_platform_id(connection, account.id, account.platform_id)
 
 
 def _flagged(
-    connection: Connection, job: _Import, again: RowStream
-) -> list[tuple[int, datetime, int | None]]:
-    """The file's rows now suspect that the file did not call so: (account, instant, count).
-
-    The suspect rows in each account's imported range are few; the file is read a second time
-    to see which of them are its own.
-    """
-    candidates: dict[tuple[int, datetime], int | None] = {}
-    for account_id, span in job.spans.items():
-        found = suspect_between(connection, account_id, span.first, span.last)
-        given = _given_suspect(span)
-        candidates.update({(account_id, at): n for at, n in found.items() if at not in given})
-    if not candidates:
-        return []
-    mine = {
-        key
-        for row in again
-        if (key := (job.ids.get((row.platform, row.handle), 0), row.captured_at)) in candidates
-    }
-    return sorted((i, at, candidates[(i, at)]) for i, at in mine)
-
-
-def _new(account_id: int, row: ImportRow) -> NewSnapshot:
-    """The snapshot row of one imported row; the gate judges its quality afterwards."""
-    return {
-        "account_id": account_id,
-        "captured_at": row.captured_at,
-        "followers": row.followers,
-        "following": row.following,
-        "posts": row.posts,
-        "extra": None,
-        "precision": row.precision,
-        "source": row.source,
-        "quality": row.quality or Quality.OK,
-    }
-
-
-def _note(
-    spans: dict[int, _Span], ids: dict[tuple[str, str], int], rows: Iterable[ImportRow]
-) -> None:
-    """Remember each account's earliest instant and the non-ok qualities the file gives."""
-    for row in rows:
-        account_id = ids[(row.platform, row.handle)]
-        span = spans.setdefault(account_id, _Span(row.captured_at, row.captured_at))
-        span.first = min(span.first, row.captured_at)
-        span.last = max(span.last, row.captured_at)
-        if row.quality not in (None, Quality.OK):
-            span.given[row.captured_at] = Quality(row.quality)
+    connection: Connection, sink: Sink, accounts: Sequence[_Account]
+) -> list[tuple[_Account, datetime, int | None]]:
+    """The file's rows now suspect that the file did not call so: (account, instant, count)."""
+    flagged = []
+    for account in sorted(accounts, key=lambda a: a.id):
+        found = suspect_between(connection, account.id, account.first, account.last)
+        given = _given_suspect(account)
+        candidates = {at: n for at, n in found.items() if at not in given}
+        if not account.fresh:  # stored rows in its range may be no row of the file
+            mine = sink.staged_instants(account.id, list(candidates))
+            candidates = {at: n for at, n in candidates.items() if at in mine}
+        flagged += [(account, at, n) for at, n in sorted(candidates.items())]
+    return flagged
 
 
 def _gate(
-    connection: Connection, settings: Settings, spans: dict[int, _Span], now: datetime
+    connection: Connection, settings: Settings, accounts: Sequence[_Account], now: datetime
 ) -> None:
-    """Judge every touched account from its earliest imported row on; keep given qualities."""
-    for account_id, span in sorted(spans.items()):
-        changes = judging.rejudge(
-            connection, account_id, span.first, confirm_after=settings.confirm_drop_after
-        )
+    """Judge each account from its earliest imported row on; keep the qualities the file gave."""
+    since = {account.id: account.first for account in accounts}
+    changes = judging.rejudge_many(connection, since, confirm_after=settings.confirm_drop_after)
+    pinned = {}
+    for account in accounts:
         # An exported suspect (or confirmed) row keeps its quality: the gate is told by hand.
-        kept = {at: q for at, q in span.given.items() if changes.get(at, q) != q}
+        found = changes[account.id]
+        kept = {at: q for at, q in account.given.items() if found.get(at, q) != q}
         if kept:
             audit = Audit("bot import (quality column)", None, now)
-            _pin(connection, account_id, kept, audit)
-            judging.rejudge(
-                connection, account_id, span.first, confirm_after=settings.confirm_drop_after
-            )
+            _pin(connection, account.id, kept, audit)
+            pinned[account.id] = account.first
+    if pinned:
+        judging.rejudge_many(connection, pinned, confirm_after=settings.confirm_drop_after)
 
 
-def _given_suspect(span: _Span) -> set[datetime]:
+def _given_suspect(account: _Account) -> set[datetime]:
     """The instants the file itself calls suspect: not news to report."""
-    return {at for at, quality in span.given.items() if quality == Quality.SUSPECT}
+    return {at for at, quality in account.given.items() if quality == Quality.SUSPECT}
 
 
 def _trust(connection: Connection, flagged: list[tuple[int, datetime]], audit: Audit) -> int:

@@ -11,17 +11,40 @@ import json
 import re
 from collections import Counter
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime
 from itertools import chain
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, NamedTuple
 from zoneinfo import ZoneInfo
 
-from bot.clock import day_bounds
 from bot.errors import InputError
+from bot.io.instants import (
+    _ISO,
+    EPOCH,
+    FUTURE_SKEW,
+    _captured_at,
+    _local,
+    checked_time,
+    day_end,
+)
+from bot.io.problems import _Errors, _Fatal, _one_line, _RowError, _show
 from bot.kinds import Quality, Source
 from bot.output.text import unspreadsheet
+
+__all__ = [
+    "EPOCH",
+    "FUTURE_SKEW",
+    "_ISO",
+    "_Errors",
+    "_Fatal",
+    "_RowError",
+    "_captured_at",
+    "_local",
+    "_one_line",
+    "_show",
+    "checked_time",
+    "day_end",
+]
 
 REQUIRED_COLUMNS = ("platform", "handle", "captured_at", "followers")
 OPTIONAL_COLUMNS = ("following", "posts")
@@ -31,28 +54,23 @@ COUNT_COLUMNS = ("followers", "following", "posts")
 _ALLOWED = frozenset(REQUIRED_COLUMNS + OPTIONAL_COLUMNS + EXPORT_COLUMNS)
 _SOURCES = tuple(str(s) for s in Source)
 _QUALITIES = tuple(str(q) for q in Quality)
-# A clock this far ahead of ours is still believed; any later ``captured_at`` is refused.
-FUTURE_SKEW = timedelta(minutes=5)
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _JSON_REQUIRED = frozenset(("platform", "handle", "captured_at"))
 _MAX_COUNT = 2**63 - 1  # BIGINT
-
-_ISO = re.compile(
-    r"\d{4}-\d{2}-\d{2}"
-    r"(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?"
-)
 _DIGITS = re.compile(r"[0-9]+")
 _GROUPED = re.compile(r"[0-9]{1,3}(?:[,' _\u00a0\u202f][0-9]{3})+")
 _SIGNED = re.compile(r"[+-][0-9]+")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# A file names few accounts and instants, each many times: their checks are remembered, up to
+# these many (a year of daily rows fits; memory stays that of a batch, whatever the file).
+_CACHE_ACCOUNTS = 4096
+_CACHE_INSTANTS = 512
 
 Record = Mapping[str, object]
-Parsed = tuple[int, Record | str]  # (line, record or the problem with that line)
+Parsed = tuple[int, Record | list[str] | str]  # (line, record or cells, or the problem)
 CountParser = Callable[[str, object], int | None]
 
 
-@dataclass(frozen=True, slots=True)
-class ImportRow:
+class ImportRow(NamedTuple):
     """One historical observation read from an import file."""
 
     line: int  # 1-based line number in the file (CSV: counting the header as line 1)
@@ -68,49 +86,54 @@ class ImportRow:
     platform_id: str | None = None  # the account's stable id, as exported
 
 
-class _RowError(Exception):
-    """A problem with one line; the rest of the file is still checked."""
-
-
-class _Fatal(Exception):
-    """A problem after which the file cannot be read further."""
-
-    def __init__(self, line: int, problem: str) -> None:
-        super().__init__(problem)
-        self.line = line
-        self.problem = problem
-
-
-@dataclass(frozen=True)
 class _Context:
-    path: Path
-    tz: ZoneInfo
-    platforms: frozenset[str]
-    normalize: Callable[[str, str], str] | None
-    now: datetime | None
+    """What rows are checked against, and the checks already made (a file repeats its accounts
+    and instants many times; each distinct one is checked once, up to a bound)."""
 
+    def __init__(
+        self,
+        path: Path,
+        tz: ZoneInfo,
+        platforms: frozenset[str],
+        normalize: Callable[[str, str], str] | None,
+        now: datetime | None,
+    ) -> None:
+        self.path = path
+        self.tz = tz
+        self.platforms = platforms
+        self.normalize = normalize
+        self.now = now
+        self._platforms: dict[str, str] = {}  # only good names are kept: few
+        self._handles: dict[tuple[str, str], str] = {}
+        self._instants: dict[str, datetime] = {}
 
-class _Errors:
-    """Remembers the first error and counts the others."""
+    def platform(self, raw: str) -> str:
+        """A known platform name (see ``_platform``)."""
+        found = self._platforms.get(raw)
+        if found is None:
+            found = self._platforms[raw] = _platform(raw, self.platforms)
+        return found
 
-    def __init__(self) -> None:
-        self.first: tuple[int, str] | None = None
-        self.count = 0
+    def handle(self, platform: str, raw: str) -> str:
+        """A canonical handle of the platform (see ``_handle``)."""
+        key = (platform, raw)
+        found = self._handles.get(key)
+        if found is None:
+            found = _handle(platform, raw, self.normalize)
+            if len(self._handles) >= _CACHE_ACCOUNTS:
+                self._handles.clear()
+            self._handles[key] = found
+        return found
 
-    def add(self, line: int, problem: str) -> None:
-        """Record one error; the first is the one on the lowest line."""
-        if self.first is None or line < self.first[0]:
-            self.first = (line, problem)
-        self.count += 1
-
-    def raise_if_any(self, path: Path) -> None:
-        """Raise one ``InputError`` for everything recorded, if anything was."""
-        if self.first is None:
-            return
-        line, problem = self.first
-        more = self.count - 1
-        suffix = f" (and {more} more error{'s' if more > 1 else ''})" if more else ""
-        raise InputError(_one_line(f"{path}:{line}: {problem}{suffix}"))
+    def instant(self, raw: str) -> datetime:
+        """A ``captured_at`` cell as an aware UTC instant (see ``_captured_at``)."""
+        found = self._instants.get(raw)
+        if found is None:
+            found = _captured_at(raw, self.tz, self.now)
+            if len(self._instants) >= _CACHE_INSTANTS:
+                self._instants.clear()
+            self._instants[raw] = found
+        return found
 
 
 def read_import_file(
@@ -225,12 +248,12 @@ def unique_rows(rows: Iterable[ImportRow], errors: _Errors) -> list[ImportRow]:
 def _rows(fh: BinaryIO, ctx: _Context, errors: _Errors) -> Iterator[ImportRow]:
     """Each good row of the file; problems go to ``errors`` and the reading goes on."""
     try:
-        records, count = _open_records(_decoded_lines(fh))
+        records, build = _open_records(_decoded_lines(fh), ctx)
         for line, record in records:
             try:
                 if isinstance(record, str):
                     raise _RowError(record)
-                row = _build(line, record, count, ctx)
+                row = build(line, record)
             except _RowError as exc:
                 errors.add(line, str(exc))
                 continue
@@ -248,7 +271,10 @@ def _decoded_lines(fh: BinaryIO) -> Iterator[str]:
             raise _Fatal(number, f"not UTF-8 text (byte {exc.start + 1} of the line)") from None
 
 
-def _open_records(lines: Iterator[str]) -> tuple[Iterator[Parsed], CountParser]:
+Builder = Callable[[int, Any], ImportRow]
+
+
+def _open_records(lines: Iterator[str], ctx: _Context) -> tuple[Iterator[Parsed], Builder]:
     """Choose the format by content: JSON lines if the first non-blank character is ``{``."""
     head: list[str] = []
     first = ""
@@ -259,27 +285,102 @@ def _open_records(lines: Iterator[str]) -> tuple[Iterator[Parsed], CountParser]:
             break
     everything = chain(head, lines)
     if first == "{":
-        return _json_records(everything), _json_count
-    return _csv_records(everything), _csv_count
+        return _json_records(everything), lambda line, record: _build(
+            line, record, _json_count, ctx
+        )
+    build = _CsvRow(ctx)
+    return _csv_records(everything, build), build
 
 
 # --- CSV ---------------------------------------------------------------------------------
 
 
-def _csv_records(lines: Iterable[str]) -> Iterator[Parsed]:
-    """Rows of a CSV file as column -> cell mappings; blank rows skipped."""
+def _csv_records(lines: Iterable[str], build: _CsvRow) -> Iterator[Parsed]:
+    """Rows of a CSV file as their cells, the header given to ``build``; blank rows skipped."""
     rows = _csv_rows(lines)
-    columns: list[str] | None = None
+    width = 0
     for line, cells in rows:
-        if not any(cell.strip() for cell in cells):
+        if not (cells and cells[0].strip()) and not any(cell.strip() for cell in cells):
             continue
-        if columns is None:
-            columns = _check_header(line, cells)
-        elif len(cells) != len(columns):
-            yield line, f"expected {len(columns)} cells as in the header, found {len(cells)}"
+        if not width:
+            build.header(_check_header(line, cells))
+            width = len(cells)
+        elif len(cells) != width:
+            yield line, f"expected {width} cells as in the header, found {len(cells)}"
         else:
-            # A cell ``bot export`` guarded against spreadsheet formulas reads as it was.
-            yield line, dict(zip(columns, map(unspreadsheet, cells), strict=True))
+            yield line, cells
+
+
+class _CsvRow:
+    """Builds a row from a CSV row's cells by position, the header read once."""
+
+    def __init__(self, ctx: _Context) -> None:
+        self.ctx = ctx
+        self.columns: list[str] = []
+        self.exported = False
+        self.where = (0, 0, 0, 0, -1, -1)  # platform, handle, captured_at, three counts
+        # (platform cell, handle cell) -> (platform, handle): one look-up for both, most rows.
+        self.accounts: dict[tuple[str, str], tuple[str, str]] = {}
+
+    def header(self, columns: list[str]) -> None:
+        """Where each column is (-1: absent)."""
+        self.columns = columns
+        at = {name: index for index, name in enumerate(columns)}
+        self.exported = any(name in at for name in EXPORT_COLUMNS)
+        self.where = (
+            at["platform"],
+            at["handle"],
+            at["captured_at"],
+            at["followers"],
+            at.get("following", -1),
+            at.get("posts", -1),
+        )
+
+    def __call__(self, line: int, cells: list[str]) -> ImportRow:
+        """Validate one row (the checks of ``_build``, in its order, without a mapping)."""
+        if self.exported:  # ``bot export``'s columns: the general way
+            record = dict(zip(self.columns, map(_unguarded, cells), strict=True))
+            return _build(line, record, _csv_count, self.ctx)
+        p, h, t, f, fo, po = self.where
+        account = self.accounts.get((cells[p], cells[h]))
+        if account is None:
+            account = self._account(cells[p], cells[h])
+        captured_at = self.ctx.instant(_unguarded(cells[t]))
+        # Bare digits (the usual count) are read here; anything else is checked in full.
+        cell = cells[f]
+        followers = int(cell) if _bare(cell) else _cell_count("followers", cell)
+        following = posts = None
+        if fo >= 0:
+            cell = cells[fo]
+            following = int(cell) if _bare(cell) else _cell_count("following", cell)
+        if po >= 0:
+            cell = cells[po]
+            posts = int(cell) if _bare(cell) else _cell_count("posts", cell)
+        return ImportRow(line, *account, captured_at, followers, following, posts)
+
+    def _account(self, platform_cell: str, handle_cell: str) -> tuple[str, str]:
+        """The checked platform and handle of two cells, remembered (up to a bound)."""
+        platform = self.ctx.platform(_unguarded(platform_cell))
+        account = (platform, self.ctx.handle(platform, _unguarded(handle_cell)))
+        if len(self.accounts) >= _CACHE_ACCOUNTS:
+            self.accounts.clear()
+        self.accounts[(platform_cell, handle_cell)] = account
+        return account
+
+
+def _bare(cell: str) -> bool:
+    """True for a count of bare ASCII digits that fits a BIGINT whatever they are."""
+    return cell.isdigit() and cell.isascii() and len(cell) < 19
+
+
+def _cell_count(name: str, cell: str) -> int | None:
+    """A count cell (see ``_csv_count``), as it was before ``bot export`` guarded it."""
+    return _csv_count(name, _unguarded(cell))
+
+
+def _unguarded(cell: str) -> str:
+    """The cell as it was before ``bot export`` guarded it (only a quote can start a guard)."""
+    return unspreadsheet(cell) if cell[:1] == "'" else cell
 
 
 def _csv_rows(lines: Iterable[str]) -> Iterator[tuple[int, list[str]]]:
@@ -321,8 +422,8 @@ def _csv_count(name: str, value: object) -> int | None:
     text = "" if value is None else str(value).strip()
     if not text:
         return None
-    if _DIGITS.fullmatch(text):
-        return _bounded(name, int(text))
+    if text.isdigit() and text.isascii():
+        return int(text) if len(text) < 19 else _bounded(name, int(text))
     if _GROUPED.fullmatch(text):
         raise _RowError(
             f"{name} {_show(text)} has a thousands separator; write the bare number"
@@ -396,15 +497,23 @@ def _json_type(value: object) -> str:
 
 def _build(line: int, record: Record, count: CountParser, ctx: _Context) -> ImportRow:
     """Validate one record into an ``ImportRow``."""
-    platform = _platform(_text(record, "platform"), ctx.platforms)
-    handle = _handle(platform, _text(record, "handle"), ctx.normalize)
-    captured_at = _captured_at(_text(record, "captured_at"), ctx.tz, ctx.now)
-    followers, following, posts = (count(name, record.get(name)) for name in COUNT_COLUMNS)
-    source = _word(record, "source", _SOURCES) or Source.IMPORT
-    quality = _word(record, "quality", _QUALITIES)
-    platform_id = _text(record, "platform_id").strip() or None
-    if platform_id is not None and (len(platform_id) > 255 or _CONTROL.search(platform_id)):
-        raise _RowError(f"platform_id {_show(platform_id)} is not a platform's id")
+    platform = ctx.platform(_text(record, "platform"))
+    handle = ctx.handle(platform, _text(record, "handle"))
+    captured_at = ctx.instant(_text(record, "captured_at"))
+    get = record.get
+    followers, following, posts = count("followers", get("followers")), None, None
+    if get("following") is not None:
+        following = count("following", get("following"))
+    if get("posts") is not None:
+        posts = count("posts", get("posts"))
+    source = Source.IMPORT
+    quality = platform_id = None
+    # The export columns are absent from most files: one look tells.
+    if get("source") is not None or get("quality") is not None or get("platform_id") is not None:
+        source = Source(_word(record, "source", _SOURCES) or Source.IMPORT)
+        word = _word(record, "quality", _QUALITIES)
+        quality = Quality(word) if word else None
+        platform_id = _platform_id(_text(record, "platform_id"))
     return ImportRow(
         line,
         platform,
@@ -413,10 +522,18 @@ def _build(line: int, record: Record, count: CountParser, ctx: _Context) -> Impo
         followers,
         following,
         posts,
-        source=Source(source),
-        quality=Quality(quality) if quality else None,
+        source=source,
+        quality=quality,
         platform_id=platform_id,
     )
+
+
+def _platform_id(raw: str) -> str | None:
+    """An exported account id, or None when empty."""
+    platform_id = raw.strip() or None
+    if platform_id is not None and (len(platform_id) > 255 or _CONTROL.search(platform_id)):
+        raise _RowError(f"platform_id {_show(platform_id)} is not a platform's id")
+    return platform_id
 
 
 def _word(record: Record, key: str, allowed: tuple[str, ...]) -> str | None:
@@ -466,67 +583,6 @@ def _handle(platform: str, raw: str, normalize: Callable[[str, str], str] | None
         raise _RowError(f"invalid {platform} handle {_show(handle)}: {exc}") from None
 
 
-def _captured_at(raw: str, tz: ZoneInfo, now: datetime | None = None) -> datetime:
-    """An ISO 8601 date or date-time as aware UTC; dates and naive times are local to ``tz``.
-
-    A date alone is the end of that local day (the count a spreadsheet writes for it), but never
-    later than ``now``. A time after ``now`` (plus ``FUTURE_SKEW``) or before 1970 is refused.
-    """
-    text = raw.strip().upper()
-    if not text:
-        raise _RowError("captured_at is empty")
-    try:
-        if not _ISO.fullmatch(text):
-            raise ValueError(text)
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        raise _RowError(
-            f"captured_at {_show(raw.strip())} is not an ISO 8601 date or date-time"
-            " (e.g. 2021-12-31, 2021-12-31T23:00:00 or 2021-12-31T23:00:00Z)"
-        ) from None
-    try:
-        if value.tzinfo is not None:
-            when = value.astimezone(UTC)
-        elif len(text) == len("2021-12-31"):
-            when = day_end(value.date(), tz, now)
-        else:
-            when = _local(value, tz)
-    except OverflowError:
-        # Year 1 or 9999 shifted out of range by a time zone: before 1970 or in the future.
-        edge = datetime.min if value.year < EPOCH.year else datetime.max
-        when = edge.replace(tzinfo=UTC)
-    return checked_time(when, raw.strip(), now)
-
-
-def day_end(day: date, tz: ZoneInfo, now: datetime | None) -> datetime:
-    """The last instant of a local day, or ``now`` while that day is not over."""
-    first, last = day_bounds(day, tz)
-    if now is None or first > now:
-        return last  # a day not begun yet is in the future: ``checked_time`` says so
-    return min(last, now)
-
-
-def checked_time(when: datetime, raw: str, now: datetime | None) -> datetime:
-    """``when`` if it is from 1970 on and not later than ``now`` (plus ``FUTURE_SKEW``)."""
-    if when < EPOCH:
-        raise _RowError(f"captured_at {_show(raw)} is before 1970")
-    if now is not None and when > now + FUTURE_SKEW:
-        shown = now.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-        raise _RowError(f"captured_at {_show(raw)} is in the future (now is {shown})")
-    return when
-
-
-def _local(naive: datetime, tz: ZoneInfo) -> datetime:
-    """A wall-clock time in ``tz`` as UTC; the earlier one when ambiguous, error when skipped."""
-    utc = naive.replace(tzinfo=tz).astimezone(UTC)
-    if utc.astimezone(tz).replace(tzinfo=None) != naive:
-        raise _RowError(
-            f"captured_at {naive.isoformat(' ')} does not exist in {tz}"
-            " (the clocks skipped it); give an offset"
-        )
-    return utc
-
-
 def _check_duplicate(row: ImportRow, seen: dict[tuple[str, str, datetime], int]) -> None:
     """Refuse a second observation of one account at one instant."""
     key = (row.platform, row.handle, row.captured_at)
@@ -541,14 +597,3 @@ def _bounded(name: str, value: int) -> int:
     if value > _MAX_COUNT:
         raise _RowError(f"{name} {value} is too large")
     return value
-
-
-def _show(value: object) -> str:
-    """A short, one-line rendering of a user's value for an error message."""
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _one_line(message: str) -> str:
-    """The message with any line breaks (say, from a path) turned into spaces."""
-    return " ".join(message.splitlines())

@@ -1,20 +1,64 @@
-"""What a streamed ``bot import`` asks the database: which rows this import already wrote.
+"""What a streamed ``bot import`` writes and asks: rows in bulk, second rows, its suspect rows.
 
-A file is read once, in batches, without remembering its rows: a second row for an account and
-instant already written by an earlier batch is found here. Rows this import inserted have ids
-above the highest one before it began; rows it replaced carry its audit record.
+Rows go to the database the cheapest way that is still safe, inside the caller's transaction:
+
+- **straight in** (``Sink.write``): rows the importer has proved cannot meet a stored row (an
+  account with no history before the import, its rows strictly later each time). PostgreSQL
+  takes them by ``COPY``, SQLite by one prepared ``INSERT`` run over the batch.
+- **staged** (``Sink.stage``): every other row goes the same way into a temporary table,
+  ``import_staging``, with its line. Second rows for an account and instant are found there with
+  one query (``Sink.duplicates``); then one ``INSERT … SELECT … ON CONFLICT DO NOTHING``
+  (``Sink.merge``) adds the new ones and leaves the stored ones alone.
+
+Rows this import inserted have ids above the highest one before it began (``last_snapshot_id``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, func, select, text
 
-from bot.kinds import CorrectionAction, Quality
-from bot.store.corrections import Audit
-from bot.store.tables import CORRECTION, SNAPSHOT, chunks
+from bot.kinds import AccountStatus, Quality
+from bot.store.tables import ACCOUNT, CORRECTION, SNAPSHOT, chunks, insert_new
+
+# account_id, captured_at, followers, following, posts, precision, source, quality
+Row = tuple[int, datetime, int | None, int | None, int | None, int, str, str]
+Staged = tuple[int, Row]  # (line, row)
+Duplicate = tuple[int, int | None, int, datetime]  # (line, first line or None if unknown, …)
+
+_COLUMNS = "account_id, captured_at, followers, following, posts, precision, source, quality"
+_STAGING = "import_staging"
+_TEXTS = 4096
+_CREATE = {
+    "postgresql": f"CREATE TEMPORARY TABLE {_STAGING} (line integer NOT NULL,"
+    " account_id integer NOT NULL, captured_at timestamptz NOT NULL, followers bigint,"
+    " following bigint, posts bigint, precision integer NOT NULL, source varchar(16) NOT NULL,"
+    " quality varchar(16) NOT NULL) ON COMMIT DROP",
+    "sqlite": f"CREATE TEMPORARY TABLE {_STAGING} (line INTEGER NOT NULL,"
+    " account_id INTEGER NOT NULL, captured_at DATETIME NOT NULL, followers BIGINT,"
+    " following BIGINT, posts BIGINT, precision INTEGER NOT NULL, source VARCHAR(16) NOT NULL,"
+    " quality VARCHAR(16) NOT NULL)",
+}
+# A second staged row for one account and instant: its line and the first one's.
+_SECOND_STAGED = text(
+    f"SELECT s.line, f.first, s.account_id, s.captured_at FROM {_STAGING} s JOIN"
+    f" (SELECT account_id, captured_at, MIN(line) AS first FROM {_STAGING}"
+    "  GROUP BY account_id, captured_at HAVING COUNT(*) > 1) f"
+    " ON s.account_id = f.account_id AND s.captured_at = f.captured_at WHERE s.line > f.first"
+)
+# A staged row for an instant this import already wrote straight in.
+_WRITTEN_BEFORE = text(
+    f"SELECT s.line, s.account_id, s.captured_at FROM {_STAGING} s JOIN snapshot n"
+    " ON n.account_id = s.account_id AND n.captured_at = s.captured_at WHERE n.id > :after"
+)
+# ``WHERE true`` lets SQLite tell the upsert clause from a join's ON.
+_MERGE = text(
+    f"INSERT INTO snapshot ({_COLUMNS}) SELECT {_COLUMNS} FROM {_STAGING} WHERE true"
+    " ORDER BY account_id, captured_at ON CONFLICT (account_id, captured_at) DO NOTHING"
+)
 
 
 def last_snapshot_id(connection: Connection) -> int:
@@ -23,39 +67,192 @@ def last_snapshot_id(connection: Connection) -> int:
     return found or 0
 
 
-def written_by_this_import(
-    connection: Connection,
-    account_id: int,
-    instants: Sequence[datetime],
-    *,
-    after_id: int,
-    replace: Audit | None,
-) -> set[datetime]:
-    """Of ``instants``, those this import already wrote for the account (inserted or replaced)."""
-    found: set[datetime] = set()
-    for chunk in chunks(instants):
-        found.update(
-            connection.execute(
-                select(SNAPSHOT.c.captured_at).where(
-                    SNAPSHOT.c.account_id == account_id,
-                    SNAPSHOT.c.captured_at.in_(chunk),
-                    SNAPSHOT.c.id > after_id,
+Key = tuple[str, str, bool]  # platform, handle, any case (the platform folds it)
+
+
+def resolve_accounts(
+    connection: Connection, keys: Sequence[Key], now: datetime
+) -> dict[tuple[str, str], tuple[int, bool]]:
+    """Each ``(platform, handle)``'s account id and whether it has history (rows an import
+    could meet), the missing ones created unscheduled; a handle of any case matches the first
+    stored account spelt another way, as ``get_or_create`` does."""
+    found = _stored(connection, keys)
+    # Two new spellings of one account (a platform that folds case): the first is created.
+    first: dict[tuple[str, str, bool], tuple[str, str]] = {}
+    spelling: dict[tuple[str, str], tuple[str, str]] = {}
+    for platform, handle, any_case in keys:
+        if (platform, handle) not in found:
+            folded = (platform, handle.lower() if any_case else handle, any_case)
+            spelling[(platform, handle)] = first.setdefault(folded, (platform, handle))
+    if first:
+        rows: list[dict[str, Any]] = [
+            {
+                "platform": platform,
+                "handle": handle,
+                "groups": [],
+                "status": AccountStatus.ACTIVE,
+                "created_at": now,
+                "next_poll_at": None,
+            }
+            for platform, handle in first.values()
+        ]
+        insert = insert_new(connection.dialect, ACCOUNT, unique=["platform", "handle"])
+        connection.execute(insert, rows)
+        ids = _stored(connection, [(p, h, False) for p, h in first.values()])
+        found.update({key: ids[made] for key, made in spelling.items()})
+    busy = _with_history(connection, sorted(set(found.values())))
+    return {key: (account_id, account_id in busy) for key, account_id in found.items()}
+
+
+def _stored(connection: Connection, keys: Sequence[Key]) -> dict[tuple[str, str], int]:
+    """The stored accounts of these keys: exact spelling first, else the first in any case."""
+    found: dict[tuple[str, str], int] = {}
+    for platform in sorted({p for p, _, _ in keys}):
+        handles = sorted({h for p, h, _ in keys if p == platform})
+        for chunk in chunks(handles):
+            rows = connection.execute(
+                select(ACCOUNT.c.id, ACCOUNT.c.handle).where(
+                    ACCOUNT.c.platform == platform, ACCOUNT.c.handle.in_(chunk)
                 )
-            ).scalars()
+            )
+            found.update({(platform, row.handle): row.id for row in rows})
+        folded = sorted(
+            {h.lower() for p, h, a in keys if p == platform and a and (p, h) not in found}
         )
-        if replace is not None:
-            found.update(
+        first: dict[str, int] = {}
+        for chunk in chunks(folded):
+            # Equality on lower(): ``%`` and ``_`` in a handle are characters, never wildcards.
+            lowered = func.lower(ACCOUNT.c.handle)
+            rows = connection.execute(
+                select(ACCOUNT.c.id, lowered.label("folded"))
+                .where(ACCOUNT.c.platform == platform, lowered.in_(chunk))
+                .order_by(ACCOUNT.c.id)
+            )
+            for row in rows:
+                first.setdefault(row.folded, row.id)
+        for p, h, any_case in keys:
+            if p == platform and any_case and (p, h) not in found and h.lower() in first:
+                found[(p, h)] = first[h.lower()]
+    return found
+
+
+def _with_history(connection: Connection, account_ids: Sequence[int]) -> set[int]:
+    """Of these accounts, those with a stored snapshot or correction."""
+    busy: set[int] = set()
+    for table in (SNAPSHOT, CORRECTION):
+        for chunk in chunks(account_ids):
+            busy.update(
                 connection.execute(
-                    select(CORRECTION.c.captured_at).where(
-                        CORRECTION.c.account_id == account_id,
-                        CORRECTION.c.captured_at.in_(chunk),
-                        CORRECTION.c.action == CorrectionAction.REPLACE,
-                        CORRECTION.c.origin == replace.origin[:255],
-                        CORRECTION.c.at == replace.at,
-                    )
+                    select(table.c.account_id).where(table.c.account_id.in_(chunk)).distinct()
                 ).scalars()
             )
-    return found
+    return busy
+
+
+class Sink:
+    """Where an import's rows go (see the module): COPY or executemany, in one transaction."""
+
+    def __init__(self, connection: Connection) -> None:
+        self._connection = connection
+        self._postgres = connection.dialect.name == "postgresql"
+        self._staging = False
+        self._texts: dict[datetime, str] = {}  # SQLite: instants as stored, repeated in a file
+
+    def write(self, rows: Sequence[Row]) -> None:
+        """Insert rows that provably meet no stored row (a conflict would be a bug: it raises)."""
+        self._put(f"snapshot ({_COLUMNS})", rows, at=1)
+
+    def stage(self, rows: Sequence[Staged]) -> None:
+        """Keep rows in the staging table for ``duplicates`` and ``merge``."""
+        if not rows:
+            return
+        if not self._staging:
+            self._connection.exec_driver_sql(f"DROP TABLE IF EXISTS {_STAGING}")
+            self._connection.exec_driver_sql(_CREATE[self._connection.dialect.name])
+            self._staging = True
+        self._put(f"{_STAGING} (line, {_COLUMNS})", [(line, *row) for line, row in rows], at=2)
+
+    def duplicates(self, *, after_id: int) -> list[Duplicate]:
+        """Staged rows that repeat an account and instant of the file (seconds of each)."""
+        if not self._staging:
+            return []
+        found: list[Duplicate] = [
+            (r.line, r.first, r.account_id, _instant(r.captured_at))
+            for r in self._connection.execute(_SECOND_STAGED)
+        ]
+        found += [
+            (r.line, None, r.account_id, _instant(r.captured_at))
+            for r in self._connection.execute(_WRITTEN_BEFORE, {"after": after_id})
+        ]
+        return found
+
+    def merge(self) -> int:
+        """Add the staged rows not stored yet; how many were added."""
+        if not self._staging:
+            return 0
+        added: int = self._connection.execute(_MERGE).rowcount
+        return added
+
+    def staged_instants(self, account_id: int, instants: Sequence[datetime]) -> set[datetime]:
+        """Of ``instants``, those the file gave for the account (its staged rows)."""
+        if not self._staging or not instants:
+            return set()
+        rows = self._connection.execute(
+            text(
+                f"SELECT captured_at FROM {_STAGING} WHERE account_id = :account"
+                " AND captured_at >= :first AND captured_at <= :last"
+            ),
+            {
+                "account": account_id,
+                "first": self._bind(min(instants)),
+                "last": self._bind(max(instants)),
+            },
+        )
+        return {_instant(value) for (value,) in rows} & set(instants)
+
+    def close(self) -> None:
+        """Drop the staging table (PostgreSQL drops it at commit by itself)."""
+        if self._staging and not self._postgres:
+            self._connection.exec_driver_sql(f"DROP TABLE {_STAGING}")
+        self._staging = False
+
+    def _bind(self, when: datetime) -> Any:
+        """An instant as the staging table holds it."""
+        return when if self._postgres else _sqlite_time(when)
+
+    def _put(self, target: str, rows: Sequence[tuple[Any, ...]], *, at: int) -> None:
+        """COPY (PostgreSQL) or one prepared INSERT over all rows (SQLite); ``at``: the instant."""
+        if not rows:
+            return
+        driver: Any = self._connection.connection.driver_connection
+        if self._postgres:
+            with driver.cursor() as cursor, cursor.copy(f"COPY {target} FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        marks = ", ".join("?" * (target.count(",") + 1))
+        texts = self._texts
+        if len(texts) > _TEXTS:
+            texts.clear()
+        for row in rows:
+            if row[at] not in texts:
+                texts[row[at]] = _sqlite_time(row[at])
+        driver.executemany(
+            f"INSERT INTO {target} VALUES ({marks})",
+            [(*row[:at], texts[row[at]], *row[at + 1 :]) for row in rows],
+        )
+
+
+def _sqlite_time(when: datetime) -> str:
+    """An instant as SQLAlchemy stores it in SQLite: naive UTC, microseconds always written."""
+    return when.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def _instant(value: datetime | str) -> datetime:
+    """A ``captured_at`` read by text SQL: a datetime (PostgreSQL) or SQLite's text."""
+    if isinstance(value, str):
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    return value.astimezone(UTC)
 
 
 def suspect_between(

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, func, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, case, func, insert, literal, select, update
 
 from bot.kinds import CorrectionAction, Quality
 from bot.quality import Judged, judge
-from bot.store.tables import CORRECTION, PLATFORM_EVENT, SNAPSHOT
+from bot.store.tables import ACCOUNT, CORRECTION, PLATFORM_EVENT, SNAPSHOT, chunks
 
 _MARKS = (CorrectionAction.MARK_OK, CorrectionAction.MARK_SUSPECT)
 
@@ -176,3 +176,110 @@ def rejudge(
     set_qualities(connection, account_id, changes)
     return changes
 
+
+def rejudge_many(
+    connection: Connection, since: Mapping[int, datetime], *, confirm_after: timedelta
+) -> dict[int, dict[datetime, Quality]]:
+    """``rejudge`` for many accounts (account -> ``since``), windows read a chunk at a time."""
+    changes: dict[int, dict[datetime, Quality]] = {}
+    # Each account of a chunk costs three bound parameters: 200 stay under SQLite's old 999.
+    for chunk in chunks(sorted(since), 200):
+        found = windows(connection, {account_id: since[account_id] for account_id in chunk})
+        for account_id, found_window in found.items():
+            verdicts = judge(
+                found_window.points, confirm_after=confirm_after, reference=found_window.reference
+            )
+            changes[account_id] = changed(found_window.points, verdicts)
+            set_qualities(connection, account_id, changes[account_id])
+    return changes
+
+
+def windows(connection: Connection, since: Mapping[int, datetime]) -> dict[int, Window]:
+    """The ``window`` of each account at its instant, in four statements for them all."""
+    anchors = _newest_good(connection, since)
+    references = _newest_good(connection, anchors)
+    # From the good count before the anchor (it is the reference), else everything.
+    starts = {a: references.get(a, anchors.get(a, _DAWN)) for a in since}
+    rows: dict[int, list[Any]] = {account_id: [] for account_id in since}
+    for row in connection.execute(
+        select(
+            SNAPSHOT.c.account_id, SNAPSHOT.c.captured_at, SNAPSHOT.c.followers, SNAPSHOT.c.quality
+        )
+        .where(
+            SNAPSHOT.c.account_id.in_(list(since)),
+            SNAPSHOT.c.captured_at >= _per_account(starts, SNAPSHOT.c.account_id),
+        )
+        .order_by(SNAPSHOT.c.account_id, SNAPSHOT.c.captured_at)
+    ):
+        rows[row.account_id].append(row)
+    marks = _marks(connection, list(since))
+    found: dict[int, Window] = {}
+    for account_id, own in rows.items():
+        reference: int | None = None
+        anchor = anchors.get(account_id)
+        if anchor is not None:
+            before = [r.followers for r in own if r.captured_at == references.get(account_id)]
+            reference = before[0] if before else None
+            own = [r for r in own if r.captured_at >= anchor]
+        start = own[0].captured_at if own else since[account_id]
+        pinned = {at for at in marks.get(account_id, ()) if at >= start}
+        points = [
+            Judged(r.captured_at, r.followers, Quality(r.quality), r.captured_at in pinned)
+            for r in own
+        ]
+        found[account_id] = Window(reference, points)
+    return found
+
+
+_DAWN = datetime(1, 1, 1, tzinfo=UTC)
+
+
+def _per_account(values: Mapping[int, datetime], account: Any) -> Any:
+    """An instant that depends on the row's account, for one statement over many accounts."""
+    return case(
+        {a: literal(at, SNAPSHOT.c.captured_at.type) for a, at in values.items()},
+        value=account,
+        else_=literal(_DAWN, SNAPSHOT.c.captured_at.type),
+    )
+
+
+def _newest_good(connection: Connection, before: Mapping[int, datetime]) -> dict[int, datetime]:
+    """Each account's newest good snapshot with a count before its instant (an index seek each)."""
+    if not before:
+        return {}
+    newest = (
+        select(SNAPSHOT.c.captured_at)
+        .where(
+            SNAPSHOT.c.account_id == ACCOUNT.c.id,
+            SNAPSHOT.c.quality != Quality.SUSPECT,
+            SNAPSHOT.c.followers.is_not(None),
+            SNAPSHOT.c.captured_at < _per_account(before, ACCOUNT.c.id),
+        )
+        .order_by(SNAPSHOT.c.captured_at.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    rows = connection.execute(
+        select(ACCOUNT.c.id, newest.label("at")).where(ACCOUNT.c.id.in_(list(before)))
+    )
+    return {row.id: row.at for row in rows if row.at is not None}
+
+
+def _marks(connection: Connection, account_ids: Sequence[int]) -> dict[int, set[datetime]]:
+    """The instants whose quality was last set by hand (a mark in force), by account."""
+    latest = (
+        select(CORRECTION.c.account_id, func.max(CORRECTION.c.id).label("last"))
+        .where(CORRECTION.c.account_id.in_(account_ids), CORRECTION.c.undone_at.is_(None))
+        .group_by(CORRECTION.c.account_id, CORRECTION.c.captured_at)
+        .subquery()
+    )
+    rows = connection.execute(
+        select(CORRECTION.c.account_id, CORRECTION.c.captured_at)
+        .join(latest, CORRECTION.c.id == latest.c.last)
+        .where(CORRECTION.c.action.in_(_MARKS))
+    )
+    marks: dict[int, set[datetime]] = {}
+    for row in rows:
+        if row.captured_at is not None:
+            marks.setdefault(row.account_id, set()).add(row.captured_at)
+    return marks

@@ -46,7 +46,7 @@ def test_a_duplicate_in_a_later_batch_is_refused_and_nothing_is_stored(
     with pytest.raises(InputError) as caught:
         import_history(engine, Settings(), path, NOW)
     assert str(caught.value) == (
-        f"{path}:9: duplicate of an earlier line: bluesky:a.bsky.social at 2025-01-01T00:00:00Z"
+        f"{path}:9: duplicate of line 2: bluesky:a.bsky.social at 2025-01-01T00:00:00Z"
     )
     assert stored(engine) == (0, 0)
 
@@ -84,7 +84,10 @@ def peak(engine: Engine, path: Path) -> int:
 
 
 @pytest.mark.slow
-def test_memory_does_not_grow_with_the_file(engine: Engine, tmp_path: Path) -> None:
+def test_memory_does_not_grow_with_the_file(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(load, "BATCH", 1000)  # both files several batches long
     small, large = tmp_path / "small.csv", tmp_path / "large.csv"
     small.write_text(HEADER + rows(3_000))
     large.write_text(HEADER + rows(12_000).replace("bluesky,a", "bluesky,b"))

@@ -1,0 +1,54 @@
+"""What is wrong with an import file: one line's problem, a fatal one, and the tally of them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.errors import InputError
+
+
+class _RowError(Exception):
+    """A problem with one line; the rest of the file is still checked."""
+
+
+class _Fatal(Exception):
+    """A problem after which the file cannot be read further."""
+
+    def __init__(self, line: int, problem: str) -> None:
+        super().__init__(problem)
+        self.line = line
+        self.problem = problem
+
+
+class _Errors:
+    """Remembers the first error and counts the others."""
+
+    def __init__(self) -> None:
+        self.first: tuple[int, str] | None = None
+        self.count = 0
+
+    def add(self, line: int, problem: str) -> None:
+        """Record one error; the first is the one on the lowest line."""
+        if self.first is None or line < self.first[0]:
+            self.first = (line, problem)
+        self.count += 1
+
+    def raise_if_any(self, path: Path) -> None:
+        """Raise one ``InputError`` for everything recorded, if anything was."""
+        if self.first is None:
+            return
+        line, problem = self.first
+        more = self.count - 1
+        suffix = f" (and {more} more error{'s' if more > 1 else ''})" if more else ""
+        raise InputError(_one_line(f"{path}:{line}: {problem}{suffix}"))
+
+
+def _show(value: object) -> str:
+    """A short, one-line rendering of a user's value for an error message."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _one_line(message: str) -> str:
+    """The message with any line breaks (say, from a path) turned into spaces."""
+    return " ".join(message.splitlines())

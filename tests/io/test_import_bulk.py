@@ -1,0 +1,192 @@
+"""`bot import`'s bulk paths on SQLite and PostgreSQL: rows straight in (COPY or one prepared
+INSERT), staged rows merged, second rows found in either, and the gate skipped only when every
+verdict would be ``ok``."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func
+from sqlmodel import Session, select
+
+from bot.config import Settings
+from bot.errors import InputError
+from bot.io import load
+from bot.io.load import import_history
+from bot.quality import Judged, judge
+from bot.store.models import Account, Snapshot
+
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+T0 = datetime(2025, 1, 1, tzinfo=UTC)
+HEADER = "platform,handle,captured_at,followers,following,posts\n"
+
+
+def _at(minutes: int) -> str:
+    return (T0 + timedelta(minutes=minutes)).isoformat().replace("+00:00", "Z")
+
+
+def _stored(engine: Engine) -> list[tuple[str, str, datetime, int | None, int | None, str]]:
+    """Every snapshot as (platform, handle, instant, followers, posts, quality), in order."""
+    with Session(engine) as session:
+        rows = session.exec(
+            select(
+                Account.platform,
+                Account.handle,
+                Snapshot.captured_at,
+                Snapshot.followers,
+                Snapshot.posts,
+                Snapshot.quality,
+            )
+            .join(Account, Account.id == Snapshot.account_id)  # type: ignore[arg-type]
+            .order_by(Account.handle, Snapshot.captured_at)
+        ).all()
+    return [tuple(r) for r in rows]  # type: ignore[misc]
+
+
+def _count(engine: Engine) -> tuple[int, int]:
+    with engine.connect() as connection:
+        return (
+            connection.execute(select(func.count()).select_from(Account)).scalar_one(),
+            connection.execute(select(func.count()).select_from(Snapshot)).scalar_one(),
+        )
+
+
+def _import(engine: Engine, path: Path, text: str) -> load.ImportCounts:
+    path.write_text(text)
+    return import_history(engine, Settings(), path, NOW)
+
+
+def test_rows_meeting_stored_ones_are_staged_and_the_new_ones_merged(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(load, "BATCH", 4)
+    first = "".join(f"bluesky,a.bsky.social,{_at(m)},{1000 + m},,\n" for m in range(0, 10, 2))
+    assert _import(engine, tmp_path / "first.csv", HEADER + first).added == 5
+    # The same account again: every other row is stored already, the rest is new.
+    again = "".join(f"bluesky,a.bsky.social,{_at(m)},{1000 + m},,{m}\n" for m in range(10))
+    counts = _import(engine, tmp_path / "again.csv", HEADER + again)
+    assert (counts.read, counts.added, counts.replaced) == (10, 5, 0)
+    stored = _stored(engine)
+    assert [(r[2], r[3], r[4]) for r in stored] == [
+        (T0 + timedelta(minutes=m), 1000 + m, None if m % 2 == 0 else m) for m in range(10)
+    ]
+    assert _import(engine, tmp_path / "again.csv", HEADER + again).added == 0
+
+
+def test_a_bad_last_row_after_rows_sent_straight_in_leaves_nothing(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(load, "BATCH", 5)
+    good = "".join(f"x,dgsn,{_at(m)},{5000 + m},1,2\n" for m in range(23))
+    with pytest.raises(InputError) as caught:
+        _import(engine, tmp_path / "bad.csv", HEADER + good + "x,dgsn,2025-02-01,12 345,,\n")
+    assert str(caught.value).startswith(f"{tmp_path / 'bad.csv'}:25: followers '12 345' has a")
+    assert _count(engine) == (0, 0)
+
+
+def test_quoted_cells_empty_counts_and_an_exported_id_with_commas_and_quotes(
+    engine: Engine, tmp_path: Path
+) -> None:
+    header = "platform,handle,captured_at,followers,following,posts,source,quality,platform_id\n"
+    text = header + (
+        '"x","dgsn","2025-01-01T00:00:00.5Z","1000","","","poll","ok","Zoë, ""the"" id"\n'
+        'x,dgsn,2025-01-02T00:00:00Z,,,7,,,\n'
+    )
+    counts = _import(engine, tmp_path / "quoted.csv", text)
+    assert (counts.read, counts.added) == (2, 2)
+    assert _stored(engine) == [
+        ("x", "dgsn", T0 + timedelta(microseconds=500_000), 1000, None, "ok"),
+        ("x", "dgsn", T0 + timedelta(days=1), None, 7, "ok"),
+    ]
+    with Session(engine) as session:
+        [account] = session.exec(select(Account)).all()
+    assert account.platform_id == 'Zoë, "the" id'
+    # Stored as SQLAlchemy stores them: a second import finds every instant.
+    assert _import(engine, tmp_path / "quoted.csv", text).added == 0
+
+
+def test_a_second_row_names_the_first_ones_line_wherever_each_went(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(load, "BATCH", 3)
+    # Newest first: after its first row the account's rows are staged, not sent straight in.
+    rows = [f"x,dgsn,{_at(m)},{100 + m},,\n" for m in (5, 4, 3, 2, 1)]
+    path = tmp_path / "dup.csv"
+    with pytest.raises(InputError) as caught:
+        _import(engine, path, HEADER + "".join(rows) + rows[2])
+    assert str(caught.value) == (
+        f"{path}:7: duplicate of line 4: x:dgsn at 2025-01-01T00:03:00Z"
+    )
+    # In order, then back to the first instant: the first went straight in.
+    with pytest.raises(InputError) as caught:
+        _import(engine, path, HEADER + "".join(reversed(rows)) + rows[-1])
+    assert str(caught.value) == (
+        f"{path}:7: duplicate of an earlier line: x:dgsn at 2025-01-01T00:01:00Z"
+    )
+    # Twice in a row.
+    with pytest.raises(InputError) as caught:
+        _import(engine, path, HEADER + rows[4] + rows[4])
+    assert str(caught.value) == f"{path}:3: duplicate of line 2: x:dgsn at 2025-01-01T00:01:00Z"
+    assert _count(engine) == (0, 0)
+
+
+def test_two_new_spellings_of_one_account_in_one_batch_are_one_account(
+    engine: Engine, tmp_path: Path
+) -> None:
+    text = HEADER + f"x,DGSN,{_at(0)},100,,\nx,dgsn,{_at(1)},101,,\nx,Dgsn,{_at(2)},102,,\n"
+    counts = _import(engine, tmp_path / "case.csv", text)
+    assert (counts.read, counts.added) == (3, 3)
+    assert {(p, h) for p, h, *_ in _stored(engine)} == {("x", "DGSN")}
+
+
+def _history(rng: random.Random, n: int) -> list[int | None]:
+    """Counts with drops, spikes, zeros, gaps and small accounts now and then."""
+    level = rng.choice([50, 1000, 100_000])
+    counts: list[int | None] = []
+    for _ in range(n):
+        roll = rng.random()
+        if roll < 0.08:
+            counts.append(0)
+        elif roll < 0.14:
+            counts.append(level * rng.choice([3, 5]))
+        elif roll < 0.2:
+            counts.append(None)
+        else:
+            if roll > 0.95:
+                level = max(1, level // 2)
+            level = max(1, level + rng.randint(-level // 20 - 1, level // 20 + 1))
+            counts.append(level)
+    return counts
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_accounts_the_gate_skips_get_the_verdicts_it_would_give(
+    engine: Engine, tmp_path: Path, seed: int
+) -> None:
+    rng = random.Random(seed)
+    accounts = {f"a{i}.bsky.social": _history(rng, 40) for i in range(12)}
+    accounts["calm.bsky.social"] = [1000 + i for i in range(40)]
+    lines = [
+        (handle, m, n) for handle, counts in accounts.items() for m, n in enumerate(counts)
+    ]
+    # One file in order (most accounts skip the gate), the same rows shuffled for a twin
+    # account each (every one judged in full).
+    shuffled = lines[:]
+    rng.shuffle(shuffled)
+    text = "".join(
+        f"bluesky,{h},{_at(m * 360)},{'' if n is None else n},,\n" for h, m, n in lines
+    ) + "".join(
+        f"bluesky,twin-{h},{_at(m * 360)},{'' if n is None else n},,\n" for h, m, n in shuffled
+    )
+    _import(engine, tmp_path / "history.csv", HEADER + text)
+    qualities: dict[str, list[str]] = {}
+    for _, handle, _, _, _, quality in _stored(engine):
+        qualities.setdefault(handle, []).append(quality)
+    for handle, counts in accounts.items():
+        points = [Judged(T0 + timedelta(hours=6 * m), n) for m, n in enumerate(counts)]
+        expected = [str(q) for q in judge(points)]
+        assert qualities[handle] == expected, handle
+        assert qualities[f"twin-{handle}"] == expected, handle
