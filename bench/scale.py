@@ -67,6 +67,8 @@ def steps(fmt: str, year: int) -> list[Step]:
 
 def counted(timed: Timed, step: Step) -> str:
     """What the output says: rows, and for a poll how many came back ok."""
+    if timed.code == -9:
+        return "killed at --timeout: the figure is a lower bound"
     if timed.code != 0:
         return f"exit {timed.code}: {timed.tail()}"
     if not step.rows or step.args[-1] != "csv":
@@ -110,6 +112,16 @@ def main() -> None:
     parser.add_argument("--postgres", action="store_true", help="PostgreSQL at TEST_POSTGRES_URL")
     parser.add_argument("--format", default="csv", choices=("csv", "table", "json"))
     parser.add_argument("--latency", default="0ms", help="the simulator's latency (bot simulate)")
+    parser.add_argument(
+        "--skip",
+        action="append",
+        default=[],
+        choices=("help", "accounts", "poll", "growth", "report", "digest"),
+        help="leave out a command (repeatable; a later one may need what it stores)",
+    )
+    parser.add_argument(
+        "--timeout", type=float, default=1800, help="seconds before a command is killed"
+    )
     options = parser.parse_args()
     if options.accounts < 1:
         parser.error("--accounts: expected at least 1")
@@ -138,7 +150,15 @@ def main() -> None:
             print("-" * len(header))
             env = bot_env(config, db, tmp)
             for index, step in enumerate(steps(options.format, now.year)):
-                timed = run_timed([*BOT, *step.args], env=env, cwd=tmp, name=f"step{index}")
+                if step.args[0].lstrip("-") in options.skip:
+                    continue
+                timed = run_timed(
+                    [*BOT, *step.args],
+                    env=env,
+                    cwd=tmp,
+                    name=f"step{index}",
+                    timeout=options.timeout,
+                )
                 print(
                     f"{step.name:44} {timed.seconds:8.2f} {timed.cpu_seconds:7.2f}"
                     f" {timed.peak_rss_mb:11.0f}  "
