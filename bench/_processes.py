@@ -27,6 +27,7 @@ PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.
 SIM_BUDGET = 10**12
 BOT_RATE = "1000000/1s"  # the config's maximum
 START_TIMEOUT = 60.0
+TIME = Path("/usr/bin/time")  # GNU time, where present: peak RSS of the command alone
 
 
 @dataclass(frozen=True)
@@ -49,25 +50,35 @@ class Timed:
 def run_timed(
     args: Sequence[str], *, env: dict[str, str], cwd: Path, name: str, timeout: float = 3600
 ) -> Timed:
-    """Run ``args`` as a fresh process; its wall time and its own peak RSS (``wait4``)."""
-    stdout, stderr = cwd / f"{name}.out", cwd / f"{name}.err"
+    """Run ``args`` as a fresh process: its wall time, CPU time and its own peak RSS."""
+    stdout, stderr, usage_file = (cwd / f"{name}.{suffix}" for suffix in ("out", "err", "usage"))
+    # Linux counts a child's peak RSS from before its exec too, when it still shares or copies
+    # this process's memory: measured by GNU time (a small C parent), it is the child's alone.
+    timer = [TIME, "-f", "%e %U %S %M", "-o", str(usage_file)] if TIME.exists() else []
+    usage_file.unlink(missing_ok=True)
     with stdout.open("wb") as out, stderr.open("wb") as err:
         start = time.perf_counter()
-        process = subprocess.Popen(args, stdout=out, stderr=err, env=env, cwd=cwd)
-        killer = threading.Timer(timeout, process.kill)
+        process = subprocess.Popen(
+            [*timer, *args], stdout=out, stderr=err, env=env, cwd=cwd, start_new_session=True
+        )
+        killer = threading.Timer(timeout, os.killpg, (process.pid, signal.SIGKILL))
         killer.start()
         try:
-            # wait4 gives this child's own rusage: getrusage(RUSAGE_CHILDREN) would be the
-            # largest of every child so far, not this one's.
+            # wait4: this child's own rusage (RUSAGE_CHILDREN would be the largest so far).
             _, status, usage = os.wait4(process.pid, 0)
         finally:
             killer.cancel()
         seconds = time.perf_counter() - start
     process.returncode = os.waitstatus_to_exitcode(status)
-    # ru_maxrss is in kilobytes on Linux (bytes on macOS).
-    scale = 1024 * 1024 if sys.platform == "darwin" else 1024
-    cpu = usage.ru_utime + usage.ru_stime
-    return Timed(seconds, cpu, usage.ru_maxrss / scale, process.returncode, stdout, stderr)
+    # Without GNU time: wait4's figures (kilobytes on Linux), the peak RSS at least this one's.
+    cpu, rss_kb = usage.ru_utime + usage.ru_stime, float(usage.ru_maxrss)
+    if timer and usage_file.exists():
+        # The last line: GNU time first says "Command exited with non-zero status N" or the like.
+        lines = [line for line in usage_file.read_text().split("\n") if line.strip()]
+        fields = lines[-1].split() if lines else []
+        if len(fields) == 4:
+            cpu, rss_kb = float(fields[1]) + float(fields[2]), float(fields[3])
+    return Timed(seconds, cpu, rss_kb / 1024, process.returncode, stdout, stderr)
 
 
 def bot_env(config: Path, database_url: str, home: Path) -> dict[str, str]:
