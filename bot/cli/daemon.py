@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import socket
 from typing import Annotated
 
@@ -102,23 +103,82 @@ def simulate(
             help="Answer each platform's own 429 (or 403) past its published rate budget.",
         ),
     ] = False,
+    latency: Annotated[
+        str, typer.Option(help="Hold every answer back this long, e.g. 50ms or 1s (real time).")
+    ] = "0ms",
+    budget: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="NAME=N: platform NAME allows N requests per its window (repeatable).",
+        ),
+    ] = None,
 ) -> None:
     """Serve simulated platform APIs on loopback (tests, benchmarks, offline trial)."""
-    from bot.simulator import serve_forever
+    from bot.simulator import Simulator, serve_forever
+
+    seconds = _latency(latency)
+    budgets = _budgets(budget or [], known=Simulator().budgets())
 
     def ready(url: str) -> None:
-        limits = " with enforced rate limits" if enforce_limits else ""
-        typer.echo(f"simulator on {url}{limits} (Ctrl-C to stop)")
+        extras = ["enforced rate limits"] if enforce_limits else []
+        extras += [f"{latency.strip()} latency"] if seconds else []
+        shown = f" with {' and '.join(extras)}" if extras else ""
+        typer.echo(f"simulator on {url}{shown} (Ctrl-C to stop)")
 
     try:
         with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(serve_forever(host, port, on_ready=ready, enforce_limits=enforce_limits))
+            asyncio.run(
+                serve_forever(
+                    host,
+                    port,
+                    on_ready=ready,
+                    enforce_limits=enforce_limits,
+                    latency=seconds,
+                    budgets=budgets,
+                )
+            )
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--host") from None
     except OSError as exc:
         raise typer.BadParameter(
             f"cannot listen on {host}:{port}: {exc.strerror}", param_hint="--port"
         ) from None
+
+
+_LATENCY = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s)\s*$")
+_MAX_LATENCY_SECONDS = 60
+_MAX_BUDGET = 10**12
+
+
+def _latency(text: str) -> float:
+    """``--latency``: ``"50ms"`` or ``"0.5s"`` -> seconds, at most a minute, else exit 2."""
+    match = _LATENCY.match(text) if len(text) < 40 else None
+    seconds = float(match.group(1)) / (1000 if match.group(2) == "ms" else 1) if match else -1
+    if not 0 <= seconds <= _MAX_LATENCY_SECONDS:
+        raise typer.BadParameter(
+            f"expected a latency like 50ms or 1s, at most {_MAX_LATENCY_SECONDS}s, got {text!r}",
+            param_hint="--latency",
+        )
+    return seconds
+
+
+def _budgets(values: list[str], known: dict[str, tuple[int, int]]) -> dict[str, int]:
+    """``--budget NAME=N`` values -> {name: requests per window}, else exit 2 naming the value."""
+    budgets: dict[str, int] = {}
+    for value in values:
+        name, _, count = value.partition("=")
+        name = name.strip().lower()
+        if name not in known or not count.strip().isascii() or not count.strip().isdigit():
+            raise typer.BadParameter(
+                f"expected NAME=N with NAME one of {', '.join(sorted(known))}, got {value!r}",
+                param_hint="--budget",
+            )
+        if not 1 <= int(count) <= _MAX_BUDGET:
+            raise typer.BadParameter(
+                f"expected N from 1 to {_MAX_BUDGET:,}, got {value!r}", param_hint="--budget"
+            )
+        budgets[name] = int(count)
+    return budgets
 
 
 def demo(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import signal
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from aiohttp import web
@@ -55,6 +55,7 @@ _OWNERS = web.AppKey("owners", dict[int, PlatformSim])
 _INTERNAL_PREFIX = "/_sim/"
 DEFAULT_FAULT_DELAY = 30.0
 DEFAULT_DRIP_SECONDS = 5.0
+MAX_LATENCY = 60.0  # seconds: a round trip longer than this is a hang, which faults cover
 _SHUTDOWN_SECONDS = 2.0  # backstop: stop() already ends hangs and drips at once
 
 
@@ -64,6 +65,7 @@ class Simulator:
     ``enforce_limits`` makes each platform answer its own 429 (or 403) past its published
     budget; ``rejected`` counts those answers per platform. ``fault_delay`` bounds a ``hang``
     and ``drip_seconds`` a ``slow-drip`` (never longer than ``fault_delay``), in real seconds.
+    ``latency`` holds every platform answer back that many real seconds (a distant server).
     """
 
     def __init__(
@@ -74,7 +76,10 @@ class Simulator:
         enforce_limits: bool = False,
         fault_delay: float = DEFAULT_FAULT_DELAY,
         drip_seconds: float = DEFAULT_DRIP_SECONDS,
+        latency: float = 0.0,
     ) -> None:
+        if not 0 <= latency <= MAX_LATENCY:
+            raise ValueError(f"expected a latency from 0 to {MAX_LATENCY:g} s, got {latency!r}")
         self.clock = clock
         self.counters = CounterSource()
         self.platforms = [make(clock) for make in platforms]
@@ -83,6 +88,7 @@ class Simulator:
         self.enforce_limits = enforce_limits
         self.fault_delay = fault_delay
         self.drip_seconds = drip_seconds
+        self.latency = latency
         self.faults = FaultPlan()
         self.requests: Counter[str] = Counter()
         self.rejected: Counter[str] = Counter()
@@ -103,6 +109,15 @@ class Simulator:
         """Each platform's published budget: (requests, window seconds)."""
         return {p.name: (p.limit, p.window_seconds) for p in self.platforms}
 
+    def set_budget(self, name: str, requests: int) -> None:
+        """Give platform ``name`` a budget of ``requests`` per window instead of its published one.
+
+        Only the main window: GitHub's token window and Reddit's token endpoint keep theirs.
+        """
+        if requests < 1:
+            raise ValueError(f"expected a budget of at least 1 request, got {requests}")
+        self.platform(name).window.limit = requests
+
     def _platform_for(self, request: web.Request) -> PlatformSim | None:
         """The simulated platform whose route matched ``request``, if any."""
         # By matched route, not path prefix: Reddit's /api/info and Mastodon's /api/v1 share
@@ -118,6 +133,8 @@ class Simulator:
         if path.startswith(_INTERNAL_PREFIX):
             return await handler(request)
         self.requests[path] += 1
+        if self.latency > 0:
+            await asyncio.sleep(self.latency)  # before anything: a rejection travels as far
         platform = self._platform_for(request)
         hit = platform.window_for(request).hit() if platform is not None else None
         if platform is not None and hit is not None and self.enforce_limits and hit.over:
@@ -268,9 +285,16 @@ async def serve_forever(
     *,
     on_ready: Callable[[str], None] | None = None,
     enforce_limits: bool = False,
+    latency: float = 0.0,
+    budgets: Mapping[str, int] | None = None,
 ) -> None:
-    """Run a simulator until SIGTERM, SIGINT or cancellation; ``on_ready`` gets its base URL."""
-    simulator = Simulator(clock, enforce_limits=enforce_limits)
+    """Run a simulator until SIGTERM, SIGINT or cancellation; ``on_ready`` gets its base URL.
+
+    ``budgets`` maps platform names (as in ``Simulator.budgets()``) to requests per window.
+    """
+    simulator = Simulator(clock, enforce_limits=enforce_limits, latency=latency)
+    for name, requests in (budgets or {}).items():
+        simulator.set_budget(name, requests)
     url = await simulator.start(host, port)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
