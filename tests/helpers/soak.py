@@ -52,6 +52,9 @@ class SoakPlan:
     kill_at: float = 12.0  # the first worker is killed once this much has passed, mid-cycle
     budget: tuple[int, int] = (40, 10)  # requests per seconds, enforced by the simulator too
     fault_every: float = 1.0
+    # The run goes on at least this long after the restarted worker says it started: on a busy
+    # machine the restart may come after ``seconds``, and the orphans' polls must still be seen.
+    after_restart: float = 15.0
 
 
 @dataclass
@@ -265,7 +268,8 @@ def run_soak(tmp_path: Path, engine: Engine, plan: SoakPlan) -> SoakResult:
             started = time.monotonic()
             killed = False
             next_fault = started
-            while time.monotonic() - started < plan.seconds:
+            until = started + plan.seconds
+            while time.monotonic() < until:
                 if time.monotonic() >= next_fault:
                     simulator.inject(faults.choice(FAULTS))
                     next_fault += plan.fault_every
@@ -277,6 +281,7 @@ def run_soak(tmp_path: Path, engine: Engine, plan: SoakPlan) -> SoakResult:
                     # It frees the dead worker's leases before it says it started.
                     started_line(workers[index])
                     result.restarted_at = system_clock()
+                    until = max(until, time.monotonic() + plan.after_restart)
                     killed = True
                 time.sleep(0.05)
         finally:
