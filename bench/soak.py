@@ -6,8 +6,8 @@ real `bot run` processes). The simulator, in this process, enforces a Bluesky bu
 below the demand and serves a fault (503, truncated, malformed, slow, redirect) every second;
 a third into the run the worker seen mid-cycle is killed with SIGKILL and restarted. It prints
 the checks' figures: 429s, polls closer than an interval, the wait of the killed worker's
-accounts, the longest wait of any account, digests delivered. The shortened version is the test
-tests/daemon/test_soak.py; both run tests/helpers/soak.py.
+accounts, the longest wait of any account, digests delivered. The run itself is
+tests/helpers/soak.py (a shortened test is held out of the suite: see bench/README.md).
 
     .venv/bin/python bench/soak.py                 # 96 cycles of 5 s: about 8 minutes
     .venv/bin/python bench/soak.py 24              # a quarter of the day
