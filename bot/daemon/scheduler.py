@@ -32,7 +32,7 @@ from bot.store.accounts import scheduled_accounts
 from bot.store.attempts import last_attempts
 from bot.store.claims import lease_owners, release_leases
 from bot.store.lock import daemon_lock
-from bot.store.writes import defer_accounts
+from bot.store.writes import reschedule_idle
 
 log = logging.getLogger(__name__)
 # How long a stopping daemon waits for an in-flight cycle before it cancels it.
@@ -160,7 +160,7 @@ def apply_intervals(engine: Engine, settings: Settings, runtime: Runtime) -> int
     with Session(engine) as session:
         accounts = scheduled_accounts(session, now=now, everything=True)
         attempts = last_attempts(session.connection(), [a.id for a in accounts if a.id], at=now)
-    due: dict[int, datetime] = {}
+    due: dict[int, tuple[datetime, datetime]] = {}
     for account in accounts:
         interval = account_interval(settings, account)
         attempt = attempts.get(account.id or 0)
@@ -177,11 +177,12 @@ def apply_intervals(engine: Engine, settings: Settings, runtime: Runtime) -> int
         regular = account.last_polled_at + interval
         spread = min(interval * JITTER_SHARE, MAX_JITTER)
         if not regular - spread <= account.next_poll_at <= regular:
-            due[account.id] = regular - runtime.jitter(interval)
-    if due:
-        with engine.begin() as connection:
-            defer_accounts(connection, due)
-    return len(due)
+            due[account.id] = (account.next_poll_at, regular - runtime.jitter(interval))
+    if not due:
+        return 0
+    # Other workers poll meanwhile: a row claimed or rescheduled since our read stays as it is.
+    with engine.begin() as connection:
+        return reschedule_idle(connection, due, now)
 
 
 async def _run(

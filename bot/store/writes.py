@@ -147,6 +147,28 @@ def defer_accounts(connection: Connection, due: Mapping[int, datetime]) -> None:
     )
 
 
+def reschedule_idle(
+    connection: Connection, moves: Mapping[int, tuple[datetime, datetime]], now: datetime
+) -> int:
+    """Move due times ``{id: (read, new)}`` of accounts no worker holds and nobody moved since.
+
+    Another worker may claim (or poll and reschedule) an account between our read and this
+    write: such a row keeps its lease and due time, or it would be polled twice.
+    """
+    if not moves:
+        return 0
+    idle = (ACCOUNT.c.lease_until.is_(None)) | (ACCOUNT.c.lease_until <= now)
+    result = connection.execute(
+        update(ACCOUNT)
+        .where(
+            ACCOUNT.c.id == bindparam("b_id"), ACCOUNT.c.next_poll_at == bindparam("b_read"), idle
+        )
+        .values(next_poll_at=bindparam("b_next")),
+        [{"b_id": i, "b_read": read, "b_next": new} for i, (read, new) in moves.items()],
+    )
+    return max(result.rowcount, 0)
+
+
 def _snapshot_row(record: PollRecord, values: SnapshotValues) -> NewSnapshot:
     """The snapshot row of a successful poll."""
     return {

@@ -6,7 +6,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import httpx
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine, select, update
 from sqlmodel import Session
 
 from bot.clock import ManualClock
@@ -14,6 +14,8 @@ from bot.config import Settings
 from bot.daemon.scheduler import apply_intervals, run_daemon
 from bot.daemon.status import status
 from bot.query.accounts import account_by_key
+from bot.store.tables import ACCOUNT
+from bot.store.writes import reschedule_idle
 from tests.helpers.daemon import cycle, make_runtime
 from tests.helpers.settings import settings_for
 
@@ -112,3 +114,34 @@ def test_the_daemon_applies_the_interval_when_it_starts(engine: Engine) -> None:
     with Session(engine) as session:
         polled = account_by_key(session, KEY).last_polled_at
     assert polled is not None and polled.astimezone(UTC) == T0 + timedelta(hours=3)
+
+
+def test_a_row_claimed_or_moved_since_it_was_read_keeps_its_lease_and_due_time(
+    engine: Engine,
+) -> None:
+    # apply_intervals reads, then writes: a worker claiming the account in between must keep
+    # it (found by the soak: one batch polled by two workers around a worker's restart).
+    clock = ManualClock(T0)
+    cycle(engine, make_runtime(every(6), clock)[0], profiles)
+    read = due_at(engine)
+    later = T0 + timedelta(hours=1)
+    with engine.begin() as connection:
+        connection.execute(update(ACCOUNT).values(lease_owner="other:1", lease_until=later))
+        assert reschedule_idle(connection, {1: (read, T0)}, T0) == 0
+        row = connection.execute(select(ACCOUNT.c.lease_owner, ACCOUNT.c.next_poll_at)).one()
+        assert row.lease_owner == "other:1" and row.next_poll_at.astimezone(UTC) == read
+        # Polled and rescheduled by that worker since the read: the new due time stands.
+        moved = read + timedelta(minutes=5)
+        connection.execute(
+            update(ACCOUNT).values(lease_owner=None, lease_until=None, next_poll_at=moved)
+        )
+        assert reschedule_idle(connection, {1: (read, T0)}, T0) == 0
+        assert due_at_row(connection) == moved
+        # Idle and as read: moved.
+        assert reschedule_idle(connection, {1: (moved, T0)}, T0) == 1
+        assert due_at_row(connection) == T0
+
+
+def due_at_row(connection: Connection) -> datetime:
+    due = connection.execute(select(ACCOUNT.c.next_poll_at)).scalar_one()
+    return due.astimezone(UTC)
