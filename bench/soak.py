@@ -7,7 +7,7 @@ below the demand and serves a fault (503, truncated, malformed, slow, redirect) 
 a third into the run the worker seen mid-cycle is killed with SIGKILL and restarted. It prints
 the checks' figures: 429s, polls closer than an interval, the wait of the killed worker's
 accounts, the longest wait of any account, digests delivered. The run itself is
-tests/helpers/soak.py (a shortened test is held out of the suite: see bench/README.md).
+tests/helpers/soak.py; its shortened form is tests/daemon/test_soak.py.
 
     .venv/bin/python bench/soak.py                 # 96 cycles of 5 s: about 8 minutes
     .venv/bin/python bench/soak.py 24              # a quarter of the day

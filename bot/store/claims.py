@@ -85,9 +85,12 @@ def claim_due(
             or_(
                 ACCOUNT.c.lease_until.is_(None),
                 ACCOUNT.c.lease_until <= now,
-                # A lease ending further ahead than a lease lasts was taken before the clock
-                # stepped back: it is stale, not held.
-                ACCOUNT.c.lease_until > now + lease,
+                # A lease ending further ahead than two leases last was taken before the clock
+                # stepped back: it is stale, not held. Not one lease: another worker's clock
+                # read a few milliseconds later than ours (or clock skew between hosts) puts a
+                # lease just taken a little beyond ``now + lease``, and it would be claimed
+                # twice (the soak's four workers all polled the first cycle twice).
+                ACCOUNT.c.lease_until > now + 2 * lease,
             ),
         )
         .order_by(ACCOUNT.c.next_poll_at, ACCOUNT.c.id)

@@ -18,6 +18,7 @@ from bot.http.client import make_client
 from bot.query.accounts import account_by_key
 from bot.store.claims import claim_due
 from bot.store.models import PollAttempt, Snapshot
+from bot.store.tables import ACCOUNT
 from tests.helpers.daemon import cycle, make_runtime
 from tests.helpers.settings import settings_for
 
@@ -275,6 +276,27 @@ def test_a_lease_keeps_other_workers_off_until_it_runs_out(engine: Engine) -> No
     clock.advance(LEASE)  # w1 and w2 died without finishing
     taken = claim_due(engine, clock(), worker="w3", lease=LEASE, limit=10)
     assert sorted(a.id or 0 for a in taken) == sorted([mine[0].id or 0, theirs[0].id or 0])
+
+
+def test_a_worker_whose_clock_reads_earlier_does_not_take_a_fresh_lease(engine: Engine) -> None:
+    # Two workers claim at once; the second read its clock a little before the first took its
+    # lease (or runs a few seconds behind on another host): the lease ends a little more than
+    # one lease after its ``now``, and it is held, not stale.
+    clock = ManualClock(T0)
+    runtime, _ = make_runtime(settings_for(["a.bsky.social", "b.bsky.social"]), clock)
+    cycle(engine, runtime, ok())
+    clock.advance(timedelta(hours=6))
+    first = claim_due(engine, clock() + timedelta(seconds=3), worker="w1", lease=LEASE, limit=10)
+    assert len(first) == 2
+    assert claim_due(engine, clock(), worker="w2", lease=LEASE, limit=10) == []
+    # A lease ending days ahead was taken before the clock stepped back: stale, taken over.
+    stepped_back = clock() - timedelta(days=3)
+    taken = claim_due(engine, stepped_back, worker="w3", lease=LEASE, limit=10)
+    assert len(taken) == 0  # not due on the stepped-back clock (due times are pull_back's)
+    with engine.begin() as connection:
+        connection.execute(ACCOUNT.update().values(next_poll_at=stepped_back))
+    taken = claim_due(engine, stepped_back, worker="w3", lease=LEASE, limit=10)
+    assert sorted(a.id for a in taken) == sorted(a.id for a in first)
 
 
 def test_each_mastodon_instance_has_its_own_budget(engine: Engine) -> None:

@@ -1,6 +1,6 @@
 """The soak: several `bot run` workers on PostgreSQL, the simulator's faults on, one worker killed.
 
-Used by the full run (bench/soak.py; its shortened test is held out: see bench/README.md). The
+Used by the full run (bench/soak.py) and its shortened test (tests/daemon/test_soak.py). The
 simulator runs in a thread of this process, so faults can be queued while the workers poll;
 the workers are real processes on the real clock (as in tests/daemon/test_processes.py): a
 "day" is a day's worth of poll cycles at intervals of seconds. Yesterday has a snapshot, so the
