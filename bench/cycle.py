@@ -72,6 +72,9 @@ def add_accounts(engine: Engine, count: int, now: datetime) -> Settings:
             "platform": "bluesky",
             "handle": f"u{i}.bsky.social",
             "groups": [],
+            # Added as `bot accounts add` adds them: scheduled (an account nobody declared is
+            # polled once and then only on request, and the steady cycles would poll nothing).
+            "origin": "cli",
             "status": "active",
             "next_poll_at": now,
             "created_at": now,

@@ -8,7 +8,6 @@ from __future__ import annotations
 import io
 import os
 import re
-import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import time, timedelta
@@ -17,6 +16,7 @@ from typing import Any
 from urllib.parse import unquote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import tomli
 from dotenv import dotenv_values
 from dotenv.parser import parse_stream
 from sqlalchemy.engine import make_url
@@ -237,8 +237,8 @@ def load_settings(
     data: dict[str, Any] = {}
     if path.is_file():
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            data = tomli.loads(path.read_text(encoding="utf-8"))
+        except (tomli.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise ConfigError(str(path), f"not valid TOML: {exc}") from None
     elif explicit:
         raise ConfigError(str(path), "config file not found")
@@ -442,13 +442,19 @@ def account_entry(
     for group in groups:
         _text(group, where, name("groups"))
     interval = entry.get("interval")
+    raw_options = entry.get("options")
+    options = (
+        {}
+        if raw_options is None
+        else _account_options(platform, raw_options, where, name("options"))
+    )
     return AccountSettings(
         platform=platform,
         handle=handle,
         label=label,
         groups=tuple(groups),
         interval=_duration(interval, where, name("interval")) if interval is not None else None,
-        options=_account_options(platform, entry.get("options", {}), where, name("options")),
+        options=options,
         any_case=REGISTRY[platform].handle_any_case(handle),
     )
 

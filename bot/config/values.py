@@ -138,7 +138,10 @@ def _text(value: str, where: str, key: str) -> str:
     """A name shown to people: at most ``MAX_TEXT`` characters, no control or bidi override."""
     # Joiners and direction marks (emoji sequences, Arabic names) are text; embeddings,
     # overrides and isolates would reorder whatever is printed after the name.
-    unsafe = any(unicodedata.category(c) in _UNSAFE_CATEGORIES or c in _BIDI for c in value)
+    # Printable ASCII holds no control or bidi character: only other text is looked up.
+    unsafe = not (value.isascii() and value.isprintable()) and any(
+        unicodedata.category(c) in _UNSAFE_CATEGORIES or c in _BIDI for c in value
+    )
     if len(value) > MAX_TEXT or unsafe:
         raise ConfigError(
             f"{where}: {key}",

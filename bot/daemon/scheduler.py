@@ -18,7 +18,7 @@ from bot.clock import Clock, system_clock
 from bot.config import Settings
 from bot.daemon.metrics import Metrics, serve_metrics
 from bot.daemon.outage import DatabaseWatch
-from bot.daemon.poller import PollResult, poll_due
+from bot.daemon.poller import PollResult, stream_due
 from bot.daemon.runtime import JITTER_SHARE, MAX_JITTER, Runtime, dead_workers
 from bot.digest.daily import send_due_digests
 from bot.http.budget import GateView, RateBudget
@@ -66,15 +66,22 @@ async def tick(
     *,
     metrics: Metrics | None = None,
     stop: asyncio.Event | None = None,
+    keep: bool = True,
 ) -> list[PollResult]:
-    """One scheduled run: adopt other workers' pauses, poll what is due, publish health."""
+    """One scheduled run: adopt other workers' pauses, poll what is due, publish health.
+
+    Returns the cycle's lines if ``keep``; the daemon does not keep them: each chunk is counted
+    and dropped, so a cycle's memory stays bounded whatever the number of due accounts.
+    """
     now = runtime.clock()
     with engine.connect() as connection:
         pauses = health.shared_pauses(connection, now)
     for platform, until in pauses.items():
         for gate in runtime.gates_of(platform) or [runtime.gate(platform)]:
             gate.pause_until(until)
-    results = await poll_due(
+    results: list[PollResult] = []
+    polled = failed = deferred = 0
+    chunks = stream_due(
         engine=engine,
         settings=settings,
         client=client,
@@ -82,6 +89,17 @@ async def tick(
         runtime=runtime,
         stop=stop,
     )
+    async for chunk in chunks:
+        for result in chunk:
+            if result.outcome == "deferred":
+                deferred += 1
+            else:
+                polled += 1
+                failed += result.outcome != PollOutcome.OK
+        if metrics is not None:
+            metrics.observe(chunk, {}, {}, runtime.clock().timestamp())
+        if keep:
+            results += chunk
     views = runtime.views()
     counted = runtime.take_counts()
     # Ticks come every second with Telegram: write a platform's row only when it has news.
@@ -102,16 +120,9 @@ async def tick(
         runtime.saved_views.update(news)
     await runtime.after_cycle(engine)
     if metrics is not None:
-        metrics.observe(results, views, counted, runtime.clock().timestamp())
-    polled = [r for r in results if r.outcome != "deferred"]
-    if results:
-        failed = sum(1 for r in polled if r.outcome != PollOutcome.OK)
-        log.info(
-            "polled %d accounts, %d not ok, %d deferred",
-            len(polled),
-            failed,
-            len(results) - len(polled),
-        )
+        metrics.observe((), views, counted, runtime.clock().timestamp())
+    if polled or deferred:
+        log.info("polled %d accounts, %d not ok, %d deferred", polled, failed, deferred)
     return results
 
 
@@ -226,7 +237,9 @@ async def _run(
 
         async def poll() -> None:
             await watch.run(
-                lambda: tick(engine, settings, client, runtime, metrics=metrics, stop=stop)
+                lambda: tick(
+                    engine, settings, client, runtime, metrics=metrics, stop=stop, keep=False
+                )
             )
 
         async def send() -> None:

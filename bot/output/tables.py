@@ -62,6 +62,12 @@ def csv_cell(value: Any, tz: ZoneInfo | None = None) -> Any:
     """
     if value is None:
         return ""
+    # The common cells first, by exact type: a 100k-row listing writes 800k of them.
+    kind = type(value)
+    if kind is int or kind is float:
+        return value
+    if kind is str:
+        return spreadsheet(literal(value))
     if isinstance(value, datetime) and tz is not None:
         return value.astimezone(tz).isoformat()
     shown = plain(value)

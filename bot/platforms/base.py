@@ -37,6 +37,7 @@ import unicodedata
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypedDict
 
 import httpx
@@ -143,24 +144,41 @@ class HandleRule:
     def screen(self, handle: str, example: str) -> str:
         """``handle`` trimmed, unless too long or holding a control or format character."""
         cleaned = handle.strip()
-        if len(cleaned) > MAX_HANDLE or any(unicodedata.category(c) in _UNSEEN for c in cleaned):
+        # Printable ASCII holds none of them: the per-character look-up is for the rest (it
+        # was most of the time a 100k-account config took to load).
+        plain = cleaned.isascii() and cleaned.isprintable()
+        unseen = not plain and any(unicodedata.category(c) in _UNSEEN for c in cleaned)
+        if len(cleaned) > MAX_HANDLE or unseen:
             raise self.refusal(handle, example)
         return cleaned
 
     def folds(self, handle: str) -> bool:
         """Whether ``handle`` (canonical) names the same account in any case."""
-        return self.any_case and not (self.ids is not None and re.fullmatch(self.ids, handle))
+        return self.any_case and not (self._ids is not None and self._ids.fullmatch(handle))
 
     def apply(self, handle: str, example: str) -> str:
         """The canonical form of ``handle``; ``ValueError`` naming what is expected."""
-        cleaned = self.screen(handle, example)
-        if self.ids is not None and re.fullmatch(self.ids, cleaned):
+        return self.apply_screened(self.screen(handle, example), handle, example)
+
+    def apply_screened(self, cleaned: str, handle: str, example: str) -> str:
+        """``apply`` of a handle ``screen`` returned as ``cleaned`` (``handle`` as written)."""
+        if self._ids is not None and self._ids.fullmatch(cleaned):
             return cleaned
         name = cleaned if self.at == "keep" else cleaned.removeprefix("@")
         name = name.lower() if self.lower else name
-        if not re.fullmatch(self.pattern, name):
+        if not self._pattern.fullmatch(name):
             raise self.refusal(handle, example)
         return f"@{name}" if self.at == "add" else name
+
+    @cached_property
+    def _pattern(self) -> re.Pattern[str]:
+        """``pattern`` compiled once (a 100k-account config checks it 100k times)."""
+        return re.compile(self.pattern)
+
+    @cached_property
+    def _ids(self) -> re.Pattern[str] | None:
+        """``ids`` compiled once, if the platform has ids."""
+        return re.compile(self.ids) if self.ids is not None else None
 
     def refusal(self, handle: str, example: str) -> ValueError:
         """The error for a handle this rule refuses: what is expected, an example, the input."""

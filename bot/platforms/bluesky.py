@@ -55,10 +55,11 @@ class Bluesky(Adapter):
     @classmethod
     def normalize_handle(cls, handle: str) -> str:
         """A DID (``did:plc:...``) as is, lower-cased; anything else follows ``handle_rule``."""
-        cleaned = cls.handle_rule.screen(handle, cls.example_handle).lstrip("@").lower()
+        screened = cls.handle_rule.screen(handle, cls.example_handle)
+        cleaned = screened.lstrip("@").lower()
         if cleaned.startswith("did:"):
-            return cls.handle_rule.apply(cleaned, cls.example_handle)
-        return super().normalize_handle(handle)
+            return cls.handle_rule.apply_screened(cleaned, cleaned, cls.example_handle)
+        return cls.handle_rule.apply_screened(screened, handle, cls.example_handle)
 
     def platform_error(self, response: httpx.Response, body: Any) -> PlatformError | None:
         """getProfile names a missing or taken-down account in its XRPC error (HTTP 400)."""

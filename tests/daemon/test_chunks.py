@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections import Counter
 from datetime import UTC, datetime
 
 import httpx
+import pytest
 from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 
 from bot.clock import ManualClock
 from bot.config import Settings
+from bot.daemon.metrics import Metrics
 from bot.daemon.poller import PollResult, poll_scheduled, stream_due
+from bot.daemon.scheduler import tick
 from bot.http.client import make_client
 from bot.store.accounts import sync_accounts
 from bot.store.claims import DueAccount, claim_due
 from bot.store.models import PollAttempt, Snapshot
 from tests.daemon.test_poller import bluesky_handler
+from tests.helpers.daemon import make_runtime
 from tests.helpers.settings import settings_for
 
 T0 = datetime(2025, 3, 1, 12, tzinfo=UTC)
@@ -125,3 +130,24 @@ def test_claims_are_light_rows_by_id(engine: Engine) -> None:
     assert {a.handle for a in claimed} == set(HANDLES)
     first = claimed[0]
     assert (first.platform, first.platform_id, first.status) == ("bluesky", None, "active")
+
+
+def test_the_daemons_tick_counts_each_chunk_and_keeps_no_lines(
+    engine: Engine, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings, clock = setup(engine)
+    runtime, _ = make_runtime(settings, clock)
+    metrics = Metrics()
+
+    async def go() -> list[PollResult]:
+        async with make_client(transport=bluesky_handler([])) as client:
+            return await tick(engine, settings, client, runtime, metrics=metrics, keep=False)
+
+    with caplog.at_level(logging.INFO, logger="bot.daemon.scheduler"):
+        assert asyncio.run(go()) == []
+    assert "polled 23 accounts, 0 not ok, 0 deferred" in caplog.messages
+    assert stored(engine, Snapshot) == 23
+    polls = metrics.registry.get_sample_value(
+        "bot_polls_total", {"platform": "bluesky", "outcome": "ok"}
+    )
+    assert polls == 23

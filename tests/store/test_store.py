@@ -9,6 +9,7 @@ from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, func, select, text
 from sqlmodel import Session, SQLModel
 
@@ -17,8 +18,9 @@ from bot.kinds import Quality
 from bot.query.accounts import account_by_key
 from bot.store import history
 from bot.store.accounts import get_or_create, sync_accounts
-from bot.store.db import make_engine, migrate, normalize_url
+from bot.store.db import HEAD, alembic_config, at_head, make_engine, migrate, normalize_url
 from bot.store.models import Account, PollAttempt, Snapshot
+from bot.store.tables import RATE_BUDGET
 from bot.store.writes import (
     PollRecord,
     SnapshotValues,
@@ -52,6 +54,28 @@ def test_migrate_twice_is_harmless(engine: Engine) -> None:
             connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
             == "0007"
         )
+
+
+def test_head_is_the_scripts_head_and_a_database_behind_it_is_migrated(engine: Engine) -> None:
+    # A new migration must move HEAD too: a database at the old head would skip it.
+    script = ScriptDirectory.from_config(alembic_config())
+    assert script.get_heads() == [HEAD]
+    assert at_head(engine)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '0006'"))
+        connection.execute(text("DROP TABLE rate_budget"))
+    assert not at_head(engine)
+    migrate(engine)
+    assert at_head(engine)
+    with engine.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(RATE_BUDGET)).scalar_one() == 0
+
+
+def test_a_new_database_has_no_head(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'new.db'}")
+    assert not at_head(engine)
+    migrate(engine)
+    assert at_head(engine)
 
 
 def test_sqlite_file_is_private_and_in_wal_mode(tmp_path: Path) -> None:
