@@ -13,14 +13,13 @@ import random
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
+from _common import T0, AdvancingSleep, Scenario, scenarios, settings_for
 from sqlmodel import Session
 
 from bot.clock import ManualClock
-from bot.config import AccountSettings, PlatformSettings, Secret, Settings
 from bot.daemon.runtime import Runtime
 from bot.daemon.scheduler import tick, tick_seconds
 from bot.http.client import make_client
@@ -29,57 +28,16 @@ from bot.simulator import Simulator
 from bot.store.accounts import sync_accounts
 from bot.store.db import make_engine, migrate
 
-T0 = datetime(2025, 6, 2, tzinfo=UTC)
-TOKEN = "123456:bench-secret"
-
-
-@dataclass(frozen=True)
-class Scenario:
-    """One platform, more accounts than its budget serves, polled for a while."""
-
-    platform: str
-    handles: list[str]
-    interval: timedelta
-    duration: timedelta
-    token: bool = False
-
-
-SCENARIOS = [
-    Scenario("github", [f"user{i}" for i in range(150)], timedelta(hours=1), timedelta(hours=3)),
-    Scenario(
-        "mastodon",
-        [f"user{i}@sim.social" for i in range(1500)],
-        timedelta(minutes=5),
-        timedelta(hours=1),
-    ),
-    Scenario(
-        "x", [f"user_{i}" for i in range(6000)], timedelta(minutes=1), timedelta(hours=1), True
-    ),
-    Scenario(
-        "reddit",
-        [f"u/user_{i}" for i in range(300)],
-        timedelta(minutes=1),
-        timedelta(minutes=30),
-        True,
-    ),
-    Scenario(
-        "telegram",
-        [f"@channel_{i}" for i in range(300)],
-        timedelta(seconds=5),
-        timedelta(minutes=5),
-        True,
-    ),
-]
-
-
-class AdvancingSleep:
-    """Short budget waits and backoffs move the simulated clock instead of sleeping."""
-
-    def __init__(self, clock: ManualClock) -> None:
-        self.clock = clock
-
-    async def __call__(self, seconds: float) -> None:
-        self.clock.advance(timedelta(seconds=seconds))
+# (platform, accounts, poll interval, simulated duration): more than each budget serves.
+SCENARIOS = scenarios(
+    [
+        ("github", 150, timedelta(hours=1), timedelta(hours=3)),
+        ("mastodon", 1500, timedelta(minutes=5), timedelta(hours=1)),
+        ("x", 6000, timedelta(minutes=1), timedelta(hours=1)),
+        ("reddit", 300, timedelta(minutes=1), timedelta(minutes=30)),
+        ("telegram", 300, timedelta(seconds=5), timedelta(minutes=5)),
+    ]
+)
 
 
 async def run(scenario: Scenario, database: Path) -> str:
@@ -87,16 +45,7 @@ async def run(scenario: Scenario, database: Path) -> str:
     clock = ManualClock(T0)
     simulator = Simulator(clock, enforce_limits=True)
     base = await simulator.start("127.0.0.1", 0)
-    token = Secret(TOKEN) if scenario.token else None
-    settings = Settings(
-        accounts=tuple(AccountSettings(scenario.platform, h) for h in scenario.handles),
-        platforms={
-            scenario.platform: PlatformSettings(
-                scenario.platform, base, token=token, allow_private_addresses=True
-            )
-        },
-        poll_interval=scenario.interval,
-    )
+    settings = settings_for(scenario, base)
     engine = make_engine(f"sqlite:///{database}")
     migrate(engine)
     with Session(engine) as session:

@@ -15,18 +15,14 @@ import asyncio
 import random
 import sys
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
-from _common import PG_URL
-from sqlalchemy import Engine, create_engine, text
+from _common import T0, AdvancingSleep, Scenario, scenarios, settings_for
+from _processes import postgres_url
+from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.clock import ManualClock
-from bot.config import AccountSettings, PlatformSettings, Secret, Settings
 from bot.daemon.ledger import DatabaseLedger
 from bot.daemon.runtime import Runtime
 from bot.daemon.scheduler import tick, tick_seconds
@@ -36,101 +32,23 @@ from bot.simulator import Simulator
 from bot.store.accounts import sync_accounts
 from bot.store.db import make_engine, migrate
 
-T0 = datetime(2025, 6, 2, tzinfo=UTC)
-TOKEN = "123456:bench-secret"
 WORKERS = 3
 
-
-@dataclass(frozen=True)
-class Scenario:
-    """One platform, three times the demand its budget serves, polled for a while."""
-
-    platform: str
-    sim: str  # the simulator's name for the platform's budget
-    handles: list[str]
-    interval: timedelta
-    duration: timedelta
-    token: bool = False
-
-
-SCENARIOS = [
-    # 60 / hour, one account a request: 180 accounts an hour.
-    Scenario(
-        "github",
-        "github",
-        [f"user{i}" for i in range(180)],
-        timedelta(hours=1),
-        timedelta(hours=3),
-    ),
-    # 300 / 15 min, 100 accounts a request: 6,000 accounts every minute ask 900 requests.
-    Scenario(
-        "x", "x", [f"user_{i}" for i in range(6000)], timedelta(minutes=1), timedelta(hours=1), True
-    ),
-    # 1,000 / 10 min, one user a request: 300 users a minute ask 3,000.
-    Scenario(
-        "reddit",
-        "reddit",
-        [f"u/user_{i}" for i in range(300)],
-        timedelta(minutes=1),
-        timedelta(minutes=30),
-        True,
-    ),
-    # 30 / s, one chat a request: 450 chats every 5 s ask 90 a second.
-    Scenario(
-        "telegram",
-        "telegram",
-        [f"@channel_{i}" for i in range(450)],
-        timedelta(seconds=5),
-        timedelta(minutes=2),
-        True,
-    ),
-    # 300 / 5 min on one instance: 2,700 new accounts (one lookup each) in 15 minutes ask 2,700.
-    Scenario(
-        "mastodon",
-        "mastodon",
-        [f"user{i}@sim.social" for i in range(2700)],
-        timedelta(minutes=5),
-        timedelta(minutes=15),
-    ),
-]
-
-
-class AdvancingSleep:
-    """Short budget waits and backoffs move the simulated clock instead of sleeping."""
-
-    def __init__(self, clock: ManualClock) -> None:
-        self.clock = clock
-
-    async def __call__(self, seconds: float) -> None:
-        self.clock.advance(timedelta(seconds=seconds))
-
-
-@contextmanager
-def postgres_schema() -> Iterator[str]:
-    """A throwaway schema's URL, dropped afterwards."""
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-        try:
-            yield f"{PG_URL}?options=-csearch_path%3D{schema}"
-        finally:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
-
-
-def settings_for(scenario: Scenario, base: str) -> Settings:
-    """The one config the three workers share."""
-    token = Secret(TOKEN) if scenario.token else None
-    return Settings(
-        accounts=tuple(AccountSettings(scenario.platform, h) for h in scenario.handles),
-        platforms={
-            scenario.platform: PlatformSettings(
-                scenario.platform, base, token=token, allow_private_addresses=True
-            )
-        },
-        poll_interval=scenario.interval,
-    )
+# (platform, accounts, poll interval, simulated duration): three times what each budget serves.
+SCENARIOS = scenarios(
+    [
+        # 60 / hour, one account a request: 180 accounts an hour.
+        ("github", 180, timedelta(hours=1), timedelta(hours=3)),
+        # 300 / 15 min, 100 accounts a request: 6,000 accounts every minute ask 900 requests.
+        ("x", 6000, timedelta(minutes=1), timedelta(hours=1)),
+        # 1,000 / 10 min, one user a request: 300 users a minute ask 3,000.
+        ("reddit", 300, timedelta(minutes=1), timedelta(minutes=30)),
+        # 30 / s, one chat a request: 450 chats every 5 s ask 90 a second.
+        ("telegram", 450, timedelta(seconds=5), timedelta(minutes=2)),
+        # 300 / 5 min on one instance: 2,700 new accounts (one lookup each) in 15 minutes ask 2,700.
+        ("mastodon", 2700, timedelta(minutes=5), timedelta(minutes=15)),
+    ]
+)
 
 
 async def run(scenario: Scenario) -> str:
@@ -139,7 +57,7 @@ async def run(scenario: Scenario) -> str:
     simulator = Simulator(clock, enforce_limits=True)
     base = await simulator.start("127.0.0.1", 0)
     settings = settings_for(scenario, base)
-    with postgres_schema() as url:
+    with postgres_url() as url:
         engines: list[Engine] = [make_engine(url) for _ in range(WORKERS)]
         migrate(engines[0])
         with Session(engines[0]) as session:
@@ -175,12 +93,12 @@ async def run(scenario: Scenario) -> str:
             for engine in engines:
                 engine.dispose()
     wall = time.perf_counter() - started
-    limit, window = simulator.budgets()[scenario.sim]
+    limit, window = simulator.budgets()[scenario.platform]
     elapsed = (clock() - T0).total_seconds()
     available = limit * elapsed / window
     parts = [sum(g.requests for g in r.gates_of(scenario.platform)) for r in runtimes]
     sent = sum(parts)
-    rejected = simulator.rejected[scenario.sim]
+    rejected = simulator.rejected[scenario.platform]
     return (
         f"{scenario.platform:9} budget {limit}/{window:g}s, {len(scenario.handles)} accounts "
         f"every {scenario.interval} (3x the budget), {WORKERS} workers: {sent} requests "
