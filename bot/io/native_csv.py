@@ -22,7 +22,6 @@ from bot.io.native_rows import (
 from bot.io.problems import _Fatal, _RowError, _show
 from bot.output.text import unspreadsheet
 
-_DIGITS = re.compile(r"[0-9]+")
 _GROUPED = re.compile(r"[0-9]{1,3}(?:[,' _\u00a0\u202f][0-9]{3})+")
 _SIGNED = re.compile(r"[+-][0-9]+")
 

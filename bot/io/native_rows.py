@@ -17,7 +17,6 @@ REQUIRED_COLUMNS = ("platform", "handle", "captured_at", "followers")
 OPTIONAL_COLUMNS = ("following", "posts")
 # Written by ``bot export`` and read back, so an export imports as it was (all optional).
 EXPORT_COLUMNS = ("source", "quality", "platform_id")
-COUNT_COLUMNS = ("followers", "following", "posts")
 _ALLOWED = frozenset(REQUIRED_COLUMNS + OPTIONAL_COLUMNS + EXPORT_COLUMNS)
 _SOURCES = tuple(str(s) for s in Source)
 _QUALITIES = tuple(str(q) for q in Quality)
