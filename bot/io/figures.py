@@ -15,7 +15,6 @@ in one transaction; a stored figure with another value is replaced and the repla
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -41,6 +40,7 @@ from bot.io.native import (
     _RowError,
     _show,
 )
+from bot.io.problems import header_problems
 from bot.platforms import REGISTRY
 from bot.store import figures as store
 from bot.store.accounts import get_or_create
@@ -178,16 +178,7 @@ def _records(rows: Iterator[tuple[int, list[str]]]) -> Iterator[tuple[int, dict[
 def _header(line: int, cells: list[str]) -> list[str]:
     """The column names; a missing, unknown or repeated one is fatal."""
     columns = [cell.strip().lower() for cell in cells]
-    problems = []
-    missing = [c for c in COLUMNS if c not in columns]
-    unknown = [c for c in dict.fromkeys(columns) if c not in COLUMNS]
-    repeated = sorted(name for name, n in Counter(columns).items() if n > 1)
-    if missing:
-        problems.append(f"missing required column(s): {', '.join(missing)}")
-    if unknown:
-        problems.append(f"unknown column(s): {', '.join(map(_show, unknown))}")
-    if repeated:
-        problems.append(f"repeated column(s): {', '.join(map(_show, repeated))}")
+    problems = header_problems(columns, COLUMNS, COLUMNS)
     if problems:
         raise _Fatal(line, f"bad header: {'; '.join(problems)} (expected: {', '.join(COLUMNS)})")
     return columns

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import re
-from collections import Counter
 from collections.abc import Iterable, Iterator
 
 from bot.io.native_rows import (
@@ -19,7 +18,7 @@ from bot.io.native_rows import (
     _build,
     _Context,
 )
-from bot.io.problems import _Fatal, _RowError, _show
+from bot.io.problems import _Fatal, _RowError, _show, header_problems
 from bot.output.text import unspreadsheet
 
 _GROUPED = re.compile(r"[0-9]{1,3}(?:[,' _\u00a0\u202f][0-9]{3})+")
@@ -132,16 +131,7 @@ def _csv_rows(lines: Iterable[str]) -> Iterator[tuple[int, list[str]]]:
 def _check_header(line: int, cells: list[str]) -> list[str]:
     """The header's column names; a missing, unknown or repeated column is fatal."""
     columns = [cell.strip().lower() for cell in cells]
-    problems: list[str] = []
-    repeated = sorted(name for name, n in Counter(columns).items() if n > 1)
-    missing = [c for c in REQUIRED_COLUMNS if c not in columns]
-    unknown = [c for c in dict.fromkeys(columns) if c not in _ALLOWED]
-    if missing:
-        problems.append(f"missing required column(s): {', '.join(missing)}")
-    if unknown:
-        problems.append(f"unknown column(s): {', '.join(map(_show, unknown))}")
-    if repeated:
-        problems.append(f"repeated column(s): {', '.join(map(_show, repeated))}")
+    problems = header_problems(columns, REQUIRED_COLUMNS, _ALLOWED)
     if problems:
         expected = ", ".join(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)
         raise _Fatal(line, f"bad header: {'; '.join(problems)} (expected: {expected})")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Collection, Sequence
 from pathlib import Path
 
 from bot.errors import InputError
@@ -52,3 +54,20 @@ def _show(value: object) -> str:
 def _one_line(message: str) -> str:
     """The message with any line breaks (say, from a path) turned into spaces."""
     return " ".join(message.splitlines())
+
+
+def header_problems(
+    columns: Sequence[str], required: Sequence[str], allowed: Collection[str]
+) -> list[str]:
+    """What is wrong with a header's columns: missing, unknown and repeated ones, in that order."""
+    problems = []
+    missing = [c for c in required if c not in columns]
+    unknown = [c for c in dict.fromkeys(columns) if c not in allowed]
+    repeated = sorted(name for name, n in Counter(columns).items() if n > 1)
+    if missing:
+        problems.append(f"missing required column(s): {', '.join(missing)}")
+    if unknown:
+        problems.append(f"unknown column(s): {', '.join(map(_show, unknown))}")
+    if repeated:
+        problems.append(f"repeated column(s): {', '.join(map(_show, repeated))}")
+    return problems
