@@ -20,11 +20,14 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from bot.output.boxed import boxed
 from bot.output.text import NULL, literal, number, percent, plain, signed, spreadsheet
 
 Format = Literal["table", "csv", "json"]
 FORMATS: tuple[str, ...] = ("table", "csv", "json")
 EXCEL_BOM = "\ufeff"
+# Columns a table may take when the output is not a terminal (a pipe, a file, a test).
+PIPE_WIDTH = 200
 
 
 @dataclass(frozen=True)
@@ -111,14 +114,20 @@ def render(
         for row in rows:
             writer.writerow([csv_cell(row.get(c.key), tz) for c in columns])
     else:
+        headings = [heading(column, tz) for column in columns]
+        cells = [[cell(row.get(c.key), c, tz) for c in columns] for row in rows]
+        terminal = stream.isatty()
+        right = [column.numeric for column in columns]
+        drawn = None if terminal else boxed(title or None, headings, right, cells, PIPE_WIDTH)
+        if drawn is not None:
+            stream.write(drawn)
+            return
         table = Table(title=Text(title) if title else None, show_lines=False, header_style="bold")
-        for column in columns:
-            table.add_column(
-                Text(heading(column, tz)), justify="right" if column.numeric else "left"
-            )
-        for row in rows:
-            table.add_row(*(Text(cell(row.get(c.key), c, tz)) for c in columns))
-        Console(file=stream, width=200 if not stream.isatty() else None).print(table)
+        for text, column in zip(headings, columns, strict=True):
+            table.add_column(Text(text), justify="right" if column.numeric else "left")
+        for texts in cells:
+            table.add_row(*(Text(text) for text in texts))
+        Console(file=stream, width=None if terminal else PIPE_WIDTH).print(table)
 
 
 def heading(column: Column, tz: ZoneInfo | None) -> str:
