@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from workers import postgres_schema
+from _processes import postgres_url
 
 from bot.store.db import make_engine, migrate
 from tests.helpers.soak import SoakPlan, figures, run_soak
@@ -44,7 +44,7 @@ def main() -> None:
         budget=(24, 10),
         fault_every=1.0,
     )
-    with postgres_schema() as url, tempfile.TemporaryDirectory() as tmp:
+    with postgres_url() as url, tempfile.TemporaryDirectory() as tmp:
         engine = make_engine(url)
         migrate(engine)
         try:
