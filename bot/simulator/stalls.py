@@ -55,12 +55,16 @@ async def drip(
     chunks = drip_chunks(body)
     pause = seconds / len(chunks)
     await stream.prepare(request)
-    for chunk in chunks:
-        await stream.write(chunk)
-        if await wait_or_stop(stopping, pause):
-            # Stopping: drop the connection mid-body instead of finishing the drip.
-            if request.transport is not None:
-                request.transport.close()
-            return stream
-    await stream.write_eof()
+    try:
+        for chunk in chunks:
+            await stream.write(chunk)
+            if await wait_or_stop(stopping, pause):
+                # Stopping: drop the connection mid-body instead of finishing the drip.
+                if request.transport is not None:
+                    request.transport.close()
+                return stream
+        await stream.write_eof()
+    except ConnectionResetError:
+        # The client went away mid-drip (it gave up, or was killed): nothing left to send.
+        pass
     return stream

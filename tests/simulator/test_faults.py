@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -275,6 +276,20 @@ def test_slow_drip_reads_are_short_but_the_whole_is_slow(name: str) -> None:
         assert (await get(client, name)).json() == normal
 
     run(scenario)
+
+
+def test_a_client_gone_mid_drip_ends_the_drip_quietly(caplog: pytest.LogCaptureFixture) -> None:
+    # A worker that gives up (or is killed) mid-drip: the simulator stops writing to it, with
+    # no traceback in its log (the soak's simulator printed one per killed worker).
+    async def scenario(sim: Simulator, client: httpx.AsyncClient, clock: ManualClock) -> None:
+        sim.inject(CALLS["bluesky"].path, "slow-drip")
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(get(client, "bluesky"), SHORT / 3)
+        await asyncio.sleep(SHORT)  # the drip would go on writing to the closed connection
+
+    with caplog.at_level(logging.ERROR):
+        run(scenario)
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
 
 
 def test_drip_cuts_small_and_large_bodies_into_bounded_pieces() -> None:
