@@ -173,7 +173,10 @@ class Settings:
         if self.api_token is not None:
             tokens.append(self.api_token.reveal())
         # A key written into an account's URL (``?api_key=…``) is a secret like any token.
-        tokens += [v for a in self.accounts for v in credential_values(a.options.get("url", ""))]
+        # Only accounts with options can carry one: at 100,000 accounts, parsing an empty URL for
+        # each took 0.3 s of every command.
+        urls = [a.options["url"] for a in self.accounts if a.options and "url" in a.options]
+        tokens += [v for url in urls for v in credential_values(url)]
         return tokens + [part for url in self.notify for part in notify_secret_parts(url.reveal())]
 
     def identity(self, platform: str, handle: str) -> tuple[str, str]:
