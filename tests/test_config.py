@@ -168,6 +168,12 @@ BAD = [
         "accounts[0].options",
         "",
     ),
+    (
+        # No options table at all: the platform still says what it needs.
+        '[[accounts]]\nplatform = "json"\nhandle = "a"\n',
+        "accounts[0].options",
+        "'url' is required",
+    ),
     ("[bot\n", "", "not valid TOML"),
 ]
 

@@ -445,12 +445,8 @@ def account_entry(
     for group in groups:
         _text(group, where, name("groups"))
     interval = entry.get("interval")
-    raw_options = entry.get("options")
-    options = (
-        {}
-        if raw_options is None
-        else _account_options(platform, raw_options, where, name("options"))
-    )
+    # Always through the platform, options or not: JSON accounts require a url.
+    options = _account_options(platform, entry.get("options", {}), where, name("options"))
     return AccountSettings(
         platform=platform,
         handle=handle,

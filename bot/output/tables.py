@@ -116,18 +116,22 @@ def render(
     else:
         headings = [heading(column, tz) for column in columns]
         cells = [[cell(row.get(c.key), c, tz) for c in columns] for row in rows]
-        terminal = stream.isatty()
-        right = [column.numeric for column in columns]
-        drawn = None if terminal else boxed(title or None, headings, right, cells, PIPE_WIDTH)
-        if drawn is not None:
-            stream.write(drawn)
-            return
+        console = Console(file=stream, width=None if stream.isatty() else PIPE_WIDTH)
+        # Drawn directly only where rich would print plain box characters: no terminal, no
+        # colour (FORCE_COLOR), a UTF-8 stream (else rich falls back to an ASCII box).
+        uncoloured = not console.is_terminal and console.color_system is None
+        if uncoloured and not console.options.ascii_only:
+            right = [column.numeric for column in columns]
+            drawn = boxed(title or None, headings, right, cells, console.width)
+            if drawn is not None:
+                stream.write(drawn)
+                return
         table = Table(title=Text(title) if title else None, show_lines=False, header_style="bold")
         for text, column in zip(headings, columns, strict=True):
             table.add_column(Text(text), justify="right" if column.numeric else "left")
         for texts in cells:
             table.add_row(*(Text(text) for text in texts))
-        Console(file=stream, width=None if terminal else PIPE_WIDTH).print(table)
+        console.print(table)
 
 
 def heading(column: Column, tz: ZoneInfo | None) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.console import Console
@@ -96,3 +97,20 @@ def test_render_writes_the_drawn_table_to_a_pipe() -> None:
         ],
     )
     assert out.getvalue() == expected
+
+
+def test_rich_still_draws_for_a_latin_1_stream_and_with_colour_forced(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    columns = [Column("handle", "Handle")]
+    rows = [{"handle": "a.bsky.social"}]
+    raw = io.BytesIO()
+    latin = io.TextIOWrapper(raw, encoding="latin-1")
+    render(rows, columns, "table", out=latin)  # rich's ASCII box: no UnicodeEncodeError
+    latin.flush()
+    assert "a.bsky.social" in raw.getvalue().decode("latin-1")
+    assert "┏" not in raw.getvalue().decode("latin-1")
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    coloured = io.StringIO()
+    render(rows, columns, "table", out=coloured)
+    assert "\x1b[" in coloured.getvalue()  # the bold heading rich draws
