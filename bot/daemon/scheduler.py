@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
@@ -73,14 +74,9 @@ async def tick(
     Returns the cycle's lines if ``keep``; the daemon does not keep them: each chunk is counted
     and dropped, so a cycle's memory stays bounded whatever the number of due accounts.
     """
-    now = runtime.clock()
-    with engine.connect() as connection:
-        pauses = health.shared_pauses(connection, now)
-    for platform, until in pauses.items():
-        for gate in runtime.gates_of(platform) or [runtime.gate(platform)]:
-            gate.pause_until(until)
+    _adopt_pauses(engine, runtime)
     results: list[PollResult] = []
-    polled = failed = deferred = 0
+    tally = Counter[str]()
     chunks = stream_due(
         engine=engine,
         settings=settings,
@@ -90,16 +86,41 @@ async def tick(
         stop=stop,
     )
     async for chunk in chunks:
-        for result in chunk:
-            if result.outcome == "deferred":
-                deferred += 1
-            else:
-                polled += 1
-                failed += result.outcome != PollOutcome.OK
+        tally.update(_kind(result.outcome) for result in chunk)
         if metrics is not None:
             metrics.observe(chunk, {}, {}, runtime.clock().timestamp())
         if keep:
             results += chunk
+    views, counted = _publish(engine, runtime)
+    await runtime.after_cycle(engine)
+    if metrics is not None:
+        metrics.observe((), views, counted, runtime.clock().timestamp())
+    if tally:
+        polled = tally["ok"] + tally["failed"]
+        log.info(
+            "polled %d accounts, %d not ok, %d deferred", polled, tally["failed"], tally["deferred"]
+        )
+    return results
+
+
+def _kind(outcome: str) -> str:
+    """How a cycle's log line counts an outcome: ok, failed (any other), or deferred."""
+    return outcome if outcome in (PollOutcome.OK, "deferred") else "failed"
+
+
+def _adopt_pauses(engine: Engine, runtime: Runtime) -> None:
+    """Pause this worker's gates where another worker saw a platform ask for a pause."""
+    with engine.connect() as connection:
+        pauses = health.shared_pauses(connection, runtime.clock())
+    for platform, until in pauses.items():
+        for gate in runtime.gates_of(platform) or [runtime.gate(platform)]:
+            gate.pause_until(until)
+
+
+def _publish(
+    engine: Engine, runtime: Runtime
+) -> tuple[dict[str, GateView], dict[str, tuple[int, int]]]:
+    """Store each platform's state that has news; its views and request counts, for metrics."""
     views = runtime.views()
     counted = runtime.take_counts()
     # Ticks come every second with Telegram: write a platform's row only when it has news.
@@ -115,15 +136,10 @@ async def tick(
                 states={name: _state_row(view) for name, view in news.items()},
                 counted=counted,
                 now=runtime.clock(),
-                redact=Redactor(settings.secret_values()),
+                redact=Redactor(runtime.secrets()),
             )
         runtime.saved_views.update(news)
-    await runtime.after_cycle(engine)
-    if metrics is not None:
-        metrics.observe((), views, counted, runtime.clock().timestamp())
-    if polled or deferred:
-        log.info("polled %d accounts, %d not ok, %d deferred", polled, failed, deferred)
-    return results
+    return views, counted
 
 
 def _state_row(view: GateView) -> health.PlatformStateRow:

@@ -114,24 +114,35 @@ def render(
         for row in rows:
             writer.writerow([csv_cell(row.get(c.key), tz) for c in columns])
     else:
-        headings = [heading(column, tz) for column in columns]
-        cells = [[cell(row.get(c.key), c, tz) for c in columns] for row in rows]
-        console = Console(file=stream, width=None if stream.isatty() else PIPE_WIDTH)
-        # Drawn directly only where rich would print plain box characters: no terminal, no
-        # colour (FORCE_COLOR), a UTF-8 stream (else rich falls back to an ASCII box).
-        uncoloured = not console.is_terminal and console.color_system is None
-        if uncoloured and not console.options.ascii_only:
-            right = [column.numeric for column in columns]
-            drawn = boxed(title or None, headings, right, cells, console.width)
-            if drawn is not None:
-                stream.write(drawn)
-                return
-        table = Table(title=Text(title) if title else None, show_lines=False, header_style="bold")
-        for text, column in zip(headings, columns, strict=True):
-            table.add_column(Text(text), justify="right" if column.numeric else "left")
-        for texts in cells:
-            table.add_row(*(Text(text) for text in texts))
-        console.print(table)
+        _table(rows, columns, stream, title, tz)
+
+
+def _table(
+    rows: Sequence[Mapping[str, Any]],
+    columns: Sequence[Column],
+    stream: TextIO,
+    title: str | None,
+    tz: ZoneInfo | None,
+) -> None:
+    """A boxed table: drawn directly where rich would print plain characters, else by rich."""
+    headings = [heading(column, tz) for column in columns]
+    cells = [[cell(row.get(c.key), c, tz) for c in columns] for row in rows]
+    console = Console(file=stream, width=None if stream.isatty() else PIPE_WIDTH)
+    # Drawn directly only where rich would print plain box characters: no terminal, no
+    # colour (FORCE_COLOR), a UTF-8 stream (else rich falls back to an ASCII box).
+    uncoloured = not console.is_terminal and console.color_system is None
+    if uncoloured and not console.options.ascii_only:
+        right = [column.numeric for column in columns]
+        drawn = boxed(title or None, headings, right, cells, console.width)
+        if drawn is not None:
+            stream.write(drawn)
+            return
+    table = Table(title=Text(title) if title else None, show_lines=False, header_style="bold")
+    for text, column in zip(headings, columns, strict=True):
+        table.add_column(Text(text), justify="right" if column.numeric else "left")
+    for texts in cells:
+        table.add_row(*(Text(text) for text in texts))
+    console.print(table)
 
 
 def heading(column: Column, tz: ZoneInfo | None) -> str:
