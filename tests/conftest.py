@@ -7,8 +7,6 @@ without having exercised it. Each test gets a fresh schema in the ``test`` datab
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -95,22 +93,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 @pytest.fixture
 def simulator(tmp_path: Path) -> Iterator[str]:
     """`bot simulate --port 0` in a subprocess; yields its base URL."""
-    from tests.helpers.processes import TIMEOUT, bot, read_line_with
+    from tests.helpers.processes import simulate, simulator_url
 
-    process = subprocess.Popen(
-        bot("simulate", "--port", "0"),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=tmp_path,
-        env={"PATH": os.environ.get("PATH", ""), "PYTHONUNBUFFERED": "1"},
-    )
-    try:
-        line = read_line_with(process, "stdout", "simulator on ")
-        yield line.split("simulator on ", 1)[1].split()[0]
-    finally:
-        process.send_signal(signal.SIGTERM)
-        assert process.wait(timeout=TIMEOUT) == 0
+    with simulate(tmp_path) as line:
+        yield simulator_url(line)
 
 
 @pytest.fixture

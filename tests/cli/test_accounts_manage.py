@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.cli import run_cli
+from tests.helpers.cli import cli_env, run_cli
 
 CONFIG = """
 [bot]
@@ -24,11 +24,7 @@ HEADER = "platform,handle,label,groups,interval\n"
 @pytest.fixture
 def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, database_url: str) -> Path:
     """A working directory with a config file declaring one account, and the test database."""
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "accounts.toml").write_text(CONFIG)
-    monkeypatch.setenv("BOT_CONFIG", str(tmp_path / "accounts.toml"))
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    return tmp_path
+    return cli_env(monkeypatch, tmp_path, database_url, CONFIG)
 
 
 def listed(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, dict[str, object]]:

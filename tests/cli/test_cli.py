@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.cli import run_cli
+from tests.helpers.cli import cli_env, run_cli
 
 SEED = """platform,handle,captured_at,followers,following,posts
 mastodon,dgsn@social.example,2020-12-31,226482,12,10000
@@ -35,10 +35,7 @@ groups = ["institution"]
 @pytest.fixture
 def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, database_url: str) -> Path:
     """A working directory with a config file and the test database."""
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "accounts.toml").write_text(CONFIG)
-    monkeypatch.setenv("BOT_CONFIG", str(tmp_path / "accounts.toml"))
-    monkeypatch.setenv("DATABASE_URL", database_url)
+    cli_env(monkeypatch, tmp_path, database_url, CONFIG)
     (tmp_path / "seed.csv").write_text(SEED)
     return tmp_path
 

@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from bot.store.accounts import get_or_create
 from bot.store.writes import insert_snapshots
-from tests.helpers.cli import run_cli
+from tests.helpers.cli import cli_env, run_cli
 from tests.helpers.store import snap
 
 CONFIG = """
@@ -28,11 +28,7 @@ ACCOUNT = "bluesky:dgsn.example.com"
 @pytest.fixture
 def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, database_url: str) -> Path:
     """A working directory with a config file and the test database."""
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "accounts.toml").write_text(CONFIG)
-    monkeypatch.setenv("BOT_CONFIG", str(tmp_path / "accounts.toml"))
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    return tmp_path
+    return cli_env(monkeypatch, tmp_path, database_url, CONFIG)
 
 
 @pytest.mark.parametrize(

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import os
 import queue
+import signal
 import subprocess
 import sys
 import threading
 import time
 import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
@@ -116,3 +119,27 @@ def read_line_with(process: subprocess.Popen[str], stream_name: str, needle: str
 def rest_of(process: subprocess.Popen[str], stream_name: str) -> str:
     """What ``process`` wrote to the stream after the lines already read (once it has exited)."""
     return lines_of(process, stream_name).rest()
+
+
+@contextmanager
+def simulate(tmp_path: Path, *args: str, stop: int = signal.SIGTERM) -> Iterator[str]:
+    """`bot simulate --port 0 ARGS…` in a subprocess; yields its start line; it must exit 0."""
+    process = subprocess.Popen(
+        bot("simulate", "--port", "0", *args),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+        env={"PATH": os.environ.get("PATH", ""), "PYTHONUNBUFFERED": "1"},
+    )
+    try:
+        yield read_line_with(process, "stdout", "simulator on ")
+    finally:
+        process.send_signal(stop)
+        process.wait(timeout=TIMEOUT)
+    assert process.returncode == 0
+
+
+def simulator_url(line: str) -> str:
+    """The base URL in `bot simulate`'s start line."""
+    return line.split("simulator on ", 1)[1].split()[0]

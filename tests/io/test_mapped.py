@@ -13,7 +13,7 @@ from bot.errors import InputError
 from bot.io.mapped import ColumnMap, infer_columns, parse_map, read_mapped_file
 from bot.io.native import ImportRow
 from bot.platforms import REGISTRY
-from tests.helpers.cli import run_cli
+from tests.helpers.cli import cli_env, run_cli
 
 SAMPLES = Path(__file__).parents[1] / "fixtures" / "import"
 CASABLANCA = ZoneInfo("Africa/Casablanca")
@@ -249,11 +249,7 @@ def test_a_date_format_with_a_time_and_an_offset(tmp_path: Path) -> None:
 
 @pytest.fixture
 def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, database_url: str) -> Path:
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "accounts.toml").write_text('[bot]\ntimezone = "Africa/Casablanca"\n')
-    monkeypatch.setenv("BOT_CONFIG", str(tmp_path / "accounts.toml"))
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    return tmp_path
+    return cli_env(monkeypatch, tmp_path, database_url, '[bot]\ntimezone = "Africa/Casablanca"\n')
 
 
 def test_import_social_blade_export_twice(env: Path, capsys: pytest.CaptureFixture[str]) -> None:

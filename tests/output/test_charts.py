@@ -20,7 +20,7 @@ from bot.output.charts import followers_chart_png, gap_threshold, segments
 from bot.query import rows as views
 from bot.store.accounts import get_or_create
 from bot.store.writes import insert_snapshots
-from tests.helpers.cli import run_cli
+from tests.helpers.cli import cli_env, run_cli
 
 CASABLANCA = ZoneInfo("Africa/Casablanca")
 START = datetime(2021, 1, 1, tzinfo=UTC)
@@ -189,11 +189,7 @@ def test_chart_series_leaves_suspect_points_out(engine: Engine) -> None:
 
 @pytest.fixture
 def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, database_url: str) -> Path:
-    monkeypatch.chdir(tmp_path)
-    (tmp_path / "accounts.toml").write_text('[bot]\ntimezone = "Africa/Casablanca"\n')
-    monkeypatch.setenv("BOT_CONFIG", str(tmp_path / "accounts.toml"))
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    return tmp_path
+    return cli_env(monkeypatch, tmp_path, database_url, '[bot]\ntimezone = "Africa/Casablanca"\n')
 
 
 def test_chart_command_writes_the_png(

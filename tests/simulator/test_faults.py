@@ -5,9 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 import signal
-import subprocess
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -26,7 +24,7 @@ from bot.simulator.faults import FAULT_KINDS, LOGIN_PAGE
 from bot.simulator.glitches import CounterSource
 from bot.simulator.stalls import drip_chunks
 from bot.simulator.youtube import PacificDayWindow, rounded
-from tests.helpers.processes import bot, read_line_with
+from tests.helpers.processes import simulate, simulator_url
 from tests.helpers.simulator import running_simulator
 
 START = datetime(2026, 4, 11, 23, 12, 34, 746804, tzinfo=UTC)
@@ -558,19 +556,9 @@ def test_limits_are_not_enforced_by_default_and_rejections_come_before_faults() 
 
 @pytest.mark.process
 def test_bot_simulate_enforce_limits(tmp_path: Path) -> None:
-    process = subprocess.Popen(
-        bot("simulate", "--port", "0", "--enforce-limits"),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=tmp_path,
-        env={"PATH": os.environ.get("PATH", ""), "PYTHONUNBUFFERED": "1"},
-    )
-    try:
-        line = read_line_with(process, "stdout", "simulator on ")
+    with simulate(tmp_path, "--enforce-limits", stop=signal.SIGINT) as line:
         assert "with enforced rate limits" in line
-        url = line.split("simulator on ", 1)[1].split()[0]
-        with httpx.Client(base_url=url, timeout=10) as client:
+        with httpx.Client(base_url=simulator_url(line), timeout=10) as client:
             # Real clock: count from the last window change in case an hour boundary passes.
             served, reset = 0, None
             for _ in range(130):
@@ -583,7 +571,3 @@ def test_bot_simulate_enforce_limits(tmp_path: Path) -> None:
             assert (r.status_code, served) == (403, 60)
             assert r.json()["message"].startswith("API rate limit exceeded")
             assert client.get("/_sim/stats").json()["rejected"] == {"github": 1}
-    finally:
-        process.send_signal(signal.SIGINT)
-        process.wait(timeout=30)
-    assert process.returncode == 0

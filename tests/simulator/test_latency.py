@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import subprocess
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,7 +14,7 @@ import pytest
 from bot.clock import ManualClock
 from bot.simulator import Simulator
 from tests.helpers.cli import run_cli
-from tests.helpers.processes import TIMEOUT, bot, read_line_with
+from tests.helpers.processes import simulate, simulator_url
 from tests.helpers.simulator import running_simulator
 
 START = datetime(2026, 4, 11, 23, 12, 34, tzinfo=UTC)
@@ -109,19 +107,11 @@ def test_bot_simulate_refuses_bad_latency_and_budgets(
 
 @pytest.mark.process
 def test_bot_simulate_latency_and_budget(tmp_path: Path) -> None:
-    process = subprocess.Popen(
-        bot("simulate", "--port", "0", "--latency", "200ms", "--budget", "Bluesky=7"),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=tmp_path,
-        env={"PATH": os.environ.get("PATH", ""), "PYTHONUNBUFFERED": "1"},
-    )
-    try:
-        line = read_line_with(process, "stdout", "simulator on ")
+    with simulate(
+        tmp_path, "--latency", "200ms", "--budget", "Bluesky=7", stop=signal.SIGINT
+    ) as line:
         assert "200ms latency" in line
-        url = line.split("simulator on ", 1)[1].split()[0]
-        with httpx.Client(base_url=url, timeout=10) as client:
+        with httpx.Client(base_url=simulator_url(line), timeout=10) as client:
             start = time.perf_counter()
             response = client.get(PROFILES, params={"actors": "alice.bsky.social"})
             assert time.perf_counter() - start >= LATENCY
@@ -130,7 +120,3 @@ def test_bot_simulate_latency_and_budget(tmp_path: Path) -> None:
             assert response.headers["ratelimit-policy"] == "7;w=300"
             # Other platforms keep their published budget.
             assert client.get("/users/alice").headers["x-ratelimit-limit"] == "60"
-    finally:
-        process.send_signal(signal.SIGINT)
-        process.wait(timeout=TIMEOUT)
-    assert process.returncode == 0
