@@ -16,6 +16,7 @@ import typer
 
 from bot import config
 from bot.cli import build_app, every_command
+from bot.config import accounts as config_accounts
 from bot.platforms import ADAPTERS
 
 ROOT = Path(__file__).parents[1]
@@ -51,7 +52,7 @@ def user_facing_names() -> Iterator[str]:
                 yield from (o for o in (*param.opts, *param.secondary_opts) if o.startswith("--"))
     yield from (f"bot.{key}" for key in config._BOT_KEYS)
     yield from (f"platforms.<name>.{key}" for key in config._PLATFORM_KEYS)
-    yield from (f"accounts[].{key}" for key in config._ACCOUNT_KEYS)
+    yield from (f"accounts[].{key}" for key in config_accounts._ACCOUNT_KEYS)
     for adapter in ADAPTERS:
         yield from (f"platforms.{adapter.name}.{key}" for key in adapter.platform_options)
         if adapter.token_env:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import io
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import time, timedelta
 from pathlib import Path
@@ -22,6 +22,9 @@ from dotenv.parser import parse_stream
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from bot.config.accounts import AccountSettings as AccountSettings
+from bot.config.accounts import _accounts
+from bot.config.accounts import account_entry as account_entry
 from bot.config.alerts import AlertRules as AlertRules
 from bot.config.alerts import AlertSettings, _alerts
 from bot.config.values import (
@@ -35,7 +38,6 @@ from bot.config.values import (
     _rate,
     _string,
     _table,
-    _text,
 )
 from bot.config.values import (
     parse_duration as parse_duration,
@@ -69,7 +71,6 @@ RECHECK_BOUNDS = ("1m", "6h")
 # ``[bot] digests``: which digests the daemon sends (bot/digest/periods.py).
 DIGEST_KINDS = ("daily", "weekly", "monthly")
 _PLATFORM_KEYS = {"base_url", "token_env", "rate_limit", "allow_private_addresses"}
-_ACCOUNT_KEYS = {"platform", "handle", "label", "groups", "interval", "options"}
 _NOTIFY_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://\S+$")
 _URL_PIECES = re.compile(r"[/:@?&=#,;]+")
 # Bounds of the values that validate but would crash every cycle past them (datetime overflow,
@@ -111,25 +112,6 @@ class PlatformSettings:
     rate_limit: RateBudget | None = None
     # Lets this platform reach private, loopback and link-local addresses (the simulator).
     allow_private_addresses: bool = False
-
-
-@dataclass(frozen=True)
-class AccountSettings:
-    """One ``[[accounts]]`` entry."""
-
-    platform: str
-    handle: str
-    label: str | None = None
-    groups: tuple[str, ...] = ()
-    interval: timedelta | None = None
-    options: Mapping[str, str] = field(default_factory=dict)
-    # The platform treats this handle in any case as one account (``HandleRule.any_case``).
-    any_case: bool = False
-
-    @property
-    def key(self) -> str:
-        """``platform:handle``, the identity users type."""
-        return f"{self.platform}:{self.handle}"
 
 
 @dataclass(frozen=True)
@@ -395,76 +377,6 @@ def notify_secret_parts(url: str) -> list[str]:
         if tokenish and ("." not in piece or len(piece) >= 40):
             parts.append(piece)
     return parts
-
-
-def _accounts(raw: Any, where: str) -> tuple[AccountSettings, ...]:
-    """``[[accounts]]``: known platform, valid handle, no duplicates."""
-    if not isinstance(raw, list):
-        raise ConfigError(f"{where}: accounts", "expected an array of tables ([[accounts]])")
-    accounts: list[AccountSettings] = []
-    seen: set[str] = set()
-    for index, item in enumerate(raw):
-        key = f"accounts[{index}]"
-        entry = _table(item, where, key)
-        _no_unknown(entry, _ACCOUNT_KEYS, where, f"{key}.")
-        account = account_entry(entry, where, f"{key}.".__add__)
-        identity = account.key.lower() if account.any_case else account.key
-        if identity in seen:
-            raise ConfigError(f"{where}: {key}", f"duplicate account {account.key}")
-        seen.add(identity)
-        accounts.append(account)
-    return tuple(accounts)
-
-
-def account_entry(
-    entry: Mapping[str, Any], where: str, name: Callable[[str], str] = lambda field: field
-) -> AccountSettings:
-    """One account's fields (platform, handle, label, groups, interval, options), checked.
-
-    The one reader of an account for the config file, ``bot accounts add`` and ``bot accounts
-    import``: ``where`` names the file (or command) and ``name`` spells a field for the error.
-    """
-    platform = _string(entry.get("platform"), where, name("platform"))
-    if platform not in REGISTRY:
-        known = ", ".join(sorted(REGISTRY))
-        raise ConfigError(
-            f"{where}: {name('platform')}", f"unknown platform {platform!r} (known: {known})"
-        )
-    try:
-        handle = REGISTRY[platform].normalize_handle(
-            _string(entry.get("handle"), where, name("handle"))
-        )
-    except ValueError as exc:
-        raise ConfigError(f"{where}: {name('handle')}", str(exc)) from None
-    label = entry.get("label")
-    if label is not None:
-        label = _text(_string(label, where, name("label")), where, name("label"))
-    groups = entry.get("groups", [])
-    if not isinstance(groups, list | tuple) or not all(isinstance(g, str) and g for g in groups):
-        raise ConfigError(f"{where}: {name('groups')}", "expected a list of non-empty strings")
-    for group in groups:
-        _text(group, where, name("groups"))
-    interval = entry.get("interval")
-    # Always through the platform, options or not: JSON accounts require a url.
-    options = _account_options(platform, entry.get("options", {}), where, name("options"))
-    return AccountSettings(
-        platform=platform,
-        handle=handle,
-        label=label,
-        groups=tuple(groups),
-        interval=_duration(interval, where, name("interval")) if interval is not None else None,
-        options=options,
-        any_case=REGISTRY[platform].handle_any_case(handle),
-    )
-
-
-def _account_options(platform: str, raw: Any, where: str, key: str) -> dict[str, str]:
-    """An account's ``options`` table (``key`` names it), checked by its platform's adapter."""
-    table = _table(raw, where, key)
-    try:
-        return REGISTRY[platform].account_options(table)
-    except ValueError as exc:
-        raise ConfigError(f"{where}: {key}", str(exc)) from None
 
 
 def _milestones(value: Any, where: str) -> tuple[int, ...]:
