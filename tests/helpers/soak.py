@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import math
 import random
 import signal
 import socket
@@ -23,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import Engine, distinct, func, insert, select
 from sqlmodel import Session
 
 from bot.clock import system_clock
@@ -60,6 +61,9 @@ class SoakPlan:
     # The run goes on at least this long after the restarted worker says it started: on a busy
     # machine the restart may come after ``seconds``, and the orphans' polls must still be seen.
     after_restart: float = 15.0
+    # ...and then, on a machine busy enough to be slower, until every account the killed worker
+    # held has been polled again, for at most this long after the restart.
+    orphans_within: float = 60.0
 
 
 @dataclass
@@ -232,6 +236,17 @@ def stop_worker(process: subprocess.Popen[str]) -> tuple[int, str]:
     return code, rest_of(process, "stderr")
 
 
+def polled_since(engine: Engine, accounts: list[int], since: datetime | None) -> bool:
+    """Whether every one of ``accounts`` has a poll attempt that started at ``since`` or later."""
+    if since is None or not accounts:
+        return True
+    with engine.connect() as connection:
+        statement = select(func.count(distinct(POLL_ATTEMPT.c.account_id))).where(
+            POLL_ATTEMPT.c.account_id.in_(accounts), POLL_ATTEMPT.c.started_at >= since
+        )
+        return connection.execute(statement).scalar_one() == len(set(accounts))
+
+
 def kill_mid_cycle(engine: Engine, workers: list[subprocess.Popen[str]], by: float) -> int:
     """SIGKILL the first worker seen holding leases (mid-cycle), else the first at ``by``."""
     owners = {worker_id(w): i for i, w in enumerate(workers)}
@@ -274,7 +289,11 @@ def run_soak(tmp_path: Path, engine: Engine, plan: SoakPlan) -> SoakResult:
             killed = False
             next_fault = started
             until = started + plan.seconds
-            while time.monotonic() < until:
+            restarted = math.inf  # monotonic instant of the restart
+            while time.monotonic() < until or (
+                time.monotonic() < restarted + plan.orphans_within
+                and not polled_since(engine, result.orphans, result.restarted_at)
+            ):
                 if time.monotonic() >= next_fault:
                     simulator.inject(faults.choice(FAULTS))
                     next_fault += plan.fault_every
@@ -286,7 +305,8 @@ def run_soak(tmp_path: Path, engine: Engine, plan: SoakPlan) -> SoakResult:
                     # It frees the dead worker's leases before it says it started.
                     started_line(workers[index])
                     result.restarted_at = system_clock()
-                    until = max(until, time.monotonic() + plan.after_restart)
+                    restarted = time.monotonic()
+                    until = max(until, restarted + plan.after_restart)
                     killed = True
                 time.sleep(0.05)
         finally:
