@@ -131,12 +131,12 @@ def year_figures(db: str, engine: Engine, settings: Settings, accounts: int) -> 
     call = partial(views.growth_rows, engine, settings, period="7d", at=end, group="g3")
     show(db, f"growth 7d --group g3 ({accounts} x 365)", _median(call))
     target = growth.period_target("365d", end, settings.timezone)
-    ids = list(range(1, accounts + 1))
+    columns = [ACCOUNT.c.platform, ACCOUNT.c.handle, ACCOUNT.c.label]
 
-    def query() -> object:
+    def query() -> object:  # the statement `bot growth` runs, its rows fetched
         with engine.connect() as connection:
-            return history.growth_candidates(
-                connection, ids, at=end, target=target, tol=growth.tolerance("365d")
+            return history.growth_listing(
+                connection, columns, at=end, target=target, tol=growth.tolerance("365d")
             )
 
     show(db, f"growth query 365d only ({accounts} x 365)", _median(query))

@@ -58,19 +58,22 @@ def command_context(
     from bot.daemon.logs import redact_secrets
     from bot.http.redact import Redactor
     from bot.store.db import make_engine, migrate
-    from bot.store.declared import sync_declared
+    from bot.store.declared import declared_trusted, sync_declared
 
     if fmt is not None:
         CLI.choice("format", fmt, FORMATS)
-    settings = load_settings(config, env_file=env_file)
-    redactor = Redactor(settings.secret_values())
-    redact_secrets(redactor)
+    # A file the store applied before is not read past its head (bot/config/source.py).
+    settings = load_settings(config, env_file=env_file, defer_accounts=sync)
     engine = make_engine(settings.database_url)
     migrate(engine)
     if sync:
-        # One SELECT when the config declares the same accounts as last time.
         with engine.begin() as connection:
-            sync_declared(connection, settings, system_clock())
+            # One SELECT when the config is the file applied last time.
+            if not declared_trusted(connection, settings):
+                settings = settings.resolved()
+                sync_declared(connection, settings, system_clock())
+    redactor = Redactor(settings.secret_values())
+    redact_secrets(redactor)
     return Context(settings, engine, redactor)
 
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 import io
 import os
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import time, timedelta
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,13 @@ from bot.config.accounts import _accounts
 from bot.config.accounts import account_entry as account_entry
 from bot.config.alerts import AlertRules as AlertRules
 from bot.config.alerts import AlertSettings, _alerts
+from bot.config.source import (
+    ConfigSource,
+    DeferredAccounts,
+    accounts_head,
+    fingerprint,
+    head_stands_for,
+)
 from bot.config.values import (
     _boolean,
     _bounded_duration,
@@ -124,7 +131,8 @@ class Settings:
     digest_at: time = time(8, 0)
     user_agent: str | None = None
     platforms: Mapping[str, PlatformSettings] = field(default_factory=dict)
-    accounts: tuple[AccountSettings, ...] = ()
+    # A tuple, or ``DeferredAccounts`` when the store vouched for the file (bot/config/source.py).
+    accounts: Sequence[AccountSettings] = ()
     database_url: str = DEFAULT_DATABASE_URL
     # BOT_NOTIFY: Apprise URLs, secrets as a whole (they carry passwords and webhook tokens).
     notify: tuple[Secret, ...] = ()
@@ -144,6 +152,22 @@ class Settings:
     recheck_after: timedelta = timedelta(minutes=15)
     # ``[alerts]``: which immediate alerts the daemon raises (bot/alerts/).
     alerts: AlertSettings = field(default_factory=lambda: AlertSettings())
+    # The config file's fingerprint, for the store to recognise it (None: no file).
+    source: ConfigSource | None = None
+
+    def resolved(self) -> Settings:
+        """These settings with every account read and checked (deferred ones read now)."""
+        if isinstance(self.accounts, DeferredAccounts):
+            whole: Settings = self.accounts.settings()
+            return whole
+        return self
+
+    def account_options(self) -> dict[tuple[str, str], Mapping[str, str]]:
+        """The options of the accounts that have some, by (platform, handle)."""
+        # Deferred accounts have none: the store vouches only for a file whose accounts have none.
+        if isinstance(self.accounts, DeferredAccounts):
+            return {}
+        return {(a.platform, a.handle): a.options for a in self.accounts if a.options}
 
     def platform(self, name: str) -> PlatformSettings:
         """The settings of one platform (bare defaults when built without a config file)."""
@@ -157,7 +181,7 @@ class Settings:
         # A key written into an account's URL (``?api_key=…``) is a secret like any token.
         # Only accounts with options can carry one: at 100,000 accounts, parsing an empty URL for
         # each took 0.3 s of every command.
-        urls = [a.options["url"] for a in self.accounts if a.options and "url" in a.options]
+        urls = [o["url"] for o in self.account_options().values() if "url" in o]
         tokens += [v for url in urls for v in credential_values(url)]
         return tokens + [part for url in self.notify for part in notify_secret_parts(url.reveal())]
 
@@ -212,59 +236,90 @@ def load_settings(
     *,
     env_file: Path | None = None,
     environ: Mapping[str, str] | None = None,
+    defer_accounts: bool = False,
 ) -> Settings:
-    """Read and validate the config file and the environment; raise ``ConfigError``."""
+    """Read and validate the config file and the environment; raise ``ConfigError``.
+
+    ``defer_accounts``: read only the head of the file and leave ``[[accounts]]`` to
+    ``DeferredAccounts``, for a caller that then asks the store whether it applied this file
+    (``command_context``); it calls ``resolved()`` when the store says no.
+    """
     env = read_environment(env_file, os.environ if environ is None else environ)
     if config_path is None and env.get("BOT_CONFIG"):
         config_path = Path(env["BOT_CONFIG"])
     explicit = config_path is not None
     path = config_path or DEFAULT_CONFIG
-    data: dict[str, Any] = {}
-    if path.is_file():
+    if not path.is_file():
+        if explicit:
+            raise ConfigError(str(path), "config file not found")
+        return _settings_from({}, None, env)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(str(path), f"not valid TOML: {exc}") from None
+    head = accounts_head(text) if defer_accounts else None
+    if head is not None:
         try:
-            data = tomli.loads(path.read_text(encoding="utf-8"))
-        except (tomli.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise ConfigError(str(path), f"not valid TOML: {exc}") from None
-    elif explicit:
-        raise ConfigError(str(path), "config file not found")
-    return _settings_from(data, path if path.is_file() else None, env)
+            data = tomli.loads(head)
+        except tomli.TOMLDecodeError:
+            pass  # the whole file names the problem, if there is one
+        else:
+            whole = DeferredAccounts(lambda: _whole_file(text, path, env))
+            return _settings_from(data, path, env, whole, ConfigSource(fingerprint(text), None))
+    return _whole_file(text, path, env)
 
 
-def _settings_from(data: dict[str, Any], path: Path | None, env: Mapping[str, str]) -> Settings:
+def _whole_file(text: str, path: Path, env: Mapping[str, str]) -> Settings:
+    """The settings of the whole file, and whether its head alone could stand for it later."""
+    try:
+        data = tomli.loads(text)
+    except tomli.TOMLDecodeError as exc:
+        raise ConfigError(str(path), f"not valid TOML: {exc}") from None
+    settings = _settings_from(data, path, env)
+    splits = head_stands_for(text, data) and not settings.account_options()
+    return replace(settings, source=ConfigSource(fingerprint(text), splits))
+
+
+def _settings_from(
+    data: dict[str, Any],
+    path: Path | None,
+    env: Mapping[str, str],
+    deferred: DeferredAccounts[Settings] | None = None,
+    source: ConfigSource | None = None,
+) -> Settings:
     """Build Settings from parsed TOML, naming the file and key of the first problem."""
     where = str(path) if path else "config"
     _no_unknown(data, {"bot", "platforms", "accounts", "alerts"}, where, "")
     bot = _table(data.get("bot", {}), where, "bot")
     _no_unknown(bot, _BOT_KEYS, where, "bot.")
+    values = _bot_values(bot, where)
+    platforms = _platforms(_table(data.get("platforms", {}), where, "platforms"), where, env)
+    accounts = deferred if deferred is not None else _accounts(data.get("accounts", []), where)
+    # Deferred accounts were checked against [alerts] when the store first applied the file.
+    known = None if deferred is not None else [(a.key, a.groups) for a in accounts]
+    return Settings(
+        config_path=path,
+        platforms=platforms,
+        accounts=accounts,
+        database_url=_database_url(env.get("DATABASE_URL") or DEFAULT_DATABASE_URL),
+        notify=_notify(env.get("BOT_NOTIFY", "")),
+        api_token=Secret(env["BOT_API_TOKEN"]) if env.get("BOT_API_TOKEN") else None,
+        alerts=_alerts(data["alerts"], where, known) if "alerts" in data else AlertSettings(),
+        source=source,
+        **values,
+    )
+
+
+def _bot_values(bot: dict[str, Any], where: str) -> dict[str, Any]:
+    """The ``[bot]`` table's settings, checked, by their ``Settings`` field names."""
     tz_name = _string(bot.get("timezone", "UTC"), where, "bot.timezone")
     try:
         timezone = ZoneInfo(tz_name)
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError(f"{where}: bot.timezone", f"unknown time zone {tz_name!r}") from None
-    poll_interval = _duration(bot.get("poll_interval", "6h"), where, "bot.poll_interval")
-    digest_at = _clock_time(bot.get("digest_at", "08:00"), where, "bot.digest_at")
-    confirm_drop_after = _bounded_duration(
-        bot.get("confirm_drop_after", "6h"), where, "bot.confirm_drop_after", CONFIRM_DROP_BOUNDS
-    )
-    recheck_after = _bounded_duration(
-        bot.get("recheck_after", "15m"), where, "bot.recheck_after", RECHECK_BOUNDS
-    )
     user_agent = bot.get("user_agent")
     if user_agent is not None:
         user_agent = _header(_string(user_agent, where, "bot.user_agent"), where, "bot.user_agent")
-    platforms = _platforms(_table(data.get("platforms", {}), where, "platforms"), where, env)
-    accounts = _accounts(data.get("accounts", []), where)
-    database_url = _database_url(env.get("DATABASE_URL") or DEFAULT_DATABASE_URL)
-    notify = _notify(env.get("BOT_NOTIFY", ""))
-    api_token = Secret(env["BOT_API_TOKEN"]) if env.get("BOT_API_TOKEN") else None
-    milestones = _milestones(bot["milestones"], where) if "milestones" in bot else ()
-    digests = _digests(bot["digests"], where) if "digests" in bot else ("daily",)
-    max_response_bytes = _bounded_int(
-        bot.get("max_response_bytes", DEFAULT_MAX_RESPONSE_BYTES),
-        where,
-        "bot.max_response_bytes",
-        MAX_RESPONSE_BYTES_RANGE,
-    )
     notify_timeout = DEFAULT_NOTIFY_TIMEOUT
     if "notify_timeout" in bot:
         notify_timeout = _duration(bot["notify_timeout"], where, "bot.notify_timeout")
@@ -273,27 +328,30 @@ def _settings_from(data: dict[str, Any], path: Path | None, env: Mapping[str, st
                 f"{where}: bot.notify_timeout",
                 f"expected a duration of at most 10m, got {bot['notify_timeout']!r}",
             )
-    return Settings(
-        config_path=path,
-        timezone=timezone,
-        poll_interval=poll_interval,
-        digest_at=digest_at,
-        user_agent=user_agent,
-        platforms=platforms,
-        accounts=accounts,
-        database_url=database_url,
-        notify=notify,
-        api_token=api_token,
-        milestones=milestones,
-        digests=digests,
-        max_response_bytes=max_response_bytes,
-        notify_timeout=notify_timeout,
-        confirm_drop_after=confirm_drop_after,
-        recheck_after=recheck_after,
-        alerts=_alerts(data["alerts"], where, [(a.key, a.groups) for a in accounts])
-        if "alerts" in data
-        else AlertSettings(),
-    )
+    return {
+        "timezone": timezone,
+        "poll_interval": _duration(bot.get("poll_interval", "6h"), where, "bot.poll_interval"),
+        "digest_at": _clock_time(bot.get("digest_at", "08:00"), where, "bot.digest_at"),
+        "confirm_drop_after": _bounded_duration(
+            bot.get("confirm_drop_after", "6h"),
+            where,
+            "bot.confirm_drop_after",
+            CONFIRM_DROP_BOUNDS,
+        ),
+        "recheck_after": _bounded_duration(
+            bot.get("recheck_after", "15m"), where, "bot.recheck_after", RECHECK_BOUNDS
+        ),
+        "user_agent": user_agent,
+        "milestones": _milestones(bot["milestones"], where) if "milestones" in bot else (),
+        "digests": _digests(bot["digests"], where) if "digests" in bot else ("daily",),
+        "max_response_bytes": _bounded_int(
+            bot.get("max_response_bytes", DEFAULT_MAX_RESPONSE_BYTES),
+            where,
+            "bot.max_response_bytes",
+            MAX_RESPONSE_BYTES_RANGE,
+        ),
+        "notify_timeout": notify_timeout,
+    }
 
 
 def _platforms(

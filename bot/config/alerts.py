@@ -65,26 +65,29 @@ _ALERT_RULE_KEYS = {
 _ALERT_KEYS = _ALERT_RULE_KEYS | {"platform_blocked", "groups", "accounts"}
 
 
-def _alerts(raw: Any, where: str, accounts: Sequence[tuple[str, Sequence[str]]]) -> AlertSettings:
+def _alerts(
+    raw: Any, where: str, accounts: Sequence[tuple[str, Sequence[str]]] | None
+) -> AlertSettings:
     """``[alerts]`` with its ``[alerts.groups.G]`` and ``[alerts.accounts."p:h"]`` overrides.
 
-    ``accounts``: each configured account's ``platform:handle`` and its groups.
+    ``accounts``: each configured account's ``platform:handle`` and its groups; None when they
+    were checked against this table before (a file the store applied): the names are not checked.
     """
     table = _table(raw, where, "alerts")
     _no_unknown(table, _ALERT_KEYS, where, "alerts.")
     base = _alert_rules(table, where, "alerts")
     blocked = table.get("platform_blocked")
     groups = _table(table.get("groups", {}), where, "alerts.groups")
-    known_groups = {g for _, groups in accounts for g in groups}
+    known_groups = None if accounts is None else {g for _, groups in accounts for g in groups}
     by_group = {}
     for name, entry in groups.items():
         key = f"alerts.groups.{name}"
-        if name not in known_groups:
+        if known_groups is not None and name not in known_groups:
             raise ConfigError(
                 f"{where}: {key}", "no account is in this group (see accounts[].groups)"
             )
         by_group[name] = _alert_rules(_table(entry, where, key), where, key)
-    known = {name.lower(): name for name, _ in accounts}
+    known = None if accounts is None else {name.lower(): name for name, _ in accounts}
     by_account = {}
     for name, entry in _table(table.get("accounts", {}), where, "alerts.accounts").items():
         key = f'alerts.accounts."{name}"'
@@ -105,8 +108,11 @@ def _alerts(raw: Any, where: str, accounts: Sequence[tuple[str, Sequence[str]]])
     )
 
 
-def _configured_key(text: str, known: Mapping[str, str]) -> str | None:
-    """``platform:handle`` as the accounts list spells it (handle normalised), if configured."""
+def _configured_key(text: str, known: Mapping[str, str] | None) -> str | None:
+    """``platform:handle`` as the accounts list spells it (handle normalised), if configured.
+
+    With ``known`` None (accounts checked before), the normalised spelling itself.
+    """
     platform, _, handle = text.partition(":")
     if platform not in REGISTRY:
         return None
@@ -114,6 +120,8 @@ def _configured_key(text: str, known: Mapping[str, str]) -> str | None:
         normal = REGISTRY[platform].normalize_handle(handle)
     except ValueError:
         return None
+    if known is None:
+        return f"{platform}:{normal}"
     return known.get(f"{platform}:{normal}".lower())
 
 

@@ -103,7 +103,7 @@ class Runtime:
     def options(self, platform: str, handle: str) -> Mapping[str, Any]:
         """The account's configured options (e.g. a JSON source's URL)."""
         if self._options is None:
-            self._options = {(a.platform, a.handle): a.options for a in self.settings.accounts}
+            self._options = dict(self.settings.account_options())
         return self._options.get((platform, handle), {})
 
     def secrets(self) -> list[str]:

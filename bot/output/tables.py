@@ -28,6 +28,8 @@ FORMATS: tuple[str, ...] = ("table", "csv", "json")
 EXCEL_BOM = "\ufeff"
 # Columns a table may take when the output is not a terminal (a pipe, a file, a test).
 PIPE_WIDTH = 200
+# The first characters ``spreadsheet`` may guard (the empty string goes the long way too).
+_FORMULA_START = "'=+-@"
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,9 @@ def csv_cell(value: Any, tz: ZoneInfo | None = None) -> Any:
     if kind is int or kind is float:
         return value
     if kind is str:
+        # Printable ASCII holds no unsafe character; only its first one can start a formula.
+        if value.isascii() and value.isprintable() and value[:1] not in _FORMULA_START:
+            return value
         return spreadsheet(literal(value))
     if isinstance(value, datetime) and tz is not None:
         return value.astimezone(tz).isoformat()
@@ -110,9 +115,9 @@ def render(
         if excel:
             stream.write(EXCEL_BOM)
         writer = csv.writer(stream, lineterminator="\n", delimiter=";" if excel else ",")
-        writer.writerow([c.key for c in columns])
-        for row in rows:
-            writer.writerow([csv_cell(row.get(c.key), tz) for c in columns])
+        keys = [c.key for c in columns]
+        writer.writerow(keys)
+        writer.writerows([csv_cell(row.get(key), tz) for key in keys] for row in rows)
     else:
         _table(rows, columns, stream, title, tz)
 

@@ -14,7 +14,7 @@ from sqlmodel import Session
 from bot import growth
 from bot.clock import day_bounds
 from bot.config import Settings
-from bot.kinds import Quality
+from bot.kinds import AccountStatus, Quality
 from bot.output.tables import Column
 from bot.output.text import who
 from bot.query.accounts import account_by_key
@@ -27,8 +27,9 @@ from bot.query.contract import (
     SnapshotsRow,
 )
 from bot.store import figures, history
-from bot.store.listing import AccountRow, listed_accounts
+from bot.store.listing import AccountRow, accounts_with_latest, listed_accounts
 from bot.store.models import Account
+from bot.store.tables import ACCOUNT
 
 ACCOUNT_COLUMNS = (
     Column("platform", "Platform"),
@@ -89,26 +90,20 @@ def account_rows(
 ) -> list[AccountsRow]:
     """Accounts with status, last poll and latest counts (``removed`` ones only if asked)."""
     with engine.connect() as connection:
-        accounts = listed_accounts(connection, group, removed=removed)
-        latest = history.latest(connection, [a.id for a in accounts])
+        listed = accounts_with_latest(connection, group, removed=removed)
     return [
         {
-            "platform": a.platform,
-            "handle": a.handle,
-            "label": a.label,
-            "status": a.status,
-            "followers": _get(latest.get(a.id), "followers"),
-            "posts": _get(latest.get(a.id), "posts"),
-            "last_polled_at": a.last_polled_at,
-            "last_error": a.last_error,
+            "platform": platform,
+            "handle": handle,
+            "label": label,
+            "status": status,
+            "followers": followers,
+            "posts": posts,
+            "last_polled_at": polled,
+            "last_error": error,
         }
-        for a in accounts
+        for platform, handle, label, status, polled, error, followers, posts, *_ in listed
     ]
-
-
-def _get(row: history.SnapshotRow | None, name: str) -> Any:
-    """An attribute of an optional row."""
-    return getattr(row, name) if row is not None else None
 
 
 def snapshot_rows(
@@ -184,26 +179,25 @@ def growth_rows(
     name = growth.parse_period(period)
     target = growth.period_target(name, at, settings.timezone)
     tol = growth.tolerance(name, at, settings.timezone)
+    columns = [ACCOUNT.c.platform, ACCOUNT.c.handle, ACCOUNT.c.label]
+    if group is not None:  # JSON, decoded row by row: read only to filter by one
+        columns.append(ACCOUNT.c.groups)
+    where = [] if removed else [ACCOUNT.c.status != AccountStatus.REMOVED]
     with engine.connect() as connection:
-        accounts = listed_accounts(connection, group, removed=removed)
-        found = history.growth_candidates(
-            connection, [a.id for a in accounts], at=at, target=target, tol=tol
-        )
+        found = history.growth_listing(connection, columns, *where, at=at, target=target, tol=tol)
+    width = len(history.POINT_FIELDS)
     rows: list[GrowthLine] = []
-    for account in accounts:
-        current, before, after = found.get(account.id, (None, None, None))
-        result = growth.growth(
-            current.point() if current else None,
-            before.point() if before else None,
-            after.point() if after else None,
-            target=target,
-            tol=tol,
-        )
+    for row in found:
+        if group is not None and group not in (row.groups or []):
+            continue
+        start = len(columns)
+        current, before, after = (_point(row, start + i * width) for i in range(3))
+        result = growth.growth(current, before, after, target=target, tol=tol)
         rows.append(
             {
-                "platform": account.platform,
-                "handle": account.handle,
-                "label": account.label,
+                "platform": row.platform,
+                "handle": row.handle,
+                "label": row.label,
                 "followers": result.followers,
                 "previous": result.previous,
                 "change": result.change,
@@ -214,6 +208,12 @@ def growth_rows(
             }
         )
     return rows
+
+
+def _point(row: Sequence[Any], start: int) -> growth.Point | None:
+    """The ``POINT_FIELDS`` of ``row`` from ``start`` as a point, None for no snapshot."""
+    end = start + len(history.POINT_FIELDS)
+    return None if row[start] is None else growth.Point(*row[start:end])
 
 
 @dataclass(frozen=True)

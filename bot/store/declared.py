@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, case, select, update
+from sqlalchemy import Connection, case, delete, select, update
 
 from bot.config import AccountSettings, Settings
 from bot.kinds import AccountOrigin, AccountStatus
@@ -25,6 +25,8 @@ from bot.store.managed import insert_accounts, redeclare
 from bot.store.tables import ACCOUNT, STORE_STATE, chunks, insert_new
 
 HASH_KEY = "declared_accounts"
+# The config file whose declared set was applied: "<fingerprint> <hash version> <declared hash>".
+SOURCE_KEY = "declared_source"
 # Bumped when what the hash covers, or how a declared entry is applied, changes.
 _HASH_VERSION = "1"
 _NONE, _GROUPS = "\x00", "\x1e"
@@ -59,18 +61,56 @@ def _seconds(entry: AccountSettings) -> int | None:
     return int(entry.interval.total_seconds()) if entry.interval is not None else None
 
 
-def stored_hash(connection: Connection) -> str | None:
-    """The hash of the declared set applied last, if any."""
-    return connection.execute(
-        select(STORE_STATE.c.value).where(STORE_STATE.c.key == HASH_KEY)
-    ).scalar_one_or_none()
+def _state(connection: Connection) -> dict[str, str]:
+    """The declared set's hash and the file it came from, as the store keeps them (one SELECT)."""
+    rows = connection.execute(
+        select(STORE_STATE.c.key, STORE_STATE.c.value).where(
+            STORE_STATE.c.key.in_([HASH_KEY, SOURCE_KEY])
+        )
+    )
+    return {row.key: row.value for row in rows}
+
+
+def declared_trusted(connection: Connection, settings: Settings) -> bool:
+    """Whether the store applied this very config file (and its head alone may stand for it).
+
+    The record names the declared set's hash it produced, so a set applied since (another file,
+    another version of the bot) makes it stale.
+    """
+    state = _state(connection)
+    source = settings.source
+    if source is None or HASH_KEY not in state:
+        return False
+    return state.get(SOURCE_KEY) == _source_record(source.fingerprint, state[HASH_KEY])
+
+
+def _source_record(fingerprint: str, digest: str) -> str:
+    """What ``declared_trusted`` compares: the file, the hash's version and the set applied."""
+    return f"{fingerprint} {_HASH_VERSION} {digest}"
 
 
 def sync_declared(connection: Connection, settings: Settings, now: datetime) -> SyncResult:
     """Apply the config's declared accounts, unless they are what was applied last time."""
+    settings = settings.resolved()
+    state = _state(connection)
     digest = declared_hash(settings.accounts)
-    if stored_hash(connection) == digest:
-        return SyncResult(unchanged=True)
+    if state.get(HASH_KEY) == digest:
+        result = SyncResult(unchanged=True)
+    else:
+        result = _apply(connection, settings, now)
+        _remember(connection, HASH_KEY, digest)
+    source = settings.source
+    record = _source_record(source.fingerprint, digest) if source and source.splits else None
+    if state.get(SOURCE_KEY) != record:
+        if record is None:
+            connection.execute(delete(STORE_STATE).where(STORE_STATE.c.key == SOURCE_KEY))
+        else:
+            _remember(connection, SOURCE_KEY, record)
+    return result
+
+
+def _apply(connection: Connection, settings: Settings, now: datetime) -> SyncResult:
+    """Apply the declared set as a difference from the stored rows."""
     stored = connection.execute(
         select(
             ACCOUNT.c.id,
@@ -89,7 +129,6 @@ def sync_declared(connection: Connection, settings: Settings, now: datetime) -> 
     insert_accounts(connection, plan.new, AccountOrigin.CONFIG, now)
     redeclare(connection, plan.changed, AccountOrigin.CONFIG, now)
     _retire(connection, plan.retired)
-    _remember(connection, digest)
     return SyncResult(False, len(plan.new), len(plan.changed), len(plan.retired))
 
 
@@ -150,11 +189,11 @@ def _retire(connection: Connection, ids: Sequence[int]) -> None:
         )
 
 
-def _remember(connection: Connection, digest: str) -> None:
-    """Store the hash of the declared set just applied."""
+def _remember(connection: Connection, key: str, value: str) -> None:
+    """Store one ``store_state`` value."""
     done = connection.execute(
-        update(STORE_STATE).where(STORE_STATE.c.key == HASH_KEY).values(value=digest)
+        update(STORE_STATE).where(STORE_STATE.c.key == key).values(value=value)
     )
     if done.rowcount == 0:
         statement = insert_new(connection.dialect, STORE_STATE, unique=["key"])
-        connection.execute(statement, {"key": HASH_KEY, "value": digest})
+        connection.execute(statement, {"key": key, "value": value})

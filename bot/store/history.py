@@ -44,6 +44,11 @@ def _seek(*conditions: Any, newest: bool, good_only: bool = True) -> ScalarSelec
     return select(SNAPSHOT.c.id).where(and_(*where)).order_by(order).limit(1).scalar_subquery()
 
 
+def newest_id() -> ScalarSelect[Any]:
+    """The id of the outer account's newest snapshot, whatever its quality."""
+    return _seek(newest=True, good_only=False)
+
+
 # What a SnapshotRow holds, in its order: the seeks and lists fetch these columns only.
 _FIELDS = ("captured_at", "followers", "following", "posts", "precision", "source", "quality")
 _COLUMNS = tuple(SNAPSHOT.c[name] for name in _FIELDS)
@@ -86,7 +91,7 @@ def _seek_many(
 
 def latest(connection: Connection, account_ids: Sequence[int]) -> dict[int, SnapshotRow | None]:
     """Each account's newest snapshot, whatever its quality."""
-    seeks = [_seek(newest=True, good_only=False)]
+    seeks = [newest_id()]
     return {k: v[0] for k, v in _seek_many(connection, account_ids, seeks).items()}
 
 
@@ -117,6 +122,12 @@ def growth_candidates(
     The candidates around ``target`` are older than that current one: the baseline is never the
     current figure, and a snapshot between them must not hide an older one in the tolerance.
     """
+    seeks = _growth_seeks(at, target, tol)
+    return {k: (v[0], v[1], v[2]) for k, v in _seek_many(connection, account_ids, seeks).items()}
+
+
+def _growth_seeks(at: datetime, target: datetime, tol: timedelta) -> list[ScalarSelect[Any]]:
+    """The three seeks of ``growth_candidates``: current, last before and first after target."""
     captured = SNAPSHOT.c.captured_at
     inner = SNAPSHOT.alias("current")
     current_at = (
@@ -133,7 +144,7 @@ def growth_candidates(
         .correlate(ACCOUNT)
         .scalar_subquery()
     )
-    seeks = [
+    return [
         _seek(captured <= at, newest=True),
         _seek(captured < target, captured >= target - tol, captured < current_at, newest=True),
         _seek(
@@ -143,7 +154,34 @@ def growth_candidates(
             newest=False,
         ),
     ]
-    return {k: (v[0], v[1], v[2]) for k, v in _seek_many(connection, account_ids, seeks).items()}
+
+
+# What a point of the growth maths needs of a snapshot, in ``Point``'s order.
+POINT_FIELDS = ("captured_at", "followers", "following", "posts", "precision")
+
+
+def growth_listing(
+    connection: Connection,
+    columns: Sequence[Any],
+    *where: Any,
+    at: datetime,
+    target: datetime,
+    tol: timedelta,
+) -> list[Any]:
+    """Accounts (``columns`` of ``where``) with their growth candidates, in one statement.
+
+    Each row holds ``columns``, then ``POINT_FIELDS`` of the current snapshot, of the last one
+    before ``target`` and of the first one after (all None where there is none). No list of ids
+    is sent: at 100,000 accounts that is one statement instead of 200.
+    """
+    joined: Any = ACCOUNT
+    selected = list(columns)
+    for i, seek in enumerate(_growth_seeks(at, target, tol)):
+        row = SNAPSHOT.alias(f"row{i}")
+        joined = joined.outerjoin(row, row.c.id == seek)
+        selected += [row.c[name] for name in POINT_FIELDS]
+    statement = select(*selected).select_from(joined).where(*where)
+    return list(connection.execute(statement.order_by(ACCOUNT.c.platform, ACCOUNT.c.handle)))
 
 
 def range_endpoints(
