@@ -7,9 +7,13 @@ already encoded, it parses once. The result is the same URL, byte for byte (test
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote_plus
+
+# What ``quote_plus`` leaves as it is: a handle or a number is most often nothing else.
+_UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*")
 
 
 def with_query(url: str, params: Any) -> tuple[str, Any]:
@@ -29,7 +33,13 @@ def with_query(url: str, params: Any) -> tuple[str, Any]:
     grouped: dict[str, list[str]] = {}
     for key, value in pairs:
         grouped.setdefault(key, []).append(value)
-    return f"{url}?{urlencode([(k, v) for k, vs in grouped.items() for v in vs])}", None
+    query = "&".join(f"{_quoted(k)}={_quoted(v)}" for k, vs in grouped.items() for v in vs)
+    return f"{url}?{query}", None
+
+
+def _quoted(text: str) -> str:
+    """``text`` as ``urlencode`` writes it (``quote_plus``), without the call when it is plain."""
+    return text if _UNRESERVED.fullmatch(text) else quote_plus(text)
 
 
 def _pairs(params: Any) -> list[tuple[str, str]] | None:

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Any, Literal, get_args
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlmodel import Session
 
 from bot import growth
@@ -29,7 +29,7 @@ from bot.query.contract import (
 from bot.store import figures, history
 from bot.store.listing import AccountRow, accounts_with_latest, listed_accounts
 from bot.store.models import Account
-from bot.store.tables import ACCOUNT
+from bot.store.tables import ACCOUNT, id_pieces
 
 ACCOUNT_COLUMNS = (
     Column("platform", "Platform"),
@@ -180,18 +180,22 @@ def growth_rows(
     target = growth.period_target(name, at, settings.timezone)
     tol = growth.tolerance(name, at, settings.timezone)
     columns = [ACCOUNT.c.platform, ACCOUNT.c.handle, ACCOUNT.c.label]
-    if group is not None:  # JSON, decoded row by row: read only to filter by one
-        columns.append(ACCOUNT.c.groups)
-    where = [] if removed else [ACCOUNT.c.status != AccountStatus.REMOVED]
     with engine.connect() as connection:
-        found = history.growth_listing(connection, columns, *where, at=at, target=target, tol=tol)
-    width = len(history.POINT_FIELDS)
+
+        def listing(*where: Any) -> list[Any]:
+            return history.growth_listing(
+                connection, columns, *where, at=at, target=target, tol=tol
+            )
+
+        if group is None:
+            found = listing(*([] if removed else [ACCOUNT.c.status != AccountStatus.REMOVED]))
+        else:  # the group's members first (groups are JSON, filtered here), then their seeks
+            ids = [a.id for a in listed_accounts(connection, group, removed=removed)]
+            pieces = id_pieces(connection.dialect, ACCOUNT.c.id, ids)
+            found = [row for piece in pieces for row in listing(piece)]
     rows: list[GrowthLine] = []
     for row in found:
-        if group is not None and group not in (row.groups or []):
-            continue
-        start = len(columns)
-        current, before, after = (_point(row, start + i * width) for i in range(3))
+        current, before, after = history.points(row, len(columns), 3)
         result = growth.growth(current, before, after, target=target, tol=tol)
         rows.append(
             {
@@ -208,12 +212,6 @@ def growth_rows(
             }
         )
     return rows
-
-
-def _point(row: Sequence[Any], start: int) -> growth.Point | None:
-    """The ``POINT_FIELDS`` of ``row`` from ``start`` as a point, None for no snapshot."""
-    end = start + len(history.POINT_FIELDS)
-    return None if row[start] is None else growth.Point(*row[start:end])
 
 
 @dataclass(frozen=True)
@@ -247,29 +245,54 @@ def report_entries(
     Accounts removed from the config are left out unless ``removed``.
     """
     with engine.connect() as connection:
-        chosen = (
-            list(accounts)
-            if accounts is not None
-            else list(listed_accounts(connection, removed=removed))
-        )
-        ids = [a.id for a in chosen if a.id]
-        found = history.range_endpoints(connection, ids, first=first, last=last)
+        if accounts is None:
+            chosen = _report_listing(connection, first, last, removed)
+        else:
+            found = history.range_endpoints(
+                connection, [a.id for a in accounts if a.id], first=first, last=last
+            )
+            chosen = [
+                (a.id or 0, a.platform, a.handle, a.label, a.groups, *found.get(a.id or 0, _NONE))
+                for a in accounts
+            ]
         days = _whole_days(first, last, tz)
         totals = (
             figures.totals_for(
-                connection, ids, metric=figures.POSTS_PUBLISHED, from_date=days[0], to_date=days[1]
+                connection,
+                [c[0] for c in chosen],
+                metric=figures.POSTS_PUBLISHED,
+                from_date=days[0],
+                to_date=days[1],
             )
             if days
             else {}
         )
     entries = []
-    for account in chosen:
-        start, end = found.get(account.id or 0, (None, None))
-        line = growth.report_line(start.point() if start else None, end.point() if end else None)
-        groups = tuple(account.groups or ())
-        entry = ReportEntry(account.platform, account.handle, account.label, groups, line)
-        entries.append(_posts_from(entry, totals.get(account.id or 0)))
+    for account_id, platform, handle, label, groups, start, end in chosen:
+        line = growth.report_line(_as_point(start), _as_point(end))
+        entry = ReportEntry(platform, handle, label, tuple(groups or ()), line)
+        entries.append(_posts_from(entry, totals.get(account_id)))
     return entries
+
+
+_NONE = (None, None)
+
+
+def _report_listing(
+    connection: Connection, first: datetime, last: datetime, removed: bool
+) -> list[tuple[Any, ...]]:
+    """Every account's (id, platform, handle, label, groups, start, end), in one statement."""
+    columns = [ACCOUNT.c.id, ACCOUNT.c.platform, ACCOUNT.c.handle, ACCOUNT.c.label]
+    where = [] if removed else [ACCOUNT.c.status != AccountStatus.REMOVED]
+    rows = history.range_listing(
+        connection, [*columns, ACCOUNT.c.groups], *where, first=first, last=last
+    )
+    return [(*row[:5], *history.points(row, 5, 2)) for row in rows]
+
+
+def _as_point(found: history.SnapshotRow | growth.Point | None) -> growth.Point | None:
+    """A snapshot's point (a listing's points are points already)."""
+    return found.point() if isinstance(found, history.SnapshotRow) else found
 
 
 def _posts_from(entry: ReportEntry, total: int | None) -> ReportEntry:

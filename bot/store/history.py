@@ -168,29 +168,60 @@ def growth_listing(
     target: datetime,
     tol: timedelta,
 ) -> list[Any]:
-    """Accounts (``columns`` of ``where``) with their growth candidates, in one statement.
+    """Accounts with their growth candidates: current, last before and first after ``target``."""
+    return listing(connection, columns, _growth_seeks(at, target, tol), where)
 
-    Each row holds ``columns``, then ``POINT_FIELDS`` of the current snapshot, of the last one
-    before ``target`` and of the first one after (all None where there is none). No list of ids
-    is sent: at 100,000 accounts that is one statement instead of 200.
+
+def range_listing(
+    connection: Connection, columns: Sequence[Any], *where: Any, first: datetime, last: datetime
+) -> list[Any]:
+    """Accounts with the ends of ``range_endpoints``: last good at ``first``, at ``last``."""
+    return listing(connection, columns, _range_seeks(first, last), where)
+
+
+def listing(
+    connection: Connection,
+    columns: Sequence[Any],
+    seeks: Sequence[ScalarSelect[Any]],
+    where: Sequence[Any],
+    fields: Sequence[str] = POINT_FIELDS,
+) -> list[Any]:
+    """Accounts (``columns`` of ``where``, by platform and handle) with seeks, one statement.
+
+    Each row holds ``columns``, then ``fields`` of each seek's snapshot (all None where there is
+    none). No list of ids is sent: at 100,000 accounts one statement instead of 200.
     """
     joined: Any = ACCOUNT
     selected = list(columns)
-    for i, seek in enumerate(_growth_seeks(at, target, tol)):
+    for i, seek in enumerate(seeks):
         row = SNAPSHOT.alias(f"row{i}")
         joined = joined.outerjoin(row, row.c.id == seek)
-        selected += [row.c[name] for name in POINT_FIELDS]
+        selected += [row.c[name] for name in fields]
     statement = select(*selected).select_from(joined).where(*where)
     return list(connection.execute(statement.order_by(ACCOUNT.c.platform, ACCOUNT.c.handle)))
+
+
+def points(row: Sequence[Any], start: int, count: int) -> list[Point | None]:
+    """The ``count`` points of a listing's row from ``start`` (None: no snapshot)."""
+    width = len(POINT_FIELDS)
+    found: list[Point | None] = []
+    for begin in range(start, start + count * width, width):
+        found.append(None if row[begin] is None else Point(*row[begin : begin + width]))
+    return found
 
 
 def range_endpoints(
     connection: Connection, account_ids: Sequence[int], *, first: datetime, last: datetime
 ) -> dict[int, tuple[SnapshotRow | None, SnapshotRow | None]]:
     """Per account: the last good snapshot on or before ``first`` and on or before ``last``."""
-    captured = SNAPSHOT.c.captured_at
-    seeks = [_seek(captured <= first, newest=True), _seek(captured <= last, newest=True)]
+    seeks = _range_seeks(first, last)
     return {k: (v[0], v[1]) for k, v in _seek_many(connection, account_ids, seeks).items()}
+
+
+def _range_seeks(first: datetime, last: datetime) -> list[ScalarSelect[Any]]:
+    """The two seeks of ``range_endpoints``."""
+    captured = SNAPSHOT.c.captured_at
+    return [_seek(captured <= first, newest=True), _seek(captured <= last, newest=True)]
 
 
 def series(

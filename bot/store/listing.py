@@ -13,8 +13,8 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from bot.kinds import AccountStatus
-from bot.store.history import newest_id
-from bot.store.tables import ACCOUNT, SNAPSHOT
+from bot.store.history import listing, newest_id
+from bot.store.tables import ACCOUNT
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,6 @@ def accounts_with_latest(
 
     Fields: platform, handle, label, status, last_polled_at, last_error, followers, posts.
     """
-    latest = SNAPSHOT.alias("latest")
     columns: list[Any] = [
         ACCOUNT.c.platform,
         ACCOUNT.c.handle,
@@ -78,20 +77,11 @@ def accounts_with_latest(
         ACCOUNT.c.status,
         ACCOUNT.c.last_polled_at,
         ACCOUNT.c.last_error,
-        latest.c.followers,
-        latest.c.posts,
     ]
-    # The groups (JSON, decoded row by row) are read only to filter by one.
-    if group is not None:
-        columns.append(ACCOUNT.c.groups)
-    statement = (
-        select(*columns)
-        .select_from(ACCOUNT.outerjoin(latest, latest.c.id == newest_id()))
-        .order_by(ACCOUNT.c.platform, ACCOUNT.c.handle)
-    )
-    if not removed:
-        statement = statement.where(ACCOUNT.c.status != AccountStatus.REMOVED)
-    rows = connection.execute(statement).all()
+    # The groups (JSON, decoded row by row) are read only to filter by one, then dropped.
+    where = [] if removed else [ACCOUNT.c.status != AccountStatus.REMOVED]
+    seeks = [newest_id()]
     if group is None:
-        return list(rows)
-    return [row for row in rows if group in (row.groups or [])]
+        return listing(connection, columns, seeks, where, ("followers", "posts"))
+    rows = listing(connection, [*columns, ACCOUNT.c.groups], seeks, where, ("followers", "posts"))
+    return [(*row[:6], *row[7:]) for row in rows if group in (row.groups or [])]

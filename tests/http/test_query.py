@@ -44,3 +44,11 @@ def test_what_is_not_plain_text_is_left_to_httpx() -> None:
     for params in ({"n": 1}, [("a", None)], "a=1", [("a", "1", "x")]):
         assert with_query(BASE, params) == (BASE, params)
     assert with_query(f"{BASE}?x=1", {"a": "1"}) == (f"{BASE}?x=1", {"a": "1"})
+
+
+@given(st.lists(st.from_regex(r"[A-Za-z0-9_.~-]{0,20}", fullmatch=True), max_size=25))
+def test_plain_handles_are_written_as_quote_plus_writes_them(handles: list[str]) -> None:
+    pairs = [("actors", h) for h in handles]
+    url, _ = with_query(BASE, pairs)
+    assert httpx_url(url, None) == httpx_url(BASE, pairs)
+    assert url == BASE + ("?" + "&".join(f"actors={h}" for h in handles) if handles else "")
