@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 import typer
 
-from bot import config
 from bot.cli import build_app, every_command
 from bot.config import accounts as config_accounts
+from bot.config import sections as config_sections
 from bot.platforms import ADAPTERS
 
 ROOT = Path(__file__).parents[1]
@@ -50,8 +50,8 @@ def user_facing_names() -> Iterator[str]:
             yield f"bot {name} {sub}"
             for param in subcommand.params:
                 yield from (o for o in (*param.opts, *param.secondary_opts) if o.startswith("--"))
-    yield from (f"bot.{key}" for key in config._BOT_KEYS)
-    yield from (f"platforms.<name>.{key}" for key in config._PLATFORM_KEYS)
+    yield from (f"bot.{key}" for key in config_sections._BOT_KEYS)
+    yield from (f"platforms.<name>.{key}" for key in config_sections._PLATFORM_KEYS)
     yield from (f"accounts[].{key}" for key in config_accounts._ACCOUNT_KEYS)
     for adapter in ADAPTERS:
         yield from (f"platforms.{adapter.name}.{key}" for key in adapter.platform_options)
