@@ -25,7 +25,7 @@ _MAX_TOLERANCE = timedelta(days=7)
 _YTD_TOLERANCE = timedelta(days=1)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Point:
     """One stored snapshot as growth sees it."""
 
@@ -43,7 +43,7 @@ class Point:
             raise ValueError(f"precision must be >= 1, got {self.precision}")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Growth:
     """Growth of one account over one period; every number None when history is too short."""
 
@@ -57,7 +57,7 @@ class Growth:
     enough_history: bool
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ReportLine:
     """One account's annual (or any range) report figures."""
 
@@ -106,9 +106,14 @@ def nearest(
     target: datetime, before: Point | None, after: Point | None, tol: timedelta
 ) -> Point | None:
     """Return the candidate nearest to ``target`` within ``tol`` (ties go to ``before``)."""
-    candidates = [p for p in (before, after) if p is not None and abs(p.at - target) <= tol]
-    # min() keeps the first of equal keys, and ``before`` comes first: ties go to the older one.
-    return min(candidates, key=lambda point: abs(point.at - target), default=None)
+    best, best_gap = None, tol
+    for point in (before, after):
+        if point is not None:
+            gap = abs(point.at - target)
+            # Strictly nearer replaces: ``before`` comes first, so ties go to the older one.
+            if gap <= best_gap and (best is None or gap < best_gap):
+                best, best_gap = point, gap
+    return best
 
 
 def _round_half_away(numerator: int, denominator: int) -> int:
