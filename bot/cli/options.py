@@ -58,22 +58,24 @@ def command_context(
     from bot.daemon.logs import redact_secrets
     from bot.http.redact import Redactor
     from bot.store.db import make_engine, migrate
-    from bot.store.declared import declared_trusted, sync_declared
+    from bot.store.declared import remember_source, sync_declared, trusted_engine
 
     if fmt is not None:
         CLI.choice("format", fmt, FORMATS)
     # A file the store applied before is not read past its head (bot/config/source.py).
     settings = load_settings(config, env_file=env_file, defer_accounts=sync)
-    engine = make_engine(settings.database_url)
-    migrate(engine)
-    if sync:
-        with engine.begin() as connection:
-            # One SELECT when the config is the file applied last time.
-            if not declared_trusted(connection, settings):
-                settings = settings.resolved()
-                sync_declared(connection, settings, system_clock())
+    trusted = trusted_engine(settings) if sync else None
+    if trusted is None:
+        # Every account read and checked before the store is created or touched.
+        settings = settings.resolved()
     redactor = Redactor(settings.secret_values())
     redact_secrets(redactor)
+    engine = trusted or make_engine(settings.database_url)
+    migrate(engine)
+    if sync and trusted is None:
+        with engine.begin() as connection:
+            result = sync_declared(connection, settings, system_clock())
+        remember_source(engine, settings, result.digest)
     return Context(settings, engine, redactor)
 
 

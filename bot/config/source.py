@@ -21,10 +21,12 @@ from typing import Any, Generic, Protocol, TypeVar, overload
 
 import tomli
 
+from bot import __version__
 from bot.config.accounts import AccountSettings
 
-# Bumped when a check of an account entry changes what it accepts or how it spells a handle:
-# a file checked by an older bot is then read whole once more.
+# Bumped when a check of an account entry changes what it accepts or how it spells a handle
+# within a release (each release is part of the fingerprint too): a file checked by an older
+# bot is then read whole once more.
 _CHECKS_VERSION = "1"
 _ACCOUNTS_LINE = re.compile(r"^[ \t]*\[\[[ \t]*accounts[ \t]*\]\][ \t]*(#.*)?\r?$", re.MULTILINE)
 
@@ -41,8 +43,8 @@ class ConfigSource:
 
 
 def fingerprint(text: str) -> str:
-    """The file's identity for the store: its text and the version of the checks."""
-    return hashlib.sha256(f"{_CHECKS_VERSION}\n{text}".encode()).hexdigest()
+    """The file's identity for the store: its text, the bot's release and the checks' version."""
+    return hashlib.sha256(f"{__version__}/{_CHECKS_VERSION}\n{text}".encode()).hexdigest()
 
 
 def accounts_head(text: str) -> str | None:

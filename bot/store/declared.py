@@ -12,17 +12,25 @@ belongs to the file from then on.
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, case, delete, select, update
+from sqlalchemy import Connection, Engine, case, delete, make_url, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import AccountSettings, Settings
+from bot.config.source import DeferredAccounts
+from bot.errors import ConfigError
 from bot.kinds import AccountOrigin, AccountStatus
+from bot.store.db import make_engine
 from bot.store.managed import insert_accounts, redeclare
 from bot.store.tables import ACCOUNT, STORE_STATE, chunks, insert_new
+
+log = logging.getLogger(__name__)
 
 HASH_KEY = "declared_accounts"
 # The config file whose declared set was applied: "<fingerprint> <hash version> <declared hash>".
@@ -40,6 +48,8 @@ class SyncResult:
     added: int = 0
     changed: int = 0
     retired: int = 0
+    # The hash of the declared set now stored (for ``remember_source``).
+    digest: str = field(default="", compare=False)
 
 
 def declared_hash(accounts: Sequence[AccountSettings]) -> str:
@@ -71,42 +81,72 @@ def _state(connection: Connection) -> dict[str, str]:
     return {row.key: row.value for row in rows}
 
 
-def declared_trusted(connection: Connection, settings: Settings) -> bool:
-    """Whether the store applied this very config file (and its head alone may stand for it).
+def trusted_engine(settings: Settings) -> Engine | None:
+    """An engine on the store, if it applied this very config file (its head may stand for it).
 
-    The record names the declared set's hash it produced, so a set applied since (another file,
-    another version of the bot) makes it stale.
+    Asked before the store is created or migrated, and creating nothing: a store that does not
+    exist yet, cannot be reached or has no record yet answers None, and the caller then reads
+    and checks the whole file first, as it would without a store. The record names the declared
+    set's hash it produced, so a set applied since (another file, another version) makes it stale.
     """
-    state = _state(connection)
     source = settings.source
-    if source is None or HASH_KEY not in state:
-        return False
-    return state.get(SOURCE_KEY) == _source_record(source.fingerprint, state[HASH_KEY])
+    if source is None or not isinstance(settings.accounts, DeferredAccounts):
+        return None
+    try:
+        url = make_url(settings.database_url)
+        if url.get_backend_name() == "sqlite" and not Path(url.database or "").is_file():
+            return None
+        engine = make_engine(settings.database_url)
+    except (ConfigError, SQLAlchemyError, ValueError):
+        return None
+    try:
+        with engine.connect() as connection:
+            state = _state(connection)
+    except SQLAlchemyError:  # unreachable, or no store_state table yet
+        engine.dispose()
+        return None
+    if HASH_KEY in state and state.get(SOURCE_KEY) == _source_record(
+        source.fingerprint, state[HASH_KEY]
+    ):
+        return engine
+    engine.dispose()
+    return None
 
 
 def _source_record(fingerprint: str, digest: str) -> str:
-    """What ``declared_trusted`` compares: the file, the hash's version and the set applied."""
+    """What ``trusted_engine`` compares: the file, the hash's version and the set applied."""
     return f"{fingerprint} {_HASH_VERSION} {digest}"
 
 
 def sync_declared(connection: Connection, settings: Settings, now: datetime) -> SyncResult:
     """Apply the config's declared accounts, unless they are what was applied last time."""
     settings = settings.resolved()
-    state = _state(connection)
     digest = declared_hash(settings.accounts)
-    if state.get(HASH_KEY) == digest:
-        result = SyncResult(unchanged=True)
-    else:
-        result = _apply(connection, settings, now)
-        _remember(connection, HASH_KEY, digest)
+    if _state(connection).get(HASH_KEY) == digest:
+        return SyncResult(unchanged=True, digest=digest)
+    result = _apply(connection, settings, now)
+    _remember(connection, HASH_KEY, digest)
+    return SyncResult(False, result.added, result.changed, result.retired, digest)
+
+
+def remember_source(engine: Engine, settings: Settings, digest: str) -> None:
+    """Record that the store applied this config file, when its head can stand for it.
+
+    Its own transaction, after the sync, and never fatal: a store that refuses the write (a
+    read-only copy) only means the whole file is read again next time.
+    """
     source = settings.source
     record = _source_record(source.fingerprint, digest) if source and source.splits else None
-    if state.get(SOURCE_KEY) != record:
-        if record is None:
-            connection.execute(delete(STORE_STATE).where(STORE_STATE.c.key == SOURCE_KEY))
-        else:
-            _remember(connection, SOURCE_KEY, record)
-    return result
+    try:
+        with engine.begin() as connection:
+            if _state(connection).get(SOURCE_KEY) == record:
+                return
+            if record is None:
+                connection.execute(delete(STORE_STATE).where(STORE_STATE.c.key == SOURCE_KEY))
+            else:
+                _remember(connection, SOURCE_KEY, record)
+    except SQLAlchemyError as exc:
+        log.info("could not record the config file applied (%s)", type(exc).__name__)
 
 
 def _apply(connection: Connection, settings: Settings, now: datetime) -> SyncResult:

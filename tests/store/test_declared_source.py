@@ -141,6 +141,45 @@ def test_a_bad_account_is_reported_when_the_file_changes(config: Path) -> None:
     assert isinstance(context().settings.accounts, DeferredAccounts)
 
 
+@pytest.mark.parametrize("where", ["an account", "the TOML after the head"])
+def test_a_broken_file_is_reported_before_any_store_is_made_or_reached(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, where: str
+) -> None:
+    broken = entries("not a handle") if where == "an account" else '[[accounts]]\nx = "\n'
+    (tmp_path / "accounts.toml").write_text(HEAD + broken)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("BOT_CONFIG", str(tmp_path / "accounts.toml"))
+    expected = r"handle" if where == "an account" else "not valid TOML"
+    database = tmp_path / "new" / "bot.db"
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{database}")
+    with pytest.raises(ConfigError, match=expected):
+        context()
+    assert not database.parent.exists()  # nothing created
+    # A store that cannot be reached: the file's problem is still the one reported.
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://nobody@127.0.0.1:1/none")
+    with pytest.raises(ConfigError, match=expected):
+        context()
+
+
+def test_a_store_that_refuses_the_record_only_costs_a_whole_read(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, reads: list[int]
+) -> None:
+    # A read-only SQLite file stands for any store that refuses writes (a read-only role).
+    database_url = f"sqlite:///{tmp_path / 'bot.db'}"
+    cli_env(monkeypatch, tmp_path, database_url, HEAD + entries("a.bsky.social"))
+    config = tmp_path / "accounts.toml"
+    context()
+    config.write_text(config.read_text() + "# a comment: another file, the same accounts\n")
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///file:{tmp_path / 'bot.db'}?mode=ro&uri=true")
+    ctx = context()
+    assert handles(ctx.engine) == {"a.bsky.social": "L"}
+    ctx.engine.dispose()
+    assert reads == [1, 1]
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    assert not isinstance(context().settings.accounts, DeferredAccounts)  # recorded now
+    assert isinstance(context().settings.accounts, DeferredAccounts)
+
+
 def test_the_head_stands_only_for_what_it_parses_to(config: Path) -> None:
     text = HEAD + entries("a.bsky.social")
     assert accounts_head(text) == HEAD
