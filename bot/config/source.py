@@ -1,7 +1,7 @@
 """The config file as text: its fingerprint, and its ``[[accounts]]`` read only when needed.
 
 A command that finds, in the store, that this exact file was checked and applied before
-(``bot.store.declared.declared_trusted``) needs none of its accounts: it reads the head of the
+(``bot.store.declared.trusted_engine``) needs none of its accounts: it reads the head of the
 file (everything before the first ``[[accounts]]`` line) and leaves the accounts unparsed. At
 100,000 accounts that is 2-4 s of TOML parsing and checking saved on every command.
 
@@ -35,7 +35,7 @@ _ACCOUNTS_LINE = re.compile(r"^[ \t]*\[\[[ \t]*accounts[ \t]*\]\][ \t]*(#.*)?\r?
 class ConfigSource:
     """What the store remembers of a config file it applied."""
 
-    # sha256 of the file's text and of the checks' version.
+    # sha256 of the file's text, the bot's release and the checks' version.
     fingerprint: str
     # The head stands for the whole file but its accounts, which carry no options (None: not
     # known, the file was not read whole).

@@ -72,9 +72,6 @@ def csv_cell(value: Any, tz: ZoneInfo | None = None) -> Any:
     if kind is int or kind is float:
         return value
     if kind is str:
-        # Printable ASCII holds no unsafe character; only its first one can start a formula.
-        if value.isascii() and value.isprintable() and value[:1] not in _FORMULA_START:
-            return value
         return spreadsheet(literal(value))
     if isinstance(value, datetime) and tz is not None:
         return value.astimezone(tz).isoformat()
@@ -92,6 +89,7 @@ def _csv_cells(row: Mapping[str, Any], keys: Sequence[str], tz: ZoneInfo | None)
         value: Any = row.get(key)
         kind = type(value)
         if kind is str:
+            # Printable ASCII holds no unsafe character; only its first one can start a formula.
             if value.isascii() and value.isprintable() and value[:1] not in _FORMULA_START:
                 cells.append(value)
                 continue
@@ -232,8 +230,8 @@ class RowWriter:
             writer = csv.writer(self.stream, lineterminator="\n")
             if not self.count:
                 writer.writerow([c.key for c in self.columns])
-            for row in rows:
-                writer.writerow([csv_cell(row.get(c.key), self.tz) for c in self.columns])
+            keys = [c.key for c in self.columns]
+            writer.writerows(_csv_cells(row, keys, self.tz) for row in rows)
             self.count += len(rows)
         else:
             self._table(rows)

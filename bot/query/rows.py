@@ -252,7 +252,7 @@ def report_entries(
                 connection, [a.id for a in accounts if a.id], first=first, last=last
             )
             chosen = [
-                (a.id or 0, a.platform, a.handle, a.label, a.groups, *found.get(a.id or 0, _NONE))
+                (a.id or 0, a.platform, a.handle, a.label, a.groups, *_points(found.get(a.id or 0)))
                 for a in accounts
             ]
         days = _whole_days(first, last, tz)
@@ -269,13 +269,10 @@ def report_entries(
         )
     entries = []
     for account_id, platform, handle, label, groups, start, end in chosen:
-        line = growth.report_line(_as_point(start), _as_point(end))
+        line = growth.report_line(start, end)
         entry = ReportEntry(platform, handle, label, tuple(groups or ()), line)
         entries.append(_posts_from(entry, totals.get(account_id)))
     return entries
-
-
-_NONE = (None, None)
 
 
 def _report_listing(
@@ -290,9 +287,12 @@ def _report_listing(
     return [(*row[:5], *history.points(row, 5, 2)) for row in rows]
 
 
-def _as_point(found: history.SnapshotRow | growth.Point | None) -> growth.Point | None:
-    """A snapshot's point (a listing's points are points already)."""
-    return found.point() if isinstance(found, history.SnapshotRow) else found
+def _points(
+    ends: tuple[history.SnapshotRow | None, history.SnapshotRow | None] | None,
+) -> tuple[growth.Point | None, growth.Point | None]:
+    """``range_endpoints``' two snapshots of an account as points (None: none found)."""
+    start, end = ends or (None, None)
+    return (start.point() if start else None, end.point() if end else None)
 
 
 def _posts_from(entry: ReportEntry, total: int | None) -> ReportEntry:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -126,7 +126,7 @@ def sync_declared(connection: Connection, settings: Settings, now: datetime) -> 
         return SyncResult(unchanged=True, digest=digest)
     result = _apply(connection, settings, now)
     _remember(connection, HASH_KEY, digest)
-    return SyncResult(False, result.added, result.changed, result.retired, digest)
+    return replace(result, digest=digest)
 
 
 def remember_source(engine: Engine, settings: Settings, digest: str) -> None:
