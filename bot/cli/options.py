@@ -54,6 +54,7 @@ def command_context(
     """Check --format, load settings, open and migrate the database, sync configured accounts."""
     # Imported here: a command's --help (and the options it shares) needs no database.
     from bot.clock import system_clock
+    from bot.collector import settle
     from bot.config import load_settings
     from bot.daemon.logs import redact_secrets
     from bot.http.redact import Redactor
@@ -76,6 +77,8 @@ def command_context(
         with engine.begin() as connection:
             result = sync_declared(connection, settings, system_clock())
         remember_source(engine, settings, result.digest)
+    # What the command reads and writes from here on is collected; its start-up is not walked.
+    settle()
     return Context(settings, engine, redactor)
 
 

@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.clock import Clock, system_clock
+from bot.collector import settle
 from bot.config import Settings
 from bot.daemon.metrics import Metrics, serve_metrics
 from bot.daemon.outage import DatabaseWatch
@@ -282,6 +283,8 @@ async def _run(
                 next_run_time=clock(),
                 id=name,
             )
+        # The accounts and the jobs live as long as the daemon: later collections skip them.
+        settle()
         scheduler.start()
         log.info(
             "daemon started as %s: %d accounts, tick %.0fs%s",

@@ -286,11 +286,12 @@ class Requests:
         """One attempt: map transport failures, the hook, 429, 401/403, 5xx and 3xx."""
         sent["headers"] = {**self.auth_headers(), **(sent.get("headers") or {})}
         auth = sent.pop("auth", None)
+        target: httpx.URL | str = url
         if sent.get("params") is not None:
-            url, sent["params"] = with_query(url, sent["params"])
+            target, sent["params"] = with_query(url, sent["params"])
         # The client holds each request to the address policy of the platform it tags.
         request = client.build_request(
-            method, url, extensions=request_tag(self.name, self.allow_private_addresses), **sent
+            method, target, extensions=request_tag(self.name, self.allow_private_addresses), **sent
         )
         deadline = self.retry.deadline
         try:

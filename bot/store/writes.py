@@ -10,6 +10,7 @@ from typing import Any, TypedDict
 from sqlalchemy import Connection, bindparam, delete, func, select, update
 
 from bot.kinds import AccountStatus, PollOutcome, Quality, Source
+from bot.store.bulk import execute_many
 from bot.store.corrections import Audit, replace_existing
 from bot.store.judging import set_qualities
 from bot.store.tables import ACCOUNT, POLL_ATTEMPT, SNAPSHOT, chunks, insert_new
@@ -74,7 +75,7 @@ def insert_snapshots(
         return 0
     replaced = replace_existing(connection, rows, replace) if replace is not None else 0
     statement = insert_new(connection.dialect, SNAPSHOT, unique=["account_id", "captured_at"])
-    connection.execute(statement, list(rows))
+    execute_many(connection, statement, rows)
     return replaced
 
 
@@ -95,8 +96,9 @@ def save_poll_records(connection: Connection, records: Sequence[PollRecord]) -> 
     snapshots = [_snapshot_row(r, r.values) for r in records if r.values is not None]
     if snapshots:
         insert_snapshots(connection, snapshots)
-    connection.execute(POLL_ATTEMPT.insert(), [_attempt_row(r) for r in records])
-    connection.execute(
+    execute_many(connection, POLL_ATTEMPT.insert(), [_attempt_row(r) for r in records])
+    execute_many(
+        connection,
         update(ACCOUNT)
         .where(ACCOUNT.c.id == bindparam("b_id"))
         .values(

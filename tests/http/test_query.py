@@ -12,7 +12,7 @@ BASE = "https://public.api.bsky.app/xrpc/app.bsky.actor.getProfiles"
 text = st.text(max_size=12)
 
 
-def httpx_url(url: str, params: object) -> str:
+def httpx_url(url: httpx.URL | str, params: object) -> str:
     """The URL httpx itself builds."""
     if params is None:
         return str(httpx.URL(url))
@@ -36,7 +36,7 @@ def test_a_mapping_gives_the_url_httpx_builds(params: dict[str, str]) -> None:
 def test_repeated_keys_are_grouped_as_httpx_groups_them() -> None:
     pairs = [("a", "1"), ("b", "2"), ("a", "3")]
     url, _ = with_query(BASE, pairs)
-    assert url.endswith("?a=1&a=3&b=2")
+    assert str(url).endswith("?a=1&a=3&b=2")
     assert httpx_url(url, None) == httpx_url(BASE, pairs)
 
 
@@ -51,4 +51,21 @@ def test_plain_handles_are_written_as_quote_plus_writes_them(handles: list[str])
     pairs = [("actors", h) for h in handles]
     url, _ = with_query(BASE, pairs)
     assert httpx_url(url, None) == httpx_url(BASE, pairs)
-    assert url == BASE + ("?" + "&".join(f"actors={h}" for h in handles) if handles else "")
+    assert str(url) == BASE + ("?" + "&".join(f"actors={h}" for h in handles) if handles else "")
+
+
+@given(
+    st.sampled_from([BASE, "http://127.0.0.1:8080/api/v1/accounts/lookup", "https://h.example/"]),
+    st.lists(st.tuples(st.sampled_from(["actors", "id[]", "é"]), text), min_size=1, max_size=8),
+)
+def test_the_joined_url_is_the_url_httpx_parses(base: str, pairs: list[tuple[str, str]]) -> None:
+    # Joined without a parse: every part httpx reads from it is what its own parse gives.
+    url, _ = with_query(base, pairs)
+    assert isinstance(url, httpx.URL)
+    parsed = httpx.URL(str(url))
+    assert url == parsed
+    for part in ("scheme", "host", "port", "raw_path", "query", "fragment", "params"):
+        assert getattr(url, part) == getattr(parsed, part), part
+    request = httpx.Request("GET", url)
+    assert request.url == parsed
+    assert request.headers["host"] == httpx.Request("GET", parsed).headers["host"]

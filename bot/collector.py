@@ -1,0 +1,40 @@
+"""The garbage collector and a command's long-lived objects: set aside once start-up is done.
+
+CPython's full collections walk every object it tracks. A command's imports, settings and
+engine (and the daemon's accounts) are a few hundred thousand objects that live as long as the
+process, and a poll cycle or a listing of 100,000 accounts allocates enough to trigger thousands
+of collections: walking those objects again each time was a quarter of a 100,000-account poll
+(docs/development.md, 2026-12-03). ``settle`` moves everything alive to the permanent generation
+(``gc.freeze``), which later collections skip; what is allocated afterwards is collected as usual,
+in fewer, larger young collections. Only a process that is one command (``own_process``, called
+by the ``bot`` entry point) is settled: a test process running many commands would otherwise
+keep each one's engines and connections for good.
+"""
+
+from __future__ import annotations
+
+import gc
+
+# Allocations between young collections (CPython's default is 700). A cycle holds a chunk of
+# 5,000 accounts' objects for its whole length: collecting every 700 allocations walked them
+# again and again to free almost nothing (reference counting frees the rest).
+YOUNG_THRESHOLD = 10_000
+_owned = [False]
+
+
+def own_process() -> None:
+    """Say that this process runs one command and ends with it: ``settle`` may act."""
+    _owned[0] = True
+
+
+def settle() -> None:
+    """Exempt every object alive now from later collections (call once start-up is done).
+
+    No collection first: the few cycles start-up leaves unreachable are kept, once, which costs
+    less than a full pass over everything the imports built.
+    """
+    if not _owned[0]:
+        return
+    gc.freeze()
+    _, middle, old = gc.get_threshold()
+    gc.set_threshold(YOUNG_THRESHOLD, middle, old)

@@ -1,0 +1,181 @@
+"""The SQLite executemany path writes byte for byte what SQLAlchemy's own path writes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from sqlalchemy import Engine, bindparam, update
+from sqlalchemy.dialects import sqlite
+from sqlmodel.sql.sqltypes import UTCDateTime
+
+from bot.kinds import PollOutcome, Quality, Source
+from bot.store.bulk import _plan, execute_many, sqlite_utc_text
+from bot.store.db import make_engine, migrate
+from bot.store.tables import ACCOUNT, POLL_ATTEMPT, SNAPSHOT, insert_new
+
+T0 = datetime(2025, 6, 1, 12, 30, 15, 123456, tzinfo=UTC)
+INDIA = timezone(timedelta(hours=5, minutes=30))
+PACIFIC = timezone(timedelta(hours=-8))
+UNIQUE = ["account_id", "captured_at"]
+SQLITE_UTC = UTCDateTime().dialect_impl(sqlite.dialect()).bind_processor(sqlite.dialect())
+
+
+def _store(tmp_path: Path, name: str) -> Engine:
+    engine = make_engine(f"sqlite:///{tmp_path / name}")
+    migrate(engine)
+    with engine.begin() as connection:
+        connection.execute(
+            ACCOUNT.insert(),
+            [
+                {"platform": "x", "handle": f"h{i}", "groups": [], "created_at": T0}
+                for i in range(1, 4)
+            ],
+        )
+        connection.execute(
+            update(ACCOUNT).values(lease_owner="w1", lease_until=T0, last_error="old")
+        )
+    return engine
+
+
+def _snapshots() -> list[dict[str, Any]]:
+    instants = [
+        T0,
+        T0.astimezone(INDIA) + timedelta(days=1),
+        datetime(1999, 12, 31, 23, 59, 59, tzinfo=PACIFIC),
+    ]
+    extras: list[dict[str, Any] | None] = [None, {"likes": 3, "name": "Zoë 😀"}, {}]
+    return [
+        {
+            "account_id": i + 1,
+            "captured_at": at,
+            "followers": 10**12 + i if i else None,
+            "following": i,
+            "posts": None,
+            "extra": extra,
+            "precision": 1 + i,
+            "source": Source.POLL if i else Source.IMPORT,
+            "quality": Quality.SUSPECT if i == 2 else Quality.OK,
+        }
+        for i, (at, extra) in enumerate(zip(instants, extras, strict=True))
+    ]
+
+
+def _attempts() -> list[dict[str, Any]]:
+    return [
+        {
+            "account_id": i,
+            "started_at": T0 + timedelta(microseconds=i),
+            "duration_ms": 40 * i,
+            "outcome": PollOutcome.OK if i != 2 else PollOutcome.HTTP_ERROR,
+            "http_status": None if i != 2 else 503,
+            "message": None if i != 2 else "HTTP 503: 'quoted' \"text\"",
+        }
+        for i in range(1, 4)
+    ]
+
+
+def _polled() -> tuple[Any, list[dict[str, Any]]]:
+    statement = (
+        update(ACCOUNT)
+        .where(ACCOUNT.c.id == bindparam("b_id"))
+        .values(
+            next_poll_at=bindparam("b_next"),
+            last_error=bindparam("b_error"),
+            lease_owner=None,
+            lease_until=None,
+        )
+    )
+    rows = [
+        {"b_id": i, "b_next": T0.astimezone(INDIA) + timedelta(hours=i), "b_error": None}
+        for i in (1, 3)
+    ]
+    return statement, rows
+
+
+def _dump(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
+    with engine.connect() as connection:
+        return {
+            table: [
+                tuple(row)
+                for row in connection.exec_driver_sql(f"SELECT * FROM {table} ORDER BY 1")
+            ]
+            for table in ("account", "snapshot", "poll_attempt")
+        }
+
+
+def test_rows_written_are_those_sqlalchemy_writes(tmp_path: Path) -> None:
+    ours, theirs = _store(tmp_path, "ours.db"), _store(tmp_path, "theirs.db")
+    statement, rows = _polled()
+    counts = []
+    for engine, run in (
+        (ours, lambda c, s, r: execute_many(c, s, r)),
+        (theirs, lambda c, s, r: c.execute(s, r).rowcount),
+    ):
+        with engine.begin() as connection:
+            snapshot = insert_new(connection.dialect, SNAPSHOT, unique=UNIQUE)
+            counts.append(
+                (
+                    run(connection, snapshot, _snapshots()),
+                    # The same rows again: ON CONFLICT DO NOTHING, none changed.
+                    run(connection, snapshot, _snapshots()),
+                    run(connection, POLL_ATTEMPT.insert(), _attempts()),
+                    run(connection, statement, rows),
+                )
+            )
+    assert counts[0] == counts[1] == (3, 0, 3, 2)
+    dumped = _dump(ours)
+    assert dumped == _dump(theirs)
+    # The constants of the statement were written: the leases of accounts 1 and 3 are cleared.
+    with ours.connect() as connection:
+        leases = connection.exec_driver_sql(
+            "SELECT id, lease_owner, lease_until FROM account ORDER BY id"
+        ).all()
+    assert leases == [(1, None, None), (2, "w1", "2025-06-01 12:30:15.123456"), (3, None, None)]
+    assert dumped["snapshot"][1][2] == "2025-06-02 12:30:15.123456"
+
+
+def test_a_naive_datetime_is_refused_as_sqlmodel_refuses_it(tmp_path: Path) -> None:
+    engine = _store(tmp_path, "naive.db")
+    row = {**_attempts()[0], "started_at": datetime(2025, 6, 1, 12)}
+    with pytest.raises(ValueError, match="timezone"), engine.begin() as connection:
+        execute_many(connection, POLL_ATTEMPT.insert(), [row])
+    with pytest.raises(Exception, match="timezone"), engine.begin() as connection:
+        connection.execute(POLL_ATTEMPT.insert(), [row])
+    assert _dump(engine)["poll_attempt"] == []
+
+
+def test_nothing_to_write_runs_nothing(tmp_path: Path) -> None:
+    engine = _store(tmp_path, "empty.db")
+    with engine.begin() as connection:
+        assert execute_many(connection, POLL_ATTEMPT.insert(), []) == 0
+
+
+@given(
+    st.datetimes(
+        min_value=datetime(1, 1, 2),
+        max_value=datetime(9999, 12, 30),
+        timezones=st.sampled_from([UTC, INDIA, PACIFIC, timezone(timedelta(hours=14))]),
+    )
+)
+def test_utc_text_is_sqlalchemys(value: datetime) -> None:
+    assert SQLITE_UTC is not None
+    assert sqlite_utc_text(value) == SQLITE_UTC(value)
+    assert sqlite_utc_text(None) is SQLITE_UTC(None) is None
+
+
+def test_the_poll_cycles_statements_take_the_fast_path() -> None:
+    # A statement that silently fell back to SQLAlchemy's path would pass the tests above.
+    dialect = sqlite.dialect()
+    statement, rows = _polled()
+    snapshot = insert_new(dialect, SNAPSHOT, unique=UNIQUE)
+    for each, first in (
+        (snapshot, _snapshots()[0]),
+        (POLL_ATTEMPT.insert(), _attempts()[0]),
+        (statement, rows[0]),
+    ):
+        assert _plan(dialect, each, first) is not None
