@@ -19,6 +19,8 @@ import httpx
 
 # What ``quote_plus`` leaves as it is: a handle or a number is most often nothing else.
 _UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*")
+# What quote_plus makes of each ASCII character, for str.translate.
+_ASCII_QUOTED = {code: quote_plus(chr(code)) for code in range(128)}
 
 
 def with_query(url: str, params: Any) -> tuple[httpx.URL | str, Any]:
@@ -64,8 +66,11 @@ def _parsed(url: str) -> httpx.URL:
 
 
 def _quoted(text: str) -> str:
-    """``text`` as ``urlencode`` writes it (``quote_plus``), without the call when it is plain."""
-    return text if _UNRESERVED.fullmatch(text) else quote_plus(text)
+    """``text`` as ``urlencode`` writes it (``quote_plus``), in one C call when it is ASCII."""
+    if _UNRESERVED.fullmatch(text):
+        return text
+    # quote_plus takes ASCII a character at a time (``did:plc:…`` -> ``did%3Aplc%3A…``).
+    return text.translate(_ASCII_QUOTED) if text.isascii() else quote_plus(text)
 
 
 def _pairs(params: Any) -> list[tuple[str, str]] | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote_plus
+
 import httpx
 from hypothesis import given
 from hypothesis import strategies as st
@@ -69,3 +71,9 @@ def test_the_joined_url_is_the_url_httpx_parses(base: str, pairs: list[tuple[str
     request = httpx.Request("GET", url)
     assert request.url == parsed
     assert request.headers["host"] == httpx.Request("GET", parsed).headers["host"]
+
+
+@given(st.text(max_size=40) | st.text(alphabet=st.characters(max_codepoint=127), max_size=40))
+def test_any_text_is_quoted_as_quote_plus_quotes_it(value: str) -> None:
+    url, _ = with_query(BASE, [("actors", value)])
+    assert str(url) == f"{BASE}?actors={quote_plus(value)}"
