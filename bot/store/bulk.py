@@ -46,13 +46,16 @@ def execute_many(
     return max(connection.exec_driver_sql(sql, values).rowcount, 0)
 
 
-def sqlite_utc_text(value: datetime | None) -> str | None:
+def sqlite_utc_text(value: datetime) -> str:
     """An aware datetime as SQLModel and SQLAlchemy store it on SQLite: UTC, no offset."""
-    if value is None:
-        return None
     if value.utcoffset() is None:
         raise ValueError("Datetime values must have timezone information.")
     return value.astimezone(UTC).isoformat(" ", "microseconds")[:26]
+
+
+def _sqlite_utc_cell(value: datetime | None) -> str | None:
+    """``sqlite_utc_text``, NULL kept."""
+    return None if value is None else sqlite_utc_text(value)
 
 
 # A column of the statement's parameters, from all the rows at once.
@@ -107,6 +110,6 @@ def _converter(type_: Any, dialect: Dialect) -> Convert | None:
     if type(type_) is UTCDateTime:
         stored = getattr(impl, "impl", None)
         if type(stored) is DATETIME and stored._storage_format == _SQLITE_DEFAULT_FORMAT:
-            return sqlite_utc_text
+            return _sqlite_utc_cell
     processor: Convert | None = impl.bind_processor(dialect)
     return processor

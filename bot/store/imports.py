@@ -22,6 +22,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select, text
 
 from bot.kinds import AccountStatus, Quality
+from bot.store.bulk import sqlite_utc_text
 from bot.store.tables import ACCOUNT, CORRECTION, SNAPSHOT, chunks, insert_new
 
 # account_id, captured_at, followers, following, posts, precision, source, quality
@@ -218,7 +219,7 @@ class Sink:
 
     def _bind(self, when: datetime) -> Any:
         """An instant as the staging table holds it."""
-        return when if self._postgres else _sqlite_time(when)
+        return when if self._postgres else sqlite_utc_text(when)
 
     def _put(self, target: str, rows: Sequence[tuple[Any, ...]], *, at: int) -> None:
         """COPY (PostgreSQL) or one prepared INSERT over all rows (SQLite); ``at``: the instant."""
@@ -236,16 +237,11 @@ class Sink:
             texts.clear()
         for row in rows:
             if row[at] not in texts:
-                texts[row[at]] = _sqlite_time(row[at])
+                texts[row[at]] = sqlite_utc_text(row[at])
         driver.executemany(
             f"INSERT INTO {target} VALUES ({marks})",
             [(*row[:at], texts[row[at]], *row[at + 1 :]) for row in rows],
         )
-
-
-def _sqlite_time(when: datetime) -> str:
-    """An instant as SQLAlchemy stores it in SQLite: naive UTC, microseconds always written."""
-    return when.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def _instant(value: datetime | str) -> datetime:

@@ -165,7 +165,6 @@ def test_nothing_to_write_runs_nothing(tmp_path: Path) -> None:
 def test_utc_text_is_sqlalchemys(value: datetime) -> None:
     assert SQLITE_UTC is not None
     assert sqlite_utc_text(value) == SQLITE_UTC(value)
-    assert sqlite_utc_text(None) is SQLITE_UTC(None) is None
 
 
 def test_the_poll_cycles_statements_take_the_fast_path() -> None:
