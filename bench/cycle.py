@@ -26,6 +26,7 @@ from _common import databases
 from sqlalchemy import Engine, insert
 
 from bot.clock import ManualClock
+from bot.collector import own_process, settle
 from bot.config import AccountSettings, PlatformSettings, Settings
 from bot.daemon import poller
 from bot.daemon.runtime import Runtime
@@ -100,6 +101,9 @@ async def measure(name: str, engine: Engine, count: int, base_url: str) -> None:
         accounts=accounts,  # type: ignore[arg-type]
     )
     runtime = Runtime(settings, clock)
+    # As the daemon does once started (bot/daemon/scheduler.py): later collections skip all this.
+    own_process()
+    settle()
     async with make_client() as client:
         for cycle in range(CYCLES):
             start, cpu = time.perf_counter(), time.process_time()

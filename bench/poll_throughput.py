@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from sqlmodel import Session
 
 from bot.clock import ManualClock
+from bot.collector import own_process, settle
 from bot.config import AccountSettings, PlatformSettings, Settings
 from bot.daemon.poller import poll_due
 from bot.http.budget import RateBudget
@@ -47,6 +48,9 @@ async def measure(name: str, engine: Engine) -> None:
     )
     with Session(engine) as session:
         sync_accounts(session, settings, clock())
+    # As the daemon does once started (bot/daemon/scheduler.py): later collections skip all this.
+    own_process()
+    settle()
     try:
         async with make_client() as client:
             for cycle in range(CYCLES):
