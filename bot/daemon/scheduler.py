@@ -225,17 +225,9 @@ async def _run(
     """The daemon's body, once it holds the database; ``metrics_at``: (host, port) or None."""
     stop = stop or asyncio.Event()
     runtime = runtime or Runtime.on(engine, settings, clock)
-    # A worker killed on this host (kill -9, OOM) is restarted here: its accounts need not wait
-    # for their leases to run out. Leases of other hosts' workers run out on their own.
-    host = runtime.worker.rpartition(":")[0]
-    for owner in dead_workers(lease_owners(engine, f"{host}:"), runtime.worker):
-        log.info("releasing the leases of %s (no longer running)", owner)
-        release_leases(engine, owner)
+    _release_dead_workers(engine, runtime)
     apply_intervals(engine, settings, runtime)
-    metrics = Metrics() if metrics_at is not None else None
-    if metrics is not None:
-        used = {account.platform for account in settings.accounts}
-        metrics.set_budgets({name: _budget(settings, name) for name in used})
+    metrics = _metrics(settings) if metrics_at is not None else None
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
@@ -267,22 +259,14 @@ async def _run(
         async def digests() -> None:
             await watch.run(send)
 
-        scheduler = AsyncIOScheduler(timezone=UTC)
         every = tick_seconds(settings)
-        for name, seconds, job in (
-            ("daily_digest", DIGEST_CHECK_SECONDS, _guarded(digests, digesting, stop, [])),
-            ("poll_due", every, _guarded(poll, busy, stop, current)),
-        ):
-            scheduler.add_job(
-                job,
-                "interval",
-                seconds=seconds,
-                max_instances=1,
-                coalesce=True,
-                misfire_grace_time=None,
-                next_run_time=clock(),
-                id=name,
-            )
+        scheduler = _scheduler(
+            clock,
+            [
+                ("daily_digest", DIGEST_CHECK_SECONDS, _guarded(digests, digesting, stop, [])),
+                ("poll_due", every, _guarded(poll, busy, stop, current)),
+            ],
+        )
         # The accounts and the jobs live as long as the daemon: later collections skip them.
         settle()
         scheduler.start()
@@ -308,6 +292,45 @@ async def _run(
             for sig in (signal.SIGTERM, signal.SIGINT):
                 loop.remove_signal_handler(sig)
     log.info("daemon stopped")
+
+
+def _release_dead_workers(engine: Engine, runtime: Runtime) -> None:
+    """Give up the leases of this host's workers that no longer run.
+
+    A worker killed on this host (kill -9, OOM) is restarted here: its accounts need not wait
+    for their leases to run out. Leases of other hosts' workers run out on their own.
+    """
+    host = runtime.worker.rpartition(":")[0]
+    for owner in dead_workers(lease_owners(engine, f"{host}:"), runtime.worker):
+        log.info("releasing the leases of %s (no longer running)", owner)
+        release_leases(engine, owner)
+
+
+def _metrics(settings: Settings) -> Metrics:
+    """The metrics, with the budgets of the platforms the accounts use."""
+    metrics = Metrics()
+    used = {account.platform for account in settings.accounts}
+    metrics.set_budgets({name: _budget(settings, name) for name in used})
+    return metrics
+
+
+def _scheduler(
+    clock: Clock, jobs: list[tuple[str, float, Callable[[], Awaitable[None]]]]
+) -> AsyncIOScheduler:
+    """APScheduler with each job every so many seconds, the first run now; not started."""
+    scheduler = AsyncIOScheduler(timezone=UTC)
+    for name, seconds, job in jobs:
+        scheduler.add_job(
+            job,
+            "interval",
+            seconds=seconds,
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=None,
+            next_run_time=clock(),
+            id=name,
+        )
+    return scheduler
 
 
 def _guarded(
