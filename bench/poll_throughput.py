@@ -7,6 +7,7 @@ the real ones so no request waits (bench/rate_limits.py measures the budgets ins
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -49,6 +50,8 @@ async def measure(name: str, engine: Engine) -> None:
     with Session(engine) as session:
         sync_accounts(session, settings, clock())
     # As the daemon does once started (bot/daemon/scheduler.py): later collections skip all this.
+    # The other database's run, in this process before, is collected first so none of it is kept.
+    gc.collect()
     own_process()
     settle()
     try:

@@ -19,6 +19,8 @@ import httpx
 
 # What ``quote_plus`` leaves as it is: a handle or a number is most often nothing else.
 _UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*")
+# httpx refuses a longer URL (its MAX_URL_LENGTH); such a one is left to it to refuse.
+MAX_URL = 65_536
 # What quote_plus makes of each ASCII character, for str.translate.
 _ASCII_QUOTED = {code: quote_plus(chr(code)) for code in range(128)}
 
@@ -52,7 +54,8 @@ def _joined(url: str, query: str) -> httpx.URL | str:
     """
     base = _parsed(url)
     reference = getattr(base, "_uri_reference", None)
-    if base.query or not hasattr(reference, "_replace"):
+    if base.query or not hasattr(reference, "_replace") or len(url) + len(query) >= MAX_URL:
+        # httpx's own parse: it merges with a query, or refuses a URL too long to send.
         return f"{url}?{query}"
     joined = httpx.URL.__new__(httpx.URL)
     joined._uri_reference = base._uri_reference._replace(query=query)

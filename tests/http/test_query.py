@@ -77,3 +77,14 @@ def test_the_joined_url_is_the_url_httpx_parses(base: str, pairs: list[tuple[str
 def test_any_text_is_quoted_as_quote_plus_quotes_it(value: str) -> None:
     url, _ = with_query(BASE, [("actors", value)])
     assert str(url) == f"{BASE}?actors={quote_plus(value)}"
+
+
+def test_a_url_too_long_is_left_to_httpx_to_refuse() -> None:
+    url, _ = with_query(BASE, [("actors", "a" * 70_000)])
+    assert isinstance(url, str)
+    try:
+        httpx.URL(url)
+    except httpx.InvalidURL as exc:
+        assert "too long" in str(exc)
+    else:
+        raise AssertionError("httpx took a 70,000-character URL")
