@@ -4,7 +4,7 @@ CPython's full collections walk every object it tracks. A command's imports, set
 engine (and the daemon's accounts) are a few hundred thousand objects that live as long as the
 process, and a poll cycle or a listing of 100,000 accounts allocates enough to trigger thousands
 of collections: walking those objects again each time was a quarter of a 100,000-account poll
-(docs/development.md, 2026-12-03). ``settle`` moves everything alive to the permanent generation
+(docs/development.md, Performance). ``settle`` moves everything alive to the permanent generation
 (``gc.freeze``), which later collections skip; what is allocated afterwards is collected as usual,
 in fewer, larger young collections. Only a process that is one command (``own_process``, called
 by the ``bot`` entry point) is settled: a test process running many commands would otherwise

@@ -3,7 +3,7 @@
 For each row of an executemany SQLAlchemy builds a parameter dict through the compiled
 statement and runs every value through its type: for the 100,000 rows of each of a poll cycle's
 three statements that cost about as much as SQLite's own work (docs/development.md,
-2026-12-03). Here the statement is compiled once, each row becomes a tuple in the compiled order
+Performance). Here the statement is compiled once, each row becomes a tuple in the compiled order
 and only values whose type has a bind processor go through it, the UTC datetime one replaced by
 the same text written in one C call. Anything this does not recognise, and every statement on
 PostgreSQL (where insertmanyvalues already batches the rows), takes SQLAlchemy's own path.
