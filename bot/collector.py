@@ -13,6 +13,7 @@ keep each one's engines and connections for good.
 
 from __future__ import annotations
 
+import atexit
 import gc
 
 # Allocations between young collections (CPython's default is 700). A cycle holds a chunk of
@@ -35,6 +36,10 @@ def settle() -> None:
     """
     if not _owned[0]:
         return
+    if not gc.get_freeze_count():
+        # At exit everything is handed back, so the last collection closes what it always
+        # closed: a SQLite connection left open would leave its WAL file behind, unmerged.
+        atexit.register(gc.unfreeze)
     gc.freeze()
     _, middle, old = gc.get_threshold()
     gc.set_threshold(YOUNG_THRESHOLD, middle, old)

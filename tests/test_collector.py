@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -42,3 +44,28 @@ def test_a_shared_process_is_left_as_it_is() -> None:
     seen = _probe("shared")
     assert seen["frozen"] == 0
     assert seen["after"] == seen["before"]
+
+
+def test_a_command_leaves_no_sqlite_wal_behind(tmp_path: Path) -> None:
+    # Frozen objects are handed back at exit: the store's last connection closes, and SQLite
+    # merges its WAL into the database file and removes it, as before the freeze.
+    config = tmp_path / "accounts.toml"
+    config.write_text('[[accounts]]\nplatform = "bluesky"\nhandle = "a.bsky.social"\n')
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(tmp_path),
+        "BOT_CONFIG": str(config),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
+    }
+    for _ in range(2):
+        done = subprocess.run(
+            [sys.executable, "-m", "bot", "accounts", "-f", "csv"],
+            env=env,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+        assert "a.bsky.social" in done.stdout
+        assert sorted(p.name for p in tmp_path.glob("bot.db*")) == ["bot.db"]
