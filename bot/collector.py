@@ -13,7 +13,6 @@ keep each one's engines and connections for good.
 
 from __future__ import annotations
 
-import atexit
 import gc
 
 # Allocations between young collections (CPython's default is 700). A cycle holds a chunk of
@@ -28,18 +27,17 @@ def own_process() -> None:
     _owned[0] = True
 
 
-def settle() -> None:
+def settle() -> bool:
     """Exempt every object alive now from later collections (call once start-up is done).
 
-    No collection first: the few cycles start-up leaves unreachable are kept, once, which costs
-    less than a full pass over everything the imports built.
+    True when it did. The objects frozen are never collected, at exit either: what must be
+    closed then (the store's connections) is the caller's to close. No collection first: the
+    few cycles start-up leaves unreachable are kept, once, which costs less than a full pass
+    over everything the imports built.
     """
     if not _owned[0]:
-        return
-    if not gc.get_freeze_count():
-        # At exit everything is handed back, so the last collection closes what it always
-        # closed: a SQLite connection left open would leave its WAL file behind, unmerged.
-        atexit.register(gc.unfreeze)
+        return False
     gc.freeze()
     _, middle, old = gc.get_threshold()
     gc.set_threshold(YOUNG_THRESHOLD, middle, old)
+    return True

@@ -20,8 +20,10 @@ from bot.collector import own_process, settle
 if sys.argv[1] == "owned":
     own_process()
 before = gc.get_threshold()
-settle()
-print(json.dumps({"frozen": gc.get_freeze_count(), "before": before, "after": gc.get_threshold()}))
+settled = settle()
+after = gc.get_threshold()
+frozen = gc.get_freeze_count()
+print(json.dumps({"frozen": frozen, "before": before, "after": after, "settled": settled}))
 """
 
 
@@ -37,6 +39,7 @@ def test_a_command_process_freezes_what_start_up_built() -> None:
     seen = _probe("owned")
     assert isinstance(seen["frozen"], int) and seen["frozen"] > 1000
     assert seen["after"] == [YOUNG_THRESHOLD, *seen["before"][1:]]  # type: ignore[index]
+    assert seen["settled"] is True
 
 
 def test_a_shared_process_is_left_as_it_is() -> None:
@@ -44,11 +47,12 @@ def test_a_shared_process_is_left_as_it_is() -> None:
     seen = _probe("shared")
     assert seen["frozen"] == 0
     assert seen["after"] == seen["before"]
+    assert seen["settled"] is False
 
 
 def test_a_command_leaves_no_sqlite_wal_behind(tmp_path: Path) -> None:
-    # Frozen objects are handed back at exit: the store's last connection closes, and SQLite
-    # merges its WAL into the database file and removes it, as before the freeze.
+    # The frozen pool's connections are closed at exit: SQLite merges its WAL into the database
+    # file and removes it, as when the pool was collected.
     config = tmp_path / "accounts.toml"
     config.write_text('[[accounts]]\nplatform = "bluesky"\nhandle = "a.bsky.social"\n')
     env = {

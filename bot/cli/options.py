@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import getpass
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,7 +79,10 @@ def command_context(
             result = sync_declared(connection, settings, system_clock())
         remember_source(engine, settings, result.digest)
     # What the command reads and writes from here on is collected; its start-up is not walked.
-    settle()
+    if settle():
+        # The pool is frozen, never collected: its connections are closed at exit (SQLite then
+        # merges its WAL into the database file and removes it).
+        atexit.register(engine.dispose)
     return Context(settings, engine, redactor)
 
 
