@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.collector import YOUNG_THRESHOLD
+from tests.helpers.processes import bot, environment
 
 pytestmark = pytest.mark.process
 
@@ -53,17 +53,13 @@ def test_a_shared_process_is_left_as_it_is() -> None:
 def test_a_command_leaves_no_sqlite_wal_behind(tmp_path: Path) -> None:
     # The frozen pool's connections are closed at exit: SQLite merges its WAL into the database
     # file and removes it, as when the pool was collected.
-    config = tmp_path / "accounts.toml"
-    config.write_text('[[accounts]]\nplatform = "bluesky"\nhandle = "a.bsky.social"\n')
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": str(tmp_path),
-        "BOT_CONFIG": str(config),
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
-    }
+    (tmp_path / "accounts.toml").write_text(
+        '[[accounts]]\nplatform = "bluesky"\nhandle = "a.bsky.social"\n'
+    )
+    env = environment(tmp_path, f"sqlite:///{tmp_path / 'bot.db'}")
     for _ in range(2):
         done = subprocess.run(
-            [sys.executable, "-m", "bot", "accounts", "-f", "csv"],
+            bot("accounts", "-f", "csv"),
             env=env,
             cwd=tmp_path,
             capture_output=True,
