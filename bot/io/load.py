@@ -10,6 +10,7 @@ keeps that quality the same way.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -18,6 +19,7 @@ from sqlalchemy import Connection, Engine
 from sqlmodel import Session
 
 from bot.config import Settings
+from bot.io.ahead import read_ahead
 from bot.io.mapped import ColumnMap, stream_mapped_file
 from bot.io.native import ImportRow, RowStream, stream_import_file
 from bot.kinds import CorrectionAction, Quality, Source
@@ -107,12 +109,22 @@ class _Import:
     written: int = 0  # rows inserted straight in
     replaced: int = 0
 
-    def meet(self, batch: Sequence[ImportRow]) -> None:
-        """Know the accounts of a batch's rows: created unscheduled if new, each id once."""
-        new: dict[tuple[str, str], ImportRow] = {}  # each new spelling, with its first row
+    def unmet(self, batch: Sequence[ImportRow]) -> dict[tuple[str, str], ImportRow]:
+        """The batch's spellings not met yet, each with its first row (no database asked)."""
+        new: dict[tuple[str, str], ImportRow] = {}
+        known = self.keys
+        last: ImportRow | None = None
         for r in batch:
-            if (r.platform, r.handle) not in self.keys:
+            # A file's rows come account by account: the same two strings as the row before.
+            if last is not None and r.handle is last.handle and r.platform is last.platform:
+                continue
+            last = r
+            if (r.platform, r.handle) not in known:
                 new.setdefault((r.platform, r.handle), r)
+        return new
+
+    def meet(self, new: dict[tuple[str, str], ImportRow]) -> None:
+        """Know the accounts of ``unmet``'s spellings: created unscheduled if new, each id once."""
         if not new:
             return
         keys: list[Key] = [(p, h, REGISTRY[p].handle_any_case(h)) for p, h in new]
@@ -143,11 +155,19 @@ def import_history(
     bounded, and any bad row (found anywhere in the file) leaves nothing stored.
     """
     stream = _open(path, settings, mapping, now)
-    with Session(engine) as session:
+    with Session(engine) as session, Sink(session.connection()) as sink:
         connection = session.connection()
-        job = _Import(session, Sink(connection), now, replace, last_snapshot_id(connection))
-        for batch in _batches(stream):
-            _write(job, stream, batch)
+        job = _Import(session, sink, now, replace, last_snapshot_id(connection))
+        # The next batch is parsed (bot/io/ahead.py) and built while the database takes the
+        # last one (``Sink.send``): the connection is the writer's until ``wait``.
+        parsing = read_ahead if sink.overlaps else nullcontext
+        with parsing(_batches(stream)) as batches:
+            for batch in batches:
+                new = job.unmet(batch)
+                sink.wait()
+                job.meet(new)
+                sink.send()
+                _write(job, stream, batch)
         for line, first, account_id, at in job.sink.duplicates(after_id=job.after_id):
             of = f"line {first}" if first is not None else "an earlier line"
             stream.reject(line, _duplicate(job.accounts[account_id].key, at, of))
@@ -192,10 +212,10 @@ def _batches(rows: Iterable[ImportRow]) -> Iterator[list[ImportRow]]:
 
 
 def _write(job: _Import, stream: RowStream, batch: list[ImportRow]) -> None:
-    """Write one batch: straight in what provably meets no stored row, the rest staged."""
+    """Hand one batch (its accounts met) to the sink: straight in what provably meets no stored
+    row, the rest staged."""
     direct: list[Row] = []
     staged: list[Staged] = []
-    job.meet(batch)
     for row in batch:
         account = job.keys[(row.platform, row.handle)]
         at = row.captured_at
@@ -213,12 +233,12 @@ def _write(job: _Import, stream: RowStream, batch: list[ImportRow]) -> None:
             direct.append(values)
         else:
             staged.append((row.line, values))
-    job.sink.write(direct)
-    job.written += len(direct)
     if job.replace is not None and staged:
+        job.sink.wait()  # the connection back from the writer first
         rows = [{**dict(zip(_FIELDS, values, strict=True)), "extra": None} for _, values in staged]
         job.replaced += replace_existing(job.session.connection(), rows, job.replace)
-    job.sink.stage(staged)
+    job.sink.hold(direct, staged)
+    job.written += len(direct)
 
 
 def _note(account: _Account, row: ImportRow) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from collections.abc import Collection, Sequence
 from pathlib import Path
@@ -23,17 +24,19 @@ class _Fatal(Exception):
 
 
 class _Errors:
-    """Remembers the first error and counts the others."""
+    """Remembers the first error and counts the others (from the reading thread and its caller)."""
 
     def __init__(self) -> None:
         self.first: tuple[int, str] | None = None
         self.count = 0
+        self._lock = threading.Lock()
 
     def add(self, line: int, problem: str) -> None:
         """Record one error; the first is the one on the lowest line."""
-        if self.first is None or line < self.first[0]:
-            self.first = (line, problem)
-        self.count += 1
+        with self._lock:
+            if self.first is None or line < self.first[0]:
+                self.first = (line, problem)
+            self.count += 1
 
     def raise_if_any(self, path: Path) -> None:
         """Raise one ``InputError`` for everything recorded, if anything was."""

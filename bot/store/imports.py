@@ -2,13 +2,18 @@
 
 Rows go to the database the cheapest way that is still safe, inside the caller's transaction:
 
-- **straight in** (``Sink.write``): rows the importer has proved cannot meet a stored row (an
-  account with no history before the import, its rows strictly later each time). PostgreSQL
-  takes them by ``COPY``, SQLite by one prepared ``INSERT`` run over the batch.
-- **staged** (``Sink.stage``): every other row goes the same way into a temporary table,
-  ``import_staging``, with its line. Second rows for an account and instant are found there with
-  one query (``Sink.duplicates``); then one ``INSERT … SELECT … ON CONFLICT DO NOTHING``
-  (``Sink.merge``) adds the new ones and leaves the stored ones alone.
+- **straight in** (``Sink.hold``'s first list): rows the importer has proved cannot meet a stored
+  row (an account with no history before the import, its rows strictly later each time).
+  PostgreSQL takes them by binary ``COPY``, SQLite by one prepared ``INSERT`` over the batch.
+- **staged** (``Sink.hold``'s second list): every other row goes the same way into a temporary
+  table, ``import_staging``, with its line. Second rows for an account and instant are found
+  there with one query (``Sink.duplicates``); then one ``INSERT … SELECT … ON CONFLICT DO
+  NOTHING`` (``Sink.merge``) adds the new ones and leaves the stored ones alone.
+
+On PostgreSQL a batch's rows are written by a thread while the importer builds the next batch:
+the server checks a COPY's foreign keys when it ends, and that wait no longer stops the parse.
+The importer lends the connection to that thread (``send``) and takes it back (``wait``) before
+it runs anything itself; on SQLite ``send`` writes at once.
 
 Rows this import inserted have ids above the highest one before it began (``last_snapshot_id``).
 """
@@ -16,7 +21,9 @@ Rows this import inserted have ids above the highest one before it began (``last
 from __future__ import annotations
 
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
+from types import TracebackType
 from typing import Any
 
 from sqlalchemy import Connection, func, select, text
@@ -31,6 +38,10 @@ Staged = tuple[int, Row]  # (line, row)
 Duplicate = tuple[int, int | None, int, datetime]  # (line, first line or None if unknown, …)
 
 _COLUMNS = "account_id, captured_at, followers, following, posts, precision, source, quality"
+# The PostgreSQL types of a Row's values, for COPY in binary: the server reads no text, and
+# psycopg's C dumpers write each value without formatting it.
+_TYPES = ["int4", "timestamptz", "int8", "int8", "int8", "int4", "text", "text"]
+_LINED = ["int4", *_TYPES]  # a staged row: its line first
 _STAGING = "import_staging"
 _TEXTS = 4096
 _CREATE = {
@@ -78,6 +89,7 @@ def resolve_accounts(
     could meet), the missing ones created unscheduled; a handle of any case matches the first
     stored account spelt another way, as ``get_or_create`` does."""
     found = _stored(connection, keys)
+    stored = set(found.values())
     # Two new spellings of one account (a platform that folds case): the first is created.
     first: dict[tuple[str, str, bool], tuple[str, str]] = {}
     spelling: dict[tuple[str, str], tuple[str, str]] = {}
@@ -97,11 +109,21 @@ def resolve_accounts(
             }
             for platform, handle in first.values()
         ]
+        # RETURNING: the new ids in the same statement, sent as multi-row INSERTs (SQLAlchemy's
+        # "insertmanyvalues"), not one statement a row. An account another process made in the
+        # meantime conflicts, returns nothing, and is looked up.
         insert = insert_new(connection.dialect, ACCOUNT, unique=["platform", "handle"])
-        connection.execute(insert, rows)
-        ids = _stored(connection, [(p, h, False) for p, h in first.values()])
+        inserted = connection.execute(
+            insert.returning(ACCOUNT.c.id, ACCOUNT.c.platform, ACCOUNT.c.handle), rows
+        )
+        ids = {(row.platform, row.handle): row.id for row in inserted}
+        lost = [(p, h, False) for p, h in first.values() if (p, h) not in ids]
+        others = _stored(connection, lost)
+        stored.update(others.values())
+        ids.update(others)
         found.update({key: ids[made] for key, made in spelling.items()})
-    busy = _with_history(connection, sorted(set(found.values())))
+    # An account this statement created has no history: only the others are asked.
+    busy = _with_history(connection, sorted(stored))
     return {key: (account_id, account_id in busy) for key, account_id in found.items()}
 
 
@@ -151,30 +173,82 @@ def _with_history(connection: Connection, account_ids: Sequence[int]) -> set[int
 
 
 class Sink:
-    """Where an import's rows go (see the module): COPY or executemany, in one transaction."""
+    """Where an import's rows go (see the module): COPY or executemany, in one transaction.
+
+    A context manager: leaving it waits for the writing thread, whatever happened.
+    """
 
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
         self._postgres = connection.dialect.name == "postgresql"
         self._staging = False
         self._texts: dict[datetime, str] = {}  # SQLite: instants as stored, repeated in a file
+        self._held: list[tuple[Sequence[Row], Sequence[Staged]]] = []
+        self._writer = ThreadPoolExecutor(1, "import-copy") if self._postgres else None
+        self._writing: Future[None] | None = None
 
-    def write(self, rows: Sequence[Row]) -> None:
-        """Insert rows that provably meet no stored row (a conflict would be a bug: it raises)."""
-        self._put(f"snapshot ({_COLUMNS})", rows, at=1)
+    def __enter__(self) -> Sink:
+        return self
 
-    def stage(self, rows: Sequence[Staged]) -> None:
-        """Keep rows in the staging table for ``duplicates`` and ``merge``."""
-        if not rows:
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            if kind is None:
+                self.wait()
+        finally:
+            if self._writer is not None:
+                # On an error the thread's own failure (if any) is the lesser news: dropped.
+                self._writer.shutdown(wait=True)
+
+    @property
+    def overlaps(self) -> bool:
+        """True when rows are written in a thread: parsing ahead then pays (not on SQLite,
+        whose executemany wants the GIL for every row)."""
+        return self._writer is not None
+
+    def hold(self, direct: Sequence[Row], staged: Sequence[Staged]) -> None:
+        """Keep a batch's rows for the next ``send``: ``direct`` provably meet no stored row (a
+        conflict would be a bug: it raises), ``staged`` go through ``duplicates`` and ``merge``."""
+        if direct or staged:
+            self._held.append((direct, staged))
+
+    def send(self) -> None:
+        """Write the held rows: on PostgreSQL in the thread, which has the connection until
+        ``wait``; on SQLite now."""
+        self.wait()
+        held, self._held = self._held, []
+        if not held:
             return
-        if not self._staging:
-            self._connection.exec_driver_sql(f"DROP TABLE IF EXISTS {_STAGING}")
-            self._connection.exec_driver_sql(_CREATE[self._connection.dialect.name])
-            self._staging = True
-        self._put(f"{_STAGING} (line, {_COLUMNS})", [(line, *row) for line, row in rows], at=2)
+        if self._writer is None:
+            self._write(held)
+        else:
+            self._writing = self._writer.submit(self._write, held)
+
+    def wait(self) -> None:
+        """Take the connection back: the thread's writing done, or its error raised here."""
+        writing, self._writing = self._writing, None
+        if writing is not None:
+            writing.result()
+
+    def _write(self, held: Sequence[tuple[Sequence[Row], Sequence[Staged]]]) -> None:
+        """Each held batch: its direct rows into ``snapshot``, its staged ones into staging."""
+        for direct, staged in held:
+            self._put(f"snapshot ({_COLUMNS})", direct, at=1, types=_TYPES)
+            if staged:
+                if not self._staging:
+                    self._connection.exec_driver_sql(f"DROP TABLE IF EXISTS {_STAGING}")
+                    self._connection.exec_driver_sql(_CREATE[self._connection.dialect.name])
+                    self._staging = True
+                lined = [(line, *row) for line, row in staged]
+                self._put(f"{_STAGING} (line, {_COLUMNS})", lined, at=2, types=_LINED)
 
     def duplicates(self, *, after_id: int) -> list[Duplicate]:
         """Staged rows that repeat an account and instant of the file (seconds of each)."""
+        self._drain()
         if not self._staging:
             return []
         found: list[Duplicate] = [
@@ -189,6 +263,7 @@ class Sink:
 
     def merge(self) -> int:
         """Add the staged rows not stored yet; how many were added."""
+        self._drain()
         if not self._staging:
             return 0
         added: int = self._connection.execute(_MERGE).rowcount
@@ -196,6 +271,7 @@ class Sink:
 
     def staged_instants(self, account_id: int, instants: Sequence[datetime]) -> set[datetime]:
         """Of ``instants``, those the file gave for the account (its staged rows)."""
+        self._drain()
         if not self._staging or not instants:
             return set()
         rows = self._connection.execute(
@@ -213,21 +289,31 @@ class Sink:
 
     def close(self) -> None:
         """Drop the staging table (PostgreSQL drops it at commit by itself)."""
+        self._drain()
         if self._staging and not self._postgres:
             self._connection.exec_driver_sql(f"DROP TABLE {_STAGING}")
         self._staging = False
+
+    def _drain(self) -> None:
+        """Every held row written, the connection back."""
+        self.send()
+        self.wait()
 
     def _bind(self, when: datetime) -> Any:
         """An instant as the staging table holds it."""
         return when if self._postgres else sqlite_utc_text(when)
 
-    def _put(self, target: str, rows: Sequence[tuple[Any, ...]], *, at: int) -> None:
+    def _put(
+        self, target: str, rows: Sequence[tuple[Any, ...]], *, at: int, types: list[str]
+    ) -> None:
         """COPY (PostgreSQL) or one prepared INSERT over all rows (SQLite); ``at``: the instant."""
         if not rows:
             return
         driver: Any = self._connection.connection.driver_connection
         if self._postgres:
-            with driver.cursor() as cursor, cursor.copy(f"COPY {target} FROM STDIN") as copy:
+            statement = f"COPY {target} FROM STDIN (FORMAT BINARY)"
+            with driver.cursor() as cursor, cursor.copy(statement) as copy:
+                copy.set_types(types)
                 for row in rows:
                     copy.write_row(row)
             return

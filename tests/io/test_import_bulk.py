@@ -5,8 +5,10 @@ verdict would be ``ok``."""
 from __future__ import annotations
 
 import random
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, func
@@ -17,6 +19,7 @@ from bot.errors import InputError
 from bot.io import load
 from bot.io.load import import_history
 from bot.quality import Judged, judge
+from bot.store import imports
 from bot.store.models import Account, Snapshot
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -190,3 +193,77 @@ def test_accounts_the_gate_skips_get_the_verdicts_it_would_give(
         expected = [str(q) for q in judge(points)]
         assert qualities[handle] == expected, handle
         assert qualities[f"twin-{handle}"] == expected, handle
+
+
+def test_values_at_the_edges_are_stored_as_given_whatever_the_batch(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Several batches, so PostgreSQL's writer thread takes one while the next is built; binary
+    # COPY there, one prepared INSERT on SQLite: the same rows either way.
+    monkeypatch.setattr(load, "BATCH", 2)
+    big = 10**18 - 1  # the largest bare count a cell takes
+    text = HEADER + "".join(
+        [
+            "x,edge,2025-03-01T10:00:00.123456+05:30,0,,\n",
+            f"x,edge,2025-03-01T10:00:01.000001-08:00,{big},{big},0\n",
+            "x,edge,2025-03-02T00:00:00Z,,7,\n",
+            "mastodon,a@b.social,2025-03-02T00:00:00Z,5,6,7\n",
+            "x,other,2025-03-02T00:00:00Z,1,2,3\n",
+        ]
+    )
+    counts = _import(engine, tmp_path / "edges.csv", text)
+    assert (counts.read, counts.added) == (5, 5)
+    offset = timedelta(hours=5, minutes=30)
+    assert _stored(engine) == [
+        ("mastodon", "a@b.social", datetime(2025, 3, 2, tzinfo=UTC), 5, 7, "ok"),
+        ("x", "edge", datetime(2025, 3, 1, 10, 0, 0, 123456, tzinfo=UTC) - offset, 0, None, "ok"),
+        ("x", "edge", datetime(2025, 3, 1, 18, 0, 1, 1, tzinfo=UTC), big, 0, "ok"),
+        ("x", "edge", datetime(2025, 3, 2, tzinfo=UTC), None, None, "ok"),
+        ("x", "other", datetime(2025, 3, 2, tzinfo=UTC), 1, 3, "ok"),
+    ]
+
+
+def test_a_write_that_fails_in_the_writer_fails_the_import_and_leaves_nothing(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(load, "BATCH", 2)
+    put = imports.Sink._put
+    calls: list[str] = []
+
+    def failing(self: imports.Sink, target: str, rows: Any, **kwargs: Any) -> None:
+        calls.append(threading.current_thread().name)
+        if len(calls) == 2:
+            raise RuntimeError("the server went away")
+        put(self, target, rows, **kwargs)
+
+    monkeypatch.setattr(imports.Sink, "_put", failing)
+    text = HEADER + "".join(f"x,a{i},{_at(i)},{i},,\n" for i in range(7))
+    with pytest.raises(RuntimeError, match="the server went away"):
+        _import(engine, tmp_path / "rows.csv", text)
+    assert _count(engine) == (0, 0)
+    # PostgreSQL writes in its own thread; SQLite in the importer's.
+    on_postgres = engine.dialect.name == "postgresql"
+    assert all(name.startswith("import-copy") == on_postgres for name in calls)
+    assert not [t for t in threading.enumerate() if t.name.startswith(("import-copy", "read-"))]
+
+
+def test_an_account_made_by_another_process_meanwhile_is_found_with_its_history(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Between the look-up and the INSERT another process adds the account and a snapshot: the
+    # INSERT conflicts and returns nothing, the account is looked up again, and its rows are
+    # staged (they may meet its history), not written straight in.
+    assert _import(engine, tmp_path / "first.csv", HEADER + f"x,dgsn,{_at(0)},100,,\n").added
+    stored = imports._stored
+    looks: list[int] = []
+
+    def blind_first(connection: Any, keys: Any) -> dict[tuple[str, str], int]:
+        looks.append(len(keys))
+        return {} if len(looks) == 1 else stored(connection, keys)
+
+    monkeypatch.setattr(imports, "_stored", blind_first)
+    again = HEADER + f"x,dgsn,{_at(0)},100,,\nx,dgsn,{_at(1)},101,,\n"
+    counts = _import(engine, tmp_path / "again.csv", again)
+    assert (counts.read, counts.added) == (2, 1)
+    assert len(looks) == 2
+    assert _count(engine) == (1, 2)
