@@ -28,7 +28,6 @@ from bot.output.files import write_atomic
 from bot.output.text import CLI, account_key
 from bot.platforms import REGISTRY
 from bot.query import rows as views
-from bot.query import words
 from bot.query.accounts import accounts_by_keys
 
 # A report file may also be Markdown or plain text.
@@ -124,6 +123,8 @@ def snapshots(
     env_file: EnvOpt = None,
 ) -> None:
     """Show the stored history of one account."""
+    from bot.query import words
+
     chosen = choose_format(fmt, output, SHEET_FORMATS, default="table", excel=excel)
     ctx = command_context(config, env_file)
     first, last = words.since_until(since, until, ctx.settings.timezone, CLI)
@@ -157,6 +158,8 @@ def growth(
     env_file: EnvOpt = None,
 ) -> None:
     """Growth of every account over a period."""
+    from bot.query import words
+
     name = words.growth_period(period, CLI)
     chosen = choose_format(fmt, output, SHEET_FORMATS, default="table", excel=excel)
     ctx = command_context(config, env_file)
@@ -198,6 +201,7 @@ def report(
     env_file: EnvOpt = None,
 ) -> None:
     """The annual (or --from/--to) report: start and end counts, change, growth %, posts."""
+    from bot.query import words
     from bot.query.report_text import REPORT_FORMATS, write
 
     chosen = choose_format(
@@ -244,6 +248,7 @@ def chart(
 ) -> None:
     """Draw one account's followers history as a PNG (suspect points left out)."""
     from bot.output.charts import followers_chart_png
+    from bot.query import words
 
     words.png_output(output, CLI)
     ctx = command_context(config, env_file)

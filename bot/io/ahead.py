@@ -24,62 +24,71 @@ _PATIENCE = 0.05
 SWITCH_INTERVAL = 0.001
 
 
-class _End(Generic[T]):
-    """The producer's last word: done, or the exception the iterable raised."""
-
-    def __init__(self, error: BaseException | None = None) -> None:
-        self.error = error
-
-
 @contextmanager
 def read_ahead(items: Iterable[T], depth: int = 1) -> Iterator[Iterator[T]]:
     """``items``, at most ``depth`` of them made ahead in a thread; errors re-raised here.
 
     Leaving the block (normally, by an exception or early) stops the thread and waits for it.
     """
-    slots: queue.Queue[T | _End[T]] = queue.Queue(maxsize=depth)
-    stop = threading.Event()
+    ahead = _Ahead(items, depth)
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(min(interval, SWITCH_INTERVAL))
+    ahead.thread.start()
+    try:
+        yield iter(ahead)
+    finally:
+        ahead.stop.set()
+        ahead.thread.join()
+        sys.setswitchinterval(interval)
 
-    def offer(item: T | _End[T]) -> bool:
-        """Queue ``item`` unless the caller has left; False when it has."""
-        while not stop.is_set():
-            try:
-                slots.put(item, timeout=_PATIENCE)
-                return True
-            except queue.Full:
-                continue
-        return False
 
-    def produce() -> None:
-        iterator = iter(items)
-        try:
-            for item in iterator:
-                if not offer(item):
-                    return
-            offer(_End())
-        except BaseException as exc:  # handed to the caller, whatever it is
-            offer(_End(exc))
-        finally:
-            close = getattr(iterator, "close", None)
-            if close is not None:
-                close()
+class _End:
+    """The producer's last word: done, or the exception the iterable raised."""
 
-    def consume() -> Iterator[T]:
+    def __init__(self, error: BaseException | None = None) -> None:
+        self.error = error
+
+
+class _Ahead(Generic[T]):
+    """The thread making the items, and the queue between it and the caller."""
+
+    def __init__(self, items: Iterable[T], depth: int) -> None:
+        self.items = items
+        self.slots: queue.Queue[T | _End] = queue.Queue(maxsize=depth)
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._produce, name="read-ahead", daemon=True)
+
+    def __iter__(self) -> Iterator[T]:
+        """The items as the thread queues them; its error raised after the items before it."""
         while True:
-            item = slots.get()
+            item = self.slots.get()
             if isinstance(item, _End):
                 if item.error is not None:
                     raise item.error
                 return
             yield item
 
-    thread = threading.Thread(target=produce, name="read-ahead", daemon=True)
-    interval = sys.getswitchinterval()
-    sys.setswitchinterval(min(interval, SWITCH_INTERVAL))
-    thread.start()
-    try:
-        yield consume()
-    finally:
-        stop.set()
-        thread.join()
-        sys.setswitchinterval(interval)
+    def _produce(self) -> None:
+        """Queue every item, then the end (or the error); give up once the caller has gone."""
+        iterator = iter(self.items)
+        try:
+            for item in iterator:
+                if not self._offer(item):
+                    return
+            self._offer(_End())
+        except BaseException as exc:  # handed to the caller, whatever it is
+            self._offer(_End(exc))
+        finally:
+            close = getattr(iterator, "close", None)
+            if close is not None:
+                close()
+
+    def _offer(self, item: T | _End) -> bool:
+        """Queue ``item`` unless the caller has left; False when it has."""
+        while not self.stop.is_set():
+            try:
+                self.slots.put(item, timeout=_PATIENCE)
+                return True
+            except queue.Full:
+                continue
+        return False

@@ -57,13 +57,13 @@ def test_leaving_early_stops_the_thread_and_closes_the_iterable(how: str) -> Non
         finally:
             closed.set()
 
-    with pytest.raises(RuntimeError) if how == "raise" else nullcontext():
-        with read_ahead(items(), depth=2) as ahead:
-            for item in ahead:
-                if item == 5:
-                    if how == "raise":
-                        raise RuntimeError("the database said no")
-                    break
+    expected = pytest.raises(RuntimeError) if how == "raise" else nullcontext()
+    with expected, read_ahead(items(), depth=2) as ahead:
+        for item in ahead:
+            if item == 5:
+                if how == "raise":
+                    raise RuntimeError("the database said no")
+                break
     assert closed.is_set()
     assert _threads() == []
     # The thread stopped within its queue's reach, not at the end of the iterable.
