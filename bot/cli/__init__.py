@@ -45,6 +45,12 @@ def _queries() -> ModuleType:
     return queries
 
 
+def _poll() -> ModuleType:
+    from bot.cli import poll
+
+    return poll
+
+
 def _accounts() -> ModuleType:
     from bot.cli import accounts
 
@@ -117,7 +123,7 @@ class Entry:
 COMMANDS: tuple[Entry, ...] = (
     Entry(
         "poll",
-        _queries,
+        _poll,
         "poll",
         "Run one poll cycle now; a line per account; exit 1 only if every attempt failed.",
     ),

@@ -1,16 +1,14 @@
-"""The query commands: poll, accounts, snapshots, growth, report, chart."""
+"""The query commands: snapshots, growth, report, chart."""
 
 from __future__ import annotations
 
-import asyncio
 import io
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from sqlmodel import Session
 
-from bot.cli.options import ConfigOpt, EnvOpt, FormatOpt, UtcOpt, command_context
+from bot.cli.options import ConfigOpt, EnvOpt, UtcOpt, command_context
 from bot.cli.sheets import (
     SHEET_FORMATS,
     SUFFIXES,
@@ -23,86 +21,16 @@ from bot.cli.sheets import (
 )
 from bot.clock import system_clock
 from bot.errors import InputError
-from bot.kinds import AccountStatus, PollOutcome
 from bot.output.files import write_atomic
-from bot.output.text import CLI, account_key
-from bot.platforms import REGISTRY
+from bot.output.text import CLI
 from bot.query import rows as views
-from bot.query.accounts import accounts_by_keys
+from bot.query import words
 
 # A report file may also be Markdown or plain text.
 REPORT_SUFFIXES = {**SUFFIXES, ".md": "markdown", ".txt": "text", ".html": "html"}
 AccountArg = Annotated[str, typer.Argument(help="PLATFORM:HANDLE, e.g. bluesky:bsky.app.")]
 SinceOpt = Annotated[str | None, typer.Option(help="From this date or time (local).")]
 UntilOpt = Annotated[str | None, typer.Option(help="Up to this date or time (local).")]
-
-
-def poll(
-    accounts: Annotated[
-        list[str] | None, typer.Argument(help="Accounts as PLATFORM:HANDLE.")
-    ] = None,
-    all_: Annotated[bool, typer.Option("--all", help="Poll every configured account now.")] = False,
-    platform: Annotated[str | None, typer.Option(help="Only this platform.")] = None,
-    fmt: FormatOpt = "table",
-    config: ConfigOpt = None,
-    env_file: EnvOpt = None,
-) -> None:
-    """Run one poll cycle now; a line per account; exit 1 only if every attempt failed."""
-    from bot.daemon.poller import PollResult, poll_accounts, poll_scheduled
-    from bot.http.client import make_client
-    from bot.output.tables import RowWriter
-
-    if platform is not None and platform not in REGISTRY:
-        known = ", ".join(sorted(REGISTRY))
-        raise typer.BadParameter(
-            f"unknown platform {platform!r} (known: {known})", param_hint="--platform"
-        )
-    ctx = command_context(config, env_file, fmt=fmt)
-    with Session(ctx.engine) as session:
-        chosen = accounts_by_keys(session, accounts) if accounts else None
-    for account in chosen or ():
-        if account.status == AccountStatus.REMOVED:
-            key = account_key(account.platform, account.handle)
-            raise InputError(
-                f"{key} was removed from the config (status removed): add it back to poll it",
-                field="accounts",
-            )
-    out = RowWriter(views.POLL_COLUMNS, fmt, redact=ctx.redact)
-    # A count the quality gate holds as suspect was read and stored: that attempt did not fail.
-    read = {PollOutcome.OK, PollOutcome.SUSPECT}
-    succeeded = [False]
-
-    def take(results: list[PollResult]) -> None:
-        out.write([r.row() for r in results])
-        succeeded[0] = succeeded[0] or any(r.outcome in read for r in results)
-
-    async def cycle() -> None:
-        settings, engine = ctx.settings, ctx.engine
-        async with make_client(user_agent=settings.user_agent) as client:
-            if chosen:
-                take(
-                    await poll_accounts(
-                        chosen, engine=engine, settings=settings, client=client, clock=system_clock
-                    )
-                )
-                return
-            # Streamed a chunk at a time: memory stays bounded whatever the number of accounts.
-            async for results in poll_scheduled(
-                engine=engine,
-                settings=settings,
-                client=client,
-                clock=system_clock,
-                platform=platform,
-                everything=all_,
-            ):
-                take(results)
-
-    asyncio.run(cycle())
-    out.close()
-    if not out.count:
-        typer.echo("no account was due (use --all or name accounts)", err=True)
-    if out.count and not succeeded[0]:
-        raise typer.Exit(1)
 
 
 AllOpt = Annotated[
@@ -123,8 +51,6 @@ def snapshots(
     env_file: EnvOpt = None,
 ) -> None:
     """Show the stored history of one account."""
-    from bot.query import words
-
     chosen = choose_format(fmt, output, SHEET_FORMATS, default="table", excel=excel)
     ctx = command_context(config, env_file)
     first, last = words.since_until(since, until, ctx.settings.timezone, CLI)
@@ -158,8 +84,6 @@ def growth(
     env_file: EnvOpt = None,
 ) -> None:
     """Growth of every account over a period."""
-    from bot.query import words
-
     name = words.growth_period(period, CLI)
     chosen = choose_format(fmt, output, SHEET_FORMATS, default="table", excel=excel)
     ctx = command_context(config, env_file)
@@ -201,7 +125,6 @@ def report(
     env_file: EnvOpt = None,
 ) -> None:
     """The annual (or --from/--to) report: start and end counts, change, growth %, posts."""
-    from bot.query import words
     from bot.query.report_text import REPORT_FORMATS, write
 
     chosen = choose_format(
@@ -248,8 +171,6 @@ def chart(
 ) -> None:
     """Draw one account's followers history as a PNG (suspect points left out)."""
     from bot.output.charts import followers_chart_png
-    from bot.query import words
-
     words.png_output(output, CLI)
     ctx = command_context(config, env_file)
     first, last = words.since_until(since, until, ctx.settings.timezone, CLI)

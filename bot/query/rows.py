@@ -72,15 +72,6 @@ REPORT_COLUMNS = (
     Column("posts_in_period", "Posts published", numeric=True),
     Column("posts_source", "Posts from"),
 )
-POLL_COLUMNS = (
-    Column("platform", "Platform"),
-    Column("handle", "Handle"),
-    Column("outcome", "Outcome"),
-    Column("followers", "Followers", numeric=True),
-    Column("following", "Following", numeric=True),
-    Column("posts", "Posts", numeric=True),
-    Column("message", "Message", from_platform=True),
-)
 Every = Literal["raw", "day", "week", "month"]
 EVERY: tuple[str, ...] = get_args(Every)
 

@@ -198,6 +198,17 @@ def _attempt_row(record: PollRecord) -> dict[str, Any]:
     }
 
 
+# An account's stable id and name; a name the platform did not report (None) keeps the stored one.
+IDENTITY_UPDATE = (
+    update(ACCOUNT)
+    .where(ACCOUNT.c.id == bindparam("b_id"))
+    .values(
+        platform_id=bindparam("b_platform_id"),
+        display_name=func.coalesce(bindparam("b_name"), ACCOUNT.c.display_name),
+    )
+)
+
+
 def _record_identities(connection: Connection, found: Mapping[int, SnapshotValues]) -> None:
     """Store stable ids and names (one read per chunk); a renamed handle takes over old history."""
     changes = []
@@ -223,16 +234,7 @@ def _record_identities(connection: Connection, found: Mapping[int, SnapshotValue
     for old_id, account_id in _adoptable(connection, unnamed).items():
         _adopt_history(connection, account_id, old_id)
     if changes:
-        # A name the platform did not report this time (None) keeps the stored one.
-        connection.execute(
-            update(ACCOUNT)
-            .where(ACCOUNT.c.id == bindparam("b_id"))
-            .values(
-                platform_id=bindparam("b_platform_id"),
-                display_name=func.coalesce(bindparam("b_name"), ACCOUNT.c.display_name),
-            ),
-            changes,
-        )
+        execute_many(connection, IDENTITY_UPDATE, changes)
 
 
 def _adoptable(connection: Connection, wanted: Mapping[tuple[str, str], int]) -> dict[int, int]:

@@ -52,7 +52,7 @@ class Probe(TypedDict):
 
 # The query commands' module (bot/cli/queries.py) still imports the store at the top, so their
 # own --help loads it; every other command's help imports nothing heavy.
-HELP_LOADS_THE_STORE = ("poll", "snapshots", "growth", "report", "chart")
+HELP_LOADS_THE_STORE = ("snapshots", "growth", "report", "chart")
 
 
 def probe(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> Probe:

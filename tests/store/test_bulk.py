@@ -18,6 +18,7 @@ from bot.kinds import PollOutcome, Quality, Source
 from bot.store.bulk import FEWEST, _plan, execute_many, sqlite_utc_text
 from bot.store.db import make_engine, migrate
 from bot.store.tables import ACCOUNT, POLL_ATTEMPT, SNAPSHOT, insert_new
+from bot.store.writes import IDENTITY_UPDATE
 
 T0 = datetime(2025, 6, 1, 12, 30, 15, 123456, tzinfo=UTC)
 # Enough rows for the fast path (fewer take SQLAlchemy's, which these tests compare it with).
@@ -40,7 +41,9 @@ def _store(tmp_path: Path, name: str) -> Engine:
             ],
         )
         connection.execute(
-            update(ACCOUNT).values(lease_owner="w1", lease_until=T0, last_error="old")
+            update(ACCOUNT).values(
+                lease_owner="w1", lease_until=T0, last_error="old", display_name="Stored"
+            )
         )
     return engine
 
@@ -104,6 +107,14 @@ def _polled() -> tuple[Any, list[dict[str, Any]]]:
     return statement, rows
 
 
+def _identities() -> list[dict[str, Any]]:
+    """Stable ids for every account; a name for the odd ones (the others keep theirs)."""
+    return [
+        {"b_id": i, "b_platform_id": f"did:plc:{i}", "b_name": f"Name {i}" if i % 2 else None}
+        for i in range(1, ACCOUNTS + 1)
+    ]
+
+
 def _dump(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
     with engine.connect() as connection:
         return {
@@ -132,9 +143,10 @@ def test_rows_written_are_those_sqlalchemy_writes(tmp_path: Path) -> None:
                     run(connection, snapshot, _snapshots()),
                     run(connection, POLL_ATTEMPT.insert(), _attempts()),
                     run(connection, statement, rows),
+                    run(connection, IDENTITY_UPDATE, _identities()),
                 )
             )
-    assert counts[0] == counts[1] == (3 * ACCOUNTS, 0, ACCOUNTS, ACCOUNTS - 1)
+    assert counts[0] == counts[1] == (3 * ACCOUNTS, 0, ACCOUNTS, ACCOUNTS - 1, ACCOUNTS)
     dumped = _dump(ours)
     assert dumped == _dump(theirs)
     # The constants of the statement were written: the leases of accounts 1 and 3 are cleared.
@@ -148,6 +160,12 @@ def test_rows_written_are_those_sqlalchemy_writes(tmp_path: Path) -> None:
         (3, None, None),
     ]
     assert dumped["snapshot"][1][2] == "2025-06-02 12:30:15.123457"
+    # A name not reported (None) kept the stored one.
+    with ours.connect() as connection:
+        names = connection.exec_driver_sql(
+            "SELECT id, platform_id, display_name FROM account WHERE id <= 2 ORDER BY id"
+        ).all()
+    assert names == [(1, "did:plc:1", "Name 1"), (2, "did:plc:2", "Stored")]
 
 
 def test_a_naive_datetime_is_refused_as_sqlmodel_refuses_it(tmp_path: Path) -> None:
@@ -188,6 +206,7 @@ def test_the_poll_cycles_statements_take_the_fast_path() -> None:
         (snapshot, _snapshots()[0]),
         (POLL_ATTEMPT.insert(), _attempts()[0]),
         (statement, rows[0]),
+        (IDENTITY_UPDATE, _identities()[0]),
     ):
         assert _plan(dialect, each, first) is not None
 
