@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import signal
 from collections import Counter
-from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 import httpx
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -18,6 +17,7 @@ from sqlmodel import Session
 from bot.clock import Clock, system_clock
 from bot.collector import settle
 from bot.config import Settings
+from bot.daemon.jobs import drain, every_so_often, guarded
 from bot.daemon.metrics import Metrics, serve_metrics
 from bot.daemon.outage import DatabaseWatch
 from bot.daemon.poller import PollResult, stream_due
@@ -37,10 +37,9 @@ from bot.store.lock import daemon_lock
 from bot.store.writes import reschedule_idle
 
 log = logging.getLogger(__name__)
-# How long a stopping daemon waits for an in-flight cycle before it cancels it.
-STOP_GRACE_SECONDS = 10.0
 # How often the daemon checks whether the daily digest is due (and retries failed channels).
 DIGEST_CHECK_SECONDS = 300.0
+_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
 def tick_seconds(settings: Settings) -> float:
@@ -229,44 +228,18 @@ async def _run(
     apply_intervals(engine, settings, runtime)
     metrics = _metrics(settings) if metrics_at is not None else None
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
+    for sig in _SIGNALS:
         loop.add_signal_handler(sig, stop.set)
     runner = (
         await serve_metrics(metrics, metrics_at[1], metrics_at[0])
         if metrics and metrics_at and metrics_at[1]
         else None
     )
-    busy = asyncio.Lock()
-    digesting = asyncio.Lock()
-    current: list[asyncio.Task[object]] = []
     _warn_about_channels(settings)
-    # One watch for both jobs: an outage seen by either holds both back.
-    watch = DatabaseWatch(engine, runtime.clock)
+    jobs = _Jobs(engine, settings, runtime, metrics, stop)
+    every = tick_seconds(settings)
     async with make_client(transport=transport, user_agent=settings.user_agent) as client:
-
-        async def poll() -> None:
-            await watch.run(
-                lambda: tick(
-                    engine, settings, client, runtime, metrics=metrics, stop=stop, keep=False
-                )
-            )
-
-        async def send() -> None:
-            for result in await send_due_digests(engine, settings, runtime.clock):
-                error = f": {result.error}" if result.error else ""
-                log.info("digest to %s: %s%s", result.channel, result.status, error)
-
-        async def digests() -> None:
-            await watch.run(send)
-
-        every = tick_seconds(settings)
-        scheduler = _scheduler(
-            clock,
-            [
-                ("daily_digest", DIGEST_CHECK_SECONDS, _guarded(digests, digesting, stop, [])),
-                ("poll_due", every, _guarded(poll, busy, stop, current)),
-            ],
-        )
+        scheduler = jobs.scheduler(clock, client, every)
         # The accounts and the jobs live as long as the daemon: later collections skip them.
         settle()
         scheduler.start()
@@ -283,15 +256,72 @@ async def _run(
             # Stop claiming work, let the cycle in flight commit, then shut down: shutting down
             # first would cancel it half-way.
             scheduler.pause()
-            await _drain(busy, current)
-            await _drain(digesting, [])
+            await jobs.drain()
             scheduler.shutdown(wait=False)
             release_leases(engine, runtime.worker)
             if runner is not None:
                 await runner.cleanup()
-            for sig in (signal.SIGTERM, signal.SIGINT):
+            for sig in _SIGNALS:
                 loop.remove_signal_handler(sig)
     log.info("daemon stopped")
+
+
+@dataclass
+class _Jobs:
+    """The daemon's two jobs (a poll tick, the digest check), each never overlapping itself."""
+
+    engine: Engine
+    settings: Settings
+    runtime: Runtime
+    metrics: Metrics | None
+    stop: asyncio.Event
+    polling: asyncio.Lock = field(default_factory=asyncio.Lock)
+    digesting: asyncio.Lock = field(default_factory=asyncio.Lock)
+    current: list[asyncio.Task[object]] = field(default_factory=list)  # the tick in flight
+
+    def scheduler(self, clock: Clock, client: httpx.AsyncClient, every: float) -> AsyncIOScheduler:
+        """Both jobs on APScheduler, not started: the tick ``every`` seconds."""
+        engine, settings, runtime = self.engine, self.settings, self.runtime
+        # One watch for both jobs: an outage seen by either holds both back.
+        watch = DatabaseWatch(engine, runtime.clock)
+
+        async def poll() -> None:
+            await watch.run(
+                lambda: tick(
+                    engine,
+                    settings,
+                    client,
+                    runtime,
+                    metrics=self.metrics,
+                    stop=self.stop,
+                    keep=False,
+                )
+            )
+
+        async def send() -> None:
+            for result in await send_due_digests(engine, settings, runtime.clock):
+                error = f": {result.error}" if result.error else ""
+                log.info("digest to %s: %s%s", result.channel, result.status, error)
+
+        async def digests() -> None:
+            await watch.run(send)
+
+        return every_so_often(
+            clock,
+            [
+                (
+                    "daily_digest",
+                    DIGEST_CHECK_SECONDS,
+                    guarded(digests, self.digesting, self.stop, []),
+                ),
+                ("poll_due", every, guarded(poll, self.polling, self.stop, self.current)),
+            ],
+        )
+
+    async def drain(self) -> None:
+        """Let the jobs in flight finish (within the grace period)."""
+        await drain(self.polling, self.current)
+        await drain(self.digesting, [])
 
 
 def _release_dead_workers(engine: Engine, runtime: Runtime) -> None:
@@ -314,50 +344,6 @@ def _metrics(settings: Settings) -> Metrics:
     return metrics
 
 
-def _scheduler(
-    clock: Clock, jobs: list[tuple[str, float, Callable[[], Awaitable[None]]]]
-) -> AsyncIOScheduler:
-    """APScheduler with each job every so many seconds, the first run now; not started."""
-    scheduler = AsyncIOScheduler(timezone=UTC)
-    for name, seconds, job in jobs:
-        scheduler.add_job(
-            job,
-            "interval",
-            seconds=seconds,
-            max_instances=1,
-            coalesce=True,
-            misfire_grace_time=None,
-            next_run_time=clock(),
-            id=name,
-        )
-    return scheduler
-
-
-def _guarded(
-    body: Callable[[], Awaitable[None]],
-    lock: asyncio.Lock,
-    stop: asyncio.Event,
-    current: list[asyncio.Task[object]],
-) -> Callable[[], Awaitable[None]]:
-    """A job that never overlaps itself, starts nothing once stopping, and survives errors."""
-
-    async def job() -> None:
-        if stop.is_set() or lock.locked():
-            return
-        async with lock:
-            task = asyncio.current_task()
-            current[:] = [task] if task is not None else []
-            try:
-                await body()
-            except Exception:
-                # One bad run must not end the daemon; the next one tries again.
-                log.exception("%s failed", getattr(body, "__name__", "job"))
-            finally:
-                current.clear()
-
-    return job
-
-
 def _warn_about_channels(settings: Settings) -> None:
     """Say at start which BOT_NOTIFY entries Apprise cannot use (they will be disabled)."""
     if not settings.notify:
@@ -366,17 +352,3 @@ def _warn_about_channels(settings: Settings) -> None:
 
     for problem in notify_problems(settings.notify):
         log.warning("%s", problem)
-
-
-async def _drain(busy: asyncio.Lock, current: list[asyncio.Task[object]]) -> None:
-    """Wait up to the grace period for the cycle in flight, then cancel it (nothing stored)."""
-    try:
-        await asyncio.wait_for(busy.acquire(), timeout=STOP_GRACE_SECONDS)
-        busy.release()
-    except TimeoutError:
-        log.warning("cancelling a poll cycle still in flight after %.0fs", STOP_GRACE_SECONDS)
-        for task in current:
-            task.cancel()
-        for task in current:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
