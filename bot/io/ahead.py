@@ -28,7 +28,9 @@ SWITCH_INTERVAL = 0.001
 def read_ahead(items: Iterable[T], depth: int = 1) -> Iterator[Iterator[T]]:
     """``items``, at most ``depth`` of them made ahead in a thread; errors re-raised here.
 
-    Leaving the block (normally, by an exception or early) stops the thread and waits for it.
+    Leaving the block (normally, by an exception or early) stops the thread and waits for it:
+    for the item it is making, at most (one batch of a file being parsed, or a read from a slow
+    pipe, which the thread cannot be made to abandon).
     """
     ahead = _Ahead(items, depth)
     interval = sys.getswitchinterval()
@@ -70,8 +72,9 @@ class _Ahead(Generic[T]):
 
     def _produce(self) -> None:
         """Queue every item, then the end (or the error); give up once the caller has gone."""
-        iterator = iter(self.items)
+        iterator: Iterator[T] | None = None
         try:
+            iterator = iter(self.items)
             for item in iterator:
                 if not self._offer(item):
                     return

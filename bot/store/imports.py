@@ -199,6 +199,9 @@ class Sink:
         try:
             if kind is None:
                 self.wait()
+                if self._held:
+                    # A caller that committed without ``merge`` or ``close``: a bug, said loudly.
+                    raise RuntimeError("import rows held but never written")
         finally:
             if self._writer is not None:
                 # On an error the thread's own failure (if any) is the lesser news: dropped.

@@ -76,3 +76,13 @@ def test_the_switch_interval_is_shortened_while_reading_and_given_back() -> None
         assert sys.getswitchinterval() == min(before, SWITCH_INTERVAL)
         assert list(ahead) == [0, 1, 2]
     assert sys.getswitchinterval() == before
+
+
+def test_an_iterable_that_cannot_even_start_is_its_error_not_a_hang() -> None:
+    class Broken:
+        def __iter__(self) -> Iterator[int]:
+            raise OSError("no such pipe")
+
+    with pytest.raises(OSError, match="no such pipe"), read_ahead(Broken()) as ahead:
+        list(ahead)
+    assert _threads() == []

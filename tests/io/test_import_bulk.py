@@ -267,3 +267,10 @@ def test_an_account_made_by_another_process_meanwhile_is_found_with_its_history(
     assert (counts.read, counts.added) == (2, 1)
     assert len(looks) == 2
     assert _count(engine) == (1, 2)
+
+
+def test_rows_held_and_never_written_are_a_loud_error(engine: Engine) -> None:
+    with engine.connect() as connection:
+        with pytest.raises(RuntimeError, match="never written"), imports.Sink(connection) as sink:
+            sink.hold([(1, T0, 1, None, None, 1, "import", "ok")], [])
+        connection.rollback()
