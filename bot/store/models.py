@@ -13,17 +13,19 @@ from sqlmodel import Field, SQLModel
 
 from bot.kinds import AccountStatus, GateState, Quality, Source
 
-# Pydantic's validators of a table model are built when first needed, not at import: every
-# command imports these models and most never validate one (~17 ms of a command's start).
-_DEFERRED = SQLModel.model_config | {"defer_build": True}
 # BIGINT ids on PostgreSQL; on SQLite only INTEGER PRIMARY KEY is an auto-incrementing rowid.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 
-class Account(SQLModel, table=True):
-    """A watched account; identity is ``platform:handle``, history follows ``platform_id``."""
+class _Table(SQLModel):
+    """A table model whose pydantic validators are built when first needed, not at import: every
+    command imports the models and most never validate one (~10 ms of a command's start)."""
 
-    model_config = _DEFERRED
+    model_config = SQLModel.model_config | {"defer_build": True}
+
+
+class Account(_Table, table=True):
+    """A watched account; identity is ``platform:handle``, history follows ``platform_id``."""
 
     __table_args__ = (
         UniqueConstraint("platform", "handle", name="uq_account_platform_handle"),
@@ -52,10 +54,8 @@ class Account(SQLModel, table=True):
     lease_until: datetime | None = None
 
 
-class StoreState(SQLModel, table=True):
+class StoreState(_Table, table=True):
     """A named value the store keeps about itself, e.g. the hash of the declared accounts."""
-
-    model_config = _DEFERRED
 
     __tablename__ = "store_state"
 
@@ -63,10 +63,8 @@ class StoreState(SQLModel, table=True):
     value: str = Field(max_length=255)
 
 
-class Snapshot(SQLModel, table=True):
+class Snapshot(_Table, table=True):
     """One observation of an account's counters at one instant."""
-
-    model_config = _DEFERRED
 
     __table_args__ = (
         UniqueConstraint("account_id", "captured_at", name="uq_snapshot_account_captured"),
@@ -90,10 +88,8 @@ class Snapshot(SQLModel, table=True):
     quality: str = Field(default=Quality.OK, max_length=16)
 
 
-class PollAttempt(SQLModel, table=True):
+class PollAttempt(_Table, table=True):
     """Every poll attempt, successful or not; the message has secrets redacted."""
-
-    model_config = _DEFERRED
 
     __tablename__ = "poll_attempt"
     __table_args__ = (Index("ix_poll_attempt_account_started", "account_id", "started_at"),)
@@ -111,10 +107,8 @@ class PollAttempt(SQLModel, table=True):
     message: str | None = Field(default=None, max_length=500)
 
 
-class DigestRun(SQLModel, table=True):
+class DigestRun(_Table, table=True):
     """One digest delivery per (date, channel), across restarts and workers."""
-
-    model_config = _DEFERRED
 
     __tablename__ = "digest_run"
     __table_args__ = (
@@ -130,10 +124,8 @@ class DigestRun(SQLModel, table=True):
     last_error: str | None = Field(default=None, max_length=500)
 
 
-class PlatformState(SQLModel, table=True):
+class PlatformState(_Table, table=True):
     """A platform's health as the daemon last saw it: read by ``bot status`` and other workers."""
-
-    model_config = _DEFERRED
 
     __tablename__ = "platform_state"
 
@@ -150,10 +142,8 @@ class PlatformState(SQLModel, table=True):
     updated_at: datetime
 
 
-class PublishedFigure(SQLModel, table=True):
+class PublishedFigure(_Table, table=True):
     """A total the team published for a span of local days (``bot import --figures``)."""
-
-    model_config = _DEFERRED
 
     __tablename__ = "published_figure"
     __table_args__ = (
@@ -175,10 +165,8 @@ class PublishedFigure(SQLModel, table=True):
     imported_at: datetime
 
 
-class Correction(SQLModel, table=True):
+class Correction(_Table, table=True):
     """One change to the stored history, with the value it replaced: the audit trail."""
-
-    model_config = _DEFERRED
 
     __table_args__ = (Index("ix_correction_account_captured", "account_id", "captured_at"),)
 
@@ -206,14 +194,12 @@ class Correction(SQLModel, table=True):
     undone_at: datetime | None = None
 
 
-class PlatformEvent(SQLModel, table=True):
+class PlatformEvent(_Table, table=True):
     """Many of one platform's accounts turned suspect in one poll cycle: a platform glitch.
 
     Recorded once when it starts; ``ended_at`` is set by the first cycle below the threshold.
     While it lasts, no drop on that platform is confirmed on its own.
     """
-
-    model_config = _DEFERRED
 
     __tablename__ = "platform_event"
     __table_args__ = (Index("ix_platform_event_platform_started", "platform", "started_at"),)
@@ -226,10 +212,8 @@ class PlatformEvent(SQLModel, table=True):
     polled: int  # accounts of the platform polled in that cycle
 
 
-class Alert(SQLModel, table=True):
+class Alert(_Table, table=True):
     """One alert: opened when a rule starts to hold, resolved when it stops (bot/alerts/)."""
-
-    model_config = _DEFERRED
 
     __table_args__ = (Index("ix_alert_opened_at", "opened_at"),)
 
@@ -254,10 +238,8 @@ class Alert(SQLModel, table=True):
     )
 
 
-class AlertDelivery(SQLModel, table=True):
+class AlertDelivery(_Table, table=True):
     """One alert notice (``open`` or ``resolve``) to one channel, claimed like a digest_run."""
-
-    model_config = _DEFERRED
 
     __tablename__ = "alert_delivery"
     __table_args__ = (
@@ -276,14 +258,12 @@ class AlertDelivery(SQLModel, table=True):
     last_error: str | None = Field(default=None, max_length=500)
 
 
-class RateBudgetRow(SQLModel, table=True):
+class RateBudgetRow(_Table, table=True):
     """One request budget shared by every worker: a sliding window (bot/store/budgets.py).
 
     Times are seconds since the epoch read from the workers' injected clock, never the
     database's: ``log`` holds ``[instant, requests]`` pairs granted within the last window.
     """
-
-    model_config = _DEFERRED
 
     __tablename__ = "rate_budget"
 

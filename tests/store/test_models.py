@@ -18,7 +18,7 @@ import json
 from sqlmodel import SQLModel
 import bot.store.models as m
 models = [c for c in vars(m).values() if isinstance(c, type) and issubclass(c, SQLModel)
-          and c is not SQLModel]
+          and c.model_config.get("table")]
 print(json.dumps({c.__name__: [type(c.__pydantic_validator__).__name__,
                                type(c.__pydantic_serializer__).__name__] for c in models}))
 """
