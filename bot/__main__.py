@@ -1,5 +1,5 @@
 """Entry point for ``python -m bot``."""
 
-from bot.cli import run
+from bot.entry import run
 
 run()

@@ -4,11 +4,12 @@ CPython's full collections walk every object it tracks. A command's imports, set
 engine (and the daemon's accounts) are a few hundred thousand objects that live as long as the
 process, and a poll cycle or a listing of 100,000 accounts allocates enough to trigger thousands
 of collections: walking those objects again each time was a quarter of a 100,000-account poll
-(docs/development.md, Performance). ``settle`` moves everything alive to the permanent generation
-(``gc.freeze``), which later collections skip; what is allocated afterwards is collected as usual,
-in fewer, larger young collections. Only a process that is one command (``own_process``, called
-by the ``bot`` entry point) is settled: a test process running many commands would otherwise
-keep each one's engines and connections for good.
+(docs/development.md, Performance). A process that is one command (``own_process``, called by
+the ``bot`` entry point before its imports) collects nothing during its start-up; ``settle`` then
+moves everything alive to the permanent generation (``gc.freeze``), which later collections skip,
+and collects again: what is allocated afterwards is collected as usual, in fewer, larger young
+collections. A test process, which runs many commands, is left as it is: settling it would keep
+each command's engines and connections for good.
 """
 
 from __future__ import annotations
@@ -23,25 +24,29 @@ _owned = [False]
 
 
 def own_process() -> None:
-    """Say that this process runs one command and ends with it: ``settle`` may act.
+    """Say that this process runs one command and ends with it: no collection until ``settle``.
 
-    Young collections are made rarer at once: the imports to come build objects that all live
-    to the end, and collecting among them every 700 allocations was ~10% of a command's start.
+    Call it before anything else is imported (``bot.entry``). Start-up's imports, settings and
+    engine all live to the end: collecting among them walked each object again for nothing, 6-10%
+    of a small command's time (docs/development.md). A command that runs on (the daemon, the API,
+    the simulator, the demo) calls ``settle`` once started, which collects again from then on.
     """
     _owned[0] = True
+    gc.disable()
     _, middle, old = gc.get_threshold()
     gc.set_threshold(YOUNG_THRESHOLD, middle, old)
 
 
 def settle() -> bool:
-    """Exempt every object alive now from later collections (call once start-up is done).
+    """Exempt every object alive now from later collections and collect from now on.
 
-    True when it did. The objects frozen are never collected, at exit either: what must be
-    closed then (the store's connections) is the caller's to close. No collection first: the
-    few cycles start-up leaves unreachable are kept, once, which costs less than a full pass
-    over everything the imports built.
+    Call once start-up is done. True when it did. The objects frozen are never collected, at
+    exit either: what must be closed then (the store's connections) is the caller's to close. No
+    collection first: the few cycles start-up leaves unreachable are kept, once, which costs less
+    than a full pass over everything the imports built.
     """
     if not _owned[0]:
         return False
-    gc.freeze()  # young collections were made rarer by ``own_process`` already
+    gc.freeze()
+    gc.enable()
     return True

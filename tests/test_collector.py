@@ -20,29 +20,66 @@ from bot.collector import own_process, settle
 start = gc.get_threshold()
 if sys.argv[1] == "owned":
     own_process()
-before = gc.get_threshold()
+before, collecting = gc.get_threshold(), gc.isenabled()
 settled = settle()
 after = gc.get_threshold()
-frozen = gc.get_freeze_count()
-print(json.dumps(
-    {"frozen": frozen, "start": start, "before": before, "after": after, "settled": settled}
-))
+print(json.dumps({
+    "frozen": gc.get_freeze_count(), "start": start, "before": before, "after": after,
+    "settled": settled, "collecting": [collecting, gc.isenabled()],
+}))
+"""
+
+# The ``bot`` entry point with a spy on the collector: which libraries were loaded when the
+# process said it was one command, and whether anything collects during a command that never
+# settles (``--version``).
+ENTRY = """
+import gc, json, sys
+import bot.collector
+seen = {}
+real = bot.collector.own_process
+def spy():
+    seen["loaded"] = sorted(m for m in ("bot.cli", "typer", "sqlalchemy") if m in sys.modules)
+    real()
+bot.collector.own_process = spy
+sys.argv = ["bot", "--version"]
+from bot.entry import run
+try:
+    run()
+except SystemExit:
+    pass
+print(json.dumps({**seen, "collecting": gc.isenabled()}))
+"""
+
+# A command that runs on settles before it does: what it runs (the simulator's serve_forever,
+# the demo's run_demo) is replaced by one that reports whether the collector runs by then.
+RUNS_ON = """
+import gc, json, sys
+import bot.demo, bot.simulator
+from bot.collector import own_process
+async def report(*args, **kwargs):
+    print(json.dumps({"collecting": gc.isenabled(), "frozen": gc.get_freeze_count() > 1000}))
+bot.simulator.serve_forever = bot.demo.run_demo = report
+own_process()
+from bot.cli import main
+args = {"simulate": ["--port", "0"], "demo": ["--database-url", "sqlite://"]}[sys.argv[1]]
+main([sys.argv[1], *args])
 """
 
 
-def _probe(mode: str) -> dict[str, object]:
+def _probe(mode: str, probe: str = PROBE) -> dict[str, object]:
     done = subprocess.run(
-        [sys.executable, "-c", PROBE, mode], capture_output=True, text=True, timeout=60, check=True
+        [sys.executable, "-c", probe, mode], capture_output=True, text=True, timeout=60, check=True
     )
-    result: dict[str, object] = json.loads(done.stdout)
+    result: dict[str, object] = json.loads(done.stdout.splitlines()[-1])
     return result
 
 
-def test_a_command_process_freezes_what_start_up_built() -> None:
+def test_a_command_collects_nothing_until_it_settles_then_skips_what_start_up_built() -> None:
     seen = _probe("owned")
     assert isinstance(seen["frozen"], int) and seen["frozen"] > 1000
-    # Young collections are made rarer as soon as the process says it is a command, before
-    # the imports of its start-up, and stay so.
+    # No collection from the moment the process says it is a command (before the imports of
+    # its start-up) until it settles; then young collections at the raised threshold.
+    assert seen["collecting"] == [False, True]
     young = [YOUNG_THRESHOLD, *seen["start"][1:]]  # type: ignore[index]
     assert seen["start"] != young
     assert seen["before"] == seen["after"] == young
@@ -55,6 +92,20 @@ def test_a_shared_process_is_left_as_it_is() -> None:
     assert seen["frozen"] == 0
     assert seen["start"] == seen["before"] == seen["after"]
     assert seen["settled"] is False
+    assert seen["collecting"] == [True, True]
+
+
+def test_the_entry_point_tells_the_collector_before_the_command_line_is_imported() -> None:
+    seen = _probe("-", ENTRY)
+    assert seen["loaded"] == []
+    # --version ends without settling: nothing was collected in its whole (short) life.
+    assert seen["collecting"] is False
+
+
+@pytest.mark.parametrize("command", ["simulate", "demo"])
+def test_a_command_that_runs_on_collects_again_before_it_runs(command: str) -> None:
+    # Left without collections, a simulator serving for a day would grow for good.
+    assert _probe(command, RUNS_ON) == {"collecting": True, "frozen": True}
 
 
 def test_a_command_leaves_no_sqlite_wal_behind(tmp_path: Path) -> None:

@@ -334,14 +334,6 @@ def build_app() -> typer.Typer:
     return app
 
 
-def run() -> None:
-    """The ``bot`` program: one command, in a process of its own."""
-    from bot.collector import own_process
-
-    own_process()
-    main()
-
-
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; user mistakes become one line on stderr and a non-zero status."""
     from bot.daemon.logs import command_logging

@@ -114,10 +114,12 @@ def simulate(
     ] = None,
 ) -> None:
     """Serve simulated platform APIs on loopback (tests, benchmarks, offline trial)."""
+    from bot.collector import settle
     from bot.simulator import Simulator, serve_forever
 
     seconds = _latency(latency)
     budgets = _budgets(budget or [], known=Simulator().budgets())
+    settle()  # it serves until stopped: collect what it allocates from here on
 
     def ready(url: str) -> None:
         extras = ["enforced rate limits"] if enforce_limits else []
@@ -188,11 +190,13 @@ def demo(
     ] = "sqlite:///data/demo.db",
 ) -> None:
     """Offline tour: the simulator and the real poll path over simulated days, then a report."""
+    from bot.collector import settle
     from bot.demo import run_demo
     from bot.store.db import make_engine, migrate
 
     if days < 2:
         raise typer.BadParameter("expected at least 2 days", param_hint="--days")
+    settle()  # before the engine, which is disposed when collected
     engine = make_engine(database_url)
     migrate(engine)
     asyncio.run(run_demo(engine, days=days))
