@@ -26,6 +26,9 @@ HEAVY = (
     "matplotlib",
     "openpyxl",
     "apscheduler",
+    # rich's layout of help text (Typer's rich mode): the CLI prints Click's plain help.
+    "markdown_it",
+    "pygments",
 )
 # Runs ``bot ARGS`` in a fresh interpreter, then prints the heavy modules it imported.
 PROBE = """
@@ -79,10 +82,10 @@ def test_listing_the_commands_imports_no_heavy_library(args: list[str]) -> None:
     if args == ["--version"]:
         assert found["out"].startswith("bot ")
     else:
-        # The listing is whole: each command with its summary.
+        # The listing is whole: each command with its summary, wrapped, never cut short.
         listed = " ".join(found["out"].split())
-        assert all(entry.name in listed for entry in COMMANDS)
-        assert "Run one poll cycle now" in listed
+        assert all(f"{entry.name} {entry.summary}" in listed for entry in COMMANDS)
+        assert "..." not in listed.split("Commands:")[1]
 
 
 @pytest.mark.process
