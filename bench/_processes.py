@@ -81,6 +81,26 @@ def run_timed(
     return Timed(seconds, cpu, rss_kb / 1024, process.returncode, stdout, stderr)
 
 
+def machine() -> str:
+    """This machine's CPUs, load and speed, for a figure's header line.
+
+    The speed is a pure-Python reference (ten million additions, best of three): machines of the
+    same kind differ by 3x and more between sessions, and figures from two of them compare only
+    beside it.
+    """
+    best = min(_reference_loop() for _ in range(3))
+    return f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}, reference loop {best:.2f} s"
+
+
+def _reference_loop() -> float:
+    """Seconds for ten million additions in a Python loop."""
+    start = time.perf_counter()
+    total = 0
+    for number in range(10_000_000):
+        total += number
+    return time.perf_counter() - start
+
+
 def bot_env(config: Path, database_url: str, home: Path) -> dict[str, str]:
     """The environment of a ``bot`` child: its config and database, no notifier."""
     return {

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import os
 import sqlite3
 import sys
 import tempfile
@@ -23,7 +22,16 @@ import tomllib
 from datetime import UTC, datetime
 from pathlib import Path
 
-from _processes import BOT, Timed, bluesky_handles, bot_env, run_timed, simulator, write_config
+from _processes import (
+    BOT,
+    Timed,
+    bluesky_handles,
+    bot_env,
+    machine,
+    run_timed,
+    simulator,
+    write_config,
+)
 
 TARGETS = {"0ms": 5.0, "50ms": 40.0}  # issue 13: the bot at least this many times faster
 SCHEMA = """CREATE TABLE IF NOT EXISTS snapshots (
@@ -127,8 +135,8 @@ def main() -> None:
     if options.accounts < 1:
         parser.error("--accounts: expected at least 1")
     print(
-        f"# bench/baseline_cron.py {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs,"
-        f" load {os.getloadavg()[0]:.1f}; Bluesky through `bot simulate`; cron = requests"
+        f"# bench/baseline_cron.py {datetime.now(UTC):%Y-%m-%d %H:%M} UTC,"
+        f" {machine()}; Bluesky through `bot simulate`; cron = requests"
         " session, getProfile per account, INSERT+COMMIT per row; bot = `bot poll --all`"
         " (getProfiles, 25 per request); whole processes, wall seconds"
     )

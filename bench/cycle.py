@@ -24,6 +24,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 from _common import databases
+from _processes import machine
 from sqlalchemy import Engine, insert
 
 from bot.clock import ManualClock
@@ -140,6 +141,7 @@ def main() -> None:
     """Print the figures."""
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 10_000
     wanted = sys.argv[2:] or ["sqlite", "postgresql"]
+    print(f"# bench/cycle.py {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {machine()}", flush=True)
     child, base_url = start_simulator()
     try:
         with databases() as engines:

@@ -9,6 +9,7 @@ from functools import partial
 from pathlib import Path
 
 from _common import databases, median_seconds
+from _processes import machine
 from sqlalchemy import Engine
 from sqlmodel import Session
 
@@ -70,6 +71,7 @@ def measure(name: str, engine: Engine, settings: Settings, csv_path: Path, rows:
 
 def main() -> None:
     """Print the figures."""
+    print(f"# bench/ingest_and_query.py {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {machine()}")
     settings = Settings()
     with tempfile.TemporaryDirectory() as tmp, databases() as engines:
         csv_path = Path(tmp) / "history.csv"

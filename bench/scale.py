@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import os
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -27,6 +26,7 @@ from _processes import (
     Timed,
     bluesky_handles,
     bot_env,
+    machine,
     megabytes,
     postgres_url,
     run_timed,
@@ -128,8 +128,8 @@ def main() -> None:
     now = datetime.now(UTC)
     engine = "PostgreSQL" if options.postgres else "SQLite"
     print(
-        f"# bench/scale.py {now:%Y-%m-%d %H:%M} UTC, commit {commit()}, {os.cpu_count()} CPUs,"
-        f" load {os.getloadavg()[0]:.1f}; {options.accounts:,} Bluesky accounts, {engine},"
+        f"# bench/scale.py {now:%Y-%m-%d %H:%M} UTC, commit {commit()},"
+        f" {machine()}; {options.accounts:,} Bluesky accounts, {engine},"
         f" output -f {options.format}, simulator latency {options.latency}"
     )
     print(

@@ -15,7 +15,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime
 from pathlib import Path
+
+from _processes import machine
 
 CONFIG = """\
 [bot]
@@ -60,6 +63,7 @@ def timed(argv: list[str], env: dict[str, str], cwd: Path) -> tuple[float, float
 
 def main(runs: int) -> None:
     """Print a table: command, median, min and max wall seconds and median CPU seconds."""
+    print(f"# bench/startup.py {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {machine()}")
     with tempfile.TemporaryDirectory() as tmp:
         cwd = Path(tmp)
         config = cwd / "accounts.toml"
