@@ -284,15 +284,32 @@ class Requests:
         **sent: Any,
     ) -> httpx.Response:
         """One attempt: map transport failures, the hook, 429, 401/403, 5xx and 3xx."""
-        sent["headers"] = {**self.auth_headers(), **(sent.get("headers") or {})}
         auth = sent.pop("auth", None)
+        request = self._request(client, method, url, sent)
+        response = await self._receive(client, request, auth)
+        if gate is not None:
+            gate.observe(response.status_code, response.headers)
+        if response.status_code >= 300:
+            self._refuse(response)
+        return response
+
+    def _request(
+        self, client: httpx.AsyncClient, method: str, url: str, sent: dict[str, Any]
+    ) -> httpx.Request:
+        """The request: the platform's auth headers under the caller's, the query in the URL."""
+        sent["headers"] = {**self.auth_headers(), **(sent.get("headers") or {})}
         target: httpx.URL | str = url
         if sent.get("params") is not None:
             target, sent["params"] = with_query(url, sent["params"])
         # The client holds each request to the address policy of the platform it tags.
-        request = client.build_request(
+        return client.build_request(
             method, target, extensions=request_tag(self.name, self.allow_private_addresses), **sent
         )
+
+    async def _receive(
+        self, client: httpx.AsyncClient, request: httpx.Request, auth: Any
+    ) -> httpx.Response:
+        """The whole answer within the deadline and the size cap, or the error that says why."""
         deadline = self.retry.deadline
         try:
             async with asyncio.timeout(deadline):
@@ -308,11 +325,11 @@ class Requests:
             ) from None
         except httpx.TransportError as exc:
             raise self._transport_error(exc, request.url.host) from None
+        return response
+
+    def _refuse(self, response: httpx.Response) -> None:
+        """Raise what a status of 300 or more means: the platform's own error first."""
         status = response.status_code
-        if gate is not None:
-            gate.observe(status, response.headers)
-        if status < 300:
-            return response
         specific = self.platform_error(response, json_or_none(response))
         if specific is not None:
             raise specific
@@ -333,7 +350,6 @@ class Requests:
             raise PlatformError(
                 self.name, f"unexpected redirect (HTTP {status})", http_status=status
             )
-        return response
 
     async def _read_capped(self, response: httpx.Response) -> None:
         """Read the body, at most ``max_response_bytes`` of it (decoded), then close."""
