@@ -214,6 +214,12 @@ def _deliver(
     status = _status(outcome)
     if not digests.finish(engine, held, status=status, now=clock(), error=error):
         log.warning("digest %s to %s: our claim expired before we could record it", day, name)
+    _log(day, name, status, held.attempts, error)
+    return DeliveryResult(name, status, held.attempts, error)
+
+
+def _log(day: date, name: str, status: DeliveryStatus, attempts: int, error: str | None) -> None:
+    """One log line for a channel's outcome: sent, failed, unknown or disabled."""
     if status == DeliveryStatus.SENT:
         log.info("digest %s sent to %s", day, name)
     elif status == DeliveryStatus.FAILED:
@@ -221,7 +227,7 @@ def _deliver(
             "digest %s to %s failed (attempt %d, retried on the next send): %s",
             day,
             name,
-            held.attempts,
+            attempts,
             error,
         )
     elif status == DeliveryStatus.UNKNOWN:
@@ -240,7 +246,6 @@ def _deliver(
             name,
             error,
         )
-    return DeliveryResult(name, status, held.attempts, error)
 
 
 def _status(outcome: Outcome) -> DeliveryStatus:
