@@ -67,6 +67,31 @@ def _ticks(low: int, high: int, count: int = 4) -> list[int]:
     return list(range(first, high + 1, step))
 
 
+@dataclass(frozen=True)
+class _Frame:
+    """Where a chart's times and values land: the plot area inside a ``width`` x ``height`` box."""
+
+    width: int
+    height: int
+    start: datetime
+    end: datetime
+    low: int
+    high: int
+
+    def x(self, at: datetime) -> float:
+        """The horizontal position of a time."""
+        plot_w = self.width - _LEFT - _RIGHT
+        span = max((self.end - self.start).total_seconds(), 1.0)
+        return round(_LEFT + (at - self.start).total_seconds() / span * plot_w, 1)
+
+    def y(self, value: int) -> float:
+        """The vertical position of a value."""
+        # A suspect value off the scale is drawn on its edge (its title gives the real value).
+        shown = min(max(value, self.low), self.high)
+        plot_h = self.height - _TOP - _BOTTOM
+        return round(_TOP + (self.high - shown) / (self.high - self.low) * plot_h, 1)
+
+
 def line_chart(
     chart: Sequence[Mark],
     *,
@@ -88,6 +113,14 @@ def line_chart(
             f'{head}<text x="{width / 2}" y="{height / 2}" text-anchor="middle"'
             f' fill="{_MUTED}" font-size="13">no data in this range</text></svg>'
         )
+    frame = _frame(known, width, height)
+    return "".join(
+        [head, *_axes(frame, tz), *_lines(chart, frame), *_suspects(known, frame), "</svg>"]
+    )
+
+
+def _frame(known: Sequence[Mark], width: int, height: int) -> _Frame:
+    """The frame of marks with values: their time span and the good points' value range."""
     # The scale is the good points': a glitch (a 0 after thousands) must not flatten the line.
     values = [m.value for m in known if m.value is not None and not m.suspect] or [
         m.value for m in known if m.value is not None
@@ -97,55 +130,61 @@ def line_chart(
         pad = max(1, math.ceil(abs(low) * 0.01))
         low, high = low - pad, high + pad
     start, end = min(m.at for m in known), max(m.at for m in known)
-    span = max((end - start).total_seconds(), 1.0)
-    plot_w, plot_h = width - _LEFT - _RIGHT, height - _TOP - _BOTTOM
+    return _Frame(width, height, start, end, low, high)
 
-    def x(at: datetime) -> float:
-        return round(_LEFT + (at - start).total_seconds() / span * plot_w, 1)
 
-    def y(value: int) -> float:
-        # A suspect value off the scale is drawn on its edge (its title gives the real value).
-        shown = min(max(value, low), high)
-        return round(_TOP + (high - shown) / (high - low) * plot_h, 1)
-
-    parts = [head]
-    for tick in _ticks(low, high):
+def _axes(frame: _Frame, tz: ZoneInfo) -> list[str]:
+    """The value grid with its labels, and the first and last dates (in ``tz``) below."""
+    parts = []
+    for tick in _ticks(frame.low, frame.high):
+        y = frame.y(tick)
         parts.append(
-            f'<line x1="{_LEFT}" x2="{width - _RIGHT}" y1="{y(tick)}" y2="{y(tick)}"'
+            f'<line x1="{_LEFT}" x2="{frame.width - _RIGHT}" y1="{y}" y2="{y}"'
             f' stroke="{_GRID}" stroke-width="0.6"/>'
-            f'<text x="{_LEFT - 6}" y="{y(tick) + 4}" text-anchor="end" font-size="11"'
+            f'<text x="{_LEFT - 6}" y="{y + 4}" text-anchor="end" font-size="11"'
             f' fill="{_MUTED}">{number(tick)}</text>'
         )
-    for at, anchor in ((start, "start"), (end, "end")):
+    for at, anchor in ((frame.start, "start"), (frame.end, "end")):
         shown = at.astimezone(tz).strftime("%Y-%m-%d")
         parts.append(
-            f'<text x="{x(at)}" y="{height - 8}" text-anchor="{anchor}" font-size="11"'
-            f' fill="{_MUTED}">{shown}</text>'
+            f'<text x="{frame.x(at)}" y="{frame.height - 8}" text-anchor="{anchor}"'
+            f' font-size="11" fill="{_MUTED}">{shown}</text>'
         )
+    return parts
+
+
+def _lines(chart: Sequence[Mark], frame: _Frame) -> list[str]:
+    """The good points: a line per run, a dot for a run of one."""
+    parts = []
     # Unknown counts go in too: "not reported" breaks the line, it is never bridged.
     for run in runs([m for m in chart if not m.suspect]):
         if len(run) == 1:
             only = run[0]
             parts.append(
-                f'<circle class="point" cx="{x(only.at)}" cy="{y(only.value or 0)}" r="2.5"'
-                f' fill="{_LINE}"/>'
+                f'<circle class="point" cx="{frame.x(only.at)}" cy="{frame.y(only.value or 0)}"'
+                f' r="2.5" fill="{_LINE}"/>'
             )
             continue
-        path = " ".join(f"{x(m.at)},{y(m.value or 0)}" for m in run)
+        path = " ".join(f"{frame.x(m.at)},{frame.y(m.value or 0)}" for m in run)
         parts.append(
             f'<polyline class="line" points="{path}" fill="none" stroke="{_LINE}"'
             ' stroke-width="1.8" stroke-linejoin="round"/>'
         )
+    return parts
+
+
+def _suspects(known: Sequence[Mark], frame: _Frame) -> list[str]:
+    """A red cross for each suspect point, its value in its title."""
+    parts = []
     for mark in known:
         if mark.suspect:
-            cx, cy = x(mark.at), y(mark.value or 0)
+            cx, cy = frame.x(mark.at), frame.y(mark.value or 0)
             parts.append(
                 f'<path class="suspect" d="M{cx - 4},{cy - 4}L{cx + 4},{cy + 4}'
                 f'M{cx - 4},{cy + 4}L{cx + 4},{cy - 4}" stroke="{_SUSPECT}" stroke-width="2">'
                 f"<title>suspect: {number(mark.value)}</title></path>"
             )
-    parts.append("</svg>")
-    return "".join(parts)
+    return parts
 
 
 def sparkline(values: Sequence[int | None], *, width: int = 96, height: int = 24) -> str:
