@@ -52,7 +52,7 @@ def page_routes(
     pages: Pages,
     guard: list[Any],
 ) -> None:
-    """Overview, account, digests, status and the script they share."""
+    """Overview, status and the script every page shares; then the account and digest pages."""
 
     @app.get("/static/{name}", dependencies=guard, include_in_schema=False)
     def static(name: str) -> Response:
@@ -70,6 +70,25 @@ def page_routes(
         )
         windows = [heading for heading, _ in WINDOWS]
         return pages.page("overview", view=view, group=group, platform=platform, windows=windows)
+
+    @app.get("/ui/status", dependencies=guard, include_in_schema=False)
+    def status_page() -> Response:
+        """What ``bot status`` says."""
+        return pages.page("status", report=health.status(engine, settings, clock()))
+
+    account_routes(app, settings, engine, clock, pages, guard)
+    digest_routes(app, settings, engine, clock, pages, guard)
+
+
+def account_routes(
+    app: FastAPI,
+    settings: Settings,
+    engine: Engine,
+    clock: Clock,
+    pages: Pages,
+    guard: list[Any],
+) -> None:
+    """One account's page and its daily table as a download."""
 
     @app.get("/ui/accounts/{platform}/{handle:path}", dependencies=guard, include_in_schema=False)
     def account_page(
@@ -120,13 +139,6 @@ def page_routes(
             return attachment(text, "text/csv; charset=utf-8", name)
         heads, body = downloads.table(rows, views.SNAPSHOT_COLUMNS, tz)
         return attachment(downloads.workbook_bytes(heads, body, tz), downloads.XLSX, name)
-
-    @app.get("/ui/status", dependencies=guard, include_in_schema=False)
-    def status_page() -> Response:
-        """What ``bot status`` says."""
-        return pages.page("status", report=health.status(engine, settings, clock()))
-
-    digest_routes(app, settings, engine, clock, pages, guard)
 
 
 def digest_routes(

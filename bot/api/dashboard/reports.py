@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from io import StringIO
 from typing import Any
@@ -22,6 +23,7 @@ from bot.output.text import API
 from bot.query import report_html, report_text, words
 from bot.query import rows as views
 from bot.query.report import Period
+from bot.query.rows import ReportEntry
 
 
 def _period(year: str, start: str, end: str, settings: Settings, now: datetime) -> Period:
@@ -90,13 +92,16 @@ def report_routes(
             out = StringIO()
             report_text.write(period, entries, settings, "csv", out=out)
             return attachment(out.getvalue(), "text/csv; charset=utf-8", name)
-        lines = [views.report_json_line(entry, settings) for entry in entries]
-        rows = [
-            {**row, "label": entry.label}
-            for row, entry in zip(views.report_table_rows(lines), entries, strict=True)
-        ]
-        columns = (*views.REPORT_COLUMNS[:2], Column("label", "Label"), *views.REPORT_COLUMNS[2:])
-        heads, body = downloads.table(rows, columns, settings.timezone)
-        return attachment(
-            downloads.workbook_bytes(heads, body, settings.timezone), downloads.XLSX, name
-        )
+        return attachment(_workbook(entries, settings), downloads.XLSX, name)
+
+
+def _workbook(entries: Sequence[ReportEntry], settings: Settings) -> bytes:
+    """The report's table as an XLSX workbook, each account's label beside its handle."""
+    lines = [views.report_json_line(entry, settings) for entry in entries]
+    rows = [
+        {**row, "label": entry.label}
+        for row, entry in zip(views.report_table_rows(lines), entries, strict=True)
+    ]
+    columns = (*views.REPORT_COLUMNS[:2], Column("label", "Label"), *views.REPORT_COLUMNS[2:])
+    heads, body = downloads.table(rows, columns, settings.timezone)
+    return downloads.workbook_bytes(heads, body, settings.timezone)
