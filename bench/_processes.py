@@ -88,8 +88,9 @@ def machine() -> str:
     same kind differ by 3x and more between sessions, and figures from two of them compare only
     beside it.
     """
+    load = os.getloadavg()[0]  # before the loop's own load
     best = min(_reference_loop() for _ in range(3))
-    return f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}, reference loop {best:.2f} s"
+    return f"{os.cpu_count()} CPUs, load {load:.1f}, reference loop {best:.2f} s"
 
 
 def _reference_loop() -> float:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -29,11 +30,11 @@ print(json.dumps({
 }))
 """
 
-# The ``bot`` entry point with a spy on the collector: which libraries were loaded when the
-# process said it was one command, and whether anything collects during a command that never
-# settles (``--version``).
+# ``python -m bot`` (or the console script's ``bot.entry.run``) with a spy on the collector:
+# which libraries were loaded when the process said it was one command, and whether anything
+# collects during a command that never settles (``--version``).
 ENTRY = """
-import gc, json, sys
+import gc, json, runpy, sys
 import bot.collector
 seen = {}
 real = bot.collector.own_process
@@ -41,34 +42,49 @@ def spy():
     seen["loaded"] = sorted(m for m in ("bot.cli", "typer", "sqlalchemy") if m in sys.modules)
     real()
 bot.collector.own_process = spy
-sys.argv = ["bot", "--version"]
-from bot.entry import run
+how, sys.argv = sys.argv[1], ["bot", "--version"]
 try:
-    run()
+    if how == "script":
+        from bot.entry import run
+        run()
+    else:
+        runpy.run_module("bot", run_name="__main__")
 except SystemExit:
     pass
 print(json.dumps({**seen, "collecting": gc.isenabled()}))
 """
 
 # A command that runs on settles before it does: what it runs (the simulator's serve_forever,
-# the demo's run_demo) is replaced by one that reports whether the collector runs by then.
+# the demo's run_demo, check's requests) is replaced by one that reports whether the collector
+# runs by then, and ends the process there.
 RUNS_ON = """
-import gc, json, sys
-import bot.demo, bot.simulator
+import gc, json, os, sys
+import bot.cli.check, bot.demo, bot.simulator
 from bot.collector import own_process
 async def report(*args, **kwargs):
     print(json.dumps({"collecting": gc.isenabled(), "frozen": gc.get_freeze_count() > 1000}))
-bot.simulator.serve_forever = bot.demo.run_demo = report
+    sys.stdout.flush()
+    os._exit(0)
+bot.simulator.serve_forever = bot.demo.run_demo = bot.cli.check._platform_rows = report
 own_process()
 from bot.cli import main
-args = {"simulate": ["--port", "0"], "demo": ["--database-url", "sqlite://"]}[sys.argv[1]]
+args = {
+    "simulate": ["--port", "0"], "demo": ["--database-url", "sqlite://"], "check": ["--offline"]
+}[sys.argv[1]]
 main([sys.argv[1], *args])
 """
 
 
-def _probe(mode: str, probe: str = PROBE) -> dict[str, object]:
+def _probe(mode: str, probe: str = PROBE, cwd: Path | None = None) -> dict[str, object]:
+    env = None if cwd is None else environment(cwd, f"sqlite:///{cwd / 'bot.db'}")
     done = subprocess.run(
-        [sys.executable, "-c", probe, mode], capture_output=True, text=True, timeout=60, check=True
+        [sys.executable, "-c", probe, mode],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+        cwd=cwd,
+        env=env,
     )
     result: dict[str, object] = json.loads(done.stdout.splitlines()[-1])
     return result
@@ -95,17 +111,30 @@ def test_a_shared_process_is_left_as_it_is() -> None:
     assert seen["collecting"] == [True, True]
 
 
-def test_the_entry_point_tells_the_collector_before_the_command_line_is_imported() -> None:
-    seen = _probe("-", ENTRY)
+@pytest.mark.parametrize("how", ["module", "script"])
+def test_the_entry_point_tells_the_collector_before_the_command_line_is_imported(
+    how: str,
+) -> None:
+    # ``python -m bot`` and the console script alike.
+    seen = _probe(how, ENTRY)
     assert seen["loaded"] == []
     # --version ends without settling: nothing was collected in its whole (short) life.
     assert seen["collecting"] is False
 
 
-@pytest.mark.parametrize("command", ["simulate", "demo"])
-def test_a_command_that_runs_on_collects_again_before_it_runs(command: str) -> None:
+def test_the_console_script_is_the_entry_point() -> None:
+    project = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())
+    assert project["project"]["scripts"] == {"bot": "bot.entry:run"}
+
+
+@pytest.mark.parametrize("command", ["simulate", "demo", "check"])
+def test_a_command_that_runs_on_collects_again_before_it_runs(command: str, tmp_path: Path) -> None:
     # Left without collections, a simulator serving for a day would grow for good.
-    assert _probe(command, RUNS_ON) == {"collecting": True, "frozen": True}
+    (tmp_path / "accounts.toml").write_text(
+        '[[accounts]]\nplatform = "bluesky"\nhandle = "a.bsky.social"\n'
+    )
+    seen = _probe(command, RUNS_ON, cwd=tmp_path)
+    assert seen == {"collecting": True, "frozen": True}
 
 
 def test_a_command_leaves_no_sqlite_wal_behind(tmp_path: Path) -> None:

@@ -342,6 +342,13 @@ def build_app() -> typer.Typer:
     return app
 
 
+def run() -> None:
+    """The console script's entry before ``bot.entry`` (a ``bot`` installed by an older release)."""
+    from bot.entry import run as entry
+
+    entry()
+
+
 def main(argv: list[str] | None = None) -> None:
     """Run the CLI; user mistakes become one line on stderr and a non-zero status."""
     from bot.daemon.logs import command_logging
@@ -356,8 +363,8 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(exc.exit_code)
     except _CLICK_ERROR as exc:
         if type(exc).__name__ == "NoArgsIsHelpError":
-            # ``bot`` alone: the help itself is the message.
-            typer.echo(getattr(exc, "format_message", str)(), err=True)
+            # ``bot`` alone: the help itself is the message, where help goes (a pager, a file).
+            typer.echo(getattr(exc, "format_message", str)())
         else:
             typer.echo(f"error: {usage_line(exc)}", err=True)
         sys.exit(getattr(exc, "exit_code", 2))

@@ -37,12 +37,14 @@ def check(
     env_file: EnvOpt = None,
 ) -> None:
     """Check the setup: config, .env, database, and one cheap real request per platform."""
+    from bot.collector import settle
     from bot.config import load_settings
     from bot.daemon.logs import redact_secrets
     from bot.http.redact import Redactor
 
     CLI.choice("format", fmt, FORMATS)
     settings = load_settings(config, env_file=env_file)
+    settle()
     redactor = Redactor(settings.secret_values())
     redact_secrets(redactor)
     database, database_ok = _database(settings)

@@ -290,6 +290,7 @@ class Requests:
         if gate is not None:
             gate.observe(response.status_code, response.headers)
         if response.status_code >= 300:
+            # Any 4xx but 401, 403 and 429 comes back: the caller reads it (a missing account).
             self._refuse(response)
         return response
 
@@ -328,7 +329,7 @@ class Requests:
         return response
 
     def _refuse(self, response: httpx.Response) -> None:
-        """Raise what a status of 300 or more means: the platform's own error first."""
+        """Raise what a 3xx, 401/403, 429 or 5xx means, a platform's own error first."""
         status = response.status_code
         specific = self.platform_error(response, json_or_none(response))
         if specific is not None:

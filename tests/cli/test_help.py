@@ -42,3 +42,11 @@ def test_the_version_has_one_source_and_the_licence_is_spdx() -> None:
     assert "version" in project["project"]["dynamic"]
     assert project["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "bot.__version__"}
     assert any(r.startswith("setuptools>=77") for r in project["build-system"]["requires"])
+
+
+def test_bot_alone_prints_its_help_where_help_goes(capsys: pytest.CaptureFixture[str]) -> None:
+    # On stdout (a pager, a file), with the usage error's status.
+    result = run_cli(capsys)
+    assert result.code == 2
+    assert result.out.startswith("Usage: bot") and "Commands:" in result.out
+    assert result.err == ""
