@@ -28,7 +28,7 @@ def own_process() -> None:
 
     Call it before anything else is imported (``bot.entry``). Start-up's imports, settings and
     engine all live to the end: collecting among them walked each object again for nothing
-    (70-110 ms of a 2,000-account ``bot poll``'s 1.3-1.8 s, docs/development.md). Every command
+    (70-110 ms of a 2,000-account ``bot poll``'s 1.3-1.8 s, docs/development.md). A command at work
     calls ``settle`` once started (``command_context``; the daemon, the simulator, the demo and
     ``check`` themselves), which collects again from then on.
     """
