@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from bot import __version__
 from bot.collector import YOUNG_THRESHOLD
 from tests.helpers.processes import bot, environment
 
@@ -52,6 +53,18 @@ try:
 except SystemExit:
     pass
 print(json.dumps({**seen, "collecting": gc.isenabled()}))
+"""
+
+# ``bot.cli.run``, which a ``bot`` script installed before ``bot.entry`` still calls.
+LEGACY = """
+import gc, sys
+sys.argv = ["bot", "--version"]
+from bot.cli import run
+try:
+    run()
+except SystemExit:
+    pass
+print(gc.isenabled())
 """
 
 # A command that runs on settles before it does: what it runs (the simulator's serve_forever,
@@ -156,3 +169,17 @@ def test_a_command_leaves_no_sqlite_wal_behind(tmp_path: Path) -> None:
         assert done.returncode == 0, done.stderr
         assert "a.bsky.social" in done.stdout
         assert sorted(p.name for p in tmp_path.glob("bot.db*")) == ["bot.db"]
+
+
+def test_a_bot_script_installed_before_the_entry_point_still_runs() -> None:
+    # Its script imports ``bot.cli.run``: the command runs, told to the collector (later).
+    done = subprocess.run(
+        [sys.executable, "-c", LEGACY],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    version, collecting = done.stdout.splitlines()
+    assert version == f"bot {__version__}"
+    assert collecting == "False"

@@ -344,9 +344,10 @@ def build_app() -> typer.Typer:
 
 def run() -> None:
     """The console script's entry before ``bot.entry`` (a ``bot`` installed by an older release)."""
-    from bot.entry import run as entry
+    from bot.collector import own_process
 
-    entry()
+    own_process()  # after this module's imports: ``bot.entry`` tells the collector before them
+    main()
 
 
 def main(argv: list[str] | None = None) -> None:
