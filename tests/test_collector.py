@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 import tomllib
 from pathlib import Path
 
@@ -12,7 +11,7 @@ import pytest
 
 from bot import __version__
 from bot.collector import YOUNG_THRESHOLD
-from tests.helpers.processes import bot, environment
+from tests.helpers.processes import bot, environment, python_output
 
 pytestmark = pytest.mark.process
 
@@ -90,16 +89,8 @@ main([sys.argv[1], *args])
 
 def _probe(mode: str, probe: str = PROBE, cwd: Path | None = None) -> dict[str, object]:
     env = None if cwd is None else environment(cwd, f"sqlite:///{cwd / 'bot.db'}")
-    done = subprocess.run(
-        [sys.executable, "-c", probe, mode],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-        cwd=cwd,
-        env=env,
-    )
-    result: dict[str, object] = json.loads(done.stdout.splitlines()[-1])
+    output = python_output(probe, mode, cwd=cwd, env=env)
+    result: dict[str, object] = json.loads(output.splitlines()[-1])
     return result
 
 
@@ -173,13 +164,6 @@ def test_a_command_leaves_no_sqlite_wal_behind(tmp_path: Path) -> None:
 
 def test_a_bot_script_installed_before_the_entry_point_still_runs() -> None:
     # Its script imports ``bot.cli.run``: the command runs, told to the collector (later).
-    done = subprocess.run(
-        [sys.executable, "-c", LEGACY],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
-    version, collecting = done.stdout.splitlines()
+    version, collecting = python_output(LEGACY).splitlines()
     assert version == f"bot {__version__}"
     assert collecting == "False"

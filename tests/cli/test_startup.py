@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import TypedDict
 
 import pytest
 
 from bot.cli import COMMANDS, every_command
+from tests.helpers.processes import python_output
 
 # What a command may need, but listing the commands never does.
 HEAVY = (
@@ -61,16 +60,7 @@ HELP_LOADS_THE_STORE = ("snapshots", "growth", "report", "chart")
 def probe(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> Probe:
     """``bot ARGS`` in a new process: what it printed and which heavy modules it loaded."""
     code = PROBE.replace("json.loads(HEAVY)", f"json.loads({json.dumps(json.dumps(HEAVY))})")
-    done = subprocess.run(
-        [sys.executable, "-c", code, *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-        cwd=cwd,
-        env=env,
-    )
-    found: Probe = json.loads(done.stdout)
+    found: Probe = json.loads(python_output(code, *args, cwd=cwd, env=env))
     return found
 
 

@@ -30,6 +30,22 @@ def bot(*args: str) -> list[str]:
     return [sys.executable, "-m", "bot", *args]
 
 
+def python_output(
+    code: str, *args: str, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> str:
+    """What ``python -c CODE ARGS`` printed in a fresh interpreter, which must succeed."""
+    done = subprocess.run(
+        [sys.executable, "-c", code, *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+        cwd=cwd,
+        env=env,
+    )
+    return done.stdout
+
+
 def environment(tmp_path: Path, database_url: str) -> dict[str, str]:
     """A minimal environment for a ``bot`` child: its config and database, nothing inherited."""
     return {
