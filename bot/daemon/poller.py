@@ -11,7 +11,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
+from contextlib import aclosing
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -22,9 +23,10 @@ from sqlmodel import Session
 from bot.clock import Clock
 from bot.config import Settings
 from bot.daemon.gating import Decision, decide
-from bot.daemon.isolation import Overdue, Stopping, save_cycle, within
-from bot.daemon.records import PollResult, Schedule, refused_line, to_record
+from bot.daemon.isolation import Overdue, Stopping, within
+from bot.daemon.records import PollResult, Schedule, to_record
 from bot.daemon.runtime import Runtime
+from bot.daemon.storing import Judged, save, stored
 from bot.errors import AuthError, ParseError, PlatformError, RateLimitedError, TimeoutError_
 from bot.http.budget import PlatformGate, Ticket
 from bot.http.redact import Redactor
@@ -84,22 +86,22 @@ async def poll_scheduled(
     Each chunk is polled and stored before its lines are yielded, so memory stays bounded.
     """
     runtime = Runtime.on(engine, settings, clock)
-    now, after = clock(), 0
-    while True:
-        page = scheduled_page(
-            engine, now, after=after, limit=limit, platform=platform, everything=everything
-        )
-        if not page:
-            return
-        yield await poll_accounts(
-            page,
-            engine=engine,
-            settings=settings,
-            client=client,
-            clock=clock,
-            runtime=runtime,
-        )
-        after = page[-1].id
+
+    async def pages() -> AsyncGenerator[Judged, None]:
+        now, after = clock(), 0
+        while True:
+            page = scheduled_page(
+                engine, now, after=after, limit=limit, platform=platform, everything=everything
+            )
+            if not page:
+                return
+            yield await _polled(page, engine, settings, client, runtime)
+            after = page[-1].id
+
+    # Closed with this generator: a store still running is waited for (``stored``).
+    async with aclosing(stored(engine, pages())) as chunks:
+        async for lines in chunks:
+            yield lines
 
 
 def select_accounts(
@@ -131,9 +133,21 @@ async def poll_accounts(
     Everything here is held in memory at once: callers with many accounts pass them in chunks
     (``stream_due``, ``bot poll``), sharing one ``runtime``.
     """
-    if not accounts:
-        return []
     runtime = runtime or Runtime.on(engine, settings, clock)
+    return save(engine, await _polled(accounts, engine, settings, client, runtime, stop))
+
+
+async def _polled(
+    accounts: Sequence[Pollable],
+    engine: Engine,
+    settings: Settings,
+    client: httpx.AsyncClient,
+    runtime: Runtime,
+    stop: asyncio.Event | None = None,
+) -> Judged:
+    """Fetch ``accounts`` in batches within their budgets and judge what came back."""
+    if not accounts:
+        return Judged([], {}, [], [])
     gate = asyncio.Semaphore(MAX_IN_FLIGHT)
     tasks = []
     for platform in sorted({a.platform for a in accounts}):
@@ -147,7 +161,7 @@ async def poll_accounts(
             budget = runtime.gate(platform, adapter.budget_key(batch[0]))
             tasks.append(_admitted(adapter, budget, client, batch, by_handle, gate, stop))
     outcomes = [item for group in await asyncio.gather(*tasks) for item in group]
-    return _store(engine, settings, runtime, outcomes)
+    return _judge(engine, settings, runtime, outcomes)
 
 
 async def _admitted(
@@ -252,13 +266,13 @@ async def _fetch(
     return results
 
 
-def _store(
+def _judge(
     engine: Engine,
     settings: Settings,
     runtime: Runtime,
     outcomes: Sequence[Outcome],
-) -> list[PollResult]:
-    """Write the cycle in one transaction: snapshots, attempts, next due times, deferrals."""
+) -> Judged:
+    """The chunk's quality gate, then its rows: snapshots, attempts, next due times, deferrals."""
     redactor = Redactor(runtime.secrets())
     polled = [(a, r, s) for a, r, s in outcomes if not isinstance(r, Deferred)]
     # begin(): the gate may record a platform event; the cycle's rows are saved below.
@@ -279,14 +293,19 @@ def _store(
     now = runtime.clock()
     deferred = [(a, r) for a, r, _ in outcomes if isinstance(r, Deferred)]
     due = {a.id or 0: max(r.until, now + MIN_DEFER) for a, r in deferred}
-    refused = save_cycle(engine, records, due)
-    lines = [refused_line(ln, refused[i]) if i in refused else ln for i, ln in enumerate(lines)]
-    for account, later in deferred:
-        message = f"deferred until {later.until:%Y-%m-%d %H:%M:%S}Z: {later.reason}"
-        lines.append(
-            PollResult(account.platform, account.handle, "deferred", None, None, None, message)
+    waiting = [
+        PollResult(
+            account.platform,
+            account.handle,
+            "deferred",
+            None,
+            None,
+            None,
+            f"deferred until {later.until:%Y-%m-%d %H:%M:%S}Z: {later.reason}",
         )
-    return lines
+        for account, later in deferred
+    ]
+    return Judged(records, due, lines, waiting)
 
 
 def _schedule(settings: Settings, runtime: Runtime, account: Pollable, at: datetime) -> Schedule:
@@ -338,22 +357,21 @@ async def stream_due(
     Memory stays bounded by ``limit`` whatever the number of due accounts; a chunk is stored
     before its lines are yielded.
     """
-    runtime = runtime or Runtime.on(engine, settings, clock)
+    ours = runtime or Runtime.on(engine, settings, clock)
     # A clock stepped back leaves due times far ahead: at most one interval from now.
-    pull_back(engine, clock(), runtime.interval)
-    while stop is None or not stop.is_set():
-        claimed = claim_due(engine, clock(), worker=runtime.worker, lease=LEASE, limit=limit)
-        yield await poll_accounts(
-            claimed,
-            engine=engine,
-            settings=settings,
-            client=client,
-            clock=clock,
-            runtime=runtime,
-            stop=stop,
-        )
-        if len(claimed) < limit:
-            break
+    pull_back(engine, clock(), ours.interval)
+
+    async def claimed() -> AsyncGenerator[Judged, None]:
+        while stop is None or not stop.is_set():
+            chunk = claim_due(engine, clock(), worker=ours.worker, lease=LEASE, limit=limit)
+            yield await _polled(chunk, engine, settings, client, ours, stop)
+            if len(chunk) < limit:
+                break
+
+    # Closed with this generator: a store still running is waited for (``stored``).
+    async with aclosing(stored(engine, claimed())) as chunks:
+        async for lines in chunks:
+            yield lines
 
 
 async def poll_due(

@@ -29,13 +29,13 @@ from bot.store import judging
 from bot.store.corrections import Audit, Change, apply, replace_existing, stored_snapshots
 from bot.store.imports import (
     Key,
-    Row,
     Sink,
     Staged,
     last_snapshot_id,
     resolve_accounts,
     suspect_between,
 )
+from bot.store.pgcopy import Row
 from bot.store.writes import set_platform_id
 
 # Rows per batch: each batch is one COPY (or executemany) and one look-up of its new accounts.

@@ -12,6 +12,7 @@ Rows go to the database the cheapest way that is still safe, inside the caller's
 
 On PostgreSQL a batch's rows are written by a thread while the importer builds the next batch:
 the server checks a COPY's foreign keys when it ends, and that wait no longer stops the parse.
+The importer formats the straight-in rows itself (bot/store/pgcopy.py): the thread only sends.
 The importer lends the connection to that thread (``send``) and takes it back (``wait``) before
 it runs anything itself; on SQLite ``send`` writes at once.
 
@@ -30,10 +31,9 @@ from sqlalchemy import Connection, func, select, text
 
 from bot.kinds import AccountStatus, Quality
 from bot.store.bulk import sqlite_utc_text
+from bot.store.pgcopy import Row, encode
 from bot.store.tables import ACCOUNT, CORRECTION, SNAPSHOT, chunks, insert_new
 
-# account_id, captured_at, followers, following, posts, precision, source, quality
-Row = tuple[int, datetime, int | None, int | None, int | None, int, str, str]
 Staged = tuple[int, Row]  # (line, row)
 Duplicate = tuple[int, int | None, int, datetime]  # (line, first line or None if unknown, …)
 
@@ -183,7 +183,8 @@ class Sink:
         self._postgres = connection.dialect.name == "postgresql"
         self._staging = False
         self._texts: dict[datetime, str] = {}  # SQLite: instants as stored, repeated in a file
-        self._held: list[tuple[Sequence[Row], Sequence[Staged]]] = []
+        # Per batch: its straight-in rows as COPY bytes (PostgreSQL) or as rows, its staged rows.
+        self._held: list[tuple[bytes, Sequence[Row], Sequence[Staged]]] = []
         self._writer = ThreadPoolExecutor(1, "import-copy") if self._postgres else None
         self._writing: Future[None] | None = None
 
@@ -216,8 +217,10 @@ class Sink:
     def hold(self, direct: Sequence[Row], staged: Sequence[Staged]) -> None:
         """Keep a batch's rows for the next ``send``: ``direct`` provably meet no stored row (a
         conflict would be a bug: it raises), ``staged`` go through ``duplicates`` and ``merge``."""
-        if direct or staged:
-            self._held.append((direct, staged))
+        if self._postgres and direct:
+            self._held.append((encode(direct), (), staged))
+        elif direct or staged:
+            self._held.append((b"", direct, staged))
 
     def send(self) -> None:
         """Write the held rows: on PostgreSQL in the thread, which has the connection until
@@ -237,9 +240,11 @@ class Sink:
         if writing is not None:
             writing.result()
 
-    def _write(self, held: Sequence[tuple[Sequence[Row], Sequence[Staged]]]) -> None:
+    def _write(self, held: Sequence[tuple[bytes, Sequence[Row], Sequence[Staged]]]) -> None:
         """Each held batch: its direct rows into ``snapshot``, its staged ones into staging."""
-        for direct, staged in held:
+        for block, direct, staged in held:
+            if block:
+                self._copy(f"snapshot ({_COLUMNS})", block)
             self._put(f"snapshot ({_COLUMNS})", direct, at=1, types=_TYPES)
             if staged:
                 if not self._staging:
@@ -301,6 +306,13 @@ class Sink:
         """Every held row written, the connection back."""
         self.send()
         self.wait()
+
+    def _copy(self, target: str, block: bytes) -> None:
+        """COPY a stream ``pgcopy.encode`` made: sent, nothing formatted here."""
+        driver: Any = self._connection.connection.driver_connection
+        statement = f"COPY {target} FROM STDIN (FORMAT BINARY)"
+        with driver.cursor() as cursor, cursor.copy(statement) as copy:
+            copy.write(block)
 
     def _bind(self, when: datetime) -> Any:
         """An instant as the staging table holds it."""

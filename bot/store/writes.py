@@ -10,6 +10,7 @@ from typing import Any, TypedDict
 from sqlalchemy import Connection, bindparam, delete, func, select, update
 
 from bot.kinds import AccountStatus, PollOutcome, Quality, Source
+from bot.store.arrays import columns_of, insert_arrays, update_arrays
 from bot.store.bulk import execute_many
 from bot.store.corrections import Audit, replace_existing
 from bot.store.judging import set_qualities
@@ -74,6 +75,10 @@ def insert_snapshots(
     if not rows:
         return 0
     replaced = replace_existing(connection, rows, replace) if replace is not None else 0
+    if connection.dialect.name == "postgresql":
+        columns = columns_of(rows, _SNAPSHOT_ARRAYS)
+        insert_arrays(connection, "snapshot", columns, unique=["account_id", "captured_at"])
+        return replaced
     statement = insert_new(connection.dialect, SNAPSHOT, unique=["account_id", "captured_at"])
     execute_many(connection, statement, rows)
     return replaced
@@ -96,36 +101,83 @@ def save_poll_records(connection: Connection, records: Sequence[PollRecord]) -> 
     snapshots = [_snapshot_row(r, r.values) for r in records if r.values is not None]
     if snapshots:
         insert_snapshots(connection, snapshots)
-    execute_many(connection, POLL_ATTEMPT.insert(), [_attempt_row(r) for r in records])
-    execute_many(
-        connection,
-        update(ACCOUNT)
-        .where(ACCOUNT.c.id == bindparam("b_id"))
-        .values(
-            status=bindparam("b_status"),
-            next_poll_at=bindparam("b_next"),
-            last_polled_at=bindparam("b_polled"),
-            last_error=bindparam("b_error"),
-            lease_owner=None,
-            lease_until=None,
-        ),
-        [
-            {
-                "b_id": r.account_id,
-                "b_status": r.status,
-                "b_next": r.next_poll_at,
-                "b_polled": r.started_at,
-                "b_error": None if r.outcome == PollOutcome.OK else r.message,
-            }
-            for r in records
-        ],
-    )
+    attempts = [_attempt_row(r) for r in records]
+    updates = [
+        {
+            "b_id": r.account_id,
+            "b_status": r.status,
+            "b_next": r.next_poll_at,
+            "b_polled": r.started_at,
+            "b_error": None if r.outcome == PollOutcome.OK else r.message,
+        }
+        for r in records
+    ]
+    if connection.dialect.name == "postgresql":
+        _arrays(connection, attempts, updates)
+    else:
+        execute_many(connection, POLL_ATTEMPT.insert(), attempts)
+        execute_many(connection, _POLLED, updates)
     _record_identities(
         connection,
         {r.account_id: r.values for r in records if r.values is not None and r.identity_changed},
     )
     for record in records:
         set_qualities(connection, record.account_id, record.requalified)
+
+
+# A polled account: how it went, when it is due next, its lease given up.
+_POLLED = (
+    update(ACCOUNT)
+    .where(ACCOUNT.c.id == bindparam("b_id"))
+    .values(
+        status=bindparam("b_status"),
+        next_poll_at=bindparam("b_next"),
+        last_polled_at=bindparam("b_polled"),
+        last_error=bindparam("b_error"),
+        lease_owner=None,
+        lease_until=None,
+    )
+)
+# The same three writes as arrays on PostgreSQL (bot/store/arrays.py): column, array type, key.
+_SNAPSHOT_ARRAYS = [
+    ("account_id", "int4", "account_id"),
+    ("captured_at", "timestamptz", "captured_at"),
+    ("followers", "int8", "followers"),
+    ("following", "int8", "following"),
+    ("posts", "int8", "posts"),
+    ("extra", "json", "extra"),
+    ("precision", "int4", "precision"),
+    ("source", "text", "source"),
+    ("quality", "text", "quality"),
+]
+_ATTEMPT_ARRAYS = [
+    ("account_id", "int4", "account_id"),
+    ("started_at", "timestamptz", "started_at"),
+    ("duration_ms", "int4", "duration_ms"),
+    ("outcome", "text", "outcome"),
+    ("http_status", "int4", "http_status"),
+    ("message", "text", "message"),
+]
+_POLLED_ARRAYS = [
+    ("id", "int4", "b_id"),
+    ("status", "text", "b_status"),
+    ("next_poll_at", "timestamptz", "b_next"),
+    ("last_polled_at", "timestamptz", "b_polled"),
+    ("last_error", "text", "b_error"),
+]
+
+
+def _arrays(
+    connection: Connection,
+    attempts: Sequence[Mapping[str, Any]],
+    updates: Sequence[Mapping[str, Any]],
+) -> None:
+    """The attempts inserted and the accounts updated as arrays (PostgreSQL)."""
+    insert_arrays(connection, "poll_attempt", columns_of(attempts, _ATTEMPT_ARRAYS))
+    polled = columns_of(updates, _POLLED_ARRAYS)
+    update_arrays(
+        connection, "account", "id", polled, also="lease_owner = NULL, lease_until = NULL"
+    )
 
 
 def set_platform_id(connection: Connection, account_id: int, platform_id: str) -> None:
