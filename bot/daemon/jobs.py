@@ -64,7 +64,8 @@ def guarded(
 
 
 async def drain(busy: asyncio.Lock, current: list[asyncio.Task[object]]) -> None:
-    """Wait up to the grace period for the cycle in flight, then cancel it (nothing stored)."""
+    """Wait up to the grace period for the cycle in flight, then cancel it: what it has not
+    begun to store is dropped (a store already running finishes, bot/daemon/storing.py)."""
     try:
         await asyncio.wait_for(busy.acquire(), timeout=STOP_GRACE_SECONDS)
         busy.release()

@@ -101,9 +101,7 @@ class Metrics:
                 self.followers.labels(result.platform, result.handle).set(result.followers)
         for platform, view in views.items():
             self.up.labels(platform).set(1 if view.state == GateState.OK else 0)
-            self.circuit_open.labels(platform).set(
-                1 if view.state == GateState.CIRCUIT_OPEN else 0
-            )
+            self.circuit_open.labels(platform).set(1 if view.state == GateState.CIRCUIT_OPEN else 0)
             requests, limited = counted.get(platform, (0, 0))
             self.requests.labels(platform).inc(requests)
             self.rate_limited.labels(platform).inc(limited)

@@ -26,7 +26,7 @@ from bot.daemon.gating import Decision, decide
 from bot.daemon.isolation import Overdue, Stopping, within
 from bot.daemon.records import PollResult, Schedule, to_record
 from bot.daemon.runtime import Runtime
-from bot.daemon.storing import Judged, save, stored
+from bot.daemon.storing import Chunk, save, stored
 from bot.errors import AuthError, ParseError, PlatformError, RateLimitedError, TimeoutError_
 from bot.http.budget import PlatformGate, Ticket
 from bot.http.redact import Redactor
@@ -53,7 +53,8 @@ MAX_IN_FLIGHT = 8
 RETRY_FAILED_AFTER = timedelta(minutes=15)
 # Claimed accounts stay ours this long; a worker that dies gives them up when it runs out.
 LEASE = timedelta(minutes=10)
-# Accounts claimed, polled and stored together: what one cycle holds in memory at once.
+# Accounts claimed, polled and stored together: a cycle holds one such chunk in memory at a
+# time, two on PostgreSQL (one being stored while the next is polled, bot/daemon/storing.py).
 CLAIM_LIMIT = 5000
 # A deferred account is not due again before this, so one tick never spins on it.
 MIN_DEFER = timedelta(seconds=1)
@@ -87,7 +88,7 @@ async def poll_scheduled(
     """
     runtime = Runtime.on(engine, settings, clock)
 
-    async def pages() -> AsyncGenerator[Judged, None]:
+    async def pages() -> AsyncGenerator[Chunk, None]:
         now, after = clock(), 0
         while True:
             page = scheduled_page(
@@ -130,8 +131,8 @@ async def poll_accounts(
 ) -> list[PollResult]:
     """Poll ``accounts`` and store them (one transaction unless a row is refused).
 
-    Everything here is held in memory at once: callers with many accounts pass them in chunks
-    (``stream_due``, ``bot poll``), sharing one ``runtime``.
+    Everything here is held in memory at once: callers with many accounts go through
+    ``stream_due`` or ``poll_scheduled``, which poll and store a chunk at a time.
     """
     runtime = runtime or Runtime.on(engine, settings, clock)
     return save(engine, await _polled(accounts, engine, settings, client, runtime, stop))
@@ -144,10 +145,10 @@ async def _polled(
     client: httpx.AsyncClient,
     runtime: Runtime,
     stop: asyncio.Event | None = None,
-) -> Judged:
+) -> Chunk:
     """Fetch ``accounts`` in batches within their budgets and judge what came back."""
     if not accounts:
-        return Judged([], {}, [], [])
+        return Chunk([], {}, [], [])
     gate = asyncio.Semaphore(MAX_IN_FLIGHT)
     tasks = []
     for platform in sorted({a.platform for a in accounts}):
@@ -271,11 +272,11 @@ def _judge(
     settings: Settings,
     runtime: Runtime,
     outcomes: Sequence[Outcome],
-) -> Judged:
+) -> Chunk:
     """The chunk's quality gate, then its rows: snapshots, attempts, next due times, deferrals."""
     redactor = Redactor(runtime.secrets())
     polled = [(a, r, s) for a, r, s in outcomes if not isinstance(r, Deferred)]
-    # begin(): the gate may record a platform event; the cycle's rows are saved below.
+    # begin(): the gate may record a platform event; the chunk's rows are stored by the caller.
     with engine.begin() as connection:
         recent = history.recent(connection, [a.id for a, _, _ in polled if a.id is not None])
         observed = [(a, r, s[0]) for a, r, s in polled if isinstance(r, Observation)]
@@ -305,7 +306,7 @@ def _judge(
         )
         for account, later in deferred
     ]
-    return Judged(records, due, lines, waiting)
+    return Chunk(records, due, lines, waiting)
 
 
 def _schedule(settings: Settings, runtime: Runtime, account: Pollable, at: datetime) -> Schedule:
@@ -354,14 +355,14 @@ async def stream_due(
 ) -> AsyncIterator[list[PollResult]]:
     """The scheduler's job: claim due accounts ``limit`` at a time, poll them, yield each chunk.
 
-    Memory stays bounded by ``limit`` whatever the number of due accounts; a chunk is stored
-    before its lines are yielded.
+    Memory stays bounded by ``limit`` whatever the number of due accounts (two chunks on
+    PostgreSQL); a chunk is stored before its lines are yielded.
     """
     ours = runtime or Runtime.on(engine, settings, clock)
     # A clock stepped back leaves due times far ahead: at most one interval from now.
     pull_back(engine, clock(), ours.interval)
 
-    async def claimed() -> AsyncGenerator[Judged, None]:
+    async def claimed() -> AsyncGenerator[Chunk, None]:
         while stop is None or not stop.is_set():
             chunk = claim_due(engine, clock(), worker=ours.worker, lease=LEASE, limit=limit)
             yield await _polled(chunk, engine, settings, client, ours, stop)

@@ -6,10 +6,8 @@ three statements that cost about as much as SQLite's own work (docs/development.
 Performance). Here the statement is compiled once, each row becomes a tuple in the compiled order
 and only values whose type has a bind processor go through it, the UTC datetime one replaced by
 the same text written in one C call. Anything this does not recognise, and every statement on
-PostgreSQL, takes SQLAlchemy's own path: there psycopg pipelines an executemany's statements,
-and sending the rows as arrays through one ``unnest`` statement instead was measured barely
-faster (10,000 attempts inserted in 95-143 against 106-149 ms, accounts updated in 167-193
-against 180-212 ms): the server's own work per row is most of it.
+PostgreSQL, takes SQLAlchemy's own path (the poll cycle's three writes on PostgreSQL go as arrays
+instead: bot/store/arrays.py).
 """
 
 from __future__ import annotations

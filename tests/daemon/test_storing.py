@@ -68,19 +68,27 @@ def watch_saves(
 
 
 def cycle(
-    engine: Engine, settings: Settings, clock: ManualClock, seen: list[httpx.Request]
+    engine: Engine,
+    settings: Settings,
+    clock: ManualClock,
+    seen: list[httpx.Request],
+    chunks: list[list[PollResult]] | None = None,
+    stored_before: list[int] | None = None,
 ) -> list[list[PollResult]]:
-    chunks: list[list[PollResult]] = []
+    """A daemon's cycle, ``LIMIT`` accounts a chunk; each chunk's lines as they come out."""
+    out: list[list[PollResult]] = [] if chunks is None else chunks
 
     async def go() -> None:
         async with make_client(transport=bluesky_handler(seen)) as client:
             async for chunk in stream_due(
                 engine=engine, settings=settings, client=client, clock=clock, limit=LIMIT
             ):
-                chunks.append(chunk)
+                if stored_before is not None:
+                    stored_before.append(stored(engine, Snapshot))
+                out.append(chunk)
 
     asyncio.run(go())
-    return chunks
+    return out
 
 
 @pytest.mark.postgres
@@ -98,12 +106,15 @@ def test_on_postgresql_a_chunk_is_stored_while_the_next_is_polled(
             overlapped.append(seen.second.wait(timeout=10))
 
     saves = watch_saves(monkeypatch, before)
-    chunks = cycle(pg_engine, settings, clock, seen)
+    counts: list[int] = []
+    chunks = cycle(pg_engine, settings, clock, seen, stored_before=counts)
     assert overlapped == [True]
     assert all(name != threading.main_thread().name for _, name in saves)
-    # In order, each account once, and each chunk stored before its lines came out.
-    assert [r.handle for chunk in chunks for r in chunk] == sorted(HANDLES, key=HANDLES.index)
+    # In order, each account once, and each chunk stored before its lines came out (the next
+    # one's store may have begun too).
+    assert [r.handle for chunk in chunks for r in chunk] == HANDLES
     assert [len(c) for c in chunks] == [5, 5, 2]
+    assert counts[0] >= 5 and counts[1] >= 10 and counts[2] == 12
     assert stored(pg_engine, Snapshot) == stored(pg_engine, PollAttempt) == 12
 
 
@@ -127,7 +138,7 @@ def test_on_sqlite_a_chunk_is_stored_before_the_next_is_claimed(
 
 @pytest.mark.postgres
 def test_a_store_that_fails_ends_the_cycle_with_its_error(
-    pg_engine: Engine, monkeypatch: pytest.MonkeyPatch
+    pg_engine: Engine, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     settings, clock = setup(pg_engine)
 
@@ -138,11 +149,35 @@ def test_a_store_that_fails_ends_the_cycle_with_its_error(
     watch_saves(monkeypatch, before)
     seen = Requests()
     chunks: list[list[PollResult]] = []
+    caplog.set_level(logging.ERROR, logger="bot.daemon.storing")
     with pytest.raises(RuntimeError, match="went away"):
-        chunks = cycle(pg_engine, settings, clock, seen)
+        cycle(pg_engine, settings, clock, seen, chunks)
     assert chunks == []
-    assert len(seen) == 2  # the second chunk was polled meanwhile; nothing of it stored
+    assert len(seen) == 2  # the second chunk was polled meanwhile; nothing of it stored, said
     assert stored(pg_engine, Snapshot) == 0
+    assert "the next chunk's 5 accounts were not stored" in caplog.text
+
+
+@pytest.mark.postgres
+def test_a_chunk_stored_before_an_error_still_has_its_lines(
+    pg_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings, clock = setup(pg_engine)
+    real_claim = poller.claim_due
+    claims: list[int] = []
+
+    def claim_due(*args: Any, **kwargs: Any) -> Any:
+        claims.append(1)
+        if len(claims) == 2:
+            raise ConnectionError("no route to the database")
+        return real_claim(*args, **kwargs)
+
+    monkeypatch.setattr(poller, "claim_due", claim_due)
+    chunks: list[list[PollResult]] = []
+    with pytest.raises(ConnectionError):
+        cycle(pg_engine, settings, clock, Requests(), chunks)
+    assert [[r.handle for r in chunk] for chunk in chunks] == [HANDLES[:5]]
+    assert stored(pg_engine, Snapshot) == 5
 
 
 @pytest.mark.postgres
