@@ -34,8 +34,8 @@ def stored(engine: Engine, table: type[Snapshot] | type[PollAttempt]) -> int:
         return connection.execute(select(func.count()).select_from(table)).scalar_one()
 
 
-def setup(engine: Engine) -> tuple[Settings, ManualClock]:
-    settings = settings_for(HANDLES)
+def setup(engine: Engine, handles: list[str] = HANDLES) -> tuple[Settings, ManualClock]:
+    settings = settings_for(handles)
     clock = ManualClock(T0)
     with Session(engine) as session:
         sync_accounts(session, settings, clock())

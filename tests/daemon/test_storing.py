@@ -12,18 +12,16 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import Engine
-from sqlmodel import Session
 
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.daemon import poller, storing
 from bot.daemon.poller import PollResult, stream_due
 from bot.http.client import make_client
-from bot.store.accounts import sync_accounts
 from bot.store.models import PollAttempt, Snapshot
+from tests.daemon.test_chunks import setup as accounts_due
 from tests.daemon.test_chunks import stored
 from tests.daemon.test_poller import bluesky_handler
-from tests.helpers.settings import settings_for
 
 T0 = datetime(2025, 3, 1, 12, tzinfo=UTC)
 HANDLES = [f"user{i}.bsky.social" for i in range(12)]
@@ -44,11 +42,7 @@ class Requests(list[httpx.Request]):
 
 
 def setup(engine: Engine) -> tuple[Settings, ManualClock]:
-    settings = settings_for(HANDLES)
-    clock = ManualClock(T0)
-    with Session(engine) as session:
-        sync_accounts(session, settings, clock())
-    return settings, clock
+    return accounts_due(engine, HANDLES)
 
 
 def watch_saves(
