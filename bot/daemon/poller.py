@@ -134,6 +134,8 @@ async def poll_accounts(
     Everything here is held in memory at once: callers with many accounts go through
     ``stream_due`` or ``poll_scheduled``, which poll and store a chunk at a time.
     """
+    if not accounts:
+        return []
     runtime = runtime or Runtime.on(engine, settings, clock)
     return save(engine, await _polled(accounts, engine, settings, client, runtime, stop))
 
@@ -364,9 +366,9 @@ async def stream_due(
 
     async def claimed() -> AsyncGenerator[Chunk, None]:
         while stop is None or not stop.is_set():
-            chunk = claim_due(engine, clock(), worker=ours.worker, lease=LEASE, limit=limit)
-            yield await _polled(chunk, engine, settings, client, ours, stop)
-            if len(chunk) < limit:
+            due = claim_due(engine, clock(), worker=ours.worker, lease=LEASE, limit=limit)
+            yield await _polled(due, engine, settings, client, ours, stop)
+            if len(due) < limit:
                 break
 
     # Closed with this generator: a store still running is waited for (``stored``).
