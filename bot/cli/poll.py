@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, Sequence
+from contextlib import aclosing
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -56,9 +57,11 @@ def poll(
 
     async def cycle() -> None:
         nonlocal succeeded
-        async for results in _chunks(ctx, chosen, platform=platform, everything=all_):
-            out.write([r.row() for r in results])
-            succeeded = succeeded or any(r.outcome in read for r in results)
+        # Closed whatever happens: a chunk still being stored is waited for (PostgreSQL).
+        async with aclosing(_chunks(ctx, chosen, platform=platform, everything=all_)) as chunks:
+            async for results in chunks:
+                out.write([r.row() for r in results])
+                succeeded = succeeded or any(r.outcome in read for r in results)
 
     asyncio.run(cycle())
     out.close()
@@ -99,7 +102,7 @@ def _named(engine: Engine, keys: Sequence[str]) -> list[Account]:
 
 async def _chunks(
     ctx: Context, chosen: list[Account] | None, *, platform: str | None, everything: bool
-) -> AsyncIterator[list[PollResult]]:
+) -> AsyncGenerator[list[PollResult], None]:
     """The named accounts' results at once, or the scheduled ones' a chunk at a time."""
     from bot.daemon.poller import poll_accounts, poll_scheduled
     from bot.http.client import make_client
@@ -112,12 +115,14 @@ async def _chunks(
             )
             return
         # Streamed a chunk at a time: memory stays bounded whatever the number of accounts.
-        async for results in poll_scheduled(
+        scheduled = poll_scheduled(
             engine=engine,
             settings=settings,
             client=client,
             clock=system_clock,
             platform=platform,
             everything=everything,
-        ):
-            yield results
+        )
+        async with aclosing(scheduled):
+            async for results in scheduled:
+                yield results

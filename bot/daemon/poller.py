@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, Mapping, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -81,10 +81,11 @@ async def poll_scheduled(
     platform: str | None = None,
     everything: bool = False,
     limit: int = CLAIM_LIMIT,
-) -> AsyncIterator[list[PollResult]]:
+) -> AsyncGenerator[list[PollResult], None]:
     """``bot poll``: the due (or ``everything`` scheduled) accounts, ``limit`` at a time, by id.
 
-    Each chunk is polled and stored before its lines are yielded, so memory stays bounded.
+    Each chunk is polled and stored before its lines are yielded, so memory stays bounded (two
+    chunks on PostgreSQL, one stored while the next is polled).
     """
     runtime = Runtime.on(engine, settings, clock)
 
@@ -354,7 +355,7 @@ async def stream_due(
     runtime: Runtime | None = None,
     stop: asyncio.Event | None = None,
     limit: int = CLAIM_LIMIT,
-) -> AsyncIterator[list[PollResult]]:
+) -> AsyncGenerator[list[PollResult], None]:
     """The scheduler's job: claim due accounts ``limit`` at a time, poll them, yield each chunk.
 
     Memory stays bounded by ``limit`` whatever the number of due accounts (two chunks on

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import signal
 from collections import Counter
+from contextlib import aclosing
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -85,12 +86,14 @@ async def tick(
         runtime=runtime,
         stop=stop,
     )
-    async for chunk in chunks:
-        tally.update(_kind(result.outcome) for result in chunk)
-        if metrics is not None:
-            metrics.observe(chunk, {}, {}, runtime.clock().timestamp())
-        if keep:
-            results += chunk
+    # Closed here whatever happens: a chunk still being stored is waited for before the cycle ends.
+    async with aclosing(chunks):
+        async for chunk in chunks:
+            tally.update(_kind(result.outcome) for result in chunk)
+            if metrics is not None:
+                metrics.observe(chunk, {}, {}, runtime.clock().timestamp())
+            if keep:
+                results += chunk
     views, counted = _publish(engine, runtime)
     await runtime.after_cycle(engine)
     if metrics is not None:

@@ -106,12 +106,14 @@ async def _stored_or_dropped(
     saving: asyncio.Future[list[PollResult]], polled: Chunk
 ) -> list[PollResult]:
     """The last chunk's lines once stored; if its store fails (the database gone), the chunk
-    polled meanwhile is not stored either: said, since its accounts wait for their leases."""
+    polled meanwhile is not stored either: said, since its accounts are polled again only once
+    their leases run out (the daemon's; ``bot poll`` leaves them due)."""
     try:
         return await asyncio.shield(saving)
     except Exception:
         count = len(polled.lines) + len(polled.deferred)
-        log.error("the next chunk's %d accounts were not stored: storing this one failed", count)
+        if count:
+            log.error("the next chunk's %d accounts were not stored: storing one failed", count)
         raise
 
 
@@ -119,7 +121,8 @@ async def _drained(
     saving: asyncio.Future[list[PollResult]], ending: BaseException
 ) -> list[PollResult] | None:
     """Wait for a store in flight when something else ends the cycle (an error, a stop, the
-    caller leaving); its lines, or None if it failed: logged, unless it is what ends the cycle."""
+    caller leaving); its lines, or None if it was cancelled or failed (a failure logged, unless
+    it is what ends the cycle)."""
     if not saving.done():
         # ``wait`` neither cancels the store nor raises its error.
         await asyncio.wait({saving})

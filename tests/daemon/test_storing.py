@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -16,12 +17,15 @@ from sqlalchemy import Engine
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.daemon import poller, storing
+from bot.daemon.metrics import Metrics
 from bot.daemon.poller import PollResult, stream_due
+from bot.daemon.scheduler import tick
 from bot.http.client import make_client
 from bot.store.models import PollAttempt, Snapshot
 from tests.daemon.test_chunks import setup as accounts_due
 from tests.daemon.test_chunks import stored
 from tests.daemon.test_poller import bluesky_handler
+from tests.helpers.daemon import make_runtime
 
 T0 = datetime(2025, 3, 1, 12, tzinfo=UTC)
 HANDLES = [f"user{i}.bsky.social" for i in range(12)]
@@ -121,10 +125,19 @@ def test_on_sqlite_a_chunk_is_stored_before_the_next_is_claimed(
     migrate(engine)
     settings, clock = setup(engine)
     seen = Requests()
-    early: list[bool] = []
-    saves = watch_saves(monkeypatch, lambda n: early.append(seen.second.is_set()))
+    real_claim = poller.claim_due
+    claims: list[int] = []
+
+    def claim_due(*args: Any, **kwargs: Any) -> Any:
+        claims.append(1)
+        return real_claim(*args, **kwargs)
+
+    monkeypatch.setattr(poller, "claim_due", claim_due)
+    early: list[tuple[int, bool]] = []
+    saves = watch_saves(monkeypatch, lambda n: early.append((len(claims), seen.second.is_set())))
     chunks = cycle(engine, settings, clock, seen)
-    assert early == [False, True, True]  # the first store began before the second request
+    # The n-th store begins after the n-th claim and before the next one (and its request).
+    assert early == [(1, False), (2, True), (3, True)]
     assert {name for _, name in saves} == {threading.main_thread().name}
     assert [len(c) for c in chunks] == [5, 5, 2]
     engine.dispose()
@@ -224,3 +237,32 @@ def test_a_store_failing_as_another_error_ends_the_cycle_is_logged(
     with pytest.raises(ConnectionError):
         cycle(pg_engine, settings, clock, Requests())
     assert "storing a chunk of polls failed as the cycle ended (ValueError)" in caplog.text
+
+
+@pytest.mark.postgres
+def test_a_tick_that_fails_waits_for_the_store_in_flight(
+    pg_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings, clock = setup(pg_engine)
+    runtime, _ = make_runtime(settings, clock)
+    kwdefaults = poller.stream_due.__kwdefaults__
+    assert kwdefaults is not None
+    monkeypatch.setitem(kwdefaults, "limit", LIMIT)  # the daemon's tick: chunks of five
+    watch_saves(monkeypatch, lambda n: time.sleep(0.3) if n == 2 else None)
+
+    class Failing(Metrics):
+        def observe(self, *args: Any, **kwargs: Any) -> None:
+            raise RuntimeError("the metrics broke")
+
+    counts: list[int] = []
+
+    async def go() -> None:
+        async with make_client(transport=bluesky_handler([])) as client:
+            with pytest.raises(RuntimeError, match="metrics broke"):
+                await tick(pg_engine, settings, client, runtime, metrics=Failing(), keep=False)
+            counts.append(stored(pg_engine, Snapshot))
+
+    asyncio.run(go())
+    # The first chunk's lines reached the metrics while the second was being stored: the tick
+    # closed the stream as it failed, and that waited for the second store.
+    assert counts == [10]
