@@ -65,6 +65,20 @@ def watch_saves(
     return saves
 
 
+def watch_claims(monkeypatch: pytest.MonkeyPatch, before: Callable[[int], None]) -> list[int]:
+    """Call ``before(n)`` (which may raise) as the n-th claim begins; one item per claim."""
+    claims: list[int] = []
+    real = poller.claim_due
+
+    def claim_due(*args: Any, **kwargs: Any) -> Any:
+        claims.append(len(claims) + 1)
+        before(len(claims))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(poller, "claim_due", claim_due)
+    return claims
+
+
 def cycle(
     engine: Engine,
     settings: Settings,
@@ -125,14 +139,7 @@ def test_on_sqlite_a_chunk_is_stored_before_the_next_is_claimed(
     migrate(engine)
     settings, clock = setup(engine)
     seen = Requests()
-    real_claim = poller.claim_due
-    claims: list[int] = []
-
-    def claim_due(*args: Any, **kwargs: Any) -> Any:
-        claims.append(1)
-        return real_claim(*args, **kwargs)
-
-    monkeypatch.setattr(poller, "claim_due", claim_due)
+    claims = watch_claims(monkeypatch, lambda n: None)
     early: list[tuple[int, bool]] = []
     saves = watch_saves(monkeypatch, lambda n: early.append((len(claims), seen.second.is_set())))
     chunks = cycle(engine, settings, clock, seen)
@@ -170,16 +177,12 @@ def test_a_chunk_stored_before_an_error_still_has_its_lines(
     pg_engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     settings, clock = setup(pg_engine)
-    real_claim = poller.claim_due
-    claims: list[int] = []
 
-    def claim_due(*args: Any, **kwargs: Any) -> Any:
-        claims.append(1)
-        if len(claims) == 2:
+    def fail_second(n: int) -> None:
+        if n == 2:
             raise ConnectionError("no route to the database")
-        return real_claim(*args, **kwargs)
 
-    monkeypatch.setattr(poller, "claim_due", claim_due)
+    watch_claims(monkeypatch, fail_second)
     chunks: list[list[PollResult]] = []
     with pytest.raises(ConnectionError):
         cycle(pg_engine, settings, clock, Requests(), chunks)
@@ -222,17 +225,13 @@ def test_a_store_failing_as_another_error_ends_the_cycle_is_logged(
         raise ValueError("refused")
 
     watch_saves(monkeypatch, before)
-    real_claim = poller.claim_due
-    claims: list[int] = []
 
-    def claim_due(*args: Any, **kwargs: Any) -> Any:
-        claims.append(1)
-        if len(claims) == 2:
+    def fail_second(n: int) -> None:
+        if n == 2:
             gate.set()
             raise ConnectionError("no route to the database")
-        return real_claim(*args, **kwargs)
 
-    monkeypatch.setattr(poller, "claim_due", claim_due)
+    watch_claims(monkeypatch, fail_second)
     caplog.set_level(logging.ERROR, logger="bot.daemon.storing")
     with pytest.raises(ConnectionError):
         cycle(pg_engine, settings, clock, Requests())
