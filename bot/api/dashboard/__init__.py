@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 
 from bot.api.dashboard.docs import docs_routes
 from bot.api.dashboard.login import login_routes, page_guard
-from bot.api.dashboard.pages import page_routes
+from bot.api.dashboard.pages import Site, page_routes
 from bot.api.dashboard.render import Pages
 from bot.api.dashboard.reports import report_routes
 from bot.api.dashboard.session import Sessions
@@ -38,6 +38,7 @@ def mount(
     pages = Pages(settings, login_required=sessions.required)
     guard = page_guard(require_token(settings, sessions.valid))
     login_routes(app, sessions, pages)
-    page_routes(app, settings, engine, clock, pages, guard)
-    report_routes(app, settings, engine, clock, pages, guard)
+    site = Site(app, settings, engine, clock, pages, guard)
+    page_routes(site)
+    report_routes(site)
     docs_routes(app, api_guard, guard)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from fastapi import FastAPI, Query
@@ -25,6 +27,7 @@ from bot.store import digests as runs
 
 _STATIC = {"dashboard.js": "text/javascript; charset=utf-8"}
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+Handler = TypeVar("Handler", bound=Callable[..., Any])
 
 
 def filename(*parts: str) -> str:
@@ -38,23 +41,33 @@ def attachment(body: bytes | str, media_type: str, name: str) -> Response:
     return Response(body, media_type=media_type, headers=extra)
 
 
+@dataclass(frozen=True)
+class Site:
+    """What every page's routes use: the app, the config, the store, the clock, the templates
+    and the login guard."""
+
+    app: FastAPI
+    settings: Settings
+    engine: Engine
+    clock: Clock
+    pages: Pages
+    guard: list[Any]
+
+    def route(self, path: str) -> Callable[[Handler], Handler]:
+        """A page's GET route: behind the login guard, left out of the API's schema."""
+        return self.app.get(path, dependencies=self.guard, include_in_schema=False)
+
+
 def refused(pages: Pages, exc: UserError) -> HTMLResponse:
     """A mistake in a page's query as a page: 404 for an unknown account, else 400."""
     status = 404 if isinstance(exc, UnknownAccountError) else 400
     return pages.page("error", status=status, message=str(exc))
 
 
-def page_routes(
-    app: FastAPI,
-    settings: Settings,
-    engine: Engine,
-    clock: Clock,
-    pages: Pages,
-    guard: list[Any],
-) -> None:
+def page_routes(site: Site) -> None:
     """Overview, status and the script every page shares; then the account and digest pages."""
 
-    @app.get("/static/{name}", dependencies=guard, include_in_schema=False)
+    @site.route("/static/{name}")
     def static(name: str) -> Response:
         """The dashboard's own script (an allow-list: no path is read from the request)."""
         if name not in _STATIC:
@@ -62,35 +75,32 @@ def page_routes(
         body = (HERE / "static" / name).read_bytes()
         return Response(body, media_type=_STATIC[name], headers=headers())
 
-    @app.get("/", dependencies=guard, include_in_schema=False)
+    @site.route("/")
     def home(group: str = "", platform: str = "") -> Response:
         """The overview: groups with totals, every account with its changes; filters."""
         view = overview(
-            engine, settings, clock(), group=group or None, platform=platform or None
+            site.engine, site.settings, site.clock(), group=group or None, platform=platform or None
         )
         windows = [heading for heading, _ in WINDOWS]
-        return pages.page("overview", view=view, group=group, platform=platform, windows=windows)
+        return site.pages.page(
+            "overview", view=view, group=group, platform=platform, windows=windows
+        )
 
-    @app.get("/ui/status", dependencies=guard, include_in_schema=False)
+    @site.route("/ui/status")
     def status_page() -> Response:
         """What ``bot status`` says."""
-        return pages.page("status", report=health.status(engine, settings, clock()))
+        return site.pages.page(
+            "status", report=health.status(site.engine, site.settings, site.clock())
+        )
 
-    account_routes(app, settings, engine, clock, pages, guard)
-    digest_routes(app, settings, engine, clock, pages, guard)
+    account_routes(site)
+    digest_routes(site)
 
 
-def account_routes(
-    app: FastAPI,
-    settings: Settings,
-    engine: Engine,
-    clock: Clock,
-    pages: Pages,
-    guard: list[Any],
-) -> None:
+def account_routes(site: Site) -> None:
     """One account's page and its daily table as a download."""
 
-    @app.get("/ui/accounts/{platform}/{handle:path}", dependencies=guard, include_in_schema=False)
+    @site.route("/ui/accounts/{platform}/{handle:path}")
     def account_page(
         platform: str,
         handle: str,
@@ -101,14 +111,14 @@ def account_routes(
         """One account: charts over a range, milestones, the next one, the daily table."""
         key = account_key(platform, handle)
         try:
-            chosen = accounts.span(range_, from_, to, settings, clock())
-            page = accounts.account_page(engine, settings, key, chosen, clock())
+            chosen = accounts.span(range_, from_, to, site.settings, site.clock())
+            page = accounts.account_page(site.engine, site.settings, key, chosen, site.clock())
         except UserError as exc:
-            return refused(pages, exc)
+            return refused(site.pages, exc)
         query = {"account": key, "range": chosen.name}
         if chosen.name == "custom":
             query.update({"from": chosen.start, "to": chosen.end})
-        return pages.page(
+        return site.pages.page(
             "account",
             page=page,
             span=chosen,
@@ -118,7 +128,7 @@ def account_routes(
             query=urlencode(query),
         )
 
-    @app.get("/ui/daily.{fmt}", dependencies=guard, include_in_schema=False)
+    @site.route("/ui/daily.{fmt}")
     def daily(
         fmt: str,
         account: str,
@@ -128,12 +138,12 @@ def account_routes(
     ) -> Response:
         """The account page's daily table as CSV or XLSX."""
         API.choice("format", fmt, ("csv", "xlsx"))
-        chosen = accounts.span(range_, from_, to, settings, clock())
+        chosen = accounts.span(range_, from_, to, site.settings, site.clock())
         rows = views.snapshot_rows(
-            engine, settings, account, since=chosen.since, until=chosen.until, every="day"
+            site.engine, site.settings, account, since=chosen.since, until=chosen.until, every="day"
         )
         name = filename(*account.split(":", 1), "daily", chosen.name) + f".{fmt}"
-        tz = settings.timezone
+        tz = site.settings.timezone
         if fmt == "csv":
             text = downloads.csv_text(rows, views.SNAPSHOT_COLUMNS, tz)
             return attachment(text, "text/csv; charset=utf-8", name)
@@ -141,31 +151,24 @@ def account_routes(
         return attachment(downloads.workbook_bytes(heads, body, tz), downloads.XLSX, name)
 
 
-def digest_routes(
-    app: FastAPI,
-    settings: Settings,
-    engine: Engine,
-    clock: Clock,
-    pages: Pages,
-    guard: list[Any],
-) -> None:
+def digest_routes(site: Site) -> None:
     """The archive of sent digests, and any day's digest as its HTML email."""
 
-    @app.get("/ui/digests", dependencies=guard, include_in_schema=False)
+    @site.route("/ui/digests")
     def digest_archive() -> Response:
         """Every recorded delivery, newest first, and today's digest so far."""
-        today = clock().astimezone(settings.timezone).date()
-        return pages.page("digests", runs=runs.recent_runs(engine), today=today)
+        today = site.clock().astimezone(site.settings.timezone).date()
+        return site.pages.page("digests", runs=runs.recent_runs(site.engine), today=today)
 
-    @app.get("/ui/digests/{day}", dependencies=guard, include_in_schema=False)
+    @site.route("/ui/digests/{day}")
     def digest_page(day: str) -> Response:
         """One day's digest as the HTML email shows it (charts embedded)."""
         from bot.digest import build_digest, render_html
 
-        now = clock()
+        now = site.clock()
         try:
-            chosen = words.day(day, settings.timezone, now, API)
+            chosen = words.day(day, site.settings.timezone, now, API)
         except UserError as exc:
-            return refused(pages, exc)
-        built = build_digest(engine, settings, chosen, now=now)
+            return refused(site.pages, exc)
+        built = build_digest(site.engine, site.settings, chosen, now=now)
         return HTMLResponse(render_html(built).standalone(), headers=headers())

@@ -8,14 +8,11 @@ from io import StringIO
 from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import FastAPI, Query
+from fastapi import Query
 from fastapi.responses import Response
-from sqlalchemy import Engine
 
 from bot.api.dashboard import downloads
-from bot.api.dashboard.pages import attachment, filename
-from bot.api.dashboard.render import Pages
-from bot.clock import Clock
+from bot.api.dashboard.pages import Site, attachment, filename
 from bot.config import Settings
 from bot.errors import UserError
 from bot.output.tables import Column
@@ -41,58 +38,51 @@ def _query(year: str, start: str, end: str) -> str:
     return urlencode({"year": year} if year else {"from": start, "to": end})
 
 
-def report_routes(
-    app: FastAPI,
-    settings: Settings,
-    engine: Engine,
-    clock: Clock,
-    pages: Pages,
-    guard: list[Any],
-) -> None:
+def report_routes(site: Site) -> None:
     """``/ui/report`` and ``/ui/report.{html,csv,xlsx}``."""
 
-    @app.get("/ui/report", dependencies=guard, include_in_schema=False)
+    @site.route("/ui/report")
     def report_page(year: str = "", from_: str = Query("", alias="from"), to: str = "") -> Response:
         """Last year's report by default; the sentences ready to copy and the group table."""
         if not (year or from_ or to):
-            year = str(clock().astimezone(settings.timezone).year - 1)
+            year = str(site.clock().astimezone(site.settings.timezone).year - 1)
         values: dict[str, Any] = {"year": year, "start": from_, "end": to}
         try:
-            period = _period(year, from_, to, settings, clock())
+            period = _period(year, from_, to, site.settings, site.clock())
         except UserError as exc:
-            return pages.page("report", status=400, heading="Report", error=str(exc), **values)
+            return site.pages.page("report", status=400, heading="Report", error=str(exc), **values)
         entries = views.report_entries(
-            engine, first=period.first, last=period.last, tz=settings.timezone
+            site.engine, first=period.first, last=period.last, tz=site.settings.timezone
         )
-        return pages.page(
+        return site.pages.page(
             "report",
             period=period,
             query=_query(year, from_, to),
             **values,
-            **report_html.context(period, entries, settings),
+            **report_html.context(period, entries, site.settings),
         )
 
-    @app.get("/ui/report.{fmt}", dependencies=guard, include_in_schema=False)
+    @site.route("/ui/report.{fmt}")
     def report_download(
         fmt: str, year: str = "", from_: str = Query("", alias="from"), to: str = ""
     ) -> Response:
         """The report as a printable HTML document, CSV or XLSX."""
         API.choice("format", fmt, ("html", "csv", "xlsx"))
-        period = _period(year, from_, to, settings, clock())
+        period = _period(year, from_, to, site.settings, site.clock())
         entries = views.report_entries(
-            engine, first=period.first, last=period.last, tz=settings.timezone
+            site.engine, first=period.first, last=period.last, tz=site.settings.timezone
         )
         span = year or f"{from_}-to-{to}"
         name = filename("report", span) + f".{fmt}"
         if fmt == "html":
-            series = report_html.report_series(engine, period, entries)
-            page = report_html.render_html(period, entries, settings, series)
+            series = report_html.report_series(site.engine, period, entries)
+            page = report_html.render_html(period, entries, site.settings, series)
             return attachment(page, "text/html; charset=utf-8", name)
         if fmt == "csv":
             out = StringIO()
-            report_text.write(period, entries, settings, "csv", out=out)
+            report_text.write(period, entries, site.settings, "csv", out=out)
             return attachment(out.getvalue(), "text/csv; charset=utf-8", name)
-        return attachment(_workbook(entries, settings), downloads.XLSX, name)
+        return attachment(_workbook(entries, site.settings), downloads.XLSX, name)
 
 
 def _workbook(entries: Sequence[ReportEntry], settings: Settings) -> bytes:
