@@ -1,7 +1,7 @@
 """Read queries over snapshots: per-account index seeks, a few statements for many accounts.
 
-Each seek is a correlated scalar subquery on ``(account_id, captured_at)`` returning one snapshot
-id; the rows are then fetched by id. This stays fast on SQLite and PostgreSQL alike (DESIGN.md).
+Each seek is one index seek on ``(account_id, captured_at)`` per account: a LATERAL subquery on
+PostgreSQL, a correlated subquery picking an id joined back by primary key on SQLite (DESIGN.md).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, ScalarSelect, and_, func, select
+from sqlalchemy import Connection, Dialect, ScalarSelect, and_, func, select, true
 
 from bot.growth import Point
 from bot.kinds import Quality
@@ -35,18 +35,94 @@ class SnapshotRow:
         return Point(self.captured_at, self.followers, self.following, self.posts, self.precision)
 
 
-def _seek(*conditions: Any, newest: bool, good_only: bool = True) -> ScalarSelect[Any]:
-    """The id of the newest (or oldest) snapshot of the outer account matching ``conditions``."""
-    where = [SNAPSHOT.c.account_id == ACCOUNT.c.id, *conditions]
-    if good_only:
-        where.append(SNAPSHOT.c.quality != Quality.SUSPECT)
-    order = SNAPSHOT.c.captured_at.desc() if newest else SNAPSHOT.c.captured_at.asc()
-    return select(SNAPSHOT.c.id).where(and_(*where)).order_by(order).limit(1).scalar_subquery()
+@dataclass(frozen=True)
+class Seek:
+    """Which snapshot of each account a query wants: the newest (or oldest) in a window."""
+
+    newest: bool = True
+    since: datetime | None = None  # captured_at >= since
+    until: datetime | None = None  # captured_at <= until
+    below: datetime | None = None  # captured_at < below
+    under_first: bool = False  # older than the snapshot the statement's first seek found
+    good_only: bool = True  # suspect points skipped
 
 
-def newest_id() -> ScalarSelect[Any]:
-    """The id of the outer account's newest snapshot, whatever its quality."""
-    return _seek(newest=True, good_only=False)
+def newest_any() -> Seek:
+    """The account's newest snapshot, whatever its quality."""
+    return Seek(good_only=False)
+
+
+def _conditions(seek: Seek, table: Any, first_at: Any) -> list[Any]:
+    """``seek``'s window on ``table`` (a snapshot alias) for the outer account."""
+    captured = table.c.captured_at
+    where = [table.c.account_id == ACCOUNT.c.id]
+    if seek.below is not None:
+        where.append(captured < seek.below)
+    if seek.since is not None:
+        where.append(captured >= seek.since)
+    if seek.until is not None:
+        where.append(captured <= seek.until)
+    if seek.under_first:
+        where.append(captured < first_at)
+    if seek.good_only:
+        where.append(table.c.quality != Quality.SUSPECT)
+    return where
+
+
+def _ordered(seek: Seek, table: Any) -> Any:
+    """The index order that puts the wanted snapshot first."""
+    return table.c.captured_at.desc() if seek.newest else table.c.captured_at.asc()
+
+
+def _seek_id(seek: Seek, first: Seek) -> ScalarSelect[Any]:
+    """The id of ``seek``'s snapshot of the outer account: a correlated subquery (SQLite)."""
+    first_at = None
+    if seek.under_first:
+        inner = SNAPSHOT.alias("first")
+        first_at = (
+            select(inner.c.captured_at)
+            .where(and_(*_conditions(first, inner, None)))
+            .order_by(_ordered(first, inner))
+            .limit(1)
+            # Nested in a seek, without this SQLAlchemy adds ``account`` to its FROM and takes
+            # the snapshot of every account instead of this one's.
+            .correlate(ACCOUNT)
+            .scalar_subquery()
+        )
+    where = _conditions(seek, SNAPSHOT, first_at)
+    statement = select(SNAPSHOT.c.id).where(and_(*where)).order_by(_ordered(seek, SNAPSHOT))
+    return statement.limit(1).scalar_subquery()
+
+
+def _seek_lateral(seek: Seek, name: str, fields: Sequence[str], first: Any) -> Any:
+    """``seek``'s snapshot of the outer account as a LATERAL subquery (PostgreSQL)."""
+    table = SNAPSHOT.alias(f"{name}_s")
+    first_at = first.c.captured_at if seek.under_first else None
+    wanted = dict.fromkeys(("captured_at", *fields))  # captured_at: what later seeks compare
+    statement = select(*(table.c[f] for f in wanted)).where(*_conditions(seek, table, first_at))
+    return statement.order_by(_ordered(seek, table)).limit(1).lateral(name)
+
+
+def _with_seeks(dialect: Dialect, seeks: Sequence[Seek], fields: Sequence[str]) -> Any:
+    """Accounts joined with each seek's snapshot; the ``fields`` of each, in seek order.
+
+    PostgreSQL reads each snapshot in one LATERAL index scan, and a later seek compares with
+    the first's row. SQLite has no LATERAL: each seek is a correlated subquery picking an id,
+    joined back by primary key. (LATERAL halved the server time: docs/development.md.)
+    """
+    joined: Any = ACCOUNT
+    columns: list[Any] = []
+    first: Any = None
+    for i, seek in enumerate(seeks):
+        if dialect.name == "postgresql":
+            row = _seek_lateral(seek, f"row{i}", fields, first)
+            joined = joined.outerjoin(row, true())
+            first = row if first is None else first
+        else:
+            row = SNAPSHOT.alias(f"row{i}")
+            joined = joined.outerjoin(row, row.c.id == _seek_id(seek, seeks[0]))
+        columns += [row.c[name] for name in fields]
+    return joined, columns
 
 
 # What a SnapshotRow holds, in its order: the seeks and lists fetch these columns only.
@@ -60,28 +136,15 @@ def _to_row(row: Sequence[Any]) -> SnapshotRow:
 
 
 def _seek_many(
-    connection: Connection, account_ids: Sequence[int], seeks: Sequence[ScalarSelect[Any]]
+    connection: Connection, account_ids: Sequence[int], seeks: Sequence[Seek]
 ) -> dict[int, list[SnapshotRow | None]]:
-    """Several seeks for every account: one statement per chunk of accounts.
-
-    Each seek picks a snapshot id per account (a correlated subquery, one index seek); the
-    picked rows are joined back by primary key in the same statement.
-    """
+    """Several seeks for every account: one statement per chunk of accounts."""
     width = len(_FIELDS)
     found: dict[int, list[SnapshotRow | None]] = {}
+    joined, columns = _with_seeks(connection.dialect, seeks, _FIELDS)
     for piece in id_pieces(connection.dialect, ACCOUNT.c.id, account_ids):
-        picked = (
-            select(ACCOUNT.c.id, *(seek.label(f"seek{i}") for i, seek in enumerate(seeks)))
-            .where(piece)
-            .subquery("picked")
-        )
-        joined: Any = picked
-        columns: list[Any] = [picked.c.id]
-        for i in range(len(seeks)):
-            row = SNAPSHOT.alias(f"row{i}")
-            joined = joined.outerjoin(row, row.c.id == picked.c[f"seek{i}"])
-            columns += [row.c[name] for name in _FIELDS]
-        for result in connection.execute(select(*columns).select_from(joined)).all():
+        statement = select(ACCOUNT.c.id, *columns).select_from(joined).where(piece)
+        for result in connection.execute(statement).all():
             found[result[0]] = [
                 _to_row(result[start : start + width]) if result[start] is not None else None
                 for start in range(1, 1 + width * len(seeks), width)
@@ -91,8 +154,7 @@ def _seek_many(
 
 def latest(connection: Connection, account_ids: Sequence[int]) -> dict[int, SnapshotRow | None]:
     """Each account's newest snapshot, whatever its quality."""
-    seeks = [newest_id()]
-    return {k: v[0] for k, v in _seek_many(connection, account_ids, seeks).items()}
+    return {k: v[0] for k, v in _seek_many(connection, account_ids, [newest_any()]).items()}
 
 
 def recent(
@@ -102,7 +164,7 @@ def recent(
     newest = latest(connection, account_ids)
     # The newest is almost always good: seek the last good one only behind a suspect point.
     behind = [i for i, row in newest.items() if row is not None and row.quality == Quality.SUSPECT]
-    good = {k: v[0] for k, v in _seek_many(connection, behind, [_seek(newest=True)]).items()}
+    good = {k: v[0] for k, v in _seek_many(connection, behind, [Seek()]).items()}
     return {
         i: (row, good.get(i) if row is not None and row.quality == Quality.SUSPECT else row)
         for i, row in newest.items()
@@ -126,33 +188,12 @@ def growth_candidates(
     return {k: (v[0], v[1], v[2]) for k, v in _seek_many(connection, account_ids, seeks).items()}
 
 
-def _growth_seeks(at: datetime, target: datetime, tol: timedelta) -> list[ScalarSelect[Any]]:
+def _growth_seeks(at: datetime, target: datetime, tol: timedelta) -> list[Seek]:
     """The three seeks of ``growth_candidates``: current, last before and first after target."""
-    captured = SNAPSHOT.c.captured_at
-    inner = SNAPSHOT.alias("current")
-    current_at = (
-        select(inner.c.captured_at)
-        .where(
-            inner.c.account_id == ACCOUNT.c.id,
-            inner.c.quality != Quality.SUSPECT,
-            inner.c.captured_at <= at,
-        )
-        .order_by(inner.c.captured_at.desc())
-        .limit(1)
-        # Nested in a seek, without this SQLAlchemy adds ``account`` to its FROM and takes the
-        # newest snapshot of every account instead of this one's.
-        .correlate(ACCOUNT)
-        .scalar_subquery()
-    )
     return [
-        _seek(captured <= at, newest=True),
-        _seek(captured < target, captured >= target - tol, captured < current_at, newest=True),
-        _seek(
-            captured >= target,
-            captured <= min(target + tol, at),
-            captured < current_at,
-            newest=False,
-        ),
+        Seek(until=at),
+        Seek(since=target - tol, below=target, under_first=True),
+        Seek(newest=False, since=target, until=min(target + tol, at), under_first=True),
     ]
 
 
@@ -182,7 +223,7 @@ def range_listing(
 def listing(
     connection: Connection,
     columns: Sequence[Any],
-    seeks: Sequence[ScalarSelect[Any]],
+    seeks: Sequence[Seek],
     where: Sequence[Any],
     fields: Sequence[str] = POINT_FIELDS,
 ) -> list[Any]:
@@ -191,14 +232,9 @@ def listing(
     Each row holds ``columns``, then ``fields`` of each seek's snapshot (all None where there is
     none). No list of ids is sent: at 100,000 accounts one statement instead of 200.
     """
-    joined: Any = ACCOUNT
-    selected = list(columns)
-    for i, seek in enumerate(seeks):
-        row = SNAPSHOT.alias(f"row{i}")
-        joined = joined.outerjoin(row, row.c.id == seek)
-        selected += [row.c[name] for name in fields]
-    statement = select(*selected).select_from(joined).where(*where)
-    return list(connection.execute(statement.order_by(ACCOUNT.c.platform, ACCOUNT.c.handle)))
+    joined, selected = _with_seeks(connection.dialect, seeks, fields)
+    statement = select(*columns, *selected).select_from(joined).where(*where)
+    return list(connection.execute(statement.order_by(ACCOUNT.c.platform, ACCOUNT.c.handle)).all())
 
 
 def points(row: Sequence[Any], start: int, count: int) -> list[Point | None]:
@@ -218,10 +254,9 @@ def range_endpoints(
     return {k: (v[0], v[1]) for k, v in _seek_many(connection, account_ids, seeks).items()}
 
 
-def _range_seeks(first: datetime, last: datetime) -> list[ScalarSelect[Any]]:
+def _range_seeks(first: datetime, last: datetime) -> list[Seek]:
     """The two seeks of ``range_endpoints``."""
-    captured = SNAPSHOT.c.captured_at
-    return [_seek(captured <= first, newest=True), _seek(captured <= last, newest=True)]
+    return [Seek(until=first), Seek(until=last)]
 
 
 def series(

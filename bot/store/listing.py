@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from bot.kinds import AccountStatus
-from bot.store.history import listing, newest_id
+from bot.store.history import listing, newest_any
 from bot.store.tables import ACCOUNT
 
 
@@ -80,7 +80,7 @@ def accounts_with_latest(
     ]
     # The groups (JSON, decoded row by row) are read only to filter by one, then dropped.
     where = [] if removed else [ACCOUNT.c.status != AccountStatus.REMOVED]
-    seeks = [newest_id()]
+    seeks = [newest_any()]
     if group is None:
         return listing(connection, columns, seeks, where, ("followers", "posts"))
     rows = listing(connection, [*columns, ACCOUNT.c.groups], seeks, where, ("followers", "posts"))
