@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -28,6 +28,7 @@ from bot.clock import day_bounds, day_start
 from bot.config import Settings
 from bot.digest import events, periods
 from bot.digest.model import (
+    CHARTS,
     SERIES_DAYS,
     WINDOWS,
     AccountLine,
@@ -44,6 +45,7 @@ from bot.output.text import CLI
 from bot.staleness import interval_of, is_stale
 from bot.store import history, judging
 from bot.store.attempts import Attempt, last_attempts
+from bot.store.days import daily_counts, daily_points
 from bot.store.history import snapshots_between
 from bot.store.listing import AccountRow, listed_accounts
 
@@ -62,9 +64,11 @@ class _Facts:
     windows: dict[str, growth.Growth]
     current: history.SnapshotRow | None  # the newest good snapshot at the digest's instant
     before_day: history.SnapshotRow | None  # the newest good one before the period began
-    series: list[history.SnapshotRow]
+    newest_at: datetime | None  # the newest snapshot of any quality since the charts' first day
+    series: list[history.SnapshotRow]  # the period's snapshots, any quality
+    daily: tuple[int | None, ...]  # the last good count of each charted day
     attempt: Attempt | None
-    # The good points of ``series``, made once: the lines and the milestones both read them.
+    # The good points of ``series``, made once.
     good: list[growth.Point] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -90,17 +94,18 @@ def build_digest(
     # Milestones and anomalies are those of the whole period (the day itself for a daily one).
     since = day_start(period_first, tz)
     # The series covers SERIES_DAYS whole local days ending on ``day`` (23- and 25-hour ones too).
-    charted = day_start(day - timedelta(days=SERIES_DAYS - 1), tz)
+    charted = [day_start(day - timedelta(days=i), tz) for i in reversed(range(SERIES_DAYS))]
     with engine.connect() as connection:
         accounts = _chosen(connection, settings)
         facts = _gather(connection, accounts, at=at, first=since, charted=charted)
         recorded = judging.events_between(connection, since, at)
-    # An account added after the instant described, with no older history, did not exist yet.
-    facts = [f for f in facts if f.current is not None or f.account.created_at <= at]
-    lines = [_line(f, settings, day, at, charted) for f in facts]
-    groups = _groups(lines)
-    order = {key: i for i, key in enumerate(k for g in groups for k in g.accounts)}
-    lines.sort(key=lambda line: order[line.key])
+        # An account added after the instant described, with no older history, did not exist.
+        facts = [f for f in facts if f.current is not None or f.account.created_at <= at]
+        lines = [_line(f, settings, at) for f in facts]
+        groups = _groups(lines)
+        order = {key: i for i, key in enumerate(k for g in groups for k in g.accounts)}
+        lines.sort(key=lambda line: order[line.key])
+        lines = _with_points(connection, lines, facts, charted, at)
     milestones_list = settings.milestones or events.DEFAULT_MILESTONES
     return Digest(
         day=day,
@@ -134,9 +139,13 @@ def _gather(
     *,
     at: datetime,
     first: datetime,
-    charted: datetime,
+    charted: Sequence[datetime],
 ) -> list[_Facts]:
-    """One query per window, one for the window's snapshots, one for the last attempts."""
+    """A few bulk queries; only the period's own snapshots grow with how often accounts poll.
+
+    One query per window, one for the ends, one for the period's snapshots, one for the last
+    count of each of the ``charted`` days (their first instants), one for the last attempts.
+    """
     ids = [a.id for a in accounts]
     windows: dict[str, dict[int, growth.Growth]] = {}
     current: dict[int, history.SnapshotRow | None] = {}
@@ -151,12 +160,15 @@ def _gather(
             )
             for account_id, rows in found.items()
         }
-    before = history.range_endpoints(
-        connection, ids, first=first - timedelta(microseconds=1), last=first
-    )
-    # The charts' days, or the whole period when it is longer (a 31-day month).
-    since = min(charted, first)
-    series = snapshots_between(connection, ids, since=since, until=at)
+    # The newest good snapshot before the period, and the newest of any quality since the
+    # charts' first day (or the period's, when longer: a 31-day month), for the last data.
+    seeks = [
+        history.Seek(until=first - timedelta(microseconds=1)),
+        history.Seek(since=min(charted[0], first), until=at, good_only=False),
+    ]
+    ends = history.seek_many(connection, ids, seeks)
+    series = snapshots_between(connection, ids, since=first, until=at)
+    days = daily_counts(connection, ids, charted, until=at)
     attempts = last_attempts(connection, ids, at=at)
     empty = growth.growth(None, None, None, target=at, tol=timedelta(0))
     return [
@@ -164,12 +176,19 @@ def _gather(
             account=a,
             windows={p: windows[p].get(a.id, empty) for p in WINDOWS},
             current=current.get(a.id),
-            before_day=before.get(a.id, (None, None))[0],
+            before_day=ends[a.id][0],
+            newest_at=_captured(ends[a.id][1]),
             series=series.get(a.id, []),
+            daily=days.get(a.id, ()),
             attempt=attempts.get(a.id),
         )
         for a in accounts
     ]
+
+
+def _captured(row: history.SnapshotRow | None) -> datetime | None:
+    """When ``row`` was taken (None: no row)."""
+    return None if row is None else row.captured_at
 
 
 def _good(rows: Sequence[history.SnapshotRow]) -> list[growth.Point]:
@@ -177,16 +196,10 @@ def _good(rows: Sequence[history.SnapshotRow]) -> list[growth.Point]:
     return [row.point() for row in rows if row.quality != Quality.SUSPECT]
 
 
-def _line(
-    facts: _Facts, settings: Settings, day: date, at: datetime, charted: datetime
-) -> AccountLine:
-    """One account's figures; ``charted``: the first instant of the series' first local day."""
+def _line(facts: _Facts, settings: Settings, at: datetime) -> AccountLine:
+    """One account's figures."""
     now = facts.windows["1d"]
-    points = [p for p in facts.good if p.at >= charted]
-    last_data = max(
-        (t for t in (now.to_at, facts.series[-1].captured_at if facts.series else None) if t),
-        default=None,
-    )
+    last_data = max((t for t in (now.to_at, facts.newest_at) if t), default=None)
     return AccountLine(
         platform=facts.account.platform,
         handle=facts.account.handle,
@@ -199,8 +212,7 @@ def _line(
         posts_change={p: facts.windows[p].posts_change for p in WINDOWS},
         status=_status(facts, settings, last_data, at),
         last_data_at=last_data,
-        daily=_daily(points, day, settings.timezone),
-        points=tuple(points),
+        daily=facts.daily,
     )
 
 
@@ -219,14 +231,21 @@ def _status(facts: _Facts, settings: Settings, last_data: datetime | None, at: d
     return "stale" if stale else "active"
 
 
-def _daily(points: Sequence[growth.Point], day: date, tz: ZoneInfo) -> tuple[int | None, ...]:
-    """The last follower count of each of the SERIES_DAYS local days ending on ``day``."""
-    last: dict[date, int | None] = {}
-    for point in points:
-        if point.followers is not None:
-            last[point.at.astimezone(tz).date()] = point.followers
-    first = day - timedelta(days=SERIES_DAYS - 1)
-    return tuple(last.get(first + timedelta(days=i)) for i in range(SERIES_DAYS))
+def _with_points(
+    connection: Connection,
+    lines: list[AccountLine],
+    facts: Sequence[_Facts],
+    charted: Sequence[datetime],
+    at: datetime,
+) -> list[AccountLine]:
+    """``lines`` with the points of the CHARTS first ones counted on two days or more."""
+    ids = {f"{f.account.platform}:{f.account.handle}": f.account.id for f in facts}
+    keys = [line.key for line in lines if sum(c is not None for c in line.daily) >= 2][:CHARTS]
+    found = daily_points(connection, [ids[key] for key in keys], charted, until=at)
+    return [
+        replace(line, points=tuple(found[ids[line.key]])) if line.key in keys else line
+        for line in lines
+    ]
 
 
 def _groups(lines: Sequence[AccountLine]) -> list[GroupSummary]:

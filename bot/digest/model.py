@@ -21,6 +21,8 @@ from bot.output.text import account_key, plain
 WINDOWS: tuple[str, ...] = ("1d", "7d", "30d", "365d")
 # Days of history behind the sparklines and charts (ending on the digest's day).
 SERIES_DAYS = 30
+# Accounts given a chart: the first, in the digest's order, with a count on two days or more.
+CHARTS = 24
 
 
 @dataclass(frozen=True)
@@ -41,7 +43,8 @@ class AccountLine:
     last_data_at: datetime | None
     # The follower count at the end of each of the last SERIES_DAYS local days, oldest first.
     daily: tuple[int | None, ...] = ()
-    # Good snapshots of the last SERIES_DAYS days, for charts (not part of the JSON).
+    # The snapshots ``daily`` took its counts from, for the CHARTS charted accounts only (not
+    # part of the JSON).
     points: tuple[Point, ...] = field(default=(), repr=False)
 
     @property

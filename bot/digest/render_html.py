@@ -13,12 +13,11 @@ from html import escape
 from zoneinfo import ZoneInfo
 
 from bot.digest import fmt
-from bot.digest.model import SERIES_DAYS, AccountLine, Digest, GroupSummary
+from bot.digest.model import CHARTS, SERIES_DAYS, AccountLine, Digest, GroupSummary
 from bot.growth import Point
 from bot.output.text import NULL, html, literal, number, percent, signed
 
 # An email with hundreds of images is unreadable and heavy: the first accounts get charts.
-MAX_CHARTS = 24
 # Two charts side by side in the 600 px content column.
 CHART_WIDTH, CHART_HEIGHT = 290, 180
 ChartFunction = Callable[..., bytes]
@@ -183,10 +182,10 @@ def _highlights(digest: Digest) -> str:
 
 
 def _charts(digest: Digest, chart: ChartFunction) -> tuple[str, dict[str, bytes]]:
-    """A followers chart per account (the first MAX_CHARTS with two points or more), two a row."""
+    """A followers chart per charted account (those with points: see ``CHARTS``), two a row."""
     images: dict[str, bytes] = {}
     cells: list[str] = []
-    for line in [line for line in digest.accounts if len(line.points) >= 2][:MAX_CHARTS]:
+    for line in [line for line in digest.accounts if len(line.points) >= 2][:CHARTS]:
         cid = f"chart-{len(images) + 1}"
         images[cid] = _png(chart, line.points, fmt.account_name(line), digest.timezone)
         alt = f"Followers of {literal(line.name)} over the last {SERIES_DAYS} days"

@@ -135,7 +135,7 @@ def _to_row(row: Sequence[Any]) -> SnapshotRow:
     return SnapshotRow(*row)
 
 
-def _seek_many(
+def seek_many(
     connection: Connection, account_ids: Sequence[int], seeks: Sequence[Seek]
 ) -> dict[int, list[SnapshotRow | None]]:
     """Several seeks for every account: one statement per chunk of accounts."""
@@ -154,7 +154,7 @@ def _seek_many(
 
 def latest(connection: Connection, account_ids: Sequence[int]) -> dict[int, SnapshotRow | None]:
     """Each account's newest snapshot, whatever its quality."""
-    return {k: v[0] for k, v in _seek_many(connection, account_ids, [newest_any()]).items()}
+    return {k: v[0] for k, v in seek_many(connection, account_ids, [newest_any()]).items()}
 
 
 def recent(
@@ -164,7 +164,7 @@ def recent(
     newest = latest(connection, account_ids)
     # The newest is almost always good: seek the last good one only behind a suspect point.
     behind = [i for i, row in newest.items() if row is not None and row.quality == Quality.SUSPECT]
-    good = {k: v[0] for k, v in _seek_many(connection, behind, [Seek()]).items()}
+    good = {k: v[0] for k, v in seek_many(connection, behind, [Seek()]).items()}
     return {
         i: (row, good.get(i) if row is not None and row.quality == Quality.SUSPECT else row)
         for i, row in newest.items()
@@ -185,7 +185,7 @@ def growth_candidates(
     current figure, and a snapshot between them must not hide an older one in the tolerance.
     """
     seeks = _growth_seeks(at, target, tol)
-    return {k: (v[0], v[1], v[2]) for k, v in _seek_many(connection, account_ids, seeks).items()}
+    return {k: (v[0], v[1], v[2]) for k, v in seek_many(connection, account_ids, seeks).items()}
 
 
 def _growth_seeks(at: datetime, target: datetime, tol: timedelta) -> list[Seek]:
@@ -251,7 +251,7 @@ def range_endpoints(
 ) -> dict[int, tuple[SnapshotRow | None, SnapshotRow | None]]:
     """Per account: the last good snapshot on or before ``first`` and on or before ``last``."""
     seeks = _range_seeks(first, last)
-    return {k: (v[0], v[1]) for k, v in _seek_many(connection, account_ids, seeks).items()}
+    return {k: (v[0], v[1]) for k, v in seek_many(connection, account_ids, seeks).items()}
 
 
 def _range_seeks(first: datetime, last: datetime) -> list[Seek]:

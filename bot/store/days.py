@@ -1,0 +1,92 @@
+"""Each account's last good follower count of each local day: what a 30-day chart draws.
+
+One statement per chunk of accounts returns at most one row per account and day, however often
+the accounts were polled: the rows are ranked inside the database (a window function, on SQLite
+and PostgreSQL alike), so a digest of 10,000 accounts polled hourly reads 300,000 counts, not
+7,200,000 snapshots; and only the charted accounts' rows are made points, with their times.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, case, func, select
+
+from bot.growth import Point
+from bot.kinds import Quality
+from bot.store.tables import SNAPSHOT, id_pieces
+
+# What a point needs besides its followers (which every row has), in the order used below.
+_POINT = ("captured_at", "following", "posts", "precision")
+
+
+def daily_counts(
+    connection: Connection, account_ids: Sequence[int], starts: Sequence[datetime], until: datetime
+) -> dict[int, tuple[int | None, ...]]:
+    """Per account, the last good follower count of each day (None: no count that day).
+
+    ``starts``: the first instant of each local day, in order (so DST days of 23 or 25 hours
+    count as one day each); the last day ends at ``until``, or at its next day's start if sooner.
+    """
+    found: dict[int, list[int | None]] = {i: [None] * len(starts) for i in account_ids}
+    for account_id, day, followers in _last_rows(connection, account_ids, starts, until, []):
+        found[account_id][day] = followers
+    return {i: tuple(counts) for i, counts in found.items()}
+
+
+def daily_points(
+    connection: Connection, account_ids: Sequence[int], starts: Sequence[datetime], until: datetime
+) -> dict[int, list[Point]]:
+    """Per account, in time order: the snapshots ``daily_counts`` took a count from."""
+    found: dict[int, list[Point]] = {i: [] for i in account_ids}
+    columns = [SNAPSHOT.c[name] for name in _POINT]
+    for account_id, _, followers, at, following, posts, precision in _last_rows(
+        connection, account_ids, starts, until, columns
+    ):
+        found[account_id].append(Point(at, followers, following, posts, precision))
+    return found
+
+
+def _last_rows(
+    connection: Connection,
+    account_ids: Sequence[int],
+    starts: Sequence[datetime],
+    until: datetime,
+    columns: Sequence[Any],
+) -> Iterator[Any]:
+    """Rows of (account id, day index, followers, *columns), one per account and day."""
+    captured = SNAPSHOT.c.captured_at
+    # The day a snapshot falls on: the index of the last start at or before it.
+    day = case(
+        *((captured < starts[i + 1], i) for i in range(len(starts) - 1)),
+        else_=len(starts) - 1,
+    )
+    newest_first = func.row_number().over(
+        partition_by=(SNAPSHOT.c.account_id, day), order_by=captured.desc()
+    )
+    for piece in id_pieces(connection.dialect, SNAPSHOT.c.account_id, account_ids):
+        ranked = (
+            select(
+                SNAPSHOT.c.account_id,
+                day.label("day"),
+                SNAPSHOT.c.followers,
+                *columns,
+                newest_first.label("rank"),
+            )
+            .where(
+                piece,
+                captured >= starts[0],
+                captured <= until,
+                SNAPSHOT.c.quality != Quality.SUSPECT,
+                SNAPSHOT.c.followers.is_not(None),
+            )
+            .subquery("ranked")
+        )
+        picked = [ranked.c.account_id, ranked.c.day, ranked.c.followers]
+        picked += [ranked.c[column.name] for column in columns]
+        statement = (
+            select(*picked).where(ranked.c.rank == 1).order_by(ranked.c.account_id, ranked.c.day)
+        )
+        yield from connection.execute(statement).all()
