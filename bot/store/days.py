@@ -1,9 +1,10 @@
 """Each account's last good follower count of each local day: what a 30-day chart draws.
 
-One statement per chunk of accounts returns at most one row per account and day, however often
-the accounts were polled: the rows are ranked inside the database (a window function, on SQLite
-and PostgreSQL alike), so a digest of 10,000 accounts polled hourly reads 300,000 counts, not
-7,200,000 snapshots; and only the charted accounts' rows are made points, with their times.
+Neither query grows with how often the accounts were polled. The counts are one index seek per
+account and day (a scalar subquery each, 30 columns a row); a digest of 2,000 accounts polled
+hourly read 1.4 million snapshots before, and the seeks took 0.4 s where ranking those rows
+took 8 s (docs/development.md). The points of the few charted accounts are ranked inside the
+database (a window function), one row per account and day.
 """
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, case, func, select
+from sqlalchemy import Connection, case, func, select, true
 
 from bot.growth import Point
 from bot.kinds import Quality
-from bot.store.tables import SNAPSHOT, id_pieces
+from bot.store.tables import ACCOUNT, SNAPSHOT, id_pieces
 
 # What a point needs besides its followers (which every row has), in the order used below.
 _POINT = ("captured_at", "following", "posts", "precision")
@@ -30,10 +31,28 @@ def daily_counts(
     ``starts``: the first instant of each local day, in order (so DST days of 23 or 25 hours
     count as one day each); the last day ends at ``until``, or at its next day's start if sooner.
     """
-    found: dict[int, list[int | None]] = {i: [None] * len(starts) for i in account_ids}
-    for account_id, day, followers in _last_rows(connection, account_ids, starts, until, []):
-        found[account_id][day] = followers
-    return {i: tuple(counts) for i, counts in found.items()}
+    captured = SNAPSHOT.c.captured_at
+    ends = [captured < start for start in starts[1:]] + [true()]
+    seeks = [
+        select(SNAPSHOT.c.followers)
+        .where(
+            SNAPSHOT.c.account_id == ACCOUNT.c.id,
+            captured >= start,
+            end,
+            captured <= until,
+            SNAPSHOT.c.quality != Quality.SUSPECT,
+            SNAPSHOT.c.followers.is_not(None),
+        )
+        .order_by(captured.desc())
+        .limit(1)
+        .scalar_subquery()
+        for start, end in zip(starts, ends, strict=True)
+    ]
+    found: dict[int, tuple[int | None, ...]] = {i: (None,) * len(starts) for i in account_ids}
+    for piece in id_pieces(connection.dialect, ACCOUNT.c.id, account_ids):
+        for account_id, *counts in connection.execute(select(ACCOUNT.c.id, *seeks).where(piece)):
+            found[account_id] = tuple(counts)
+    return found
 
 
 def daily_points(
