@@ -1,7 +1,8 @@
 """Query time at scale: growth, report, digest and the accounts listing on both databases.
 
-Two histories, each built by a few INSERT … SELECT statements inside the database:
-10,000 accounts x 365 daily snapshots (3.65M rows) and 100,000 accounts x 2 snapshots. The
+Three histories, each built by a few INSERT … SELECT statements inside the database:
+10,000 accounts x 365 daily snapshots (3.65M rows), 100,000 accounts x 2 snapshots, and 2,000
+accounts polled every hour for 40 days (1.9M rows: the digest only). The
 history is varied like a real one: gaps, suspect points, a few removed accounts, groups. Each
 figure is the median of 5 in-process calls of the function the command calls (the accounts are
 already stored: no TOML sync); the 100k history also times whole ``python -m bot`` processes
@@ -104,6 +105,43 @@ def add_snapshots(engine: Engine, days: int, step_days: int) -> None:
         connection.commit()
 
 
+def add_hourly(engine: Engine, days: int) -> None:
+    """One snapshot an hour per account for ``days`` days ending on 2026-01-03, a few suspect."""
+    hours = days * 24
+    if engine.dialect.name == "postgresql":
+        numbers = f"SELECT generate_series(0, {hours - 1}) AS d"
+        moment = "timestamptz '2025-11-25 00:00+00' + make_interval(hours => n.d)"
+        moment += " + make_interval(mins => a.id % 60)"
+    else:
+        numbers = (
+            "WITH RECURSIVE s(d) AS (SELECT 0 UNION ALL SELECT d + 1 FROM s"
+            f" WHERE d < {hours - 1}) SELECT d FROM s"
+        )
+        moment = (
+            "datetime('2025-11-25 00:00:00', '+' || n.d || ' hours',"
+            " '+' || (a.id % 60) || ' minutes') || '.000000'"
+        )
+    statement = f"""
+        INSERT INTO snapshot (account_id, captured_at, followers, following, posts, precision,
+                              source, quality)
+        SELECT a.id, {moment}, 1000 + a.id * 10 + n.d * (a.id % 7), a.id % 500,
+               n.d + a.id % 11, 1, 'poll',
+               CASE WHEN (a.id * 31 + n.d) % 211 = 0 THEN 'suspect' ELSE 'ok' END
+        FROM account a CROSS JOIN ({numbers}) n
+    """
+    with engine.begin() as connection:
+        connection.execute(text(statement))
+    with engine.connect() as connection:
+        connection.execute(text("ANALYZE"))
+        connection.commit()
+
+
+def hourly_figures(db: str, engine: Engine, accounts: int) -> None:
+    """The digest over accounts polled every hour: what grows with how often they are polled."""
+    day = date(2026, 1, 3)
+    show(db, f"digest build, hourly ({accounts} x 24 x 40)", _median(partial(_digest, engine, day)))
+
+
 def build(engine: Engine, accounts: int, days: int, step_days: int) -> float:
     """Fill the database; the seconds it took."""
     began = time.perf_counter()
@@ -197,6 +235,7 @@ def main() -> None:
     parser.add_argument("--only", choices=("sqlite", "postgresql"))
     parser.add_argument("--year-accounts", type=int, default=10_000)
     parser.add_argument("--pair-accounts", type=int, default=100_000)
+    parser.add_argument("--hourly-accounts", type=int, default=2_000)
     parser.add_argument("--runs", type=int, default=5, help="calls per in-process figure")
     args = parser.parse_args()
     RUNS[0] = args.runs
@@ -215,6 +254,17 @@ def main() -> None:
                     pair_figures(db, engine, settings, accounts, url)
                 else:
                     year_figures(db, engine, settings, accounts)
+    if args.hourly_accounts:
+        with databases() as engines:
+            for db, engine in engines:
+                if args.only and db != args.only:
+                    continue
+                began = time.perf_counter()
+                add_accounts(engine, args.hourly_accounts)
+                add_hourly(engine, 40)
+                seconds = time.perf_counter() - began
+                print(f"{db:10} built {args.hourly_accounts} accounts x 24 x 40 in {seconds:.1f} s")
+                hourly_figures(db, engine, args.hourly_accounts)
 
 
 if __name__ == "__main__":

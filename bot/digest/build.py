@@ -240,8 +240,9 @@ def _with_points(
 ) -> list[AccountLine]:
     """``lines`` with the points of the CHARTS first ones counted on two days or more."""
     ids = {f"{f.account.platform}:{f.account.handle}": f.account.id for f in facts}
-    keys = [line.key for line in lines if sum(c is not None for c in line.daily) >= 2][:CHARTS]
-    found = daily_points(connection, [ids[key] for key in keys], charted, until=at)
+    charts = [line.key for line in lines if sum(c is not None for c in line.daily) >= 2][:CHARTS]
+    found = daily_points(connection, [ids[key] for key in charts], charted, until=at)
+    keys = set(charts)
     return [
         replace(line, points=tuple(found[ids[line.key]])) if line.key in keys else line
         for line in lines

@@ -21,7 +21,8 @@ from bot.output.text import account_key, plain
 WINDOWS: tuple[str, ...] = ("1d", "7d", "30d", "365d")
 # Days of history behind the sparklines and charts (ending on the digest's day).
 SERIES_DAYS = 30
-# Accounts given a chart: the first, in the digest's order, with a count on two days or more.
+# Accounts given a chart: the first, in the digest's order, with a count on two days or more
+# (an email with hundreds of images is unreadable and heavy).
 CHARTS = 24
 
 

@@ -17,7 +17,6 @@ from bot.digest.model import CHARTS, SERIES_DAYS, AccountLine, Digest, GroupSumm
 from bot.growth import Point
 from bot.output.text import NULL, html, literal, number, percent, signed
 
-# An email with hundreds of images is unreadable and heavy: the first accounts get charts.
 # Two charts side by side in the 600 px content column.
 CHART_WIDTH, CHART_HEIGHT = 290, 180
 ChartFunction = Callable[..., bytes]

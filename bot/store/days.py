@@ -1,10 +1,14 @@
 """Each account's last good follower count of each local day: what a 30-day chart draws.
 
-Neither query grows with how often the accounts were polled. The counts are one index seek per
-account and day (a scalar subquery each, 30 columns a row); a digest of 2,000 accounts polled
-hourly read 1.4 million snapshots before, and the seeks took 0.4 s where ranking those rows
-took 8 s (docs/development.md). The points of the few charted accounts are ranked inside the
-database (a window function), one row per account and day.
+The counts are one index seek per account and day (a scalar subquery each, 30 columns a row),
+so their work does not grow with how often the accounts were polled: a digest of 2,000
+accounts polled hourly read 1.4 million snapshots before; the seeks take 0.4 s where ranking
+those rows took 8 s (docs/development.md). The points of the few charted accounts (24) are
+ranked inside the database (a window function over their 30 days), one row per day.
+
+Both take ``starts``, the first instant of each local day in order (so DST days of 23 or 25
+hours count as one day each), and ``until``, which must fall within the last day: nothing
+after it counts, and the last day has no other end.
 """
 
 from __future__ import annotations
@@ -26,11 +30,7 @@ _POINT = ("captured_at", "following", "posts", "precision")
 def daily_counts(
     connection: Connection, account_ids: Sequence[int], starts: Sequence[datetime], until: datetime
 ) -> dict[int, tuple[int | None, ...]]:
-    """Per account, the last good follower count of each day (None: no count that day).
-
-    ``starts``: the first instant of each local day, in order (so DST days of 23 or 25 hours
-    count as one day each); the last day ends at ``until``, or at its next day's start if sooner.
-    """
+    """Per account, the last good follower count of each day (None: no count that day)."""
     captured = SNAPSHOT.c.captured_at
     ends = [captured < start for start in starts[1:]] + [true()]
     seeks = [
@@ -58,14 +58,25 @@ def daily_counts(
 def daily_points(
     connection: Connection, account_ids: Sequence[int], starts: Sequence[datetime], until: datetime
 ) -> dict[int, list[Point]]:
-    """Per account, in time order: the snapshots ``daily_counts`` took a count from."""
-    found: dict[int, list[Point]] = {i: [] for i in account_ids}
+    """Per account, in time order: the snapshots ``daily_counts`` took a count from.
+
+    A day without a count between two with one is a point without followers at the day's
+    start: a chart's line stops there, as it does at a snapshot that reported no count.
+    """
+    by_day: dict[int, dict[int, Point]] = {i: {} for i in account_ids}
     columns = [SNAPSHOT.c[name] for name in _POINT]
-    for account_id, _, followers, at, following, posts, precision in _last_rows(
+    for account_id, day, followers, at, following, posts, precision in _last_rows(
         connection, account_ids, starts, until, columns
     ):
-        found[account_id].append(Point(at, followers, following, posts, precision))
-    return found
+        by_day[account_id][day] = Point(at, followers, following, posts, precision)
+    return {
+        account_id: [
+            days.get(day, Point(starts[day], None)) for day in range(min(days), max(days) + 1)
+        ]
+        if days
+        else []
+        for account_id, days in by_day.items()
+    }
 
 
 def _last_rows(

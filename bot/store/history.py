@@ -103,13 +103,17 @@ def _seek_lateral(seek: Seek, name: str, fields: Sequence[str], first: Any) -> A
     return statement.order_by(_ordered(seek, table)).limit(1).lateral(name)
 
 
-def _with_seeks(dialect: Dialect, seeks: Sequence[Seek], fields: Sequence[str]) -> Any:
+def _with_seeks(
+    dialect: Dialect, seeks: Sequence[Seek], fields: Sequence[str]
+) -> tuple[Any, list[Any]]:
     """Accounts joined with each seek's snapshot; the ``fields`` of each, in seek order.
 
     PostgreSQL reads each snapshot in one LATERAL index scan, and a later seek compares with
     the first's row. SQLite has no LATERAL: each seek is a correlated subquery picking an id,
-    joined back by primary key. (LATERAL halved the server time: docs/development.md.)
+    joined back by primary key. (LATERAL halved PostgreSQL's time: docs/development.md.)
     """
+    if seeks and seeks[0].under_first:
+        raise ValueError("the first seek has no earlier seek to be older than")
     joined: Any = ACCOUNT
     columns: list[Any] = []
     first: Any = None

@@ -75,15 +75,60 @@ def test_each_local_day_gives_its_last_good_count(engine: Engine, seed: int) -> 
         found = daily_points(connection, [*ids, 999_999], starts, until)
         counts = daily_counts(connection, [*ids, 999_999], starts, until)
     model = _model(taken, starts[0], until)
-    assert {i: [(p.at, p.followers) for p in found[i]] for i in ids} == {
+    assert {i: [(p.at, p.followers) for p in found[i] if p.followers is not None] for i in ids} == {
         i: [(p.at, p.followers) for p in model.get(i, [])] for i in ids
     }
     days = [FIRST + timedelta(days=d) for d in range(DAYS)]
     for i in ids:
         by_day = {p.at.astimezone(BERLIN).date(): p.followers for p in model.get(i, [])}
         assert counts[i] == tuple(by_day.get(d) for d in days), i
+        # Between the first and the last counted day, each day without a count is a gap point.
+        counted = [d for d, count in enumerate(counts[i]) if count is not None]
+        gaps = [
+            starts[d] for d in counted and range(counted[0], counted[-1]) if counts[i][d] is None
+        ]
+        assert [p.at for p in found[i] if p.followers is None] == gaps, i
     assert found[999_999] == [] and counts[999_999] == (None,) * DAYS
     assert sum(len(points) for points in found.values()) > 3 * len(ids)  # the test has data
+
+
+def test_day_boundaries_a_25_hour_day_the_cut_off_and_a_day_without_a_count(
+    engine: Engine,
+) -> None:
+    steady, gappy = configured(engine, "steady.bsky.social", "gappy.bsky.social")
+    # 31 October 2021 was 25 hours long in Berlin.
+    starts = [day_start(date(2021, 10, d), BERLIN) for d in (30, 31)] + [
+        day_start(date(2021, 11, 1), BERLIN)
+    ]
+    until = starts[2] + timedelta(hours=10)
+    local = timedelta(hours=23, minutes=30)  # 22:30 on the clock, in the 25th hour's day
+    taken = [
+        Taken(steady, starts[0] + timedelta(hours=12), 1, Quality.OK),
+        Taken(steady, starts[1], 2, Quality.OK),  # the day's first instant is the day's
+        Taken(steady, starts[1] + local, 3, Quality.OK),
+        Taken(steady, until, 4, Quality.OK),  # at the cut-off: counts
+        Taken(steady, until + timedelta(microseconds=1), 5, Quality.OK),  # after it: not
+        Taken(gappy, starts[0] + timedelta(hours=1), 10, Quality.OK),
+        Taken(gappy, starts[1] + timedelta(hours=2), None, Quality.OK),  # no count that day
+        Taken(gappy, starts[2] - timedelta(microseconds=1), 11, Quality.SUSPECT),
+        Taken(gappy, starts[2], 12, Quality.OK),
+    ]
+    _store(engine, taken)
+    with engine.connect() as connection:
+        counts = daily_counts(connection, [steady, gappy], starts, until)
+        points = daily_points(connection, [steady, gappy], starts, until)
+    assert counts == {steady: (1, 3, 4), gappy: (10, None, 12)}
+    assert [(p.at, p.followers) for p in points[steady]] == [
+        (starts[0] + timedelta(hours=12), 1),
+        (starts[1] + local, 3),
+        (until, 4),
+    ]
+    assert [(p.at, p.followers) for p in points[gappy]] == [
+        (starts[0] + timedelta(hours=1), 10),
+        (starts[1], None),
+        (starts[2], 12),
+    ]
+    assert starts[2] - starts[1] == timedelta(hours=25)
 
 
 def test_a_digest_charts_each_days_last_count_however_often_an_account_was_polled(
@@ -118,7 +163,12 @@ def test_only_the_first_charted_accounts_with_two_days_get_points(
     first = day_start(day, BERLIN) - timedelta(days=1)
     # a: one day only; b, c and d: two days. The digest orders the biggest first: d, a, c, b,
     # and charts d and c (a has one day).
-    counts = {"a": [None, 50], "b": [10, 20], "c": [30, 40], "d": [60, 70]}
+    counts: dict[str, list[int | None]] = {
+        "a": [None, 50],
+        "b": [10, 20],
+        "c": [30, 40],
+        "d": [60, 70],
+    }
     taken = [
         Taken(account_id, first + timedelta(days=d, hours=12), count, Quality.OK)
         for account_id, name in zip(ids, counts, strict=True)
