@@ -27,9 +27,9 @@ from bot.query.contract import (
     SnapshotsRow,
 )
 from bot.store import figures, history
-from bot.store.listing import AccountRow, accounts_with_latest, listed_accounts
+from bot.store.listing import AccountRow, accounts_with_latest, chosen
 from bot.store.models import Account
-from bot.store.tables import ACCOUNT, id_pieces
+from bot.store.tables import ACCOUNT
 
 ACCOUNT_COLUMNS = (
     Column("platform", "Platform"),
@@ -173,17 +173,8 @@ def growth_rows(
     columns = [ACCOUNT.c.platform, ACCOUNT.c.handle, ACCOUNT.c.label]
     with engine.connect() as connection:
 
-        def listing(*where: Any) -> list[Any]:
-            return history.growth_listing(
-                connection, columns, *where, at=at, target=target, tol=tol
-            )
-
-        if group is None:
-            found = listing(*([] if removed else [ACCOUNT.c.status != AccountStatus.REMOVED]))
-        else:  # the group's members first (groups are JSON, filtered here), then their seeks
-            ids = [a.id for a in listed_accounts(connection, group, removed=removed)]
-            pieces = id_pieces(connection.dialect, ACCOUNT.c.id, ids)
-            found = [row for piece in pieces for row in listing(piece)]
+        where = chosen(connection.dialect, group, removed)
+        found = history.growth_listing(connection, columns, *where, at=at, target=target, tol=tol)
     rows: list[GrowthLine] = []
     for row in found:
         current, before, after = history.points(row, len(columns), 3)

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Dialect, func, select
+from sqlalchemy.sql.elements import ColumnElement
 
 from bot.kinds import AccountStatus
 from bot.store.history import listing, newest_any
@@ -49,18 +50,31 @@ _COLUMNS = (
 )
 
 
+def in_group(dialect: Dialect, group: str) -> ColumnElement[bool]:
+    """True for an account whose groups (a JSON list) hold ``group``, on either database."""
+    # Each database spells "the elements of a JSON array as text" its own way; both decode
+    # the stored escapes, so a group is compared as written, never as a pattern.
+    name = "json_array_elements_text" if dialect.name == "postgresql" else "json_each"
+    members = getattr(func, name)(ACCOUNT.c.groups).table_valued("value")
+    return select(members.c.value).where(members.c.value == group).exists()
+
+
+def chosen(dialect: Dialect, group: str | None, removed: bool) -> list[ColumnElement[bool]]:
+    """The conditions of a listing: not removed unless asked, one group's members if named."""
+    where = [] if removed else [ACCOUNT.c.status != AccountStatus.REMOVED]
+    return where if group is None else [*where, in_group(dialect, group)]
+
+
 def listed_accounts(
     connection: Connection, group: str | None = None, *, removed: bool = False
 ) -> list[AccountRow]:
     """Stored accounts by platform and handle: one group only, ``removed`` ones if asked."""
-    statement = select(*_COLUMNS).order_by(ACCOUNT.c.platform, ACCOUNT.c.handle)
-    if not removed:
-        statement = statement.where(ACCOUNT.c.status != AccountStatus.REMOVED)
-    rows = [AccountRow(*row) for row in connection.execute(statement).all()]
-    if group is None:
-        return rows
-    # groups is a JSON list, read differently by each database: filtered here, on light rows.
-    return [row for row in rows if group in (row.groups or [])]
+    statement = (
+        select(*_COLUMNS)
+        .where(*chosen(connection.dialect, group, removed))
+        .order_by(ACCOUNT.c.platform, ACCOUNT.c.handle)
+    )
+    return [AccountRow(*row) for row in connection.execute(statement).all()]
 
 
 def accounts_with_latest(
@@ -78,10 +92,5 @@ def accounts_with_latest(
         ACCOUNT.c.last_polled_at,
         ACCOUNT.c.last_error,
     ]
-    # The groups (JSON, decoded row by row) are read only to filter by one, then dropped.
-    where = [] if removed else [ACCOUNT.c.status != AccountStatus.REMOVED]
-    seeks = [newest_any()]
-    if group is None:
-        return listing(connection, columns, seeks, where, ("followers", "posts"))
-    rows = listing(connection, [*columns, ACCOUNT.c.groups], seeks, where, ("followers", "posts"))
-    return [(*row[:6], *row[7:]) for row in rows if group in (row.groups or [])]
+    where = chosen(connection.dialect, group, removed)
+    return listing(connection, columns, [newest_any()], where, ("followers", "posts"))

@@ -8,13 +8,16 @@ applied to each account's points alone.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 import pytest
 from sqlalchemy import Engine, insert
 from sqlmodel import Session
 
 from bot import growth
+from bot.config import Settings
 from bot.kinds import AccountStatus, Quality
+from bot.query import rows as views
 from bot.store import history
 from bot.store.accounts import all_accounts
 from bot.store.listing import listed_accounts
@@ -30,10 +33,10 @@ AT = T0 + 40 * DAY
 def _accounts(engine: Engine) -> list[int]:
     """Six accounts: groups, a label, one removed, created in an order unlike their names."""
     rows = [
-        ("bluesky", "fresh.bsky.social", ["news", "b"], AccountStatus.ACTIVE),
-        ("mastodon", "stale@example.social", ["news"], AccountStatus.ACTIVE),
+        ("bluesky", "fresh.bsky.social", ["news", "b", "café"], AccountStatus.ACTIVE),
+        ("mastodon", "stale@example.social", ["news", 'say "hi"', "50%_"], AccountStatus.ACTIVE),
         ("bluesky", "gappy.bsky.social", [], AccountStatus.ACTIVE),
-        ("x", "suspectlast", ["b"], AccountStatus.ACTIVE),
+        ("x", "suspectlast", ["b", "a\\b", "Ünï 🙂"], AccountStatus.ACTIVE),
         ("bluesky", "empty.bsky.social", ["news"], AccountStatus.ACTIVE),
         ("github", "gone", ["news"], AccountStatus.REMOVED),
     ]
@@ -161,7 +164,11 @@ def test_seeks_of_an_account_without_history_and_of_an_unknown_id(
     assert ends == {ids["empty"]: (None, None)}
 
 
-@pytest.mark.parametrize("group", [None, "news", "b", "nobody"])
+# Names a database could read as a pattern, a prefix, or store escaped in the JSON text.
+GROUPS = [None, "news", "b", "nobody", "new", "café", 'say "hi"', "50%_", "%", "a\\b", "Ünï 🙂"]
+
+
+@pytest.mark.parametrize("group", GROUPS)
 @pytest.mark.parametrize("removed", [False, True])
 def test_listed_accounts_are_all_accounts_as_light_rows(
     engine: Engine,
@@ -200,4 +207,30 @@ def test_listed_accounts_are_all_accounts_as_light_rows(
             for a in listed_accounts(connection, group, removed=removed)
         ]
     assert got == expected
-    assert (group == "nobody") == (got == [])
+    assert (group in ("nobody", "new", "%")) == (got == [])
+
+
+@pytest.mark.parametrize("group", GROUPS)
+@pytest.mark.parametrize("removed", [False, True])
+def test_a_groups_growth_and_listing_are_its_members_lines_of_the_whole(
+    engine: Engine,
+    stored: tuple[dict[str, int], dict[int, list[growth.Point]]],
+    group: str | None,
+    removed: bool,
+) -> None:
+    # The group is filtered inside the statement now; the members come from each account's
+    # own list, and their lines must be those of the ungrouped answer, in the same order.
+    with Session(engine) as session:
+        members = {
+            (a.platform, a.handle)
+            for a in all_accounts(session, removed=removed)
+            if group is None or group in a.groups
+        }
+    settings = Settings()
+    growth_of = partial(views.growth_rows, engine, settings, period="7d", at=AT, removed=removed)
+    every = growth_of(group=None)
+    assert growth_of(group=group) == [r for r in every if (r["platform"], r["handle"]) in members]
+    listed = views.account_rows(engine, None, removed=removed)
+    grouped = views.account_rows(engine, group, removed=removed)
+    assert grouped == [r for r in listed if (r["platform"], r["handle"]) in members]
+    assert (grouped == []) == (group in ("nobody", "new", "%"))
