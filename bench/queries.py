@@ -62,17 +62,21 @@ def add_accounts(engine: Engine, count: int) -> None:
             connection.execute(insert(ACCOUNT), rows[start : start + 5000])
 
 
+def _numbers(engine: Engine, count: int) -> str:
+    """A SELECT of the integers 0 to ``count - 1`` as column ``d``, in the engine's SQL."""
+    if engine.dialect.name == "postgresql":
+        return f"SELECT generate_series(0, {count - 1}) AS d"
+    step = f"SELECT d + 1 FROM s WHERE d < {count - 1}"
+    return f"WITH RECURSIVE s(d) AS (SELECT 0 UNION ALL {step}) SELECT d FROM s"
+
+
 def add_snapshots(engine: Engine, days: int, step_days: int) -> None:
     """One snapshot a day (every ``step_days``) per account, with gaps and suspect points."""
+    numbers = _numbers(engine, days)
     if engine.dialect.name == "postgresql":
-        numbers = f"SELECT generate_series(0, {days - 1}) AS d"
         moment = "timestamptz '2025-01-01 12:00+00' + make_interval(days => n.d * :step)"
         moment += " + make_interval(mins => a.id % 60)"
     else:
-        numbers = (
-            "WITH RECURSIVE s(d) AS (SELECT 0 UNION ALL SELECT d + 1 FROM s"
-            f" WHERE d < {days - 1}) SELECT d FROM s"
-        )
         moment = (
             "datetime('2025-01-01 12:00:00', '+' || (n.d * :step) || ' days',"
             " '+' || (a.id % 60) || ' minutes') || '.000000'"
@@ -108,15 +112,11 @@ def add_snapshots(engine: Engine, days: int, step_days: int) -> None:
 def add_hourly(engine: Engine, days: int) -> None:
     """One snapshot an hour per account for ``days`` days ending on 2026-01-03, a few suspect."""
     hours = days * 24
+    numbers = _numbers(engine, hours)
     if engine.dialect.name == "postgresql":
-        numbers = f"SELECT generate_series(0, {hours - 1}) AS d"
         moment = "timestamptz '2025-11-25 00:00+00' + make_interval(hours => n.d)"
         moment += " + make_interval(mins => a.id % 60)"
     else:
-        numbers = (
-            "WITH RECURSIVE s(d) AS (SELECT 0 UNION ALL SELECT d + 1 FROM s"
-            f" WHERE d < {hours - 1}) SELECT d FROM s"
-        )
         moment = (
             "datetime('2025-11-25 00:00:00', '+' || n.d || ' hours',"
             " '+' || (a.id % 60) || ' minutes') || '.000000'"
