@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Dialect, func, select
+from sqlalchemy import Connection, Dialect, Text, cast, false, func, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from bot.kinds import AccountStatus
@@ -51,12 +51,23 @@ _COLUMNS = (
 
 
 def in_group(dialect: Dialect, group: str) -> ColumnElement[bool]:
-    """True for an account whose groups (a JSON list) hold ``group``, on either database."""
-    # Each database spells "the elements of a JSON array as text" its own way; both decode
-    # the stored escapes, so a group is compared as written, never as a pattern.
-    name = "json_array_elements_text" if dialect.name == "postgresql" else "json_each"
-    members = getattr(func, name)(ACCOUNT.c.groups).table_valued("value")
-    return select(members.c.value).where(members.c.value == group).exists()
+    """True for an account whose groups (a JSON list of names) hold ``group``, exactly."""
+    if "\x00" in group:
+        # No stored name holds a control character (the config refuses them), and PostgreSQL
+        # takes no NUL in a text parameter: such a name is nobody's group, not an error.
+        return false()
+    if dialect.name == "postgresql":
+        # Containment decodes the stored escapes, compares exactly (never as a pattern) and
+        # is false, not an error, for a value that is not an array of strings.
+        wanted = func.jsonb_build_array(cast(group, Text))
+        return func.to_jsonb(ACCOUNT.c.groups).op("@>", is_comparison=True)(wanted)
+    members = func.json_each(ACCOUNT.c.groups).table_valued("type", "value")
+    kept = (
+        func.json_type(ACCOUNT.c.groups) == "array",
+        members.c.type == "text",
+        members.c.value == group,
+    )
+    return select(members.c.value).where(*kept).exists()
 
 
 def chosen(dialect: Dialect, group: str | None, removed: bool) -> list[ColumnElement[bool]]:
