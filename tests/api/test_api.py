@@ -76,6 +76,13 @@ def test_query_routes_answer_the_cli_json(client: TestClient) -> None:
     assert isinstance(digest, dict) and digest["date"] == "2021-12-31"
 
 
+@pytest.mark.parametrize("group", ["%00", "%25", "nobody", "a%5Cb"])
+def test_a_group_no_account_is_in_answers_an_empty_list(client: TestClient, group: str) -> None:
+    # Imported accounts have no groups; a NUL or a pattern is a name like any other.
+    assert get(client, f"/accounts?group={group}") == []
+    assert get(client, f"/growth?period=7d&at=2021-12-31&group={group}") == []
+
+
 def test_a_token_is_required(client: TestClient) -> None:
     assert client.get("/accounts").status_code == 401
     wrong = client.get("/accounts", headers={"Authorization": "Bearer nope"})
