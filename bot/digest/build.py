@@ -143,30 +143,31 @@ def _gather(
 ) -> list[_Facts]:
     """A few bulk queries; only the period's own snapshots grow with how often accounts poll.
 
-    One query per window, one for the ends, one for the period's snapshots, one for the last
-    count of each of the ``charted`` days (their first instants), one for the last attempts.
+    One statement seeks every window's figures and the period's ends, one reads the period's
+    snapshots, one the last count of each of the ``charted`` days (their first instants), one
+    the last attempts.
     """
     ids = [a.id for a in accounts]
-    windows: dict[str, dict[int, growth.Growth]] = {}
-    current: dict[int, history.SnapshotRow | None] = {}
-    for period in WINDOWS:
-        target = at - growth.PERIODS[period]
-        tol = growth.tolerance(period)
-        found = history.growth_candidates(connection, ids, at=at, target=target, tol=tol)
-        current = {account_id: rows[0] for account_id, rows in found.items()}
-        windows[period] = {
-            account_id: growth.growth(
-                *(row.point() if row else None for row in rows), target=target, tol=tol
-            )
-            for account_id, rows in found.items()
-        }
-    # The newest good snapshot before the period, and the newest of any quality since the
-    # charts' first day (or the period's, when longer: a 31-day month), for the last data.
-    seeks = [
+    # The current figure once, then each window's two candidates around its target (they
+    # compare with that first seek), then the newest good snapshot before the period and the
+    # newest of any quality since the charts' first day (or the period's, when longer: a
+    # 31-day month), for the last data.
+    targets = {p: (at - growth.PERIODS[p], growth.tolerance(p)) for p in WINDOWS}
+    seeks = [history.Seek(until=at)]
+    for target, tol in targets.values():
+        seeks += history.growth_seeks(at, target, tol)[1:]
+    seeks += [
         history.Seek(until=first - timedelta(microseconds=1)),
         history.Seek(since=min(charted[0], first), until=at, good_only=False),
     ]
-    ends = history.seek_many(connection, ids, seeks)
+    found = history.seek_many(connection, ids, seeks)
+    windows: dict[str, dict[int, growth.Growth]] = {period: {} for period in targets}
+    for account_id, rows in found.items():
+        current, *around = (row.point() if row else None for row in rows[: 1 + 2 * len(targets)])
+        for i, (period, (target, tol)) in enumerate(targets.items()):
+            before, after = around[2 * i : 2 * i + 2]
+            figures = growth.growth(current, before, after, target=target, tol=tol)
+            windows[period][account_id] = figures
     series = snapshots_between(connection, ids, since=first, until=at)
     days = daily_counts(connection, ids, charted, until=at)
     attempts = last_attempts(connection, ids, at=at)
@@ -175,9 +176,9 @@ def _gather(
         _Facts(
             account=a,
             windows={p: windows[p].get(a.id, empty) for p in WINDOWS},
-            current=current.get(a.id),
-            before_day=ends[a.id][0],
-            newest_at=_captured(ends[a.id][1]),
+            current=found[a.id][0],
+            before_day=found[a.id][-2],
+            newest_at=_captured(found[a.id][-1]),
             series=series.get(a.id, []),
             daily=days.get(a.id, ()),
             attempt=attempts.get(a.id),

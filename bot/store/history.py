@@ -188,12 +188,16 @@ def growth_candidates(
     The candidates around ``target`` are older than that current one: the baseline is never the
     current figure, and a snapshot between them must not hide an older one in the tolerance.
     """
-    seeks = _growth_seeks(at, target, tol)
+    seeks = growth_seeks(at, target, tol)
     return {k: (v[0], v[1], v[2]) for k, v in seek_many(connection, account_ids, seeks).items()}
 
 
-def _growth_seeks(at: datetime, target: datetime, tol: timedelta) -> list[Seek]:
-    """The three seeks of ``growth_candidates``: current, last before and first after target."""
+def growth_seeks(at: datetime, target: datetime, tol: timedelta) -> list[Seek]:
+    """The three seeks of ``growth_candidates``: current, last before and first after target.
+
+    The last two compare with the first, so several windows' candidates can share one
+    statement after one current seek (the digest asks four windows at once).
+    """
     return [
         Seek(until=at),
         Seek(since=target - tol, below=target, under_first=True),
@@ -214,7 +218,7 @@ def growth_listing(
     tol: timedelta,
 ) -> list[Any]:
     """Accounts with their growth candidates: current, last before and first after ``target``."""
-    return listing(connection, columns, _growth_seeks(at, target, tol), where)
+    return listing(connection, columns, growth_seeks(at, target, tol), where)
 
 
 def range_listing(
