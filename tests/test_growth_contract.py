@@ -234,6 +234,14 @@ def test_the_digest_matches_the_reference(
     at = ref.last_instant(day, tz)
     assert digest.at == at
     assert list(line.daily) == ref.daily_followers(snaps, day, tz)
+    now = ref.current(snaps, at)
+    assert (line.followers, line.posts) == (
+        (None, None) if now is None else (now.followers, now.posts)
+    )
+    # The last data: the newest point of any quality on the charts' 30 days, else the figure's.
+    charts_from = ref.first_instant(day - timedelta(days=29), tz)
+    newest = max((s.at for s in snaps if charts_from <= s.at <= at), default=None)
+    assert line.last_data_at == (newest or (None if now is None else now.at))
     for window in ("1d", "7d", "30d", "365d"):
         expected = ref.growth_row(snaps, at, window, tz)
         assert (line.change[window], line.growth_pct[window], line.posts_change[window]) == (
