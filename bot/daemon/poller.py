@@ -15,10 +15,10 @@ from collections.abc import AsyncGenerator, Mapping, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 import httpx
 from sqlalchemy import Engine
-from sqlmodel import Session
 
 from bot.clock import Clock
 from bot.config import Settings
@@ -33,9 +33,13 @@ from bot.http.redact import Redactor
 from bot.kinds import PollOutcome, Quality
 from bot.platforms.base import Adapter, FetchResult, Missing, Observation, Target, Unreadable
 from bot.store import history
-from bot.store.accounts import scheduled_accounts
 from bot.store.claims import Pollable, claim_due, pull_back, scheduled_page
-from bot.store.models import Account
+
+if TYPE_CHECKING:
+    # The ORM only for ``select_accounts``: a cycle runs on Core and never imports it.
+    from sqlmodel import Session
+
+    from bot.store.models import Account
 
 __all__ = [
     "PollResult",
@@ -115,6 +119,8 @@ def select_accounts(
     everything: bool = False,
 ) -> list[Account]:
     """The accounts ``bot poll`` polls: those named, all scheduled ones, or the due ones."""
+    from bot.store.accounts import scheduled_accounts
+
     if keys:
         return list(keys)
     return scheduled_accounts(session, now=now, platform=platform, everything=everything)

@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from typing import Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, get_args
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine
-from sqlmodel import Session
 
 from bot import growth
 from bot.clock import day_bounds
@@ -17,7 +16,6 @@ from bot.config import Settings
 from bot.kinds import AccountStatus, Quality
 from bot.output.tables import Column
 from bot.output.text import who
-from bot.query.accounts import account_by_key
 from bot.query.contract import (
     AccountsRow,
     GrowthLine,
@@ -28,8 +26,10 @@ from bot.query.contract import (
 )
 from bot.store import figures, history
 from bot.store.listing import AccountRow, accounts_with_latest, chosen
-from bot.store.models import Account
 from bot.store.tables import ACCOUNT
+
+if TYPE_CHECKING:
+    from bot.store.models import Account
 
 ACCOUNT_COLUMNS = (
     Column("platform", "Platform"),
@@ -107,9 +107,9 @@ def snapshot_rows(
     every: Every,
 ) -> list[SnapshotsRow]:
     """One account's history, raw or the last snapshot of each local day/week/month."""
-    with Session(engine) as session:
-        account = account_by_key(session, key)
-        rows = history.series(session.connection(), account.id or 0, since=since, until=until)
+    account = _account(engine, key)
+    with engine.connect() as connection:
+        rows = history.series(connection, account.id or 0, since=since, until=until)
     if every != "raw":
         # A suspect snapshot is no day's (week's, month's) figure: the last good one is.
         buckets: dict[Any, history.SnapshotRow] = {}
@@ -132,11 +132,21 @@ def chart_series(
     engine: Engine, key: str, *, since: datetime | None, until: datetime | None
 ) -> tuple[str, list[growth.Point]]:
     """A chart title and one account's good snapshots (suspect points are left out)."""
-    with Session(engine) as session:
-        account = account_by_key(session, key)
-        rows = history.series(session.connection(), account.id or 0, since=since, until=until)
+    account = _account(engine, key)
+    with engine.connect() as connection:
+        rows = history.series(connection, account.id or 0, since=since, until=until)
     title = who(account.platform, account.handle, account.label)
     return f"{title}: followers", [row.point() for row in rows if row.quality != Quality.SUSPECT]
+
+
+def _account(engine: Engine, key: str) -> Account:
+    """The stored account ``key`` names (the ORM, imported only by the commands that use it)."""
+    from sqlmodel import Session
+
+    from bot.query.accounts import account_by_key
+
+    with Session(engine) as session:
+        return account_by_key(session, key)
 
 
 def growth_json(lines: Sequence[GrowthLine]) -> list[GrowthRow]:
@@ -172,7 +182,6 @@ def growth_rows(
     tol = growth.tolerance(name, at, settings.timezone)
     columns = [ACCOUNT.c.platform, ACCOUNT.c.handle, ACCOUNT.c.label]
     with engine.connect() as connection:
-
         where = chosen(connection.dialect, group, removed)
         found = history.growth_listing(connection, columns, *where, at=at, target=target, tol=tol)
     rows: list[GrowthLine] = []

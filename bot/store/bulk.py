@@ -22,7 +22,8 @@ from sqlalchemy.dialects.sqlite.base import DATETIME
 from sqlalchemy.exc import StatementError
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.dml import UpdateBase
-from sqlmodel.sql.sqltypes import UTCDateTime
+
+from bot.store.tables import UTCDateTime, naive
 
 Convert = Callable[[Any], Any]
 # Fewer rows than this take SQLAlchemy's path (a compile here costs ~0.2 ms a statement).
@@ -58,9 +59,9 @@ def execute_many(
 
 
 def sqlite_utc_text(value: datetime) -> str:
-    """An aware datetime as SQLModel and SQLAlchemy store it on SQLite: UTC, no offset."""
+    """An aware datetime as ``UTCDateTime`` stores it on SQLite: UTC, no offset."""
     if value.utcoffset() is None:
-        raise ValueError("Datetime values must have timezone information.")
+        raise ValueError(naive(value))
     return value.astimezone(UTC).isoformat(" ", "microseconds")[:26]
 
 

@@ -1,4 +1,5 @@
-"""The tables of DESIGN.md. Times are stored in UTC; counters are NULL when not reported.
+"""The tables of DESIGN.md for the ORM and Alembic. Times are stored in UTC; counters are NULL
+when not reported. bot/store/tables.py declares the same tables for the Core statements.
 
 Vocabulary columns hold the values of the ``bot.kinds`` enums, stored as plain strings.
 """
@@ -12,9 +13,7 @@ from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Integer, Uni
 from sqlmodel import Field, SQLModel
 
 from bot.kinds import AccountStatus, GateState, Quality, Source
-
-# BIGINT ids on PostgreSQL; on SQLite only INTEGER PRIMARY KEY is an auto-incrementing rowid.
-BigId = BigInteger().with_variant(Integer(), "sqlite")
+from bot.store.tables import BigId, UTCDateTime
 
 
 class _Table(SQLModel):
@@ -41,17 +40,17 @@ class Account(_Table, table=True):
     label: str | None = Field(default=None, max_length=255)
     groups: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     status: str = Field(default=AccountStatus.ACTIVE, max_length=32)
-    next_poll_at: datetime | None = None
-    last_polled_at: datetime | None = None
+    next_poll_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_polled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_error: str | None = Field(default=None, max_length=500)
-    created_at: datetime
+    created_at: datetime = Field(sa_type=UTCDateTime)
     # Who declared it (an ``AccountOrigin``); NULL for an account only ever imported as history.
     origin: str | None = Field(default=None, max_length=16)
     # Its own poll interval; NULL: the settings' default (``bot.intervals.account_interval``).
     interval_seconds: int | None = None
     # Set while a worker polls the account; another worker may take it once the lease is over.
     lease_owner: str | None = Field(default=None, max_length=64)
-    lease_until: datetime | None = None
+    lease_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class StoreState(_Table, table=True):
@@ -76,7 +75,7 @@ class Snapshot(_Table, table=True):
     account_id: int = Field(
         sa_column=Column(Integer, ForeignKey("account.id", ondelete="CASCADE"), nullable=False)
     )
-    captured_at: datetime
+    captured_at: datetime = Field(sa_type=UTCDateTime)
     followers: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     following: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
     posts: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
@@ -100,7 +99,7 @@ class PollAttempt(_Table, table=True):
     account_id: int = Field(
         sa_column=Column(Integer, ForeignKey("account.id", ondelete="CASCADE"), nullable=False)
     )
-    started_at: datetime
+    started_at: datetime = Field(sa_type=UTCDateTime)
     duration_ms: int
     outcome: str = Field(max_length=16)
     http_status: int | None = None
@@ -120,7 +119,7 @@ class DigestRun(_Table, table=True):
     channel: str = Field(max_length=255)
     status: str = Field(max_length=16)
     attempts: int = Field(default=0)
-    sent_at: datetime | None = None
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_error: str | None = Field(default=None, max_length=500)
 
 
@@ -132,14 +131,14 @@ class PlatformState(_Table, table=True):
     platform: str = Field(primary_key=True, max_length=32)
     state: str = Field(default=GateState.OK, max_length=16)
     # Rate-limited or circuit open until this instant.
-    until: datetime | None = None
+    until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     consecutive_failures: int = Field(default=0)
-    last_success_at: datetime | None = None
-    last_failure_at: datetime | None = None
+    last_success_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_failure_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_error: str | None = Field(default=None, max_length=500)
     requests: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
     rate_limited: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
-    updated_at: datetime
+    updated_at: datetime = Field(sa_type=UTCDateTime)
 
 
 class PublishedFigure(_Table, table=True):
@@ -162,7 +161,7 @@ class PublishedFigure(_Table, table=True):
     metric: str = Field(max_length=32)
     value: int = Field(sa_column=Column(BigInteger, nullable=False))
     source_file: str = Field(max_length=255)
-    imported_at: datetime
+    imported_at: datetime = Field(sa_type=UTCDateTime)
 
 
 class Correction(_Table, table=True):
@@ -177,7 +176,7 @@ class Correction(_Table, table=True):
         sa_column=Column(Integer, ForeignKey("account.id", ondelete="CASCADE"), nullable=False)
     )
     # The snapshot's instant, or the published figure changed (one of the two is set).
-    captured_at: datetime | None = None
+    captured_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     figure_id: int | None = Field(
         default=None,
         sa_column=Column(
@@ -190,8 +189,8 @@ class Correction(_Table, table=True):
     new_value: Any = Field(default=None, sa_column=Column(JSON(none_as_null=True), nullable=True))
     origin: str = Field(max_length=255)  # the command that made it
     actor: str | None = Field(default=None, max_length=64)  # the user who ran it, when known
-    at: datetime
-    undone_at: datetime | None = None
+    at: datetime = Field(sa_type=UTCDateTime)
+    undone_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class PlatformEvent(_Table, table=True):
@@ -206,8 +205,8 @@ class PlatformEvent(_Table, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     platform: str = Field(max_length=32)
-    started_at: datetime
-    ended_at: datetime | None = None
+    started_at: datetime = Field(sa_type=UTCDateTime)
+    ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     suspect: int  # accounts that turned suspect in the cycle that started it
     polled: int  # accounts of the platform polled in that cycle
 
@@ -226,8 +225,8 @@ class Alert(_Table, table=True):
         sa_column=Column(Integer, ForeignKey("account.id", ondelete="CASCADE"), nullable=True),
     )
     platform: str | None = Field(default=None, max_length=32)
-    opened_at: datetime
-    resolved_at: datetime | None = None
+    opened_at: datetime = Field(sa_type=UTCDateTime)
+    resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # ``kind|subject`` while open (one open alert per rule and subject, across workers), NULL
     # once resolved; a milestone keeps ``milestone|subject|value`` so it is never raised twice.
     open_key: str | None = Field(default=None, max_length=255, unique=True)
@@ -254,7 +253,7 @@ class AlertDelivery(_Table, table=True):
     channel: str = Field(max_length=255)
     status: str = Field(max_length=16)  # a ``DeliveryStatus`` value
     attempts: int = Field(default=0)
-    sent_at: datetime | None = None
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_error: str | None = Field(default=None, max_length=500)
 
 
@@ -275,4 +274,4 @@ class RateBudgetRow(_Table, table=True):
     # What the platform's rate headers said: requests left until an instant.
     header_left: int | None = None
     header_reset: float | None = None
-    updated_at: datetime
+    updated_at: datetime = Field(sa_type=UTCDateTime)

@@ -12,12 +12,11 @@ from hypothesis import strategies as st
 from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, bindparam, update
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import StatementError
-from sqlmodel.sql.sqltypes import UTCDateTime
 
 from bot.kinds import PollOutcome, Quality, Source
 from bot.store.bulk import FEWEST, _plan, execute_many, sqlite_utc_text
 from bot.store.db import make_engine, migrate
-from bot.store.tables import ACCOUNT, POLL_ATTEMPT, SNAPSHOT, insert_new
+from bot.store.tables import ACCOUNT, POLL_ATTEMPT, SNAPSHOT, UTCDateTime, insert_new
 from bot.store.writes import IDENTITY_UPDATE
 
 T0 = datetime(2025, 6, 1, 12, 30, 15, 123456, tzinfo=UTC)
@@ -168,7 +167,7 @@ def test_rows_written_are_those_sqlalchemy_writes(tmp_path: Path) -> None:
     assert names == [(1, "did:plc:1", "Name 1"), (2, "did:plc:2", "Stored")]
 
 
-def test_a_naive_datetime_is_refused_as_sqlmodel_refuses_it(tmp_path: Path) -> None:
+def test_a_naive_datetime_is_refused_on_both_paths(tmp_path: Path) -> None:
     engine = _store(tmp_path, "naive.db")
     rows = [{**row, "started_at": datetime(2025, 6, 1, 12)} for row in _attempts()]
     # Raised as SQLAlchemy raises it, whichever path the rows take.
@@ -225,8 +224,10 @@ def test_what_sqlalchemy_does_at_execution_is_left_to_it(tmp_path: Path) -> None
     rows = [{"id": i, "n": i} for i in range(1, ACCOUNTS + 1)]
     with engine.begin() as connection:
         assert execute_many(connection, table.insert(), rows) == ACCOUNTS
-        labels = {label for (label,) in connection.execute(table.select().with_only_columns(
-            table.c.label))}
+        labels = {
+            label
+            for (label,) in connection.execute(table.select().with_only_columns(table.c.label))
+        }
         assert labels == {"from-default"}
         dialect = connection.dialect
         expanding = table.update().where(table.c.id.in_([1, 2])).values(n=bindparam("b_n"))

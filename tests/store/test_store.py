@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import os
 import stat
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine, func, literal, select, text
+from sqlalchemy.exc import StatementError
 from sqlmodel import Session, SQLModel
 
 from bot.config import AccountSettings
@@ -20,7 +22,7 @@ from bot.store import history
 from bot.store.accounts import get_or_create, sync_accounts
 from bot.store.db import HEAD, alembic_config, at_head, make_engine, migrate, normalize_url
 from bot.store.models import Account, PollAttempt, Snapshot
-from bot.store.tables import RATE_BUDGET
+from bot.store.tables import METADATA, RATE_BUDGET, UTCDateTime
 from bot.store.writes import (
     PollRecord,
     SnapshotValues,
@@ -45,6 +47,23 @@ def test_migrations_match_the_models(engine: Engine) -> None:
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         assert compare_metadata(context, SQLModel.metadata) == []
+
+
+def test_migrations_match_the_core_tables(engine: Engine) -> None:
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, METADATA) == []
+
+
+def test_an_instant_reads_back_in_utc_and_one_without_a_zone_is_refused(engine: Engine) -> None:
+    paris = timezone(timedelta(hours=2))
+    with engine.connect() as connection:
+        read = connection.execute(
+            select(literal(datetime(2024, 6, 1, 14, tzinfo=paris), UTCDateTime()))
+        ).scalar_one()
+        assert read == datetime(2024, 6, 1, 12, tzinfo=UTC) and read.tzinfo is UTC
+        with pytest.raises(StatementError, match="has no timezone"):
+            connection.execute(select(literal(datetime(2024, 6, 1), UTCDateTime())))
 
 
 def test_migrate_twice_is_harmless(engine: Engine) -> None:
