@@ -57,6 +57,10 @@ class UTCDateTime(TypeDecorator[datetime]):
     def __init__(self) -> None:
         super().__init__(timezone=True)
 
+    def __repr__(self) -> str:
+        """What Alembic writes into a generated migration: it must call this class as it is."""
+        return "UTCDateTime()"
+
     def coerce_compared_value(self, op: Any, value: Any) -> Any:
         """Instants minus a duration compare as intervals, not as instants."""
         return Interval() if isinstance(value, timedelta) else self
