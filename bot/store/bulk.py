@@ -117,7 +117,28 @@ def _column(key: str, convert: Convert | None) -> Cells:
     pick = itemgetter(key)
     if convert is None:
         return lambda rows: list(map(pick, rows))
+    if convert is _sqlite_utc_cell:
+        return _utc_texts(pick)
     return lambda rows: list(map(convert, map(pick, rows)))
+
+
+def _utc_texts(pick: Convert) -> Cells:
+    """The rows' instants as SQLite text, each distinct instant formatted once."""
+
+    # A chunk's rows share few instants (a response's capture time, the cycle's clock): three
+    # of a poll's four instant columns hold a handful of values over thousands of rows.
+    def cells(rows: Sequence[Mapping[str, Any]]) -> list[Any]:
+        texts: dict[Any, str | None] = {}
+        out = []
+        for value in map(pick, rows):
+            # Equal aware instants have one UTC text; a naive one equals no aware one.
+            text = texts.get(value)
+            if text is None:
+                text = texts[value] = _sqlite_utc_cell(value)
+            out.append(text)
+        return out
+
+    return cells
 
 
 def _constant(value: Any) -> Cells:

@@ -178,6 +178,26 @@ def test_a_naive_datetime_is_refused_on_both_paths(tmp_path: Path) -> None:
     assert _dump(engine)["poll_attempt"] == []
 
 
+def test_one_instant_in_several_zones_is_written_once_and_the_same(tmp_path: Path) -> None:
+    # Each distinct instant of a column is formatted once (bot/store/bulk.py ``_utc_texts``).
+    ours, theirs = _store(tmp_path, "ours.db"), _store(tmp_path, "theirs.db")
+    zones = [T0, T0.astimezone(INDIA), T0.astimezone(PACIFIC), T0 + timedelta(microseconds=1)]
+    rows = [{**row, "started_at": zones[i % 4]} for i, row in enumerate(_attempts())]
+    with ours.begin() as connection:
+        execute_many(connection, POLL_ATTEMPT.insert(), rows)
+    with theirs.begin() as connection:
+        connection.execute(POLL_ATTEMPT.insert(), rows)
+    assert _dump(ours) == _dump(theirs)
+    assert {row[2] for row in _dump(ours)["poll_attempt"]} == {
+        "2025-06-01 12:30:15.123456",
+        "2025-06-01 12:30:15.123457",
+    }
+    # The same wall clock without a zone is not the instant already formatted: refused.
+    naive = [*rows, {**rows[0], "started_at": T0.replace(tzinfo=None)}]
+    with pytest.raises(StatementError, match="timezone"), ours.begin() as connection:
+        execute_many(connection, POLL_ATTEMPT.insert(), naive)
+
+
 def test_nothing_to_write_runs_nothing(tmp_path: Path) -> None:
     engine = _store(tmp_path, "empty.db")
     with engine.begin() as connection:
