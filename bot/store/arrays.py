@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from bot.store.tables import naive
+from bot.store.instants import naive
 
 # name -> (PostgreSQL type of the column's array, one value per row)
 Columns = Mapping[str, tuple[str, Sequence[Any]]]
@@ -84,9 +84,9 @@ def _converted(name: str, kind: str, values: Sequence[Any]) -> list[Any]:
     """What SQLAlchemy's types would send: aware instants only, JSON as ``json.dumps`` writes it
     (psycopg sends a ``StrEnum`` member as its text, as a ``str``)."""
     if kind == "timestamptz":
-        naive_values = (v for v in values if v is not None and v.utcoffset() is None)
-        if (value := next(naive_values, None)) is not None:
-            raise ValueError(f"{name}: {naive(value)}")
+        for value in values:
+            if value is not None and value.utcoffset() is None:
+                raise ValueError(f"{name}: {naive(value)}")
         return list(values)
     if kind == "json":
         return [None if v is None else json.dumps(v) for v in values]

@@ -23,7 +23,7 @@ from sqlalchemy.exc import StatementError
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.dml import UpdateBase
 
-from bot.store.tables import UTCDateTime, naive
+from bot.store.instants import UTCDateTime, naive
 
 Convert = Callable[[Any], Any]
 # Fewer rows than this take SQLAlchemy's path (a compile here costs ~0.2 ms a statement).

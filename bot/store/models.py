@@ -13,7 +13,8 @@ from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Integer, Uni
 from sqlmodel import Field, SQLModel
 
 from bot.kinds import AccountStatus, GateState, Quality, Source
-from bot.store.tables import BigId, UTCDateTime
+from bot.store.instants import UTCDateTime
+from bot.store.tables import BigId
 
 
 class _Table(SQLModel):

@@ -1,7 +1,7 @@
-"""Typed Core handles on the tables, and the two helpers every bulk statement shares.
+"""The tables as SQLAlchemy Core declares them, and the helpers every bulk statement shares.
 
 The store writes and reads in bulk through SQLAlchemy Core (DESIGN.md, performance notes): the
-handles below give those statements typed columns, ``chunks`` keeps IN lists and batches under
+tables below give those statements typed columns, ``chunks`` keeps IN lists and batches under
 SQLite's cap on bound parameters, and ``insert_new`` is the one dialect-aware
 ``INSERT … ON CONFLICT DO NOTHING``.
 """
@@ -9,7 +9,6 @@ SQLite's cap on bound parameters, and ``insert_new`` is the one dialect-aware
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import (
@@ -18,17 +17,14 @@ from sqlalchemy import (
     Column,
     ColumnElement,
     Date,
-    DateTime,
     Dialect,
     Float,
     ForeignKey,
     Index,
     Integer,
-    Interval,
     MetaData,
     String,
     Table,
-    TypeDecorator,
     UniqueConstraint,
     any_,
     bindparam,
@@ -37,54 +33,18 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.sql.dml import Insert
 
 from bot.kinds import AccountStatus, GateState, Quality, Source
+from bot.store.instants import UTCDateTime
 
 T = TypeVar("T")
 # SQLite caps bound parameters per statement (999 before 3.32): IN lists go in pieces this big.
 CHUNK = 500
 
 
-def naive(value: datetime) -> str:
-    """Why a datetime without a zone is refused."""
-    return f"datetime {value.isoformat()} has no timezone: its instant would be a guess"
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """An aware instant, stored in UTC and read back in UTC (SQLite keeps no offset)."""
-
-    impl = DateTime
-    cache_ok = True
-
-    def __init__(self) -> None:
-        super().__init__(timezone=True)
-
-    def __repr__(self) -> str:
-        """What Alembic writes into a generated migration: it must call this class as it is."""
-        return "UTCDateTime()"
-
-    def coerce_compared_value(self, op: Any, value: Any) -> Any:
-        """Instants minus a duration compare as intervals, not as instants."""
-        return Interval() if isinstance(value, timedelta) else self
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        """The instant in UTC; a naive datetime is refused."""
-        if value is None:
-            return None
-        if value.utcoffset() is None:
-            raise ValueError(naive(value))
-        return value.astimezone(UTC)
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        """The stored instant in UTC."""
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.utcoffset() is None else value.astimezone(UTC)
-
-
 # The schema of the Core statements, declared here rather than taken from the SQLModel models
-# (bot/store/models.py) so that the commands that only poll, import and query never import the
+# (bot/store/models.py) so that `bot poll`, `growth`, `report` and `accounts` never import the
 # ORM, SQLModel or the models (~0.1 s of a 0.6 s `bot poll`). The models declare the same tables
-# for the ORM and Alembic; tests/store/test_store.py checks both against the migrations and
-# against each other, column by column.
+# for the ORM and Alembic: tests/store/test_tables.py holds the two equal column by column, and
+# tests/store/test_store.py holds each to the migrations.
 METADATA = MetaData()
 # BIGINT ids on PostgreSQL; on SQLite only INTEGER PRIMARY KEY is an auto-incrementing rowid.
 BigId = BigInteger().with_variant(Integer(), "sqlite")

@@ -16,7 +16,8 @@ from sqlalchemy.exc import StatementError
 from bot.kinds import PollOutcome, Quality, Source
 from bot.store.bulk import FEWEST, _plan, execute_many, sqlite_utc_text
 from bot.store.db import make_engine, migrate
-from bot.store.tables import ACCOUNT, POLL_ATTEMPT, SNAPSHOT, UTCDateTime, insert_new
+from bot.store.instants import UTCDateTime
+from bot.store.tables import ACCOUNT, POLL_ATTEMPT, SNAPSHOT, insert_new
 from bot.store.writes import IDENTITY_UPDATE
 
 T0 = datetime(2025, 6, 1, 12, 30, 15, 123456, tzinfo=UTC)

@@ -21,8 +21,9 @@ from bot.query.accounts import account_by_key
 from bot.store import history
 from bot.store.accounts import get_or_create, sync_accounts
 from bot.store.db import HEAD, alembic_config, at_head, make_engine, migrate, normalize_url
+from bot.store.instants import UTCDateTime
 from bot.store.models import Account, PollAttempt, Snapshot
-from bot.store.tables import METADATA, RATE_BUDGET, UTCDateTime
+from bot.store.tables import METADATA, RATE_BUDGET
 from bot.store.writes import (
     PollRecord,
     SnapshotValues,

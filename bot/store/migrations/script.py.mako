@@ -7,7 +7,7 @@ Revises: ${down_revision | comma,n}
 from alembic import op
 import sqlalchemy as sa
 import sqlmodel  # noqa: F401  (the models' AutoString)
-import bot.store.tables  # noqa: F401  (UTCDateTime)
+import bot.store.instants  # noqa: F401  (UTCDateTime)
 ${imports if imports else ""}
 
 revision = ${repr(up_revision)}
