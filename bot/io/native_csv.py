@@ -21,6 +21,7 @@ from bot.io.native_rows import (
 from bot.io.problems import _Fatal, _RowError, _show, header_problems
 from bot.output.text import unspreadsheet
 
+_DIGITS = 19  # fewer digits always fit a BIGINT
 _GROUPED = re.compile(r"[0-9]{1,3}(?:[,' _\u00a0\u202f][0-9]{3})+")
 _SIGNED = re.compile(r"[+-][0-9]+")
 
@@ -51,6 +52,8 @@ class _CsvRow:
         self.where = (0, 0, 0, 0, -1, -1)  # platform, handle, captured_at, three counts
         # (platform cell, handle cell) -> (platform, handle): one look-up for both, most rows.
         self.accounts: dict[tuple[str, str], tuple[str, str]] = {}
+        # A cell as given is its check's key too: a guard (a leading quote) never starts a time.
+        self.instants = ctx.instants
 
     def header(self, columns: list[str]) -> None:
         """Where each column is (-1: absent)."""
@@ -75,17 +78,30 @@ class _CsvRow:
         account = self.accounts.get((cells[p], cells[h]))
         if account is None:
             account = self._account(cells[p], cells[h])
-        captured_at = self.ctx.instant(_unguarded(cells[t]))
-        # Bare digits (the usual count) are read here; anything else is checked in full.
+        cell = cells[t]
+        captured_at = self.instants.get(cell)
+        if captured_at is None:
+            captured_at = self.ctx.instant(_unguarded(cell))
+        # Bare digits (the usual count) are read here, the test written out (a call each was a
+        # tenth of the row's time); anything else is checked in full.
         cell = cells[f]
-        followers = int(cell) if _bare(cell) else _cell_count("followers", cell)
+        if cell.isdigit() and cell.isascii() and len(cell) < _DIGITS:
+            followers: int | None = int(cell)
+        else:
+            followers = _cell_count("followers", cell)
         following = posts = None
         if fo >= 0:
             cell = cells[fo]
-            following = int(cell) if _bare(cell) else _cell_count("following", cell)
+            if cell.isdigit() and cell.isascii() and len(cell) < _DIGITS:
+                following = int(cell)
+            else:
+                following = _cell_count("following", cell)
         if po >= 0:
             cell = cells[po]
-            posts = int(cell) if _bare(cell) else _cell_count("posts", cell)
+            if cell.isdigit() and cell.isascii() and len(cell) < _DIGITS:
+                posts = int(cell)
+            else:
+                posts = _cell_count("posts", cell)
         return ImportRow(line, *account, captured_at, followers, following, posts)
 
     def _account(self, platform_cell: str, handle_cell: str) -> tuple[str, str]:
@@ -96,11 +112,6 @@ class _CsvRow:
             self.accounts.clear()
         self.accounts[(platform_cell, handle_cell)] = account
         return account
-
-
-def _bare(cell: str) -> bool:
-    """True for a count of bare ASCII digits that fits a BIGINT whatever they are."""
-    return cell.isdigit() and cell.isascii() and len(cell) < 19
 
 
 def _cell_count(name: str, cell: str) -> int | None:
@@ -117,15 +128,12 @@ def _csv_rows(lines: Iterable[str]) -> Iterator[tuple[int, list[str]]]:
     """Each CSV row with the line it starts on; a syntax error stops the reading."""
     reader = csv.reader(lines, strict=True)
     start = 1
-    while True:
-        try:
-            cells = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            raise _Fatal(start, f"CSV syntax error in the row starting here: {exc}") from None
-        yield start, cells
-        start = reader.line_num + 1
+    try:
+        for cells in reader:
+            yield start, cells
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise _Fatal(start, f"CSV syntax error in the row starting here: {exc}") from None
 
 
 def _check_header(line: int, cells: list[str]) -> list[str]:
@@ -144,7 +152,7 @@ def _csv_count(name: str, value: object) -> int | None:
     if not text:
         return None
     if text.isdigit() and text.isascii():
-        return int(text) if len(text) < 19 else _bounded(name, int(text))
+        return int(text) if len(text) < _DIGITS else _bounded(name, int(text))
     if _GROUPED.fullmatch(text):
         raise _RowError(
             f"{name} {_show(text)} has a thousands separator; write the bare number"

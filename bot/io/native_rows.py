@@ -67,7 +67,8 @@ class _Context:
         self.now = now
         self._platforms: dict[str, str] = {}  # only good names are kept: few
         self._handles: dict[tuple[str, str], str] = {}
-        self._instants: dict[str, datetime] = {}
+        # Checked cells and their instants: the CSV reader looks here first (bot/io/native_csv.py).
+        self.instants: dict[str, datetime] = {}
 
     def platform(self, raw: str) -> str:
         """A known platform name (see ``_platform``)."""
@@ -89,12 +90,12 @@ class _Context:
 
     def instant(self, raw: str) -> datetime:
         """A ``captured_at`` cell as an aware UTC instant (see ``_captured_at``)."""
-        found = self._instants.get(raw)
+        found = self.instants.get(raw)
         if found is None:
             found = _captured_at(raw, self.tz, self.now)
-            if len(self._instants) >= _CACHE_INSTANTS:
-                self._instants.clear()
-            self._instants[raw] = found
+            if len(self.instants) >= _CACHE_INSTANTS:
+                self.instants.clear()  # the same dict: the CSV reader holds it
+            self.instants[raw] = found
         return found
 
 

@@ -10,9 +10,10 @@ Rows go to the database the cheapest way that is still safe, inside the caller's
   there with one query (``Sink.duplicates``); then one ``INSERT … SELECT … ON CONFLICT DO
   NOTHING`` (``Sink.merge``) adds the new ones and leaves the stored ones alone.
 
-On PostgreSQL a batch's rows are written by a thread while the importer builds the next batch:
-the server checks a COPY's foreign keys when it ends, and that wait no longer stops the parse.
-The importer formats the straight-in rows itself (bot/store/pgcopy.py): the thread only sends.
+On PostgreSQL a batch's rows are written by a thread while the importer parses and builds the
+next batch: the server's work for a COPY (its rows, their indexes, then one check of their
+accounts, migration 0008) no longer stops the parse. The importer formats the straight-in rows
+itself (bot/store/pgcopy.py): the thread only sends.
 The importer lends the connection to that thread (``send``) and takes it back (``wait``) before
 it runs anything itself; on SQLite ``send`` writes at once.
 
@@ -207,12 +208,6 @@ class Sink:
             if self._writer is not None:
                 # On an error the thread's own failure (if any) is the lesser news: dropped.
                 self._writer.shutdown(wait=True)
-
-    @property
-    def overlaps(self) -> bool:
-        """True when rows are written in a thread: parsing ahead then pays (not on SQLite,
-        whose executemany wants the GIL for every row)."""
-        return self._writer is not None
 
     def hold(self, direct: Sequence[Row], staged: Sequence[Staged]) -> None:
         """Keep a batch's rows for the next ``send``: ``direct`` provably meet no stored row (a

@@ -4,6 +4,7 @@ verdict would be ``ok``."""
 
 from __future__ import annotations
 
+import gc
 import random
 import threading
 from datetime import UTC, datetime, timedelta
@@ -84,10 +85,12 @@ def test_a_bad_last_row_after_rows_sent_straight_in_leaves_nothing(
 ) -> None:
     monkeypatch.setattr(load, "BATCH", 5)
     good = "".join(f"x,dgsn,{_at(m)},{5000 + m},1,2\n" for m in range(23))
+    collecting = gc.isenabled()
     with pytest.raises(InputError) as caught:
         _import(engine, tmp_path / "bad.csv", HEADER + good + "x,dgsn,2025-02-01,12 345,,\n")
     assert str(caught.value).startswith(f"{tmp_path / 'bad.csv'}:25: followers '12 345' has a")
     assert _count(engine) == (0, 0)
+    assert gc.isenabled() == collecting  # the import's pause on the collector (bot/collector.py)
 
 
 def test_quoted_cells_empty_counts_and_an_exported_id_with_commas_and_quotes(
@@ -244,7 +247,7 @@ def test_a_write_that_fails_in_the_writer_fails_the_import_and_leaves_nothing(
     # PostgreSQL writes in its own thread; SQLite in the importer's.
     on_postgres = engine.dialect.name == "postgresql"
     assert all(name.startswith("import-copy") == on_postgres for name in calls)
-    assert not [t for t in threading.enumerate() if t.name.startswith(("import-copy", "read-"))]
+    assert not [t for t in threading.enumerate() if t.name.startswith("import-copy")]
 
 
 def test_an_account_made_by_another_process_meanwhile_is_found_with_its_history(
