@@ -78,8 +78,12 @@ def _sqlite_engine(url: str, database: str | None) -> Engine:
 
 
 def _postgres_engine(url: str) -> Engine:
-    """PostgreSQL without JIT compilation: the bot's reads are many small index seeks."""
-    engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    """PostgreSQL without JIT compilation (the bot's reads are many small index seeks), READ
+    COMMITTED whatever the server's default (the snapshot key's triggers need it, migration
+    0008)."""
+    engine = create_engine(
+        url, pool_pre_ping=True, pool_size=5, max_overflow=5, isolation_level="READ COMMITTED"
+    )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

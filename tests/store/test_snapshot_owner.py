@@ -15,12 +15,14 @@ from typing import Any
 import psycopg
 import pytest
 from sqlalchemy import Connection, Engine, delete, insert, select, text, update
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError, NotSupportedError, OperationalError
 
 from bot.kinds import AccountStatus
+from bot.store.db import make_engine
 from bot.store.pgcopy import encode
 from bot.store.tables import ACCOUNT, SNAPSHOT
 from bot.store.writes import insert_snapshots
+from tests.conftest import PG_URL, _postgres_engine
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
 MISSING = 987_654
@@ -152,13 +154,113 @@ def test_an_account_id_cannot_change_while_snapshots_name_it(engine: Engine) -> 
 
 
 @pytest.mark.postgres
-def test_truncating_accounts_with_cascade_empties_the_snapshots(pg_engine: Engine) -> None:
+def test_truncating_accounts_is_refused_while_snapshots_remain_unless_both_are_named(
+    pg_engine: Engine,
+) -> None:
     [account] = _accounts(pg_engine, 1)
     with pg_engine.begin() as connection:
         connection.execute(insert(SNAPSHOT), [_snapshot(account, 0)])
+    for statement in ("TRUNCATE account CASCADE", "TRUNCATE account, poll_attempt, correction"):
+        refused = pytest.raises(NotSupportedError, match="referenced in a foreign key")
+        with refused, pg_engine.begin() as connection:
+            connection.execute(text(statement))
+    assert _owners(pg_engine) == [account]
     with pg_engine.begin() as connection:
-        connection.execute(text("TRUNCATE account CASCADE"))
+        connection.execute(text("TRUNCATE snapshot, account CASCADE"))
+    assert _owners(pg_engine) == [] and _accounts(pg_engine, 1)
+    with pg_engine.begin() as connection:
+        connection.execute(text("TRUNCATE account CASCADE"))  # no snapshot left to orphan
+
+
+@pytest.mark.postgres
+def test_changing_accounts_asks_for_read_committed_and_the_bot_connects_so(
+    pg_engine: Engine,
+) -> None:
+    [account] = _accounts(pg_engine, 1)
+    with pg_engine.begin() as connection:
+        connection.execute(insert(SNAPSHOT), [_snapshot(account, 0)])
+    stricter = pg_engine.execution_options(isolation_level="REPEATABLE READ")
+    refused = pytest.raises(NotSupportedError, match="needs READ COMMITTED")
+    with refused, stricter.begin() as connection:
+        connection.execute(delete(ACCOUNT).where(ACCOUNT.c.id == account))
+    with stricter.begin() as connection:  # writing snapshots is safe at any level
+        connection.execute(insert(SNAPSHOT), [_snapshot(account, 1)])
+    # The bot's engine asks for READ COMMITTED even where the server's default is stricter.
+    schema = pg_engine.url.query["options"].split("=")[-1]
+    options = f"-csearch_path%3D{schema}%20-cdefault_transaction_isolation%3Dserializable"
+    bots = make_engine(f"{PG_URL}?options={options}")
+    try:
+        with bots.begin() as connection:
+            assert connection.execute(text("SHOW default_transaction_isolation")).scalar_one() == (
+                "serializable"
+            )
+            assert connection.execute(text("SHOW transaction_isolation")).scalar_one() == (
+                "read committed"
+            )
+            connection.execute(delete(ACCOUNT).where(ACCOUNT.c.id == account))
+    finally:
+        bots.dispose()
     assert _owners(pg_engine) == []
+
+
+@pytest.mark.postgres
+def test_each_schema_keeps_its_own_rows_whatever_the_search_path(pg_engine: Engine) -> None:
+    """The triggers name their tables through their own table's schema, not the caller's path."""
+    others = _postgres_engine()
+    other = next(others)
+    try:
+        [mine], [theirs] = _accounts(pg_engine, 1), _accounts(other, 2)[1:]
+        for engine, account in ((pg_engine, mine), (other, mine), (other, theirs)):
+            with engine.begin() as connection:
+                connection.execute(insert(SNAPSHOT), [_snapshot(account, 0)])
+        here = pg_engine.url.query["options"].split("=")[-1]
+        # From the other schema's path: a delete here cascades here, not there.
+        with other.begin() as connection:
+            connection.execute(text(f'DELETE FROM "{here}".account WHERE id = :id'), {"id": mine})
+        assert _owners(pg_engine) == [] and _owners(other) == [mine, theirs]
+        # An account that exists only there does not make a snapshot here valid.
+        refused = pytest.raises(IntegrityError, match=REFUSED)
+        with refused, other.begin() as connection:
+            connection.execute(
+                text(
+                    f'INSERT INTO "{here}".snapshot (account_id, captured_at, precision, source,'
+                    " quality) VALUES (:id, :at, 1, 'poll', 'ok')"
+                ),
+                {"id": theirs, "at": T0},
+            )
+    finally:
+        others.close()
+
+
+@pytest.mark.postgres
+def test_a_role_that_may_write_snapshots_need_not_lock_accounts(pg_engine: Engine) -> None:
+    """As with the key, whose checks run as the table's owner."""
+    [account] = _accounts(pg_engine, 1)
+    schema = pg_engine.url.query["options"].split("=")[-1]
+    role = f"writer_{schema}"
+    grants = [
+        f'CREATE ROLE "{role}" NOLOGIN',
+        f'GRANT USAGE ON SCHEMA "{schema}" TO "{role}"',
+        f'GRANT SELECT, INSERT ON "{schema}".snapshot TO "{role}"',
+        f'GRANT SELECT, DELETE ON "{schema}".account TO "{role}"',
+        f'GRANT USAGE ON ALL SEQUENCES IN SCHEMA "{schema}" TO "{role}"',
+    ]
+    with pg_engine.begin() as connection:
+        for grant in grants:
+            connection.execute(text(grant))
+    try:
+        with pg_engine.begin() as connection:
+            connection.execute(text(f'SET LOCAL ROLE "{role}"'))
+            connection.execute(insert(SNAPSHOT), [_snapshot(account, 0)])
+        assert _owners(pg_engine) == [account]
+        with pg_engine.begin() as connection:
+            connection.execute(text(f'SET LOCAL ROLE "{role}"'))
+            connection.execute(delete(ACCOUNT).where(ACCOUNT.c.id == account))
+        assert _owners(pg_engine) == []
+    finally:
+        with pg_engine.begin() as connection:
+            connection.execute(text(f'DROP OWNED BY "{role}"'))
+            connection.execute(text(f'DROP ROLE "{role}"'))
 
 
 @pytest.mark.postgres

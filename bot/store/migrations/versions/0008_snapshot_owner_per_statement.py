@@ -2,16 +2,22 @@
 
 The foreign key ``snapshot.account_id -> account.id`` ran one locking look-up of the account per
 inserted row: on a 365,000-row ``bot import`` that was 1.8-3.6 s of the server's 2.9-4.7 s
-(docs/development.md, ninth session). The same rule is now kept by triggers that see the whole
-statement (transition tables), with the same locks, the same error and the same cascade:
+(``bench/snapshot_key.py``; docs/development.md, ninth session). The same rule is now kept by
+triggers that see a whole statement (transition tables), with the key's locks and error:
 
 - after an INSERT (COPY included), every account the new rows name is locked ``FOR KEY SHARE``
   in one query, as the per-row check locked each; one that is missing raises
-  ``foreign_key_violation`` naming the key, as PostgreSQL's own check words it;
+  ``foreign_key_violation`` worded as PostgreSQL's own check words it;
 - an UPDATE that moves a snapshot to another account is checked the same way, row by row (rare);
 - deleting accounts deletes their snapshots (``ON DELETE CASCADE``), one statement for all;
-- changing a referenced account's id is refused (``NO ACTION``); ``TRUNCATE account CASCADE``
-  empties ``snapshot`` too.
+- changing a referenced account's id is refused (``NO ACTION``);
+- ``TRUNCATE account`` is refused while snapshots remain, ``CASCADE`` or not (the key made
+  ``CASCADE`` empty them): ``TRUNCATE snapshot, account …`` names both.
+
+Where they differ from the key: deleting, renumbering or truncating accounts asks for READ
+COMMITTED (the bot's connections; the key rechecked at stricter levels with a view a function
+cannot take), and the downgrade re-adds the key, which fails naming the row if any snapshot has
+lost its account. ``tests/store/test_snapshot_owner.py`` holds both databases to these rules.
 
 SQLite keeps the declared foreign key. The models still declare it: ``bot.store.owner`` tells
 Alembic's comparison that on PostgreSQL the triggers stand for it.
@@ -29,10 +35,31 @@ depends_on = None
 
 _CONSTRAINT = "snapshot_account_id_fkey"
 
+# Each function names its tables through the schema of the table its trigger is on (never the
+# caller's search_path: bot schemas side by side in one database each keep their own rows), and runs
+# as its owner, as the key's own checks do (a role that may write snapshots need not also be
+# allowed to lock accounts).
+_DEFINER = "SECURITY DEFINER SET search_path = pg_catalog, pg_temp"
+
+# A transaction that does not read the latest rows could miss snapshots another one stored since
+# it began, and leave them without their account: PostgreSQL's own key rechecks with a newer view,
+# which a function cannot. So deleting, renumbering or truncating accounts asks for READ
+# COMMITTED, which the bot's own connections use (bot/store/db.py).
+_READ_COMMITTED = """    IF current_setting('transaction_isolation') <> 'read committed' THEN
+        RAISE EXCEPTION
+            'deleting, renumbering or truncating accounts needs READ COMMITTED isolation'
+            ' (this transaction is %)', current_setting('transaction_isolation')
+            USING ERRCODE = 'feature_not_supported',
+                  DETAIL = 'Snapshots another transaction stored since this one began would be'
+                           ' left without their account.',
+                  HINT = 'Run it in a READ COMMITTED transaction.';
+    END IF;
+"""
+
 _UPGRADE = f"""
 ALTER TABLE snapshot DROP CONSTRAINT {_CONSTRAINT};
 
-CREATE FUNCTION snapshot_account_exists() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION snapshot_account_exists() RETURNS trigger LANGUAGE plpgsql {_DEFINER} AS $$
 DECLARE
     wanted integer[];
     locked integer[];
@@ -44,14 +71,17 @@ BEGIN
     END IF;
     -- The lock the per-row check took: the account cannot be deleted, nor its id changed,
     -- until this transaction ends.
-    locked := ARRAY(SELECT id FROM account WHERE id = ANY (wanted) FOR KEY SHARE);
+    EXECUTE format(
+        'SELECT ARRAY(SELECT id FROM %I.account WHERE id = ANY ($1) FOR KEY SHARE)',
+        TG_TABLE_SCHEMA
+    ) INTO locked USING wanted;
     IF cardinality(locked) < cardinality(wanted) THEN
         RAISE EXCEPTION
             'insert or update on table "snapshot" violates foreign key constraint "{_CONSTRAINT}"'
             USING ERRCODE = 'foreign_key_violation',
                   DETAIL = format('Key (account_id)=(%s) is not present in table "account".',
                                   (SELECT min(w) FROM unnest(wanted) AS w WHERE w <> ALL (locked))),
-                  TABLE = 'snapshot', CONSTRAINT = '{_CONSTRAINT}';
+                  SCHEMA = TG_TABLE_SCHEMA, TABLE = 'snapshot', CONSTRAINT = '{_CONSTRAINT}';
     END IF;
     RETURN NULL;
 END $$;
@@ -64,9 +94,12 @@ CREATE TRIGGER snapshot_account_moved AFTER UPDATE OF account_id ON snapshot
     FOR EACH ROW WHEN (OLD.account_id IS DISTINCT FROM NEW.account_id)
     EXECUTE FUNCTION snapshot_account_exists();
 
-CREATE FUNCTION account_snapshots_deleted() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION account_snapshots_deleted() RETURNS trigger LANGUAGE plpgsql {_DEFINER} AS $$
 BEGIN
-    DELETE FROM snapshot WHERE account_id IN (SELECT id FROM old_rows);
+{_READ_COMMITTED}
+    EXECUTE format(
+        'DELETE FROM %I.snapshot WHERE account_id IN (SELECT id FROM old_rows)', TG_TABLE_SCHEMA
+    );
     RETURN NULL;
 END $$;
 
@@ -74,16 +107,22 @@ CREATE TRIGGER account_snapshots_deleted AFTER DELETE ON account
     REFERENCING OLD TABLE AS old_rows
     FOR EACH STATEMENT EXECUTE FUNCTION account_snapshots_deleted();
 
-CREATE FUNCTION account_id_kept() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION account_id_kept() RETURNS trigger LANGUAGE plpgsql {_DEFINER} AS $$
+DECLARE
+    named boolean;
 BEGIN
-    IF EXISTS (SELECT 1 FROM snapshot WHERE account_id = OLD.id) THEN
+{_READ_COMMITTED}
+    EXECUTE format(
+        'SELECT EXISTS (SELECT 1 FROM %I.snapshot WHERE account_id = $1)', TG_TABLE_SCHEMA
+    ) INTO named USING OLD.id;
+    IF named THEN
         RAISE EXCEPTION
             'update or delete on table "account" violates foreign key constraint'
             ' "{_CONSTRAINT}" on table "snapshot"'
             USING ERRCODE = 'foreign_key_violation',
                   DETAIL = format('Key (id)=(%s) is still referenced from table "snapshot".',
                                   OLD.id),
-                  TABLE = 'account', CONSTRAINT = '{_CONSTRAINT}';
+                  SCHEMA = TG_TABLE_SCHEMA, TABLE = 'snapshot', CONSTRAINT = '{_CONSTRAINT}';
     END IF;
     RETURN NULL;
 END $$;
@@ -92,9 +131,20 @@ CREATE TRIGGER account_id_kept AFTER UPDATE OF id ON account
     FOR EACH ROW WHEN (OLD.id IS DISTINCT FROM NEW.id)
     EXECUTE FUNCTION account_id_kept();
 
-CREATE FUNCTION account_truncated() RETURNS trigger LANGUAGE plpgsql AS $$
+-- As the key refused: TRUNCATE of account alone while snapshots remain (CASCADE no longer
+-- reaches snapshot, so it is refused too; naming both tables truncates both).
+CREATE FUNCTION account_truncated() RETURNS trigger LANGUAGE plpgsql {_DEFINER} AS $$
+DECLARE
+    named boolean;
 BEGIN
-    TRUNCATE snapshot;
+{_READ_COMMITTED}
+    EXECUTE format('SELECT EXISTS (SELECT 1 FROM %I.snapshot)', TG_TABLE_SCHEMA) INTO named;
+    IF named THEN
+        RAISE EXCEPTION 'cannot truncate a table referenced in a foreign key constraint'
+            USING ERRCODE = 'feature_not_supported',
+                  DETAIL = 'Table "snapshot" references "account".',
+                  HINT = 'Truncate table "snapshot" at the same time.';
+    END IF;
     RETURN NULL;
 END $$;
 
