@@ -12,16 +12,14 @@ from __future__ import annotations
 
 import sys
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from _common import PG_URL
-from _processes import machine, server_cpu
+from _processes import machine, postgres_url, server_cpu
 from alembic import command
-from sqlalchemy import Engine, create_engine, insert, text
+from sqlalchemy import Engine, insert
 
 from bot.kinds import AccountStatus
 from bot.store.db import alembic_config, make_engine
@@ -39,25 +37,19 @@ DROP TRIGGER snapshot_account_moved ON snapshot;
 
 @contextmanager
 def schema(revision: str, *, checked: bool = True) -> Iterator[Engine]:
-    """A schema migrated to ``revision`` holding ``ACCOUNTS`` accounts; dropped afterwards."""
-    name = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{name}"'))
-    engine = make_engine(f"{PG_URL}?options=-csearch_path%3D{name}")
-    try:
-        config = alembic_config()
-        with engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.upgrade(config, revision)
-            if not checked:
-                connection.exec_driver_sql(NO_CHECK)
-        yield engine
-    finally:
-        engine.dispose()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA "{name}" CASCADE'))
-        admin.dispose()
+    """A throwaway schema migrated to ``revision``; without ``checked``, the triggers dropped."""
+    with postgres_url() as url:
+        engine = make_engine(url)
+        try:
+            config = alembic_config()
+            with engine.begin() as connection:
+                config.attributes["connection"] = connection
+                command.upgrade(config, revision)
+                if not checked:
+                    connection.exec_driver_sql(NO_CHECK)
+            yield engine
+        finally:
+            engine.dispose()
 
 
 def blocks(accounts: list[int], days: int) -> list[bytes]:

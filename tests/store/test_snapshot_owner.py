@@ -62,6 +62,14 @@ def _accounts(engine: Engine, count: int) -> list[int]:
         return [_account(connection, f"a{n}.bsky.social") for n in range(count)]
 
 
+def _with_a_snapshot(engine: Engine) -> int:
+    """A new account with one snapshot."""
+    [account] = _accounts(engine, 1)
+    with engine.begin() as connection:
+        connection.execute(insert(SNAPSHOT), [_snapshot(account, 0)])
+    return account
+
+
 def _owners(engine: Engine) -> list[int]:
     with engine.connect() as connection:
         query = select(SNAPSHOT.c.account_id).order_by(SNAPSHOT.c.account_id)
@@ -157,9 +165,7 @@ def test_an_account_id_cannot_change_while_snapshots_name_it(engine: Engine) -> 
 def test_truncating_accounts_is_refused_while_snapshots_remain_unless_both_are_named(
     pg_engine: Engine,
 ) -> None:
-    [account] = _accounts(pg_engine, 1)
-    with pg_engine.begin() as connection:
-        connection.execute(insert(SNAPSHOT), [_snapshot(account, 0)])
+    account = _with_a_snapshot(pg_engine)
     for statement in ("TRUNCATE account CASCADE", "TRUNCATE account, poll_attempt, correction"):
         refused = pytest.raises(NotSupportedError, match="referenced in a foreign key")
         with refused, pg_engine.begin() as connection:
@@ -176,9 +182,7 @@ def test_truncating_accounts_is_refused_while_snapshots_remain_unless_both_are_n
 def test_changing_accounts_asks_for_read_committed_and_the_bot_connects_so(
     pg_engine: Engine,
 ) -> None:
-    [account] = _accounts(pg_engine, 1)
-    with pg_engine.begin() as connection:
-        connection.execute(insert(SNAPSHOT), [_snapshot(account, 0)])
+    account = _with_a_snapshot(pg_engine)
     stricter = pg_engine.execution_options(isolation_level="REPEATABLE READ")
     refused = pytest.raises(NotSupportedError, match="needs READ COMMITTED")
     with refused, stricter.begin() as connection:
