@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Integer, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Integer, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from bot.kinds import AccountStatus, GateState, Quality, Source
@@ -31,6 +31,7 @@ class Account(_Table, table=True):
         UniqueConstraint("platform", "handle", name="uq_account_platform_handle"),
         Index("ix_account_platform_id", "platform", "platform_id"),
         Index("ix_account_next_poll_at", "next_poll_at"),
+        Index("ix_account_platform_folded", "platform", text("lower(handle)")),
     )
 
     id: int | None = Field(default=None, primary_key=True)

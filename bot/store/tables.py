@@ -28,6 +28,7 @@ from sqlalchemy import (
     UniqueConstraint,
     any_,
     bindparam,
+    text,
 )
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.sql.dml import Insert
@@ -101,6 +102,9 @@ ACCOUNT = Table(
     UniqueConstraint("platform", "handle", name="uq_account_platform_handle"),
     Index("ix_account_platform_id", "platform", "platform_id"),
     Index("ix_account_next_poll_at", "next_poll_at"),
+    # A handle in any case (a platform that folds it): a seek, not a pass over the platform's
+    # accounts (``bot import`` asks once a batch; 76 ms at 100,000 accounts without it).
+    Index("ix_account_platform_folded", "platform", text("lower(handle)")),
 )
 STORE_STATE = Table(
     "store_state",
