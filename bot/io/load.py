@@ -241,26 +241,24 @@ def _write(job: _Import, stream: RowStream, batch: list[ImportRow]) -> None:
             account.count = followers
         if quality is not None or source is not Source.IMPORT or platform_id is not None:
             _note_given(account, at, quality, platform_id)
-        values: Row = (
-            account.id,
-            at,
-            followers,
-            following,
-            posts,
-            precision,
-            _IMPORT if source is Source.IMPORT else str(source),
-            _OK if quality is None else str(quality),
-        )
+        given = _IMPORT if source is Source.IMPORT else str(source)
+        judged = _OK if quality is None else str(quality)
+        values: Row = (account.id, at, followers, following, posts, precision, given, judged)
         if account.fresh and account.ordered:
             direct.append(values)
         else:
             staged.append((line, values))
     if job.replace is not None and staged:
-        job.sink.wait()  # the connection back from the writer first
-        rows = [{**dict(zip(_FIELDS, values, strict=True)), "extra": None} for _, values in staged]
-        job.replaced += replace_existing(job.session.connection(), rows, job.replace)
+        _replace(job, staged, job.replace)
     job.sink.hold(direct, staged)
     job.written += len(direct)
+
+
+def _replace(job: _Import, staged: Sequence[Staged], audit: Audit) -> None:
+    """``--replace``: overwrite stored rows the staged ones meet where their values differ."""
+    job.sink.wait()  # the connection back from the writer first
+    rows = [{**dict(zip(_FIELDS, values, strict=True)), "extra": None} for _, values in staged]
+    job.replaced += replace_existing(job.session.connection(), rows, audit)
 
 
 def _note_given(

@@ -12,7 +12,7 @@ instead: bot/store/arrays.py).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from operator import itemgetter
 from typing import Any
@@ -123,22 +123,26 @@ def _column(key: str, convert: Convert | None) -> Cells:
 
 
 def _utc_texts(pick: Convert) -> Cells:
-    """The rows' instants as SQLite text, each distinct instant formatted once."""
+    """A column of instants as SQLite text (``utc_texts``)."""
+    return lambda rows: utc_texts(map(pick, rows))
 
-    # A chunk's rows share few instants (a response's capture time, the cycle's clock): three
-    # of a poll's four instant columns hold a handful of values over thousands of rows.
-    def cells(rows: Sequence[Mapping[str, Any]]) -> list[Any]:
-        texts: dict[Any, str | None] = {}
-        out = []
-        for value in map(pick, rows):
-            # Equal aware instants have one UTC text; a naive one equals no aware one.
-            text = texts.get(value)
-            if text is None:
-                text = texts[value] = _sqlite_utc_cell(value)
-            out.append(text)
-        return out
 
-    return cells
+def utc_texts(values: Iterable[datetime | None]) -> list[str | None]:
+    """Instants as SQLite stores them (``sqlite_utc_text``), each distinct one formatted once.
+
+    A chunk's or a batch's rows share few instants (a response's capture time, the cycle's
+    clock, a file's days): three of a poll's four instant columns hold a handful of values over
+    thousands of rows.
+    """
+    texts: dict[datetime | None, str | None] = {}
+    out = []
+    for value in values:
+        # Equal aware instants have one UTC text; a naive one equals no aware one.
+        text = texts.get(value)
+        if text is None:
+            text = texts[value] = _sqlite_utc_cell(value)
+        out.append(text)
+    return out
 
 
 def _constant(value: Any) -> Cells:

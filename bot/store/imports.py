@@ -31,7 +31,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select, text
 
 from bot.kinds import AccountStatus, Quality
-from bot.store.bulk import sqlite_utc_text
+from bot.store.bulk import sqlite_utc_text, utc_texts
 from bot.store.pgcopy import Row, encode
 from bot.store.tables import ACCOUNT, CORRECTION, SNAPSHOT, chunks, insert_new
 
@@ -44,7 +44,6 @@ _COLUMNS = "account_id, captured_at, followers, following, posts, precision, sou
 _TYPES = ["int4", "timestamptz", "int8", "int8", "int8", "int4", "text", "text"]
 _LINED = ["int4", *_TYPES]  # a staged row: its line first
 _STAGING = "import_staging"
-_TEXTS = 4096
 _CREATE = {
     "postgresql": f"CREATE TEMPORARY TABLE {_STAGING} (line integer NOT NULL,"
     " account_id integer NOT NULL, captured_at timestamptz NOT NULL, followers bigint,"
@@ -183,7 +182,6 @@ class Sink:
         self._connection = connection
         self._postgres = connection.dialect.name == "postgresql"
         self._staging = False
-        self._texts: dict[datetime, str] = {}  # SQLite: instants as stored, repeated in a file
         # Per batch: its straight-in rows as COPY bytes (PostgreSQL) or as rows, its staged rows.
         self._held: list[tuple[bytes, Sequence[Row], Sequence[Staged]]] = []
         self._writer = ThreadPoolExecutor(1, "import-copy") if self._postgres else None
@@ -328,15 +326,10 @@ class Sink:
                     copy.write_row(row)
             return
         marks = ", ".join("?" * (target.count(",") + 1))
-        texts = self._texts
-        if len(texts) > _TEXTS:
-            texts.clear()
-        for row in rows:
-            if row[at] not in texts:
-                texts[row[at]] = sqlite_utc_text(row[at])
+        texts = utc_texts(row[at] for row in rows)
         driver.executemany(
             f"INSERT INTO {target} VALUES ({marks})",
-            [(*row[:at], texts[row[at]], *row[at + 1 :]) for row in rows],
+            [(*row[:at], text, *row[at + 1 :]) for row, text in zip(rows, texts, strict=True)],
         )
 
 
