@@ -3,9 +3,13 @@
 SQLAlchemy's executemany runs every value of every row through its type in Python before psycopg
 sends the rows one statement each; a poll cycle writes three such statements per chunk of
 accounts, and on PostgreSQL that work was most of the cycle's. Here each column goes as one array
-(psycopg dumps a list in C) and the server unpacks them. Measured on 5,000 rows
-(docs/development.md, fifth session): attempts inserted in 46-49 ms against 72-78 (CPU here 19-20
-against 61-71), accounts updated in 69-74 against 99-105 (CPU 28-30 against 73-76).
+and the server unpacks them. Measured on 5,000 rows (docs/development.md, fifth session):
+attempts inserted in 46-49 ms against 72-78 (CPU here 19-20 against 61-71), accounts updated in
+69-74 against 99-105 (CPU 28-30 against 73-76).
+
+Each array goes as the text of an array literal, written here: psycopg writes a list element by
+element in Python (a call and a regular expression each), which was an eighth of a 100,000-account
+cycle's samples (tenth session); one ``join`` over the column does the same work in C.
 """
 
 from __future__ import annotations
@@ -57,7 +61,7 @@ def update_arrays(
     return max(connection.exec_driver_sql(sql, params).rowcount, 0)
 
 
-def _unpacked(columns: Columns) -> tuple[list[str], str, tuple[list[Any], ...]]:
+def _unpacked(columns: Columns) -> tuple[list[str], str, tuple[str, ...]]:
     """The column names, the ``unnest`` arguments and their values, converted."""
     names = list(columns)
     arrays = ", ".join(f"%s::{_sent(kind)}[]" for kind, _ in columns.values())
@@ -80,14 +84,29 @@ def _selected(columns: Columns) -> str:
     return ", ".join(_value(name, kind) for name, (kind, _) in columns.items())
 
 
-def _converted(name: str, kind: str, values: Sequence[Any]) -> list[Any]:
-    """What SQLAlchemy's types would send: aware instants only, JSON as ``json.dumps`` writes it
-    (psycopg sends a ``StrEnum`` member as its text, as a ``str``)."""
+def _converted(name: str, kind: str, values: Sequence[Any]) -> str:
+    """The column as an array literal of what SQLAlchemy's types would send: aware instants only,
+    JSON as ``json.dumps`` writes it, a ``StrEnum`` member as its text."""
     if kind == "timestamptz":
         for value in values:
             if value is not None and value.utcoffset() is None:
                 raise ValueError(f"{name}: {naive(value)}")
-        return list(values)
+        return _literal([None if v is None else v.isoformat() for v in values])
     if kind == "json":
-        return [None if v is None else json.dumps(v) for v in values]
-    return list(values)
+        return _literal([None if v is None else json.dumps(v) for v in values])
+    if kind in ("int4", "int8"):
+        # ``int.__repr__``: an IntEnum member as its number, and anything not an int refused.
+        if None not in values:
+            return "{" + ",".join(map(int.__repr__, values)) + "}"
+        return "{" + ",".join("NULL" if v is None else int.__repr__(v) for v in values) + "}"
+    return _literal(values)
+
+
+def _literal(texts: Sequence[str | None]) -> str:
+    """A PostgreSQL array literal of texts: each quoted (a backslash and a quote escaped), NULL
+    for None."""
+    quoted = [
+        "NULL" if t is None else '"' + t.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        for t in texts
+    ]
+    return "{" + ",".join(quoted) + "}"

@@ -158,3 +158,52 @@ def test_a_naive_instant_is_refused(pg_engine: Engine) -> None:
     row = {**_snapshots([account_id])[0], "captured_at": datetime(2025, 6, 1)}
     with pg_engine.begin() as connection, pytest.raises(ValueError, match="timezone"):
         insert_arrays(connection, "snapshot", columns_of([row], _SNAPSHOT_ARRAYS))
+
+
+HOSTILE = [
+    "NULL",
+    "",
+    " ",
+    "a,b",
+    "{x}",
+    'say "hi"',
+    "back\\slash",
+    '\\"',
+    "é ✓ 🙂",
+    " pad ",
+    "\t\n",
+]
+
+
+def test_texts_that_look_like_array_syntax_arrive_as_they_are(pg_engine: Engine) -> None:
+    # Array literals are written by hand (bot/store/arrays.py): a quote, a backslash, a brace, a
+    # comma, the word NULL and blank texts are each one element, stored as given.
+    ids = _accounts(pg_engine, len(HOSTILE) + 1)
+    messages: list[str | None] = [*HOSTILE, None]
+    rows = [
+        {
+            "account_id": a,
+            "started_at": T0,
+            "duration_ms": 2**31 - 1 if i == 0 else i,
+            "outcome": PollOutcome.HTTP_ERROR,
+            "http_status": None,
+            "message": message,
+        }
+        for i, (a, message) in enumerate(zip(ids, messages, strict=True))
+    ]
+    with pg_engine.begin() as connection:
+        insert_arrays(connection, "poll_attempt", columns_of(rows, _ATTEMPT_ARRAYS))
+        stored = connection.execute(
+            select(POLL_ATTEMPT.c.message, POLL_ATTEMPT.c.duration_ms).order_by(
+                POLL_ATTEMPT.c.account_id
+            )
+        ).all()
+    assert [m for m, _ in stored] == messages
+    assert stored[0][1] == 2**31 - 1
+
+
+def test_a_value_of_the_wrong_kind_is_refused(pg_engine: Engine) -> None:
+    [account_id] = _accounts(pg_engine, 1)
+    row = {**_snapshots([account_id])[0], "followers": 1.5}
+    with pg_engine.begin() as connection, pytest.raises(TypeError):
+        insert_arrays(connection, "snapshot", columns_of([row], _SNAPSHOT_ARRAYS))
