@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -48,7 +49,7 @@ class AccountLine:
     # part of the JSON).
     points: tuple[Point, ...] = field(default=(), repr=False)
 
-    @property
+    @cached_property
     def key(self) -> str:
         """``platform:handle``."""
         return account_key(self.platform, self.handle)
@@ -182,8 +183,12 @@ class Digest:
 
     def group_lines(self, group: GroupSummary) -> list[AccountLine]:
         """A group's account lines, in the group's order."""
-        by_key = {line.key: line for line in self.accounts}
-        return [by_key[key] for key in group.accounts]
+        return [self._by_key[key] for key in group.accounts]
+
+    @cached_property
+    def _by_key(self) -> dict[str, AccountLine]:
+        """Each account's line by ``platform:handle``: made once, not once a group."""
+        return {line.key: line for line in self.accounts}
 
     def to_json(self) -> dict[str, Any]:
         """The stable JSON document: UTC times with Z, dates as YYYY-MM-DD, null = unknown."""

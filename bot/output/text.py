@@ -72,6 +72,9 @@ def isolate(text: str) -> str:
 
 def width(text: str) -> int:
     """How many terminal cells ``text`` takes (isolates and combining marks take none)."""
+    # Printable ASCII takes a cell a character: most cells of a large table, counted in C.
+    if text.isascii() and text.isprintable():
+        return len(text)
     return cell_len(text)
 
 
