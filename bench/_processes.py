@@ -114,6 +114,16 @@ def server_cpu() -> float | None:
     return total / tick if total else None
 
 
+def process_cpu(pid: int) -> float | None:
+    """CPU seconds (user + system) used so far by one process (Linux's /proc), or None."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    user, system = stat[stat.rindex(")") + 2 :].split()[11:13]
+    return (int(user) + int(system)) / os.sysconf("SC_CLK_TCK")
+
+
 def _reference_loop() -> float:
     """Seconds for ten million additions in a Python loop."""
     start = time.perf_counter()

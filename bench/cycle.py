@@ -24,7 +24,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 from _common import databases
-from _processes import machine
+from _processes import machine, process_cpu, server_cpu
 from sqlalchemy import Engine, insert
 
 from bot.clock import ManualClock
@@ -38,6 +38,9 @@ from bot.store.tables import ACCOUNT
 
 UNLIMITED = RateBudget(requests=10_000_000, per_seconds=1)
 CYCLES = int(os.environ.get("BENCH_CYCLES", "3"))
+# The simulator's process id, for its CPU time: on 2 cores the bot, the simulator and PostgreSQL
+# share the machine, and a cycle's wall time is bounded by their CPU together.
+SIMULATOR: list[int] = []
 
 
 # The simulator, its budgets raised: without that its rate headers reach 0 after 3,000 Bluesky
@@ -63,6 +66,7 @@ def start_simulator() -> tuple[subprocess.Popen[str], str]:
     child = subprocess.Popen([sys.executable, "-c", SERVE], stdout=subprocess.PIPE, text=True)
     assert child.stdout is not None
     line = child.stdout.readline()
+    SIMULATOR[:] = [child.pid]
     # Keep reading whatever else it prints, so a full pipe never blocks it.
     threading.Thread(target=child.stdout.read, daemon=True).start()
     return child, line.strip()
@@ -111,6 +115,7 @@ async def measure(name: str, engine: Engine, count: int, base_url: str) -> None:
     async with make_client() as client:
         for cycle in range(CYCLES):
             start, cpu = time.perf_counter(), time.process_time()
+            others = _others_cpu()
             polled = ok = 0
             async for chunk in _chunks(
                 engine=engine, settings=settings, client=client, clock=clock, runtime=runtime
@@ -118,14 +123,24 @@ async def measure(name: str, engine: Engine, count: int, base_url: str) -> None:
                 polled += len(chunk)
                 ok += sum(1 for r in chunk if r.outcome == "ok")
             seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+            others = tuple(
+                after - before for after, before in zip(_others_cpu(), others, strict=True)
+            )
             peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             kind = "first" if cycle == 0 else "steady"
             print(
                 f"{name:10} {count:>7} {kind:6} {polled} polled ({ok} ok): {seconds:6.2f} s,"
-                f" {polled / seconds:8,.0f} accounts/s, CPU {cpu:6.2f} s, peak RSS {peak:.0f} MB",
+                f" {polled / seconds:8,.0f} accounts/s, CPU {cpu:6.2f} s, peak RSS {peak:.0f} MB;"
+                f" CPU simulator {others[0]:.2f} s"
+                + (f", PostgreSQL {others[1]:.2f} s" if name == "postgresql" else ""),
                 flush=True,
             )
             clock.advance(timedelta(hours=6))
+
+
+def _others_cpu() -> tuple[float, float]:
+    """CPU seconds so far of the simulator and of PostgreSQL's processes (0 where unknown)."""
+    return process_cpu(SIMULATOR[0]) or 0.0, server_cpu() or 0.0
 
 
 async def _chunks(**options: object) -> AsyncIterator[list[poller.PollResult]]:

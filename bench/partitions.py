@@ -128,8 +128,7 @@ def size(engine: Engine, partitioned: bool) -> tuple[int, int]:
     with engine.connect() as connection:
         row = connection.execute(
             text(
-                "SELECT sum(pg_table_size(t)), sum(pg_indexes_size(t))"
-                f" FROM ({tables}) AS parts(t)"
+                f"SELECT sum(pg_table_size(t)), sum(pg_indexes_size(t)) FROM ({tables}) AS parts(t)"
             )
         ).one()
     return int(row[0]), int(row[1])
