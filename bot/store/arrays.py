@@ -95,11 +95,15 @@ def _converted(name: str, kind: str, values: Sequence[Any]) -> str:
     if kind == "json":
         return _literal([None if v is None else json.dumps(v) for v in values])
     if kind in ("int4", "int8"):
-        # ``int.__repr__``: an IntEnum member as its number, and anything not an int refused.
+        # ``int.__repr__``: an IntEnum member as its number, a float or a text refused (a bool
+        # is an int to Python: 0 or 1).
         if None not in values:
             return "{" + ",".join(map(int.__repr__, values)) + "}"
         return "{" + ",".join("NULL" if v is None else int.__repr__(v) for v in values) + "}"
-    return _literal(values)
+    if kind == "text":
+        return _literal(values)
+    # A new kind needs its own literal: psycopg adapted any value, this writes only these.
+    raise ValueError(f"{name}: no array literal for {kind}")
 
 
 def _literal(texts: Sequence[str | None]) -> str:

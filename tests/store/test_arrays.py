@@ -207,3 +207,9 @@ def test_a_value_of_the_wrong_kind_is_refused(pg_engine: Engine) -> None:
     row = {**_snapshots([account_id])[0], "followers": 1.5}
     with pg_engine.begin() as connection, pytest.raises(TypeError):
         insert_arrays(connection, "snapshot", columns_of([row], _SNAPSHOT_ARRAYS))
+
+
+def test_a_column_kind_without_a_literal_is_refused(pg_engine: Engine) -> None:
+    # Each kind's literal is written by hand: a new one must say how, not guess.
+    with pg_engine.begin() as connection, pytest.raises(ValueError, match="no array literal"):
+        insert_arrays(connection, "poll_attempt", {"duration_ms": ("float8", [1.5])})
