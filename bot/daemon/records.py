@@ -11,6 +11,7 @@ from bot.daemon.gating import Decision
 from bot.errors import AuthError, PlatformError
 from bot.http.redact import Redactor
 from bot.kinds import AccountStatus, PollOutcome, Quality
+from bot.output.text import storable
 from bot.platforms.base import FetchResult, Missing, Observation, Unreadable
 from bot.store.claims import Pollable
 from bot.store.writes import PollRecord, SnapshotValues
@@ -95,14 +96,17 @@ def to_record(
     if isinstance(result, Missing):
         outcome, status = PollOutcome(result.status), AccountStatus(result.status)
         # A platform's "not found" may quote the request, token included.
-        message = redactor(result.message)
+        message = redactor(storable(result.message))
     else:
         outcome, status = PollOutcome(result.outcome), AccountStatus(account.status)
         if isinstance(result, AuthError):
             status = AccountStatus.AUTH_ERROR
         elif status == AccountStatus.AUTH_ERROR:
             status = AccountStatus.ACTIVE  # credentials work again, whatever failed this time
-        message = redactor(str(result))
+        # The platform's own words: no database takes a NUL or a lone surrogate, and one would
+        # refuse this account's row (and store its chunk again account by account). Made
+        # storable before redaction, so that the escape cannot split a secret out of its reach.
+        message = redactor(storable(str(result)))
     record = PollRecord(
         account_id=account_id,
         started_at=at,

@@ -37,6 +37,9 @@ _MD_SPECIAL = re.compile(r"([\\`*\[\]<>|#~&])|(?<![^\W_])_|_(?![^\W_])")
 # controls (escape sequences start with ESC or CSI), DEL, the bidi embeddings, overrides and
 # isolates, line and paragraph separators, and lone surrogates (they cannot even be encoded).
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+# What a database cannot hold as text: PostgreSQL refuses a NUL (SQLite keeps it, but its text
+# functions stop there), and a lone surrogate cannot be encoded for either.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 # Line breaks and tabs read as the space they stand for; every other unsafe character is shown.
 _SPACES = frozenset("\t\n\r\v\f\x85\u2028\u2029")
 _BREAKS = re.compile("[\t\n\r\v\f\x85\u2028\u2029]+")
@@ -63,6 +66,12 @@ def _visible(match: re.Match[str]) -> str:
 def cleaned(text: str) -> str:
     """Untrusted text to store: each run of line breaks a space, other unsafe characters dropped."""
     return _UNSAFE.sub("", _BREAKS.sub(" ", text)).strip()
+
+
+def storable(text: str) -> str:
+    """Untrusted text a database can hold: a NUL or a lone surrogate written as ``literal`` shows
+    it (``\\x00``, ``\\ud800``), everything else kept for ``literal`` to show when printed."""
+    return _UNSTORABLE.sub(_visible, text)
 
 
 def isolate(text: str) -> str:

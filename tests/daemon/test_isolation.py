@@ -304,3 +304,30 @@ def test_json_helper_for_fixtures_is_plain() -> None:
     # The deep body above really is too deep for the decoder (else the case tests nothing).
     with pytest.raises(RecursionError):
         json.loads(b"[" * 100_000 + b"]" * 100_000)
+
+
+def test_a_platform_error_text_with_a_nul_or_a_lone_surrogate_is_stored_cleaned(
+    engine: Engine,
+) -> None:
+    # PostgreSQL takes no NUL in a text and neither database a lone surrogate: the platform's
+    # words for its error are stored with those two written as `literal` shows them, and the
+    # rest kept for `literal` to show when printed (tests/cli/test_untrusted_text.py).
+    words = "bad\u0000 actor \ud800 here\n\u001b[31mred\u202e"
+
+    async def handle(request: httpx.Request) -> httpx.Response:
+        if request.url.path == LOOKUP:
+            return httpx.Response(200, json=mastodon_account(request.url.params["acct"]))
+        body = json.dumps({"error": "InvalidRequest", "message": words}).encode()
+        return httpx.Response(400, content=body, headers={"content-type": "application/json"})
+
+    settings = settings_for(["a.bsky.social"], ["user@sim.social"])
+    results = poll(engine, settings, httpx.MockTransport(handle))
+    by_handle = {r.handle: r for r in results}
+    assert by_handle["a.bsky.social"].outcome == "http_error"
+    expected = "bluesky: HTTP 400: bad\\x00 actor \\ud800 here\n\x1b[31mred\u202e"
+    assert by_handle["a.bsky.social"].message == expected
+    assert outcomes(engine)["a.bsky.social"] == ("http_error", by_handle["a.bsky.social"].message)
+    assert stored(engine) == {"user@sim.social": 7}
+    with engine.connect() as connection:
+        errors = connection.execute(select(ACCOUNT.c.handle, ACCOUNT.c.last_error)).all()
+    assert dict(errors)["a.bsky.social"] == by_handle["a.bsky.social"].message

@@ -27,6 +27,7 @@ from bot.output.text import (
     plain,
     signed,
     spreadsheet,
+    storable,
     unspreadsheet,
     who,
     width,
@@ -109,6 +110,18 @@ def test_literal_shows_what_a_terminal_would_obey(text: str, shown: str) -> None
     assert literal(text) == shown
     assert literal(shown) == shown  # nothing left to escape: showing twice changes nothing
     shown.encode("utf-8")  # and it can always be written
+
+
+@given(st.text(st.characters(exclude_categories=())))  # lone surrogates included
+def test_storable_text_is_held_by_any_database_and_shown_as_the_raw_text_would_be(
+    text: str,
+) -> None:
+    stored = storable(text)
+    assert "\x00" not in stored
+    stored.encode("utf-8")  # no lone surrogate left
+    assert literal(stored) == literal(text)  # shown exactly as the platform's own words
+    if "\x00" not in text and not any("\ud800" <= c <= "\udfff" for c in text):
+        assert stored == text  # every other character kept for `literal` to show
 
 
 def test_cleaned_is_what_an_adapter_stores() -> None:
