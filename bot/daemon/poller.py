@@ -31,7 +31,15 @@ from bot.errors import AuthError, ParseError, PlatformError, RateLimitedError, T
 from bot.http.budget import PlatformGate, Ticket
 from bot.http.redact import Redactor
 from bot.kinds import PollOutcome, Quality
-from bot.platforms.base import Adapter, FetchResult, Missing, Observation, Target, Unreadable
+from bot.platforms.base import (
+    Adapter,
+    FetchResult,
+    Missing,
+    Observation,
+    Target,
+    Unreadable,
+    screened,
+)
 from bot.store import history
 from bot.store.claims import Pollable, claim_due, pull_back, scheduled_page
 
@@ -217,6 +225,7 @@ async def _poll_batch(
         elapsed = int((time.monotonic() - tick) * 1000)
     if isinstance(results, Deferred):
         return [(by_handle[t.handle], results, (started, elapsed)) for t in batch]
+    results = [screened(r, adapter.name) for r in results]
     answered = {r.handle: r for r in results if isinstance(r, Observation | Missing | Unreadable)}
     pairs: list[Outcome] = []
     for index, target in enumerate(batch):

@@ -43,10 +43,10 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypedDict
 import httpx
 
 from bot.clock import Clock, system_clock
-from bot.errors import GoneError, MissingStatus, ParseError
+from bot.errors import GoneError, MissingStatus, ParseError, PlatformError
 from bot.http.budget import RateBudget
 from bot.http.retry import SINGLE_ATTEMPT, RetryPolicy
-from bot.output.text import cleaned
+from bot.output.text import cleaned, literal
 from bot.platforms._requests import DEFAULT_MAX_RESPONSE_BYTES, Requests, json_or_none
 
 if TYPE_CHECKING:
@@ -114,6 +114,26 @@ class Unreadable:
 
 
 FetchResult = Observation | Missing | Unreadable
+# What the account table's ``platform_id`` column holds.
+MAX_ID = 255
+
+
+def screened(result: FetchResult | PlatformError, platform: str) -> FetchResult | PlatformError:
+    """An observation whose stable id no database could hold, or no one read, is its target's own
+    parse error (PostgreSQL refuses a NUL, and the account's poll would not be stored at all);
+    every other result as it is."""
+    if not isinstance(result, Observation):
+        return result
+    found = result.platform_id
+    if not found:
+        problem = "the account's id is empty"
+    elif len(found) > MAX_ID:
+        problem = f"the account's id is {len(found)} characters long (at most {MAX_ID})"
+    elif literal(found) != found:
+        problem = f"the account's id holds a control character: {literal(found[:60])}"
+    else:
+        return result
+    return Unreadable(result.handle, ParseError(platform, problem))
 
 
 # No platform's handle or id is longer; a longer one is a mistake or an attack on the database.

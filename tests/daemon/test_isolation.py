@@ -331,3 +331,37 @@ def test_a_platform_error_text_with_a_nul_or_a_lone_surrogate_is_stored_cleaned(
     with engine.connect() as connection:
         errors = connection.execute(select(ACCOUNT.c.handle, ACCOUNT.c.last_error)).all()
     assert dict(errors)["a.bsky.social"] == by_handle["a.bsky.social"].message
+
+
+@pytest.mark.parametrize(
+    ("raw_id", "words"),
+    [
+        # Mastodon's id is the account's id at its instance.
+        ("12\u000034", "holds a control character: 12\\x0034@sim.social"),
+        ("12\n34\u202e", "holds a control character: 12 34\\u202e@sim.social"),
+        ("9" * 300, "is 311 characters long (at most 255)"),
+    ],
+    ids=["nul", "break-and-override", "too-long"],
+)
+def test_an_account_id_no_database_holds_is_that_accounts_parse_error(
+    engine: Engine, raw_id: str, words: str
+) -> None:
+    # Before: PostgreSQL refused the NUL and the over-long id, so the account's poll could not be
+    # stored at all, while SQLite kept them; now both say what was wrong with the answer.
+    async def handle(request: httpx.Request) -> httpx.Response:
+        if request.url.path == LOOKUP:
+            body = mastodon_account(request.url.params["acct"])
+            return httpx.Response(200, json={**body, "id": raw_id})
+        actors = request.url.params.get_list("actors")
+        return httpx.Response(200, json={"profiles": [profile(a) for a in actors]})
+
+    settings = settings_for(["a.bsky.social"], ["user@sim.social"])
+    results = poll(engine, settings, httpx.MockTransport(handle))
+    by_handle = {r.handle: r for r in results}
+    assert by_handle["user@sim.social"].outcome == "parse_error"
+    assert by_handle["user@sim.social"].message == f"mastodon: the account's id {words}"
+    assert outcomes(engine)["user@sim.social"][0] == "parse_error"
+    assert stored(engine) == {"a.bsky.social": 1000}
+    with engine.connect() as connection:
+        ids = connection.execute(select(ACCOUNT.c.platform_id)).scalars().all()
+    assert not any(raw_id in (i or "") for i in ids)
