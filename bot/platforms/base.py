@@ -125,6 +125,9 @@ def screened(result: FetchResult | PlatformError, platform: str) -> FetchResult 
     if not isinstance(result, Observation):
         return result
     found = result.platform_id
+    # Every character ``literal`` escapes is unprintable: the common case is one C call.
+    if found.isprintable() and 0 < len(found) <= MAX_ID:
+        return result
     if not found:
         problem = "the account's id is empty"
     elif len(found) > MAX_ID:
