@@ -96,32 +96,33 @@ def machine() -> str:
 def server_cpu() -> float | None:
     """CPU seconds used so far by every PostgreSQL process on this machine (Linux's /proc), or
     None where they cannot be read: the bench's server is on loopback, so its share shows."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0
     try:
-        pids = [name for name in os.listdir("/proc") if name.isdigit()]
+        pids = [int(name) for name in os.listdir("/proc") if name.isdigit()]
     except OSError:
         return None
+    total = 0.0
     for pid in pids:
-        try:
-            stat = Path(f"/proc/{pid}/stat").read_text()
-        except OSError:
-            continue  # ended meanwhile
-        name, fields = stat[stat.index("(") + 1 : stat.rindex(")")], stat[stat.rindex(")") + 2 :]
-        if name.startswith("postgres"):
-            user, system = fields.split()[11:13]
-            total += int(user) + int(system)
-    return total / tick if total else None
+        name, seconds = _stat(pid)
+        if name.startswith("postgres") and seconds is not None:
+            total += seconds
+    return total or None
 
 
 def process_cpu(pid: int) -> float | None:
     """CPU seconds (user + system) used so far by one process (Linux's /proc), or None."""
+    return _stat(pid)[1]
+
+
+def _stat(pid: int) -> tuple[str, float | None]:
+    """A process's name and CPU seconds from /proc/PID/stat ("", None: gone or unreadable)."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
-        return None
-    user, system = stat[stat.rindex(")") + 2 :].split()[11:13]
-    return (int(user) + int(system)) / os.sysconf("SC_CLK_TCK")
+        return "", None
+    # The name sits in parentheses and may hold spaces; the fields after it are numbered from 3.
+    name, fields = stat[stat.index("(") + 1 : stat.rindex(")")], stat[stat.rindex(")") + 2 :]
+    user, system = fields.split()[11:13]
+    return name, (int(user) + int(system)) / os.sysconf("SC_CLK_TCK")
 
 
 def _reference_loop() -> float:

@@ -31,15 +31,7 @@ from bot.errors import AuthError, ParseError, PlatformError, RateLimitedError, T
 from bot.http.budget import PlatformGate, Ticket
 from bot.http.redact import Redactor
 from bot.kinds import PollOutcome, Quality
-from bot.platforms.base import (
-    Adapter,
-    FetchResult,
-    Missing,
-    Observation,
-    Target,
-    Unreadable,
-    screened,
-)
+from bot.platforms.base import Adapter, FetchResult, Observation, Target, screened
 from bot.store import history
 from bot.store.claims import Pollable, claim_due, pull_back, scheduled_page
 
@@ -226,7 +218,7 @@ async def _poll_batch(
     if isinstance(results, Deferred):
         return [(by_handle[t.handle], results, (started, elapsed)) for t in batch]
     results = [screened(r, adapter.name) for r in results]
-    answered = {r.handle: r for r in results if isinstance(r, Observation | Missing | Unreadable)}
+    answered = {r.handle: r for r in results if isinstance(r, FetchResult)}
     pairs: list[Outcome] = []
     for index, target in enumerate(batch):
         result = answered.get(target.handle) if answered else results[index]

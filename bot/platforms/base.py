@@ -132,10 +132,10 @@ def screened(result: FetchResult | PlatformError, platform: str) -> FetchResult 
         problem = "the account's id is empty"
     elif len(found) > MAX_ID:
         problem = f"the account's id is {len(found)} characters long (at most {MAX_ID})"
-    elif literal(found) != found:
-        problem = f"the account's id holds a control character: {literal(found[:60])}"
+    elif literal(found) == found:
+        return result  # unprintable yet nothing to escape: a no-break space, say
     else:
-        return result
+        problem = f"the account's id holds a control character: {literal(found[:60])}"
     return Unreadable(result.handle, ParseError(platform, problem))
 
 

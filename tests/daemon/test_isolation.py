@@ -19,7 +19,7 @@ from bot.daemon.poller import PollResult, poll_accounts, poll_due
 from bot.daemon.runtime import Runtime
 from bot.http.client import make_client
 from bot.http.retry import RetryPolicy
-from bot.platforms.base import FetchResult, Observation, Target
+from bot.platforms.base import FetchResult, Observation, Target, screened
 from bot.platforms.bluesky import Bluesky
 from bot.store.accounts import sync_accounts
 from bot.store.models import Account, PollAttempt, Snapshot
@@ -365,3 +365,9 @@ def test_an_account_id_no_database_holds_is_that_accounts_parse_error(
     with engine.connect() as connection:
         ids = connection.execute(select(ACCOUNT.c.platform_id)).scalars().all()
     assert not any(raw_id in (i or "") for i in ids)
+
+
+def test_an_unprintable_id_with_nothing_to_escape_is_kept() -> None:
+    # A no-break space is not printable to Python, yet nothing a terminal obeys: kept as sent.
+    kept = Observation("a", "12\u00a034@sim.social", 1, 2, 3)
+    assert screened(kept, "mastodon") is kept
