@@ -93,20 +93,10 @@ def to_record(
         )
         counts = (result.followers, result.following, result.posts)
         return record, PollResult(*key, outcome, *counts, None, elapsed)
-    if isinstance(result, Missing):
-        outcome, status = PollOutcome(result.status), AccountStatus(result.status)
-        # A platform's "not found" may quote the request, token included.
-        message = redactor(storable(result.message))
-    else:
-        outcome, status = PollOutcome(result.outcome), AccountStatus(account.status)
-        if isinstance(result, AuthError):
-            status = AccountStatus.AUTH_ERROR
-        elif status == AccountStatus.AUTH_ERROR:
-            status = AccountStatus.ACTIVE  # credentials work again, whatever failed this time
-        # The platform's own words: no database takes a NUL or a lone surrogate, and one would
-        # refuse this account's row (and store its chunk again account by account). Made
-        # storable before redaction, so that the escape cannot split a secret out of its reach.
-        message = redactor(storable(str(result)))
+    outcome, status = _failed(account, result)
+    # A platform's words may quote the request, token included; a NUL or a lone surrogate in them
+    # would make the row unstorable (redacted after, so their escapes cannot hide a secret).
+    message = redactor(storable(result.message if isinstance(result, Missing) else str(result)))
     record = PollRecord(
         account_id=account_id,
         started_at=at,
@@ -118,6 +108,20 @@ def to_record(
         message=message,
     )
     return record, PollResult(*key, outcome, None, None, None, message, elapsed)
+
+
+def _failed(
+    account: Pollable, result: Missing | PlatformError
+) -> tuple[PollOutcome, AccountStatus]:
+    """The outcome of a poll that read no counts, and the account's status after it."""
+    if isinstance(result, Missing):
+        return PollOutcome(result.status), AccountStatus(result.status)
+    status = AccountStatus(account.status)
+    if isinstance(result, AuthError):
+        status = AccountStatus.AUTH_ERROR
+    elif status == AccountStatus.AUTH_ERROR:
+        status = AccountStatus.ACTIVE  # credentials work again, whatever failed this time
+    return PollOutcome(result.outcome), status
 
 
 def _values(observation: Observation) -> SnapshotValues:
